@@ -1,0 +1,1 @@
+"""The `clinic-queue` command line: a thin layer over queue_core (and the TUI and server)."""

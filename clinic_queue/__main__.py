@@ -1,0 +1,3 @@
+from clinic_queue.cli import main
+
+raise SystemExit(main())

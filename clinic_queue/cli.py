@@ -1,0 +1,280 @@
+"""`clinic-queue`: parse, call one core function, print. Rules live in queue_core, not here.
+
+Exit codes: 0 done; 1 the clinic's rules refuse (one line on stderr); 2 usage or configuration.
+Plain commands never import textual or websockets, so they start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from queue_core import commands, registration
+from queue_core.board import public_board, read_board
+from queue_core.config import DEFAULT_CONFIG, load_config
+from queue_core.errors import ConfigError, NotInitialised, QueueError
+from queue_core.importer import import_appointments
+from queue_core.lineup import queue_order
+from queue_core.masking import mask_name
+from queue_core.model import Event, Ticket
+from queue_core.store import Store, default_db_path
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit code 2, like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return Store.open(args.db)
+
+
+def _say(ticket: Ticket, text: str) -> None:
+    print(f"{ticket.number} {mask_name(ticket.name)}: {text}".replace("  ", " "))
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    config = load_config(Path(args.config) if args.config else DEFAULT_CONFIG)
+    store = registration.initialise(args.db or default_db_path(), config, args.actor)
+    print(f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
+          f"{len(config.desks)} desks.")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    count = import_appointments(_open(args), Path(args.file), args.actor)
+    print(f"Imported {count} appointments from {args.file}.")
+
+
+def cmd_ticket(args: argparse.Namespace) -> None:
+    store = _open(args)
+    ticket = registration.issue_ticket(store, args.queue, args.actor, name=args.name or "",
+                                       phone=args.phone or "", priority=args.priority, desk=args.desk)
+    with store.read() as conn:
+        order = queue_order(conn, ticket.day, ticket.queue, store.config)
+    ahead = next((p.position for p in order if p.ticket.id == ticket.id), 0)
+    queue = store.config.queue(ticket.queue)
+    if args.json:
+        print(json.dumps({"number": ticket.number, "queue": ticket.queue,
+                          "queue_name": queue.name if queue else ticket.queue,
+                          "token": ticket.token, "ahead": ahead, "day": ticket.day,
+                          "pinned_desk": ticket.pinned_desk}, ensure_ascii=False))
+    else:
+        print(f"{ticket.number}  {queue.name if queue else ticket.queue}  ahead: {ahead}  "
+              f"link token: {ticket.token}")
+
+
+def cmd_checkin(args: argparse.Namespace) -> None:
+    ticket = registration.check_in(_open(args), args.number, args.actor)
+    _say(ticket, f"checked in ({ticket.placement.value})")
+
+
+def cmd_priority(args: argparse.Namespace) -> None:
+    ticket = registration.set_priority(_open(args), args.number, None if args.clear else args.cls,
+                                       args.actor, reason=args.reason)
+    _say(ticket, f"priority {ticket.priority or 'cleared'}")
+
+
+def cmd_call(args: argparse.Namespace) -> None:
+    store = _open(args)
+    if args.ticket:
+        ticket = commands.call_ticket(store, args.desk, args.ticket, args.reason or "", args.actor)
+    else:
+        if args.reason:
+            raise UsageError("call: --reason goes with --ticket (an out-of-turn call)")
+        ticket = commands.call_next(store, args.desk, args.actor)
+    _say(ticket, f"called to desk {args.desk}")
+
+
+def cmd_recall(args: argparse.Namespace) -> None:
+    ticket = commands.recall(_open(args), args.desk, args.actor)
+    _say(ticket, f"recalled ({ticket.recalls})")
+
+
+def cmd_skip(args: argparse.Namespace) -> None:
+    _say(commands.skip(_open(args), args.desk, args.actor), "skipped to the missed list")
+
+
+def cmd_requeue(args: argparse.Namespace) -> None:
+    _say(commands.requeue(_open(args), args.number, args.actor), "back in the line")
+
+
+def cmd_away(args: argparse.Namespace) -> None:
+    _say(commands.send_away(_open(args), args.number, args.actor), "sent for tests")
+
+
+def cmd_back(args: argparse.Namespace) -> None:
+    _say(commands.come_back(_open(args), args.number, args.actor), "back from tests, in the line")
+
+
+def cmd_done(args: argparse.Namespace) -> None:
+    _say(commands.finish(_open(args), args.desk, args.actor), "finished")
+
+
+def cmd_transfer(args: argparse.Namespace) -> None:
+    ticket = commands.transfer(_open(args), args.number, args.to, args.actor, reason=args.reason)
+    _say(ticket, f"transferred to {args.to}")
+
+
+def cmd_cancel(args: argparse.Namespace) -> None:
+    _say(commands.cancel(_open(args), args.number, args.reason, args.actor), "cancelled")
+
+
+def cmd_pause(args: argparse.Namespace) -> None:
+    commands.pause(_open(args), args.desk, args.actor, reason=args.reason)
+    print(f"Desk {args.desk} paused.")
+
+
+def cmd_resume(args: argparse.Namespace) -> None:
+    commands.resume(_open(args), args.desk, args.actor)
+    print(f"Desk {args.desk} resumed.")
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    data = public_board(read_board(_open(args)))
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    from clinic_queue.render import print_board
+
+    print_board(data)
+
+
+def _event_line(event: Event) -> dict[str, Any]:
+    extra = {k: v for k, v in event.payload.items() if k != "changes"}
+    return {"seq": event.seq, "at": event.at, "type": event.type, "ticket": event.ticket,
+            "desk": event.desk, "queue": event.queue, "actor": event.actor,
+            "reason": event.reason, **extra}
+
+
+def cmd_events(args: argparse.Namespace) -> None:
+    for event in _open(args).events_since(args.since):
+        line = _event_line(event)
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            where = " ".join(f"{k}={line[k]}" for k in ("ticket", "desk", "queue") if line[k])
+            why = f" reason={event.reason!r}" if event.reason else ""
+            print(f"{event.seq:>6} {event.at[:19]} {event.type:<9} {where} by {event.actor}{why}")
+
+
+def cmd_desk(args: argparse.Namespace) -> None:
+    from queue_tui.app import run_desk
+
+    run_desk(_open(args), args.desk, args.actor)
+
+
+def cmd_triage(args: argparse.Namespace) -> None:
+    from queue_tui.app import run_triage
+
+    run_triage(_open(args), args.actor)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from display_server.server import run
+
+    run(_open(args), host=args.host, port=args.port)
+
+
+Handler = Callable[[argparse.Namespace], None]
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog="clinic-queue", description="Patient queue and call-number system.")
+    parser.add_argument("--db", help="the queue database (default: $CLINIC_QUEUE_DB or ./clinic-queue.db)")
+    common = _Parser(add_help=False)
+    common.add_argument("--actor", default=_login(), help="who acts, for the audit trail (default: login name)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, handler: Handler, help_text: str) -> _Parser:
+        p: _Parser = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("init", cmd_init, "create or update the database from a clinic configuration").add_argument(
+        "--config", help="clinic TOML file (default: a one-queue clinic)")
+    add("import", cmd_import, "import appointments from a HIS export (CSV or JSON), all or nothing").add_argument("file")
+    p = add("ticket", cmd_ticket, "issue a walk-in ticket (issued and checked in)")
+    p.add_argument("queue")
+    p.add_argument("--name")
+    p.add_argument("--phone", help="only the last 4 digits are kept, for check-in lookup")
+    p.add_argument("--priority", help="a configured priority class")
+    p.add_argument("--desk", help="pin to one desk (专家号)")
+    p.add_argument("--json", action="store_true")
+    add("checkin", cmd_checkin, "check in an appointment: it joins the line").add_argument("number")
+    p = add("priority", cmd_priority, "mark a ticket with a priority class (or --clear it)")
+    p.add_argument("number")
+    p.add_argument("cls", nargs="?", metavar="CLASS")
+    p.add_argument("--clear", action="store_true")
+    p.add_argument("--reason")
+    p = add("call", cmd_call, "call the next patient (or --ticket out of turn, with --reason)")
+    p.add_argument("desk")
+    p.add_argument("--ticket")
+    p.add_argument("--reason")
+    add("recall", cmd_recall, "call the current patient again").add_argument("desk")
+    add("skip", cmd_skip, "the called patient did not come: to the missed list").add_argument("desk")
+    add("requeue", cmd_requeue, "a missed patient is back: into the line behind the head").add_argument("number")
+    add("away", cmd_away, "send a patient for tests").add_argument("number")
+    add("back", cmd_back, "a patient is back from tests: to the same desk, behind the head").add_argument("number")
+    add("done", cmd_done, "finish the current patient").add_argument("desk")
+    p = add("transfer", cmd_transfer, "transfer a ticket to another queue or desk")
+    p.add_argument("number")
+    p.add_argument("--to", required=True, metavar="QUEUE_OR_DESK")
+    p.add_argument("--reason")
+    p = add("cancel", cmd_cancel, "cancel a ticket (a reason is required)")
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p = add("pause", cmd_pause, "pause a desk (停诊): it calls nobody until resumed")
+    p.add_argument("desk")
+    p.add_argument("--reason")
+    add("resume", cmd_resume, "resume a paused desk").add_argument("desk")
+    add("status", cmd_status, "the board: desks, who is called, who waits in which order").add_argument(
+        "--json", action="store_true")
+    p = add("events", cmd_events, "the event log (audit trail), oldest first")
+    p.add_argument("--since", type=int, default=0, metavar="SEQ")
+    p.add_argument("--json", action="store_true")
+    p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
+    p.add_argument("desk")
+    add("triage", cmd_triage, "open the triage / registration console (TUI)")
+    p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            raise UsageError("clinic-queue: a command is required (see clinic-queue --help)")
+        args.handler(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (ConfigError, NotInitialised) as exc:
+        print(f"clinic-queue: {exc}", file=sys.stderr)
+        return 2
+    except QueueError as exc:
+        print(f"clinic-queue: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,273 @@
+"""Desk actions: one function each, one transaction each, every change described by its event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from queue_core.config import DeskConfig, QueueConfig
+from queue_core.errors import (
+    DeskNotFound,
+    DeskPaused,
+    InvalidState,
+    NobodyWaiting,
+    NoCurrentPatient,
+    NotEligible,
+    QueueNotFound,
+    ReasonRequired,
+)
+from queue_core.lineup import desk_next, queue_prefix
+from queue_core.model import DeskState, Placement, Ticket, TicketState
+from queue_core.rules import base_key, eligible_at, reinsert_key, to_micros
+from queue_core.store import Store, Tx, iso
+
+
+def desk_config(store: Store, desk_id: str) -> DeskConfig:
+    desk = store.config.desk(desk_id)
+    if desk is None:
+        raise DeskNotFound(desk_id)
+    return desk
+
+
+def _current(tx: Tx, desk: DeskConfig) -> tuple[DeskState, Ticket]:
+    state = tx.desk(desk.id)
+    if state.current_ticket is None:
+        raise NoCurrentPatient(desk.id)
+    return state, tx.ticket(state.current_ticket)
+
+
+def _finish_current(tx: Tx, state: DeskState, actor: str) -> None:
+    """Calling the next patient ends the visit of the one before: recorded as its own event."""
+    if state.current_ticket is None:
+        return
+    ticket = tx.ticket(state.current_ticket)
+    state.current_ticket = None
+    tx.save_desk(state)
+    if ticket.state is TicketState.CALLED:
+        ticket.state = TicketState.DONE
+        ticket.finished_at = iso(tx.now)
+        tx.save_ticket(ticket)
+    tx.append("done", actor, ticket=ticket.number, desk=state.id, queue=ticket.queue)
+
+
+def _call(tx: Tx, desk: DeskConfig, ticket: Ticket, actor: str, reason: str | None) -> Ticket:
+    state = tx.desk(desk.id)
+    if state.paused:
+        raise DeskPaused(desk.id)
+    _finish_current(tx, state, actor)
+    out_of_turn = reason is not None
+    ticket.state = TicketState.CALLED
+    ticket.desk = desk.id
+    ticket.called_at = iso(tx.now)
+    ticket.recalls = 0
+    state.current_ticket = ticket.id
+    tx.save_ticket(ticket)
+    tx.save_desk(state)
+    tx.append("call", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue,
+              reason=reason, out_of_turn=out_of_turn, room=desk.room)
+    return ticket
+
+
+def call_next(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
+    """Finish the current patient (if any) and call the first eligible one in the rules' order."""
+    desk = desk_config(store, desk_id)
+    with store.write(now) as tx:
+        if tx.desk(desk.id).paused:
+            raise DeskPaused(desk.id)
+        head = desk_next(tx.conn, tx.day, desk, tx.config)
+        if head is None:
+            raise NobodyWaiting(desk.id)
+        return _call(tx, desk, head.ticket, actor, None)
+
+
+def call_ticket(
+    store: Store, desk_id: str, number: str, reason: str, actor: str, now: datetime | None = None
+) -> Ticket:
+    """Call a ticket out of turn. Always needs a reason; the event records who and why."""
+    desk = desk_config(store, desk_id)
+    if not reason or not reason.strip():
+        raise ReasonRequired("call a patient out of turn")
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state not in (TicketState.WAITING, TicketState.MISSED):
+            raise InvalidState(f"{ticket.number} is {ticket.state.value}, not waiting.")
+        if not eligible_at(ticket, desk):
+            raise NotEligible(f"{ticket.number} cannot be served at desk {desk.id}; transfer it first.")
+        return _call(tx, desk, ticket, actor, reason.strip())
+
+
+def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
+    desk = desk_config(store, desk_id)
+    with store.write(now) as tx:
+        _, ticket = _current(tx, desk)
+        ticket.recalls += 1
+        tx.save_ticket(ticket)
+        tx.append("recall", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue,
+                  recalls=ticket.recalls, room=desk.room)
+        return ticket
+
+
+def skip(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
+    """The called patient did not come: to the missed list (过号), the desk is free again."""
+    desk = desk_config(store, desk_id)
+    with store.write(now) as tx:
+        state, ticket = _current(tx, desk)
+        ticket.state = TicketState.MISSED
+        state.current_ticket = None
+        tx.save_ticket(ticket)
+        tx.save_desk(state)
+        tx.append("skip", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue)
+        return ticket
+
+
+def finish(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
+    desk = desk_config(store, desk_id)
+    with store.write(now) as tx:
+        state, ticket = _current(tx, desk)
+        _finish_current(tx, state, actor)
+        return tx.ticket(ticket.id)
+
+
+def _reinsert(tx: Tx, ticket: Ticket, queue: QueueConfig, behind: int, placement: Placement) -> None:
+    """Back into the line `behind` places after the head (never to the front)."""
+    order = queue_prefix(tx.conn, tx.day, queue.id, tx.config, behind)
+    key = reinsert_key(order, behind, tx.next_seq())
+    ticket.sort_key = key if key is not None else base_key(to_micros(tx.now), ticket.id)
+    ticket.placement = placement
+    ticket.state = TicketState.WAITING
+
+
+def requeue(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
+    """A missed patient came back: N places behind the current head (过号顺延)."""
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state is not TicketState.MISSED:
+            raise InvalidState(f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued.")
+        queue = _queue(tx, ticket.queue)
+        _reinsert(tx, ticket, queue, queue.requeue_behind, Placement.REQUEUED)
+        tx.save_ticket(ticket)
+        tx.append("requeue", actor, ticket=ticket.number, desk=ticket.desk, queue=ticket.queue,
+                  behind=queue.requeue_behind)
+        return ticket
+
+
+def send_away(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
+    """Sent for tests (检查): leaves the line, and will return to the desk that sent it."""
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state not in (TicketState.CALLED, TicketState.WAITING):
+            raise InvalidState(f"{ticket.number} is {ticket.state.value}; only a called or waiting patient can be sent for tests.")
+        if ticket.state is TicketState.CALLED and ticket.desk:
+            state = tx.desk(ticket.desk)
+            if state.current_ticket == ticket.id:
+                state.current_ticket = None
+                tx.save_desk(state)
+        ticket.state = TicketState.AWAY
+        tx.save_ticket(ticket)
+        tx.append("away", actor, ticket=ticket.number, desk=ticket.desk, queue=ticket.queue)
+        return ticket
+
+
+def come_back(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
+    """Back from tests (检后回诊): to the same desk, M places behind the head."""
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state is not TicketState.AWAY:
+            raise InvalidState(f"{ticket.number} is {ticket.state.value}, not away for tests.")
+        queue = _queue(tx, ticket.queue)
+        if ticket.desk and (desk := tx.config.desk(ticket.desk)) and queue.id in desk.queues:
+            ticket.pinned_desk = desk.id
+        _reinsert(tx, ticket, queue, queue.return_behind, Placement.RETURNED)
+        tx.save_ticket(ticket)
+        tx.append("back", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=ticket.queue,
+                  behind=queue.return_behind)
+        return ticket
+
+
+def transfer(
+    store: Store, number: str, to: str, actor: str, reason: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """To another queue, or to a desk (pinned there). Keeps the arrival time unless configured not to."""
+    config = store.config
+    target_desk = config.desk(to)
+    target_queue = config.queue(to)
+    if target_desk is None and target_queue is None:
+        raise QueueNotFound(to)
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state not in (TicketState.WAITING, TicketState.CALLED, TicketState.MISSED):
+            raise InvalidState(f"{ticket.number} is {ticket.state.value} and cannot be transferred.")
+        source_queue = ticket.queue
+        if ticket.state is TicketState.CALLED and ticket.desk:
+            state = tx.desk(ticket.desk)
+            if state.current_ticket == ticket.id:
+                state.current_ticket = None
+                tx.save_desk(state)
+        if target_desk is not None:
+            queue_id = ticket.queue if ticket.queue in target_desk.queues else target_desk.queues[0]
+            ticket.pinned_desk = target_desk.id
+        else:
+            assert target_queue is not None
+            queue_id = target_queue.id
+            ticket.pinned_desk = None
+        queue = _queue(tx, queue_id)
+        ticket.queue = queue.id
+        ticket.desk = None
+        ticket.state = TicketState.WAITING
+        ticket.placement = Placement.TRANSFERRED
+        arrival = ticket.arrival_key if queue.transfer_keeps_arrival and ticket.arrival_key else to_micros(tx.now)
+        ticket.sort_key = base_key(arrival, ticket.id)
+        tx.save_ticket(ticket)
+        tx.append("transfer", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=queue.id,
+                  reason=reason, from_queue=source_queue)
+        return ticket
+
+
+def cancel(store: Store, number: str, reason: str, actor: str, now: datetime | None = None) -> Ticket:
+    if not reason or not reason.strip():
+        raise ReasonRequired("cancel a ticket")
+    with store.write(now) as tx:
+        ticket = tx.ticket_by_number(number)
+        if ticket.state in (TicketState.DONE, TicketState.CANCELLED):
+            raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
+        if ticket.state is TicketState.CALLED and ticket.desk:
+            state = tx.desk(ticket.desk)
+            if state.current_ticket == ticket.id:
+                state.current_ticket = None
+                tx.save_desk(state)
+        ticket.state = TicketState.CANCELLED
+        ticket.note = reason.strip()
+        ticket.finished_at = iso(tx.now)
+        tx.save_ticket(ticket)
+        tx.append("cancel", actor, ticket=ticket.number, queue=ticket.queue, reason=reason.strip())
+        return ticket
+
+
+def pause(store: Store, desk_id: str, actor: str, reason: str | None = None,
+          now: datetime | None = None) -> DeskState:
+    """停诊: the desk stops calling; the current patient, if any, stays with it."""
+    return _set_paused(store, desk_id, True, actor, reason, now)
+
+
+def resume(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> DeskState:
+    return _set_paused(store, desk_id, False, actor, None, now)
+
+
+def _set_paused(store: Store, desk_id: str, paused: bool, actor: str, reason: str | None,
+                now: datetime | None) -> DeskState:
+    desk = desk_config(store, desk_id)
+    with store.write(now) as tx:
+        state = tx.desk(desk.id)
+        if state.paused == paused:
+            raise InvalidState(f"Desk {desk.id} is already {'paused' if paused else 'open'}.")
+        state.paused = paused
+        tx.save_desk(state)
+        tx.append("pause" if paused else "resume", actor, desk=desk.id, reason=reason)
+        return state
+
+
+def _queue(tx: Tx, queue_id: str) -> QueueConfig:
+    queue = tx.config.queue(queue_id)
+    if queue is None:
+        raise QueueNotFound(queue_id)
+    return queue

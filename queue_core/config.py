@@ -1,0 +1,246 @@
+"""The clinic's configuration: one TOML file, validated in full so every bad key is named at once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from queue_core.errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
+LATE_POLICIES = ("walk_in", "keep_slot")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_PREFIX = re.compile(r"^[A-Z]{1,3}$")
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    id: str
+    name: str
+    name_en: str
+    department: str
+    prefix: str
+    requeue_behind: int = 2
+    return_behind: int = 1
+    transfer_keeps_arrival: bool = True
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    id: str
+    name: str
+    name_en: str
+    room: str
+    queues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PriorityClass:
+    id: str
+    name: str
+    name_en: str
+    max_ahead: int
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    name: str
+    timezone: str
+    slot_minutes: int = 30
+    late_appointment: str = "walk_in"
+    alert_ahead: int = 3
+    announce_repeats: int = 2
+    queues: tuple[QueueConfig, ...] = ()
+    desks: tuple[DeskConfig, ...] = ()
+    priorities: tuple[PriorityClass, ...] = ()
+    source: str = field(default="", compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def queue(self, queue_id: str) -> QueueConfig | None:
+        return next((q for q in self.queues if q.id == queue_id), None)
+
+    def desk(self, desk_id: str) -> DeskConfig | None:
+        return next((d for d in self.desks if d.id == desk_id), None)
+
+    def priority(self, class_id: str) -> PriorityClass | None:
+        return next((p for p in self.priorities if p.id == class_id), None)
+
+    def desks_serving(self, queue_id: str) -> list[DeskConfig]:
+        return [d for d in self.desks if queue_id in d.queues]
+
+
+class _Checker:
+    """Collects problems instead of stopping at the first, so one run of init names them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def take(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        kind: type,
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.problems.append(f"{path}.{key}: missing")
+            return default
+        value = table[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            self.problems.append(
+                f"{path}.{key}: expected {kind.__name__}, got {type(value).__name__}"
+            )
+            return default
+        return value
+
+    def unknown(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in sorted(set(table) - allowed):
+            self.problems.append(f"{path}.{key}: unknown key")
+
+    def check(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(message)
+
+
+def _tables(c: _Checker, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        c.problems.append(f"{key}: expected an array of tables ([[{key}]])")
+        return []
+    return raw
+
+
+def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
+    out: list[QueueConfig] = []
+    keys = {"id", "name", "name_en", "department", "prefix", "requeue_behind",
+            "return_behind", "transfer_keeps_arrival"}
+    for i, t in enumerate(_tables(c, data, "queues")):
+        p = f"queues[{i}]"
+        c.unknown(t, keys, p)
+        qid = c.take(t, "id", p, str, "", required=True)
+        c.check(not qid or bool(_ID.match(qid)), f"{p}.id: {qid!r} must be lower-case letters, digits, - or _")
+        name = c.take(t, "name", p, str, qid, required=True)
+        prefix = c.take(t, "prefix", p, str, "", required=True)
+        c.check(not prefix or bool(_PREFIX.match(prefix)), f"{p}.prefix: {prefix!r} must be 1-3 capital letters")
+        requeue = c.take(t, "requeue_behind", p, int, 2)
+        c.check(requeue >= 1, f"{p}.requeue_behind: must be at least 1 (a requeued patient never goes to the front)")
+        back = c.take(t, "return_behind", p, int, 1)
+        c.check(back >= 1, f"{p}.return_behind: must be at least 1")
+        out.append(QueueConfig(
+            id=qid, name=name, name_en=c.take(t, "name_en", p, str, name),
+            department=c.take(t, "department", p, str, ""), prefix=prefix,
+            requeue_behind=requeue, return_behind=back,
+            transfer_keeps_arrival=c.take(t, "transfer_keeps_arrival", p, bool, True),
+        ))
+    c.check(bool(out) or "queues" not in data or not data["queues"], "queues: at least one queue is needed")
+    c.check("queues" in data, "queues: missing (at least one [[queues]] table)")
+    _unique(c, "queues", "id", [q.id for q in out])
+    _unique(c, "queues", "prefix", [q.prefix for q in out])
+    return out
+
+
+def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskConfig]:
+    out: list[DeskConfig] = []
+    keys = {"id", "name", "name_en", "room", "queues"}
+    for i, t in enumerate(_tables(c, data, "desks")):
+        p = f"desks[{i}]"
+        c.unknown(t, keys, p)
+        did = c.take(t, "id", p, str, "", required=True)
+        c.check(not did or bool(_ID.match(did)), f"{p}.id: {did!r} must be lower-case letters, digits, - or _")
+        name = c.take(t, "name", p, str, did, required=True)
+        queues = c.take(t, "queues", p, list, [], required=True)
+        for q in queues:
+            c.check(q in queue_ids, f"{p}.queues: {q!r} is not a configured queue id")
+        c.check(bool(queues) or "queues" not in t, f"{p}.queues: a desk must serve at least one queue")
+        out.append(DeskConfig(
+            id=did, name=name, name_en=c.take(t, "name_en", p, str, name),
+            room=str(c.take(t, "room", p, str, name)), queues=tuple(str(q) for q in queues),
+        ))
+    c.check("desks" in data and bool(out), "desks: at least one [[desks]] table is needed")
+    _unique(c, "desks", "id", [d.id for d in out])
+    return out
+
+
+def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
+    out: list[PriorityClass] = []
+    for i, t in enumerate(_tables(c, data, "priority")):
+        p = f"priority[{i}]"
+        c.unknown(t, {"id", "name", "name_en", "max_ahead"}, p)
+        pid = c.take(t, "id", p, str, "", required=True)
+        c.check(not pid or bool(_ID.match(pid)), f"{p}.id: {pid!r} must be lower-case letters, digits, - or _")
+        name = c.take(t, "name", p, str, pid, required=True)
+        cap = c.take(t, "max_ahead", p, int, 0, required=True)
+        c.check(cap >= 0, f"{p}.max_ahead: must be 0 or more")
+        out.append(PriorityClass(id=pid, name=name, name_en=c.take(t, "name_en", p, str, name), max_ahead=cap))
+    _unique(c, "priority", "id", [x.id for x in out])
+    return out
+
+
+def _unique(c: _Checker, table: str, key: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for v in values:
+        c.check(v not in seen, f"{table}: {key} {v!r} is used twice")
+        seen.add(v)
+
+
+def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
+    """Parse and validate; raise ConfigError listing every problem, each naming its key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{source}: not valid TOML ({exc})"]) from None
+    c = _Checker()
+    c.unknown(data, {"clinic", "queues", "desks", "priority"}, "")
+    clinic = data.get("clinic", {})
+    if not isinstance(clinic, dict):
+        c.problems.append("clinic: expected a table ([clinic])")
+        clinic = {}
+    c.unknown(clinic, {"name", "timezone", "slot_minutes", "late_appointment", "alert_ahead",
+                       "announce_repeats"}, "clinic")
+    tzname = c.take(clinic, "timezone", "clinic", str, "Asia/Shanghai")
+    try:
+        ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        c.problems.append(f"clinic.timezone: unknown time zone {tzname!r}")
+        tzname = "UTC"
+    slot = c.take(clinic, "slot_minutes", "clinic", int, 30)
+    c.check(5 <= slot <= 240, "clinic.slot_minutes: must be between 5 and 240")
+    late = c.take(clinic, "late_appointment", "clinic", str, "walk_in")
+    c.check(late in LATE_POLICIES, f"clinic.late_appointment: must be one of {', '.join(LATE_POLICIES)}")
+    alert = c.take(clinic, "alert_ahead", "clinic", int, 3)
+    c.check(alert >= 0, "clinic.alert_ahead: must be 0 or more")
+    repeats = c.take(clinic, "announce_repeats", "clinic", int, 2)
+    c.check(1 <= repeats <= 5, "clinic.announce_repeats: must be between 1 and 5")
+    queues = _queues(c, data)
+    desks = _desks(c, data, {q.id for q in queues})
+    priorities = _priorities(c, data)
+    served = {q for d in desks for q in d.queues}
+    for q in queues:
+        c.check(q.id in served, f"queues: {q.id!r} is served by no desk")
+    if c.problems:
+        raise ConfigError([f"{source}: {p}" if source else p for p in c.problems])
+    return ClinicConfig(
+        name=c.take(clinic, "name", "clinic", str, "Clinic"), timezone=tzname, slot_minutes=slot,
+        late_appointment=late, alert_ahead=alert, announce_repeats=repeats, queues=tuple(queues),
+        desks=tuple(desks), priorities=tuple(priorities), source=text,
+    )
+
+
+def load_config(path: Path) -> ClinicConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+    return parse_config(text, str(path))

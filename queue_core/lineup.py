@@ -1,0 +1,72 @@
+"""Reading the line out of the database: the whole order for boards, a short prefix for calls.
+
+Calling the next patient must stay fast with thousands waiting, so it reads only the first
+tickets by key. That is exact: a priority ticket moves at most `max_ahead` places, so the first
+N places of the call order depend only on the first N + max(max_ahead) tickets by key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from queue_core.config import ClinicConfig, DeskConfig
+from queue_core.model import Ticket
+from queue_core.rules import Placed, desk_order, order_queue
+
+_FIRST_FETCH = 32
+
+
+def _waiting_by_key(
+    conn: sqlite3.Connection, day: str, queue: str, limit: int | None
+) -> list[Ticket]:
+    query = (
+        "SELECT * FROM tickets WHERE day = ? AND queue = ? AND state = 'waiting' ORDER BY sort_key"
+    )
+    params: tuple[object, ...] = (day, queue)
+    if limit is not None:
+        query += " LIMIT ?"
+        params = (day, queue, limit)
+    return [Ticket.from_row(dict(r)) for r in conn.execute(query, params)]
+
+
+def queue_order(conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig) -> list[Placed]:
+    return order_queue(_waiting_by_key(conn, day, queue, None), config)
+
+
+def queue_prefix(
+    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig, places: int
+) -> list[Placed]:
+    """Exactly the first `places` of the queue's call order (fewer if fewer are waiting)."""
+    reach = max((p.max_ahead for p in config.priorities), default=0)
+    fetched = _waiting_by_key(conn, day, queue, places + reach)
+    return order_queue(fetched, config)[:places]
+
+
+def all_orders(conn: sqlite3.Connection, day: str, config: ClinicConfig) -> dict[str, list[Placed]]:
+    return {q.id: queue_order(conn, day, q.id, config) for q in config.queues}
+
+
+def desk_next(
+    conn: sqlite3.Connection, day: str, desk: DeskConfig, config: ClinicConfig
+) -> Placed | None:
+    """The ticket this desk calls next, reading more of the line only when pinned tickets hide it."""
+    places = _FIRST_FETCH
+    while True:
+        orders = {q: queue_prefix(conn, day, q, config, places) for q in desk.queues}
+        merged = desk_order(desk, orders)
+        exhausted = all(len(o) < places for o in orders.values())
+        if merged or exhausted:
+            # A head from a short prefix is only final when every lane's prefix reaches past it.
+            if merged and not exhausted and not _settled(merged[0], orders, places):
+                places *= 4
+                continue
+            return merged[0] if merged else None
+        places *= 4
+
+
+def _settled(head: Placed, orders: dict[str, list[Placed]], places: int) -> bool:
+    """A lane cut short could still hold an eligible ticket that merges ahead of `head`."""
+    for order in orders.values():
+        if len(order) == places and order[-1].merge_key < head.merge_key:
+            return False
+    return True

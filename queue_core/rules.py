@@ -1,0 +1,118 @@
+"""Pure ordering: who is called next and why. No clock, no I/O; `now` is always passed in.
+
+Every waiting ticket carries a sort key. A fresh arrival's key is (arrival in microseconds,
+ticket id). A patient reinserted N places behind the head (requeued after missing the call,
+or back from tests) gets the key of the last of the first N tickets extended with -stamp, which
+sorts immediately after that ticket and before any earlier reinsertion behind it. Keys never
+need renumbering, so the order is a plain sort followed by the capped priority pass.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from queue_core.config import ClinicConfig, DeskConfig
+from queue_core.model import Placement, Source, Ticket, TicketState
+
+SortKey = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A waiting ticket at its place in its queue's call order."""
+
+    ticket: Ticket
+    position: int
+    reason: Placement
+    merge_key: SortKey  # the smallest key from here down: merges queues without undoing priority
+
+
+def to_micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def arrival(
+    source: Source,
+    checked_in_at: datetime,
+    slot_start: datetime | None,
+    config: ClinicConfig,
+) -> tuple[int, Placement]:
+    """Where a checked-in ticket enters the line, and the reason it will show."""
+    if source is Source.APPOINTMENT and slot_start is not None:
+        slot_end = slot_start + timedelta(minutes=config.slot_minutes)
+        if checked_in_at <= slot_end:
+            return to_micros(slot_start), Placement.APPOINTMENT
+        if config.late_appointment == "keep_slot":
+            return to_micros(slot_start), Placement.LATE_APPOINTMENT
+        return to_micros(checked_in_at), Placement.LATE_APPOINTMENT
+    return to_micros(checked_in_at), Placement.WALK_IN
+
+
+def base_key(arrival_key: int, ticket_id: int) -> SortKey:
+    return (arrival_key, ticket_id)
+
+
+def order_queue(tickets: Iterable[Ticket], config: ClinicConfig) -> list[Placed]:
+    """The call order of one queue's waiting tickets.
+
+    Priority tickets move ahead of the tickets before them by at most their class's
+    `max_ahead` places and never past an earlier priority ticket, so priority cannot starve
+    anyone: a patient is overtaken only by priority classes and only within their caps.
+    """
+    waiting = sorted((t for t in tickets if t.state is TicketState.WAITING), key=lambda t: t.sort_key)
+    result: list[tuple[Ticket, Placement]] = []
+    last_priority = -1
+    for ticket in waiting:
+        cls = config.priority(ticket.priority) if ticket.priority else None
+        if cls is None:
+            result.append((ticket, ticket.placement))
+            continue
+        index = max(len(result) - cls.max_ahead, last_priority + 1)
+        moved = index < len(result)
+        result.insert(index, (ticket, Placement.PRIORITY if moved else ticket.placement))
+        last_priority = index
+    placed: list[Placed] = []
+    smallest: SortKey | None = None
+    for position in range(len(result) - 1, -1, -1):
+        ticket, reason = result[position]
+        smallest = ticket.sort_key if smallest is None else min(smallest, ticket.sort_key)
+        placed.append(Placed(ticket, position, reason, smallest))
+    placed.reverse()
+    return placed
+
+
+def eligible_at(ticket: Ticket, desk: DeskConfig) -> bool:
+    return ticket.queue in desk.queues and ticket.pinned_desk in (None, desk.id)
+
+
+def desk_order(desk: DeskConfig, orders: dict[str, list[Placed]]) -> list[Placed]:
+    """What this desk would call, in order: its queues merged, tickets pinned elsewhere left out."""
+    lanes = [[p for p in orders.get(q, []) if eligible_at(p.ticket, desk)] for q in desk.queues]
+    return list(heapq.merge(*lanes, key=lambda p: p.merge_key))
+
+
+def reinsert_key(order: Sequence[Placed], behind: int, stamp: int) -> SortKey | None:
+    """A key that puts a returning ticket `behind` places after the head of `order`.
+
+    Returns None when the queue is empty: the ticket then simply arrives now.
+    """
+    if not order:
+        return None
+    ahead = order[:behind]
+    anchor = max(p.ticket.sort_key for p in ahead)
+    return (*anchor, -stamp)
+
+
+def overtaken_within_caps(order: Sequence[Placed], config: ClinicConfig) -> bool:
+    """True when no ticket stands further ahead of its key order than its priority cap allows."""
+    by_key = sorted(order, key=lambda p: p.ticket.sort_key)
+    base_index = {p.ticket.id: i for i, p in enumerate(by_key)}
+    for p in order:
+        cls = config.priority(p.ticket.priority) if p.ticket.priority else None
+        cap = cls.max_ahead if cls else 0
+        if base_index[p.ticket.id] - p.position > cap:
+            return False
+    return True

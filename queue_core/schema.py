@@ -1,0 +1,71 @@
+"""Numbered schema migrations. Applied under the write lock so two processes never race them."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+MIGRATION_SET = "clinic_queue"
+MIGRATION_NAMES = ("0001_initial",)
+
+
+def _migrations() -> Any:
+    """Built on demand: importing sqlite-utils costs more than a whole CLI command otherwise."""
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+
+    @migrations(name="0001_initial")
+    def initial(db: Any) -> None:
+        db["settings"].create({"key": str, "value": str}, pk="key")
+        db["tickets"].create(
+            {
+                "id": int, "day": str, "number": str, "queue": str, "token": str, "state": str,
+                "source": str, "created_at": str, "name": str, "phone_last4": str,
+                "external_id": str, "slot_start": str, "priority": str, "pinned_desk": str,
+                "checked_in_at": str, "arrival_key": int, "sort_key": str, "placement": str,
+                "desk": str, "called_at": str, "recalls": int, "finished_at": str, "note": str,
+            },
+            pk="id",
+            not_null={"day", "number", "queue", "token", "state", "source", "created_at"},
+        )
+        db["tickets"].create_index(["day", "number"], unique=True)
+        db["tickets"].create_index(["token"], unique=True)
+        db["tickets"].create_index(["external_id"], unique=True)
+        db["tickets"].create_index(["day", "queue", "state", "sort_key"])
+        db["desks"].create(
+            {"id": str, "current_ticket": int, "paused": int, "changed_at": str}, pk="id"
+        )
+        db["counters"].create({"day": str, "queue": str, "last": int}, pk=("day", "queue"))
+        # AUTOINCREMENT: a sequence number is never reused, even after the newest row is gone.
+        db.execute(
+            "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+            " day TEXT NOT NULL, type TEXT NOT NULL, ticket TEXT, desk TEXT, queue TEXT,"
+            " actor TEXT NOT NULL, reason TEXT, payload TEXT NOT NULL)"
+        )
+        db["events"].create_index(["day", "ticket"])
+
+    return migrations
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Cheap check with plain sqlite3, so an up-to-date database never loads sqlite-utils."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'"
+    ).fetchone()
+    if not exists:
+        return True
+    applied = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+        )
+    }
+    return not set(MIGRATION_NAMES) <= applied
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations; the caller holds BEGIN IMMEDIATE, so each runs as a savepoint."""
+    from sqlite_utils import Database
+
+    _migrations().apply(Database(conn, execute_plugins=False))
