@@ -74,12 +74,14 @@ class Ticket:
     recalls: int = 0
     finished_at: str | None = None
     note: str | None = None
+    presence: str | None = None  # "on_my_way" | "here", from the patient's phone
+    presence_at: str | None = None
 
     ROW_FIELDS = (
         "id", "day", "number", "queue", "token", "state", "source", "created_at", "name",
         "phone_last4", "external_id", "slot_start", "priority", "pinned_desk", "checked_in_at",
         "arrival_key", "sort_key", "placement", "desk", "called_at", "recalls", "finished_at",
-        "note",
+        "note", "presence", "presence_at",
     )
 
     def to_row(self) -> dict[str, Any]:

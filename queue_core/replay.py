@@ -12,7 +12,7 @@ Tables = dict[str, dict[Any, dict[str, Any]]]
 
 def replay(events: Iterable[Event]) -> Tables:
     """Apply every event's changed rows in order; returns {table: {key: row}}."""
-    tables: Tables = {"tickets": {}, "desks": {}, "counters": {}}
+    tables: Tables = {"tickets": {}, "desks": {}, "counters": {}, "receipts": {}}
     for event in events:
         changes = event.payload.get("changes", {})
         for row in changes.get("tickets", []):
@@ -21,6 +21,8 @@ def replay(events: Iterable[Event]) -> Tables:
             tables["desks"][row["id"]] = dict(row)
         for row in changes.get("counters", []):
             tables["counters"][(row["day"], row["queue"])] = dict(row)
+        for row in changes.get("receipts", []):
+            tables["receipts"][(row["call_seq"], row["screen"])] = dict(row)
         if event.type == "configure":
             kept = set(event.payload.get("desks", []))
             tables["desks"] = {k: v for k, v in tables["desks"].items() if k in kept}
@@ -33,4 +35,7 @@ def current_tables(conn: Any) -> Tables:
         "tickets": {r["id"]: dict(r) for r in conn.execute("SELECT * FROM tickets")},
         "desks": {r["id"]: dict(r) for r in conn.execute("SELECT * FROM desks")},
         "counters": {(r["day"], r["queue"]): dict(r) for r in conn.execute("SELECT * FROM counters")},
+        "receipts": {
+            (r["call_seq"], r["screen"]): dict(r) for r in conn.execute("SELECT * FROM receipts")
+        },
     }

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 MIGRATION_SET = "clinic_queue"
-MIGRATION_NAMES = ("0001_initial",)
+MIGRATION_NAMES = ("0001_initial", "0002_receipts_presence")
 
 
 def _migrations() -> Any:
@@ -44,6 +44,14 @@ def _migrations() -> Any:
             " actor TEXT NOT NULL, reason TEXT, payload TEXT NOT NULL)"
         )
         db["events"].create_index(["day", "ticket"])
+
+    @migrations(name="0002_receipts_presence")
+    def receipts_presence(db: Any) -> None:
+        # Which screen announced which call (acks from the TV pages), for the desk console.
+        db["receipts"].create({"call_seq": int, "screen": str, "at": str}, pk=("call_seq", "screen"))
+        # "I'm on my way" / "I'm here" from the patient's phone page.
+        db["tickets"].add_column("presence", str)
+        db["tickets"].add_column("presence_at", str)
 
     return migrations
 

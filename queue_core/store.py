@@ -92,6 +92,7 @@ class Tx:
     _tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     _desks: dict[str, dict[str, Any]] = field(default_factory=dict)
     _counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    _receipts: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
     @property
@@ -156,6 +157,16 @@ class Tx:
         self._counters[(day, queue)] = value
         return value
 
+    def save_receipt(self, call_seq: int, screen: str) -> bool:
+        """Record that `screen` announced the call at `call_seq`; False if it already had."""
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO receipts (call_seq, screen, at) VALUES (?, ?, ?)",
+            (call_seq, screen, iso(self.now)),
+        )
+        if cursor.rowcount:
+            self._receipts.append({"call_seq": call_seq, "screen": screen, "at": iso(self.now)})
+        return bool(cursor.rowcount)
+
     def append(
         self,
         type_: str,
@@ -178,8 +189,10 @@ class Tx:
             changes["counters"] = [
                 {"day": d, "queue": q, "last": v} for (d, q), v in self._counters.items()
             ]
+        if self._receipts:
+            changes["receipts"] = self._receipts
         payload["changes"] = changes
-        self._tickets, self._desks, self._counters = {}, {}, {}
+        self._tickets, self._desks, self._counters, self._receipts = {}, {}, {}, []
         at = iso(self.now)
         cursor = self.conn.execute(
             "INSERT INTO events (at, day, type, ticket, desk, queue, actor, reason, payload)"
@@ -254,7 +267,7 @@ class Store:
             tx = Tx(self.conn, now or self.now(), self.config)
             try:
                 yield tx
-                if tx._tickets or tx._desks or tx._counters:
+                if tx._tickets or tx._desks or tx._counters or tx._receipts:
                     raise RuntimeError("rows changed without an event describing them")
                 _retry(lambda: self.conn.execute("COMMIT"))
             except BaseException:

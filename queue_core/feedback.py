@@ -1,0 +1,70 @@
+"""What comes back from screens and phones: call receipts and patients' presence.
+
+Both are commands like any desk action (one transaction, one event), so desks learn of them
+through the same log, and an audit can tell that a call was announced and when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from queue_core.errors import InvalidState, QueueError, TicketNotFound
+from queue_core.model import Ticket, TicketState
+from queue_core.store import Store, iso
+
+PRESENCE = ("on_my_way", "here")
+_OPEN_STATES = (TicketState.REGISTERED, TicketState.WAITING, TicketState.CALLED, TicketState.MISSED,
+                TicketState.AWAY)
+
+
+def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
+    """A screen played the chime and the spoken call for the call event `call_seq`.
+
+    Returns False (and appends nothing) when that screen had already acknowledged that call.
+    """
+    screen = screen.strip()[:64] or "screen"
+    with store.write(now) as tx:
+        row = tx.conn.execute(
+            "SELECT type, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)
+        ).fetchone()
+        if row is None or row["type"] not in ("call", "recall"):
+            raise QueueError(f"Event {call_seq} is not a call.")
+        if not tx.save_receipt(call_seq, screen):
+            return False
+        tx.append("announced", "screen:" + screen, ticket=row["ticket"], desk=row["desk"],
+                  queue=row["queue"], call_seq=call_seq, screen=screen)
+        return True
+
+
+def receipts_for(store: Store, call_seq: int) -> int:
+    """On how many screens the call at `call_seq` was announced."""
+    with store.read() as conn:
+        row = conn.execute("SELECT COUNT(*) FROM receipts WHERE call_seq = ?", (call_seq,)).fetchone()
+    return int(row[0])
+
+
+def ticket_by_token(store: Store, token: str) -> Ticket:
+    with store.read() as conn:
+        row = conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+    if row is None:
+        raise TicketNotFound("(link)")
+    return Ticket.from_row(dict(row))
+
+
+def record_presence(store: Store, token: str, status: str, now: datetime | None = None) -> Ticket:
+    """The patient pressed "I'm on my way" or "I'm here" on their phone page."""
+    if status not in PRESENCE:
+        raise QueueError(f"Presence must be one of {', '.join(PRESENCE)}.")
+    with store.write(now) as tx:
+        row = tx.conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+        if row is None:
+            raise TicketNotFound("(link)")
+        ticket = Ticket.from_row(dict(row))
+        if ticket.state not in _OPEN_STATES:
+            raise InvalidState(f"{ticket.number} is {ticket.state.value}.")
+        ticket.presence = status
+        ticket.presence_at = iso(tx.now)
+        tx.save_ticket(ticket)
+        tx.append("presence", "patient", ticket=ticket.number, desk=ticket.desk,
+                  queue=ticket.queue, status=status)
+        return ticket

@@ -1,0 +1,58 @@
+"""Shared fixtures: real SQLite files in tmp_path, initialised from the sample clinic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from queue_core.config import ClinicConfig, load_config
+from queue_core.registration import initialise
+from queue_core.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
+SAMPLE_APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
+ACTOR = "nurse-test"
+# 09:00 in Shanghai on a Monday: inside a morning of 30-minute slots.
+MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+class SteppingClock:
+    """The time commands see: starts at `start`, moves only when a test moves it."""
+
+    def __init__(self, start: datetime = MORNING) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def sample_config() -> ClinicConfig:
+    return load_config(SAMPLE_CONFIG)
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "clinic-queue.db"
+
+
+@pytest.fixture
+def store(db_path: Path, sample_config: ClinicConfig, clock: SteppingClock) -> Iterator[Store]:
+    """An initialised sample clinic whose clock is the test's `clock`."""
+    initialise(db_path, sample_config, ACTOR, now=clock()).close()
+    opened = Store.open(db_path, clock=clock)
+    yield opened
+    opened.close()
