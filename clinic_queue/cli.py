@@ -54,8 +54,10 @@ def _say(ticket: Ticket, text: str) -> None:
 def cmd_init(args: argparse.Namespace) -> None:
     config = load_config(Path(args.config) if args.config else DEFAULT_CONFIG)
     store = registration.initialise(args.db or default_db_path(), config, args.actor)
-    print(f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
-          f"{len(config.desks)} desks.")
+    print(
+        f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
+        f"{len(config.desks)} desks."
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -65,20 +67,39 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_ticket(args: argparse.Namespace) -> None:
     store = _open(args)
-    ticket = registration.issue_ticket(store, args.queue, args.actor, name=args.name or "",
-                                       phone=args.phone or "", priority=args.priority, desk=args.desk)
+    ticket = registration.issue_ticket(
+        store,
+        args.queue,
+        args.actor,
+        name=args.name or "",
+        phone=args.phone or "",
+        priority=args.priority,
+        desk=args.desk,
+    )
     with store.read() as conn:
         order = queue_order(conn, ticket.day, ticket.queue, store.config)
     ahead = next((p.position for p in order if p.ticket.id == ticket.id), 0)
     queue = store.config.queue(ticket.queue)
     if args.json:
-        print(json.dumps({"number": ticket.number, "queue": ticket.queue,
-                          "queue_name": queue.name if queue else ticket.queue,
-                          "token": ticket.token, "ahead": ahead, "day": ticket.day,
-                          "pinned_desk": ticket.pinned_desk}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "number": ticket.number,
+                    "queue": ticket.queue,
+                    "queue_name": queue.name if queue else ticket.queue,
+                    "token": ticket.token,
+                    "ahead": ahead,
+                    "day": ticket.day,
+                    "pinned_desk": ticket.pinned_desk,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
-        print(f"{ticket.number}  {queue.name if queue else ticket.queue}  ahead: {ahead}  "
-              f"link token: {ticket.token}")
+        print(
+            f"{ticket.number}  {queue.name if queue else ticket.queue}  ahead: {ahead}  "
+            f"link token: {ticket.token}"
+        )
 
 
 def cmd_checkin(args: argparse.Namespace) -> None:
@@ -87,8 +108,9 @@ def cmd_checkin(args: argparse.Namespace) -> None:
 
 
 def cmd_priority(args: argparse.Namespace) -> None:
-    ticket = registration.set_priority(_open(args), args.number, None if args.clear else args.cls,
-                                       args.actor, reason=args.reason)
+    ticket = registration.set_priority(
+        _open(args), args.number, None if args.clear else args.cls, args.actor, reason=args.reason
+    )
     _say(ticket, f"priority {ticket.priority or 'cleared'}")
 
 
@@ -159,9 +181,17 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def _event_line(event: Event) -> dict[str, Any]:
     extra = {k: v for k, v in event.payload.items() if k != "changes"}
-    return {"seq": event.seq, "at": event.at, "type": event.type, "ticket": event.ticket,
-            "desk": event.desk, "queue": event.queue, "actor": event.actor,
-            "reason": event.reason, **extra}
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "type": event.type,
+        "ticket": event.ticket,
+        "desk": event.desk,
+        "queue": event.queue,
+        "actor": event.actor,
+        "reason": event.reason,
+        **extra,
+    }
 
 
 def cmd_events(args: argparse.Namespace) -> None:
@@ -198,9 +228,13 @@ Handler = Callable[[argparse.Namespace], None]
 
 def build_parser() -> _Parser:
     parser = _Parser(prog="clinic-queue", description="Patient queue and call-number system.")
-    parser.add_argument("--db", help="the queue database (default: $CLINIC_QUEUE_DB or ./clinic-queue.db)")
+    parser.add_argument(
+        "--db", help="the queue database (default: $CLINIC_QUEUE_DB or ./clinic-queue.db)"
+    )
     common = _Parser(add_help=False)
-    common.add_argument("--actor", default=_login(), help="who acts, for the audit trail (default: login name)")
+    common.add_argument(
+        "--actor", default=_login(), help="who acts, for the audit trail (default: login name)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, handler: Handler, help_text: str) -> _Parser:
@@ -209,8 +243,11 @@ def build_parser() -> _Parser:
         return p
 
     add("init", cmd_init, "create or update the database from a clinic configuration").add_argument(
-        "--config", help="clinic TOML file (default: a one-queue clinic)")
-    add("import", cmd_import, "import appointments from a HIS export (CSV or JSON), all or nothing").add_argument("file")
+        "--config", help="clinic TOML file (default: a one-queue clinic)"
+    )
+    add(
+        "import", cmd_import, "import appointments from a HIS export (CSV or JSON), all or nothing"
+    ).add_argument("file")
     p = add("ticket", cmd_ticket, "issue a walk-in ticket (issued and checked in)")
     p.add_argument("queue")
     p.add_argument("--name")
@@ -229,10 +266,16 @@ def build_parser() -> _Parser:
     p.add_argument("--ticket")
     p.add_argument("--reason")
     add("recall", cmd_recall, "call the current patient again").add_argument("desk")
-    add("skip", cmd_skip, "the called patient did not come: to the missed list").add_argument("desk")
-    add("requeue", cmd_requeue, "a missed patient is back: into the line behind the head").add_argument("number")
+    add("skip", cmd_skip, "the called patient did not come: to the missed list").add_argument(
+        "desk"
+    )
+    add(
+        "requeue", cmd_requeue, "a missed patient is back: into the line behind the head"
+    ).add_argument("number")
     add("away", cmd_away, "send a patient for tests").add_argument("number")
-    add("back", cmd_back, "a patient is back from tests: to the same desk, behind the head").add_argument("number")
+    add(
+        "back", cmd_back, "a patient is back from tests: to the same desk, behind the head"
+    ).add_argument("number")
     add("done", cmd_done, "finish the current patient").add_argument("desk")
     p = add("transfer", cmd_transfer, "transfer a ticket to another queue or desk")
     p.add_argument("number")
@@ -245,8 +288,9 @@ def build_parser() -> _Parser:
     p.add_argument("desk")
     p.add_argument("--reason")
     add("resume", cmd_resume, "resume a paused desk").add_argument("desk")
-    add("status", cmd_status, "the board: desks, who is called, who waits in which order").add_argument(
-        "--json", action="store_true")
+    add(
+        "status", cmd_status, "the board: desks, who is called, who waits in which order"
+    ).add_argument("--json", action="store_true")
     p = add("events", cmd_events, "the event log (audit trail), oldest first")
     p.add_argument("--since", type=int, default=0, metavar="SEQ")
     p.add_argument("--json", action="store_true")

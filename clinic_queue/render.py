@@ -35,14 +35,19 @@ def queues_table(board: dict[str, Any]) -> Table:
     table.add_column("away")
     for queue in board["queues"]:
         line = " ".join(
-            f"{w['number']}" + ("" if w["reason"] in ("walk_in", "appointment") else f"({w['reason']})")
+            f"{w['number']}"
+            + ("" if w["reason"] in ("walk_in", "appointment") else f"({w['reason']})")
             for w in queue["waiting"][:8]
         )
         if len(queue["waiting"]) > 8:
             line += " …"
-        table.add_row(queue["name"], str(len(queue["waiting"])), line,
-                      " ".join(t["number"] for t in queue["missed"]),
-                      " ".join(t["number"] for t in queue["away"]))
+        table.add_row(
+            queue["name"],
+            str(len(queue["waiting"])),
+            line,
+            " ".join(t["number"] for t in queue["missed"]),
+            " ".join(t["number"] for t in queue["away"]),
+        )
     return table
 
 

@@ -58,14 +58,24 @@ def read_board(store: Store, now: datetime | None = None) -> Board:
         current = {
             r["id"]: Ticket.from_row(dict(r))
             for r in conn.execute(
-                "SELECT * FROM tickets WHERE id IN (%s)" % ",".join("?" * len(current_ids)),
+                f"SELECT * FROM tickets WHERE id IN ({','.join('?' * len(current_ids))})",
                 tuple(current_ids),
             )
         }
-        others = [Ticket.from_row(dict(r)) for r in conn.execute(
-            "SELECT * FROM tickets WHERE day = ? AND state IN ('missed', 'away') ORDER BY id", (day,))]
-        counts = {(r[0], r[1]): r[2] for r in conn.execute(
-            "SELECT queue, state, COUNT(*) FROM tickets WHERE day = ? GROUP BY queue, state", (day,))}
+        others = [
+            Ticket.from_row(dict(r))
+            for r in conn.execute(
+                "SELECT * FROM tickets WHERE day = ? AND state IN ('missed', 'away') ORDER BY id",
+                (day,),
+            )
+        ]
+        counts = {
+            (r[0], r[1]): r[2]
+            for r in conn.execute(
+                "SELECT queue, state, COUNT(*) FROM tickets WHERE day = ? GROUP BY queue, state",
+                (day,),
+            )
+        }
     desks = []
     for desk in config.desks:
         row = desk_rows.get(desk.id, {})
@@ -73,10 +83,12 @@ def read_board(store: Store, now: datetime | None = None) -> Board:
         desks.append(DeskView(desk, ticket, bool(row.get("paused")), desk_order(desk, orders)))
     queues = [
         QueueView(
-            q, orders[q.id],
+            q,
+            orders[q.id],
             [t for t in others if t.queue == q.id and t.state.value == "missed"],
             [t for t in others if t.queue == q.id and t.state.value == "away"],
-            counts.get((q.id, "registered"), 0), counts.get((q.id, "done"), 0),
+            counts.get((q.id, "registered"), 0),
+            counts.get((q.id, "done"), 0),
         )
         for q in config.queues
     ]
@@ -89,8 +101,11 @@ def _public_ticket(ticket: Ticket) -> dict[str, Any]:
 
 def _public_placed(placed: Placed) -> dict[str, Any]:
     return {
-        **_public_ticket(placed.ticket), "position": placed.position, "reason": placed.reason.value,
-        "priority": placed.ticket.priority, "pinned_desk": placed.ticket.pinned_desk,
+        **_public_ticket(placed.ticket),
+        "position": placed.position,
+        "reason": placed.reason.value,
+        "priority": placed.ticket.priority,
+        "pinned_desk": placed.ticket.pinned_desk,
     }
 
 
@@ -101,8 +116,11 @@ def public_board(board: Board) -> dict[str, Any]:
         "day": board.day,
         "desks": [
             {
-                "id": d.config.id, "name": d.config.name, "name_en": d.config.name_en,
-                "room": d.config.room, "queues": list(d.config.queues),
+                "id": d.config.id,
+                "name": d.config.name,
+                "name_en": d.config.name_en,
+                "room": d.config.room,
+                "queues": list(d.config.queues),
                 "current": d.current.number if d.current else None,
                 "current_masked_name": mask_name(d.current.name) if d.current else None,
                 "recalls": d.current.recalls if d.current else 0,
@@ -113,8 +131,11 @@ def public_board(board: Board) -> dict[str, Any]:
         ],
         "queues": [
             {
-                "id": q.config.id, "name": q.config.name, "name_en": q.config.name_en,
-                "department": q.config.department, "prefix": q.config.prefix,
+                "id": q.config.id,
+                "name": q.config.name,
+                "name_en": q.config.name_en,
+                "department": q.config.department,
+                "prefix": q.config.prefix,
                 "waiting": [_public_placed(p) for p in q.line],
                 "missed": [_public_ticket(t) for t in q.missed],
                 "away": [_public_ticket(t) for t in q.away],

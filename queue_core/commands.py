@@ -62,8 +62,16 @@ def _call(tx: Tx, desk: DeskConfig, ticket: Ticket, actor: str, reason: str | No
     state.current_ticket = ticket.id
     tx.save_ticket(ticket)
     tx.save_desk(state)
-    tx.append("call", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue,
-              reason=reason, out_of_turn=out_of_turn, room=desk.room)
+    tx.append(
+        "call",
+        actor,
+        ticket=ticket.number,
+        desk=desk.id,
+        queue=ticket.queue,
+        reason=reason,
+        out_of_turn=out_of_turn,
+        room=desk.room,
+    )
     return ticket
 
 
@@ -91,7 +99,9 @@ def call_ticket(
         if ticket.state not in (TicketState.WAITING, TicketState.MISSED):
             raise InvalidState(f"{ticket.number} is {ticket.state.value}, not waiting.")
         if not eligible_at(ticket, desk):
-            raise NotEligible(f"{ticket.number} cannot be served at desk {desk.id}; transfer it first.")
+            raise NotEligible(
+                f"{ticket.number} cannot be served at desk {desk.id}; transfer it first."
+            )
         return _call(tx, desk, ticket, actor, reason.strip())
 
 
@@ -101,8 +111,15 @@ def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
         _, ticket = _current(tx, desk)
         ticket.recalls += 1
         tx.save_ticket(ticket)
-        tx.append("recall", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue,
-                  recalls=ticket.recalls, room=desk.room)
+        tx.append(
+            "recall",
+            actor,
+            ticket=ticket.number,
+            desk=desk.id,
+            queue=ticket.queue,
+            recalls=ticket.recalls,
+            room=desk.room,
+        )
         return ticket
 
 
@@ -127,7 +144,9 @@ def finish(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
         return tx.ticket(ticket.id)
 
 
-def _reinsert(tx: Tx, ticket: Ticket, queue: QueueConfig, behind: int, placement: Placement) -> None:
+def _reinsert(
+    tx: Tx, ticket: Ticket, queue: QueueConfig, behind: int, placement: Placement
+) -> None:
     """Back into the line `behind` places after the head (never to the front)."""
     order = queue_prefix(tx.conn, tx.day, queue.id, tx.config, behind)
     key = reinsert_key(order, behind, tx.next_seq())
@@ -141,12 +160,20 @@ def requeue(store: Store, number: str, actor: str, now: datetime | None = None) 
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state is not TicketState.MISSED:
-            raise InvalidState(f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued."
+            )
         queue = _queue(tx, ticket.queue)
         _reinsert(tx, ticket, queue, queue.requeue_behind, Placement.REQUEUED)
         tx.save_ticket(ticket)
-        tx.append("requeue", actor, ticket=ticket.number, desk=ticket.desk, queue=ticket.queue,
-                  behind=queue.requeue_behind)
+        tx.append(
+            "requeue",
+            actor,
+            ticket=ticket.number,
+            desk=ticket.desk,
+            queue=ticket.queue,
+            behind=queue.requeue_behind,
+        )
         return ticket
 
 
@@ -155,7 +182,10 @@ def send_away(store: Store, number: str, actor: str, now: datetime | None = None
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state not in (TicketState.CALLED, TicketState.WAITING):
-            raise InvalidState(f"{ticket.number} is {ticket.state.value}; only a called or waiting patient can be sent for tests.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}; only a called or waiting patient"
+                " can be sent for tests."
+            )
         if ticket.state is TicketState.CALLED and ticket.desk:
             state = tx.desk(ticket.desk)
             if state.current_ticket == ticket.id:
@@ -178,16 +208,26 @@ def come_back(store: Store, number: str, actor: str, now: datetime | None = None
             ticket.pinned_desk = desk.id
         _reinsert(tx, ticket, queue, queue.return_behind, Placement.RETURNED)
         tx.save_ticket(ticket)
-        tx.append("back", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=ticket.queue,
-                  behind=queue.return_behind)
+        tx.append(
+            "back",
+            actor,
+            ticket=ticket.number,
+            desk=ticket.pinned_desk,
+            queue=ticket.queue,
+            behind=queue.return_behind,
+        )
         return ticket
 
 
 def transfer(
-    store: Store, number: str, to: str, actor: str, reason: str | None = None,
+    store: Store,
+    number: str,
+    to: str,
+    actor: str,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """To another queue, or to a desk (pinned there). Keeps the arrival time unless configured not to."""
+    """To another queue, or to a desk (pinned there); keeps the arrival time unless configured."""
     config = store.config
     target_desk = config.desk(to)
     target_queue = config.queue(to)
@@ -196,7 +236,9 @@ def transfer(
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state not in (TicketState.WAITING, TicketState.CALLED, TicketState.MISSED):
-            raise InvalidState(f"{ticket.number} is {ticket.state.value} and cannot be transferred.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value} and cannot be transferred."
+            )
         source_queue = ticket.queue
         if ticket.state is TicketState.CALLED and ticket.desk:
             state = tx.desk(ticket.desk)
@@ -215,15 +257,28 @@ def transfer(
         ticket.desk = None
         ticket.state = TicketState.WAITING
         ticket.placement = Placement.TRANSFERRED
-        arrival = ticket.arrival_key if queue.transfer_keeps_arrival and ticket.arrival_key else to_micros(tx.now)
+        arrival = (
+            ticket.arrival_key
+            if queue.transfer_keeps_arrival and ticket.arrival_key
+            else to_micros(tx.now)
+        )
         ticket.sort_key = base_key(arrival, ticket.id)
         tx.save_ticket(ticket)
-        tx.append("transfer", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=queue.id,
-                  reason=reason, from_queue=source_queue)
+        tx.append(
+            "transfer",
+            actor,
+            ticket=ticket.number,
+            desk=ticket.pinned_desk,
+            queue=queue.id,
+            reason=reason,
+            from_queue=source_queue,
+        )
         return ticket
 
 
-def cancel(store: Store, number: str, reason: str, actor: str, now: datetime | None = None) -> Ticket:
+def cancel(
+    store: Store, number: str, reason: str, actor: str, now: datetime | None = None
+) -> Ticket:
     if not reason or not reason.strip():
         raise ReasonRequired("cancel a ticket")
     with store.write(now) as tx:
@@ -243,8 +298,9 @@ def cancel(store: Store, number: str, reason: str, actor: str, now: datetime | N
         return ticket
 
 
-def pause(store: Store, desk_id: str, actor: str, reason: str | None = None,
-          now: datetime | None = None) -> DeskState:
+def pause(
+    store: Store, desk_id: str, actor: str, reason: str | None = None, now: datetime | None = None
+) -> DeskState:
     """停诊: the desk stops calling; the current patient, if any, stays with it."""
     return _set_paused(store, desk_id, True, actor, reason, now)
 
@@ -253,8 +309,9 @@ def resume(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
     return _set_paused(store, desk_id, False, actor, None, now)
 
 
-def _set_paused(store: Store, desk_id: str, paused: bool, actor: str, reason: str | None,
-                now: datetime | None) -> DeskState:
+def _set_paused(
+    store: Store, desk_id: str, paused: bool, actor: str, reason: str | None, now: datetime | None
+) -> DeskState:
     desk = desk_config(store, desk_id)
     with store.write(now) as tx:
         state = tx.desk(desk.id)

@@ -1,4 +1,4 @@
-"""The clinic's configuration: one TOML file, validated in full so every bad key is named at once."""
+"""The clinic's configuration: one TOML file, validated in full so every bad key is named."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ class _Checker:
                 self.problems.append(f"{path}.{key}: missing")
             return default
         value = table[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             self.problems.append(
                 f"{path}.{key}: expected {kind.__name__}, got {type(value).__name__}"
             )
@@ -122,27 +122,53 @@ def _tables(c: _Checker, data: dict[str, Any], key: str) -> list[dict[str, Any]]
 
 def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
     out: list[QueueConfig] = []
-    keys = {"id", "name", "name_en", "department", "prefix", "requeue_behind",
-            "return_behind", "transfer_keeps_arrival"}
+    keys = {
+        "id",
+        "name",
+        "name_en",
+        "department",
+        "prefix",
+        "requeue_behind",
+        "return_behind",
+        "transfer_keeps_arrival",
+    }
     for i, t in enumerate(_tables(c, data, "queues")):
         p = f"queues[{i}]"
         c.unknown(t, keys, p)
         qid = c.take(t, "id", p, str, "", required=True)
-        c.check(not qid or bool(_ID.match(qid)), f"{p}.id: {qid!r} must be lower-case letters, digits, - or _")
+        c.check(
+            not qid or bool(_ID.match(qid)),
+            f"{p}.id: {qid!r} must be lower-case letters, digits, - or _",
+        )
         name = c.take(t, "name", p, str, qid, required=True)
         prefix = c.take(t, "prefix", p, str, "", required=True)
-        c.check(not prefix or bool(_PREFIX.match(prefix)), f"{p}.prefix: {prefix!r} must be 1-3 capital letters")
+        c.check(
+            not prefix or bool(_PREFIX.match(prefix)),
+            f"{p}.prefix: {prefix!r} must be 1-3 capital letters",
+        )
         requeue = c.take(t, "requeue_behind", p, int, 2)
-        c.check(requeue >= 1, f"{p}.requeue_behind: must be at least 1 (a requeued patient never goes to the front)")
+        c.check(
+            requeue >= 1,
+            f"{p}.requeue_behind: must be at least 1 (a requeued patient never goes to the front)",
+        )
         back = c.take(t, "return_behind", p, int, 1)
         c.check(back >= 1, f"{p}.return_behind: must be at least 1")
-        out.append(QueueConfig(
-            id=qid, name=name, name_en=c.take(t, "name_en", p, str, name),
-            department=c.take(t, "department", p, str, ""), prefix=prefix,
-            requeue_behind=requeue, return_behind=back,
-            transfer_keeps_arrival=c.take(t, "transfer_keeps_arrival", p, bool, True),
-        ))
-    c.check(bool(out) or "queues" not in data or not data["queues"], "queues: at least one queue is needed")
+        out.append(
+            QueueConfig(
+                id=qid,
+                name=name,
+                name_en=c.take(t, "name_en", p, str, name),
+                department=c.take(t, "department", p, str, ""),
+                prefix=prefix,
+                requeue_behind=requeue,
+                return_behind=back,
+                transfer_keeps_arrival=c.take(t, "transfer_keeps_arrival", p, bool, True),
+            )
+        )
+    c.check(
+        bool(out) or "queues" not in data or not data["queues"],
+        "queues: at least one queue is needed",
+    )
     c.check("queues" in data, "queues: missing (at least one [[queues]] table)")
     _unique(c, "queues", "id", [q.id for q in out])
     _unique(c, "queues", "prefix", [q.prefix for q in out])
@@ -156,16 +182,26 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
         p = f"desks[{i}]"
         c.unknown(t, keys, p)
         did = c.take(t, "id", p, str, "", required=True)
-        c.check(not did or bool(_ID.match(did)), f"{p}.id: {did!r} must be lower-case letters, digits, - or _")
+        c.check(
+            not did or bool(_ID.match(did)),
+            f"{p}.id: {did!r} must be lower-case letters, digits, - or _",
+        )
         name = c.take(t, "name", p, str, did, required=True)
         queues = c.take(t, "queues", p, list, [], required=True)
         for q in queues:
             c.check(q in queue_ids, f"{p}.queues: {q!r} is not a configured queue id")
-        c.check(bool(queues) or "queues" not in t, f"{p}.queues: a desk must serve at least one queue")
-        out.append(DeskConfig(
-            id=did, name=name, name_en=c.take(t, "name_en", p, str, name),
-            room=str(c.take(t, "room", p, str, name)), queues=tuple(str(q) for q in queues),
-        ))
+        c.check(
+            bool(queues) or "queues" not in t, f"{p}.queues: a desk must serve at least one queue"
+        )
+        out.append(
+            DeskConfig(
+                id=did,
+                name=name,
+                name_en=c.take(t, "name_en", p, str, name),
+                room=str(c.take(t, "room", p, str, name)),
+                queues=tuple(str(q) for q in queues),
+            )
+        )
     c.check("desks" in data and bool(out), "desks: at least one [[desks]] table is needed")
     _unique(c, "desks", "id", [d.id for d in out])
     return out
@@ -177,11 +213,18 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
         p = f"priority[{i}]"
         c.unknown(t, {"id", "name", "name_en", "max_ahead"}, p)
         pid = c.take(t, "id", p, str, "", required=True)
-        c.check(not pid or bool(_ID.match(pid)), f"{p}.id: {pid!r} must be lower-case letters, digits, - or _")
+        c.check(
+            not pid or bool(_ID.match(pid)),
+            f"{p}.id: {pid!r} must be lower-case letters, digits, - or _",
+        )
         name = c.take(t, "name", p, str, pid, required=True)
         cap = c.take(t, "max_ahead", p, int, 0, required=True)
         c.check(cap >= 0, f"{p}.max_ahead: must be 0 or more")
-        out.append(PriorityClass(id=pid, name=name, name_en=c.take(t, "name_en", p, str, name), max_ahead=cap))
+        out.append(
+            PriorityClass(
+                id=pid, name=name, name_en=c.take(t, "name_en", p, str, name), max_ahead=cap
+            )
+        )
     _unique(c, "priority", "id", [x.id for x in out])
     return out
 
@@ -205,8 +248,11 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     if not isinstance(clinic, dict):
         c.problems.append("clinic: expected a table ([clinic])")
         clinic = {}
-    c.unknown(clinic, {"name", "timezone", "slot_minutes", "late_appointment", "alert_ahead",
-                       "announce_repeats"}, "clinic")
+    c.unknown(
+        clinic,
+        {"name", "timezone", "slot_minutes", "late_appointment", "alert_ahead", "announce_repeats"},
+        "clinic",
+    )
     tzname = c.take(clinic, "timezone", "clinic", str, "Asia/Shanghai")
     try:
         ZoneInfo(tzname)
@@ -216,7 +262,9 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     slot = c.take(clinic, "slot_minutes", "clinic", int, 30)
     c.check(5 <= slot <= 240, "clinic.slot_minutes: must be between 5 and 240")
     late = c.take(clinic, "late_appointment", "clinic", str, "walk_in")
-    c.check(late in LATE_POLICIES, f"clinic.late_appointment: must be one of {', '.join(LATE_POLICIES)}")
+    c.check(
+        late in LATE_POLICIES, f"clinic.late_appointment: must be one of {', '.join(LATE_POLICIES)}"
+    )
     alert = c.take(clinic, "alert_ahead", "clinic", int, 3)
     c.check(alert >= 0, "clinic.alert_ahead: must be 0 or more")
     repeats = c.take(clinic, "announce_repeats", "clinic", int, 2)
@@ -230,9 +278,16 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     if c.problems:
         raise ConfigError([f"{source}: {p}" if source else p for p in c.problems])
     return ClinicConfig(
-        name=c.take(clinic, "name", "clinic", str, "Clinic"), timezone=tzname, slot_minutes=slot,
-        late_appointment=late, alert_ahead=alert, announce_repeats=repeats, queues=tuple(queues),
-        desks=tuple(desks), priorities=tuple(priorities), source=text,
+        name=c.take(clinic, "name", "clinic", str, "Clinic"),
+        timezone=tzname,
+        slot_minutes=slot,
+        late_appointment=late,
+        alert_ahead=alert,
+        announce_repeats=repeats,
+        queues=tuple(queues),
+        desks=tuple(desks),
+        priorities=tuple(priorities),
+        source=text,
     )
 
 

@@ -13,8 +13,13 @@ from queue_core.model import Ticket, TicketState
 from queue_core.store import Store, iso
 
 PRESENCE = ("on_my_way", "here")
-_OPEN_STATES = (TicketState.REGISTERED, TicketState.WAITING, TicketState.CALLED, TicketState.MISSED,
-                TicketState.AWAY)
+_OPEN_STATES = (
+    TicketState.REGISTERED,
+    TicketState.WAITING,
+    TicketState.CALLED,
+    TicketState.MISSED,
+    TicketState.AWAY,
+)
 
 
 def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
@@ -31,15 +36,24 @@ def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | Non
             raise QueueError(f"Event {call_seq} is not a call.")
         if not tx.save_receipt(call_seq, screen):
             return False
-        tx.append("announced", "screen:" + screen, ticket=row["ticket"], desk=row["desk"],
-                  queue=row["queue"], call_seq=call_seq, screen=screen)
+        tx.append(
+            "announced",
+            "screen:" + screen,
+            ticket=row["ticket"],
+            desk=row["desk"],
+            queue=row["queue"],
+            call_seq=call_seq,
+            screen=screen,
+        )
         return True
 
 
 def receipts_for(store: Store, call_seq: int) -> int:
     """On how many screens the call at `call_seq` was announced."""
     with store.read() as conn:
-        row = conn.execute("SELECT COUNT(*) FROM receipts WHERE call_seq = ?", (call_seq,)).fetchone()
+        row = conn.execute(
+            "SELECT COUNT(*) FROM receipts WHERE call_seq = ?", (call_seq,)
+        ).fetchone()
     return int(row[0])
 
 
@@ -65,6 +79,12 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
         ticket.presence = status
         ticket.presence_at = iso(tx.now)
         tx.save_ticket(ticket)
-        tx.append("presence", "patient", ticket=ticket.number, desk=ticket.desk,
-                  queue=ticket.queue, status=status)
+        tx.append(
+            "presence",
+            "patient",
+            ticket=ticket.number,
+            desk=ticket.desk,
+            queue=ticket.queue,
+            status=status,
+        )
         return ticket

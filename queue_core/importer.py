@@ -41,10 +41,14 @@ def _records(path: Path, text: str) -> tuple[str, list[tuple[int, dict[str, Any]
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ImportRejected(str(path), [f"line {exc.lineno}: not valid JSON ({exc.msg})"]) from None
+            raise ImportRejected(
+                str(path), [f"line {exc.lineno}: not valid JSON ({exc.msg})"]
+            ) from None
         if not isinstance(data, list):
             raise ImportRejected(str(path), ["the file must hold a JSON array of objects"])
-        return "item", [(i, r if isinstance(r, dict) else {"__bad__": r}) for i, r in enumerate(data, 1)]
+        return "item", [
+            (i, r if isinstance(r, dict) else {"__bad__": r}) for i, r in enumerate(data, 1)
+        ]
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
@@ -63,8 +67,9 @@ def _slot(text: str, config: ClinicConfig, today: str) -> datetime:
     return slot.replace(tzinfo=config.tz) if slot.tzinfo is None else slot
 
 
-def _check(where: str, raw: dict[str, Any], config: ClinicConfig, today: str,
-           seen: set[str]) -> tuple[Appointment | None, list[str]]:
+def _check(
+    where: str, raw: dict[str, Any], config: ClinicConfig, today: str, seen: set[str]
+) -> tuple[Appointment | None, list[str]]:
     if "__bad__" in raw:
         return None, [f"{where}: expected an object"]
     problems: list[str] = []
@@ -80,12 +85,18 @@ def _check(where: str, raw: dict[str, Any], config: ClinicConfig, today: str,
         try:
             slot = _slot(fields["slot_start"], config, today)
         except ValueError:
-            problems.append(f"{where}: slot_start {fields['slot_start']!r} is not a time (HH:MM) or date and time (YYYY-MM-DD HH:MM)")
+            problems.append(
+                f"{where}: slot_start {fields['slot_start']!r} is not a time (HH:MM)"
+                " or a date and time (YYYY-MM-DD HH:MM)"
+            )
         else:
             local = slot.astimezone(config.tz)
             minutes = local.hour * 60 + local.minute
             if minutes % config.slot_minutes or local.second:
-                problems.append(f"{where}: slot_start {fields['slot_start']!r} is not on a {config.slot_minutes}-minute slot boundary")
+                problems.append(
+                    f"{where}: slot_start {fields['slot_start']!r} is not on a"
+                    f" {config.slot_minutes}-minute slot boundary"
+                )
     if fields["priority"] and config.priority(fields["priority"]) is None:
         problems.append(f"{where}: unknown priority class {fields['priority']!r}")
     if fields["desk"]:
@@ -99,12 +110,21 @@ def _check(where: str, raw: dict[str, Any], config: ClinicConfig, today: str,
         problems.append(f"{where}: phone {fields['phone']!r} has fewer than 4 digits")
     if fields["external_id"]:
         if fields["external_id"] in seen:
-            problems.append(f"{where}: external_id {fields['external_id']!r} appears twice in the file")
+            problems.append(
+                f"{where}: external_id {fields['external_id']!r} appears twice in the file"
+            )
         seen.add(fields["external_id"])
     if problems or slot is None:
         return None, problems
-    return Appointment(fields["external_id"], fields["name"], fields["queue"], slot,
-                       phone_digits, fields["priority"] or None, fields["desk"] or None), []
+    return Appointment(
+        fields["external_id"],
+        fields["name"],
+        fields["queue"],
+        slot,
+        phone_digits,
+        fields["priority"] or None,
+        fields["desk"] or None,
+    ), []
 
 
 def import_appointments(store: Store, path: Path, actor: str, now: datetime | None = None) -> int:
@@ -129,8 +149,10 @@ def import_appointments(store: Store, path: Path, actor: str, now: datetime | No
             good.append(appointment)
     with store.write(now) as tx:
         known = {
-            r[0] for r in tx.conn.execute(
-                "SELECT external_id FROM tickets WHERE external_id IS NOT NULL").fetchall()
+            r[0]
+            for r in tx.conn.execute(
+                "SELECT external_id FROM tickets WHERE external_id IS NOT NULL"
+            ).fetchall()
         }
         for number, raw in records:
             ext = str(raw.get("external_id") or "").strip()
@@ -143,9 +165,18 @@ def import_appointments(store: Store, path: Path, actor: str, now: datetime | No
             queue = tx.config.queue(a.queue)
             assert queue is not None
             day = a.slot_start.astimezone(tx.config.tz).date().isoformat()
-            ticket = make_ticket(tx, queue, day, Source.APPOINTMENT, name=a.name, phone=a.phone,
-                                 priority=a.priority, desk=a.desk, external_id=a.external_id,
-                                 slot_start=a.slot_start)
+            ticket = make_ticket(
+                tx,
+                queue,
+                day,
+                Source.APPOINTMENT,
+                name=a.name,
+                phone=a.phone,
+                priority=a.priority,
+                desk=a.desk,
+                external_id=a.external_id,
+                slot_start=a.slot_start,
+            )
             tx.save_ticket(ticket)
         tx.append("import", actor, reason=path.name, count=len(good))
         return len(good)

@@ -29,7 +29,9 @@ def _waiting_by_key(
     return [Ticket.from_row(dict(r)) for r in conn.execute(query, params)]
 
 
-def queue_order(conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig) -> list[Placed]:
+def queue_order(
+    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig
+) -> list[Placed]:
     return order_queue(_waiting_by_key(conn, day, queue, None), config)
 
 
@@ -49,7 +51,7 @@ def all_orders(conn: sqlite3.Connection, day: str, config: ClinicConfig) -> dict
 def desk_next(
     conn: sqlite3.Connection, day: str, desk: DeskConfig, config: ClinicConfig
 ) -> Placed | None:
-    """The ticket this desk calls next, reading more of the line only when pinned tickets hide it."""
+    """The ticket this desk calls next; reads further only while pinned tickets hide it."""
     places = _FIRST_FETCH
     while True:
         orders = {q: queue_prefix(conn, day, q, config, places) for q in desk.queues}

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-
 _KEY_OFFSET = 1 << 63
 _KEY_WIDTH = 16
 
@@ -78,10 +77,31 @@ class Ticket:
     presence_at: str | None = None
 
     ROW_FIELDS = (
-        "id", "day", "number", "queue", "token", "state", "source", "created_at", "name",
-        "phone_last4", "external_id", "slot_start", "priority", "pinned_desk", "checked_in_at",
-        "arrival_key", "sort_key", "placement", "desk", "called_at", "recalls", "finished_at",
-        "note", "presence", "presence_at",
+        "id",
+        "day",
+        "number",
+        "queue",
+        "token",
+        "state",
+        "source",
+        "created_at",
+        "name",
+        "phone_last4",
+        "external_id",
+        "slot_start",
+        "priority",
+        "pinned_desk",
+        "checked_in_at",
+        "arrival_key",
+        "sort_key",
+        "placement",
+        "desk",
+        "called_at",
+        "recalls",
+        "finished_at",
+        "note",
+        "presence",
+        "presence_at",
     )
 
     def to_row(self) -> dict[str, Any]:
@@ -110,13 +130,21 @@ class DeskState:
     changed_at: str | None = None
 
     def to_row(self) -> dict[str, Any]:
-        return {"id": self.id, "current_ticket": self.current_ticket,
-                "paused": int(self.paused), "changed_at": self.changed_at}
+        return {
+            "id": self.id,
+            "current_ticket": self.current_ticket,
+            "paused": int(self.paused),
+            "changed_at": self.changed_at,
+        }
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DeskState:
-        return cls(id=row["id"], current_ticket=row["current_ticket"],
-                   paused=bool(row["paused"]), changed_at=row["changed_at"])
+        return cls(
+            id=row["id"],
+            current_ticket=row["current_ticket"],
+            paused=bool(row["paused"]),
+            changed_at=row["changed_at"],
+        )
 
 
 @dataclass(frozen=True)
@@ -136,7 +164,14 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "at": self.at, "day": self.day, "type": self.type,
-            "ticket": self.ticket, "desk": self.desk, "queue": self.queue, "actor": self.actor,
-            "reason": self.reason, "payload": self.payload,
+            "seq": self.seq,
+            "at": self.at,
+            "day": self.day,
+            "type": self.type,
+            "ticket": self.ticket,
+            "desk": self.desk,
+            "queue": self.queue,
+            "actor": self.actor,
+            "reason": self.reason,
+            "payload": self.payload,
         }

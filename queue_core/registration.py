@@ -20,8 +20,9 @@ from queue_core.rules import arrival, base_key
 from queue_core.store import Store, Tx, iso, parse_iso, utc_now
 
 
-def initialise(path: Path | str, config: ClinicConfig, actor: str,
-               now: datetime | None = None) -> Store:
+def initialise(
+    path: Path | str, config: ClinicConfig, actor: str, now: datetime | None = None
+) -> Store:
     """Create (or migrate) the database and store the configuration every process will read.
 
     Re-running with a changed configuration is allowed while no desk that disappears still
@@ -32,16 +33,26 @@ def initialise(path: Path | str, config: ClinicConfig, actor: str,
         wanted = {d.id for d in config.desks}
         for row in tx.conn.execute("SELECT * FROM desks").fetchall():
             if row["id"] not in wanted and row["current_ticket"] is not None:
-                raise QueueError(f"Desk {row['id']} still has a patient called; finish it before removing the desk.")
-        tx.conn.execute("DELETE FROM desks WHERE id NOT IN (%s)" % ",".join("?" * len(wanted)),
-                        tuple(wanted))
+                raise QueueError(
+                    f"Desk {row['id']} still has a patient called;"
+                    " finish it before removing the desk."
+                )
+        tx.conn.execute(
+            f"DELETE FROM desks WHERE id NOT IN ({','.join('?' * len(wanted))})", tuple(wanted)
+        )
         for desk in config.desks:
             if tx.conn.execute("SELECT 1 FROM desks WHERE id = ?", (desk.id,)).fetchone() is None:
                 tx.save_desk(DeskState(id=desk.id))
-        tx.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('config', ?)",
-                        (config.source,))
-        tx.append("configure", actor, clinic=config.name, desks=sorted(wanted),
-                  queues=[q.id for q in config.queues])
+        tx.conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES ('config', ?)", (config.source,)
+        )
+        tx.append(
+            "configure",
+            actor,
+            clinic=config.name,
+            desks=sorted(wanted),
+            queues=[q.id for q in config.queues],
+        )
     return store
 
 
@@ -57,8 +68,9 @@ def _queue(config: ClinicConfig, queue_id: str) -> QueueConfig:
     return queue
 
 
-def _check_extras(config: ClinicConfig, queue: QueueConfig, priority: str | None,
-                  desk: str | None) -> None:
+def _check_extras(
+    config: ClinicConfig, queue: QueueConfig, priority: str | None, desk: str | None
+) -> None:
     if priority and config.priority(priority) is None:
         raise UnknownPriority(priority)
     if desk:
@@ -69,17 +81,36 @@ def _check_extras(config: ClinicConfig, queue: QueueConfig, priority: str | None
             raise NotEligible(f"Desk {desk} does not serve queue {queue.id}.")
 
 
-def make_ticket(tx: Tx, queue: QueueConfig, day: str, source: Source, *, name: str = "",
-                phone: str = "", priority: str | None = None, desk: str | None = None,
-                external_id: str | None = None, slot_start: datetime | None = None) -> Ticket:
+def make_ticket(
+    tx: Tx,
+    queue: QueueConfig,
+    day: str,
+    source: Source,
+    *,
+    name: str = "",
+    phone: str = "",
+    priority: str | None = None,
+    desk: str | None = None,
+    external_id: str | None = None,
+    slot_start: datetime | None = None,
+) -> Ticket:
     """A new ticket with the next number of its queue's day; not saved yet."""
     seq = tx.take_number(day, queue.id)
     return Ticket(
-        id=tx.new_ticket_id(), day=day, number=f"{queue.prefix}{seq:03d}", queue=queue.id,
-        token=new_token(), state=TicketState.REGISTERED, source=source, created_at=iso(tx.now),
-        name=name.strip(), phone_last4="".join(ch for ch in phone if ch.isdigit())[-4:],
-        external_id=external_id, slot_start=iso(slot_start) if slot_start else None,
-        priority=priority or None, pinned_desk=desk or None,
+        id=tx.new_ticket_id(),
+        day=day,
+        number=f"{queue.prefix}{seq:03d}",
+        queue=queue.id,
+        token=new_token(),
+        state=TicketState.REGISTERED,
+        source=source,
+        created_at=iso(tx.now),
+        name=name.strip(),
+        phone_last4="".join(ch for ch in phone if ch.isdigit())[-4:],
+        external_id=external_id,
+        slot_start=iso(slot_start) if slot_start else None,
+        priority=priority or None,
+        pinned_desk=desk or None,
     )
 
 
@@ -94,15 +125,24 @@ def enter_line(tx: Tx, ticket: Ticket) -> None:
     ticket.placement = placement
 
 
-def issue_ticket(store: Store, queue_id: str, actor: str, *, name: str = "", phone: str = "",
-                 priority: str | None = None, desk: str | None = None,
-                 now: datetime | None = None) -> Ticket:
+def issue_ticket(
+    store: Store,
+    queue_id: str,
+    actor: str,
+    *,
+    name: str = "",
+    phone: str = "",
+    priority: str | None = None,
+    desk: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
     """A walk-in (现场挂号): issued and checked in at once."""
     queue = _queue(store.config, queue_id)
     _check_extras(store.config, queue, priority, desk)
     with store.write(now) as tx:
-        ticket = make_ticket(tx, queue, tx.day, Source.WALK_IN, name=name, phone=phone,
-                             priority=priority, desk=desk)
+        ticket = make_ticket(
+            tx, queue, tx.day, Source.WALK_IN, name=name, phone=phone, priority=priority, desk=desk
+        )
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
         tx.append("issue", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=queue.id)
@@ -117,13 +157,25 @@ def check_in(store: Store, number: str, actor: str, now: datetime | None = None)
             raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
-        tx.append("checkin", actor, ticket=ticket.number, desk=ticket.pinned_desk,
-                  queue=ticket.queue, placement=ticket.placement.value)
+        tx.append(
+            "checkin",
+            actor,
+            ticket=ticket.number,
+            desk=ticket.pinned_desk,
+            queue=ticket.queue,
+            placement=ticket.placement.value,
+        )
         return ticket
 
 
-def set_priority(store: Store, number: str, priority: str | None, actor: str,
-                 reason: str | None = None, now: datetime | None = None) -> Ticket:
+def set_priority(
+    store: Store,
+    number: str,
+    priority: str | None,
+    actor: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
     """Mark (or clear, with None) a priority class; its cap keeps it from starving others."""
     if priority and store.config.priority(priority) is None:
         raise UnknownPriority(priority)
@@ -133,8 +185,14 @@ def set_priority(store: Store, number: str, priority: str | None, actor: str,
             raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
         ticket.priority = priority or None
         tx.save_ticket(ticket)
-        tx.append("priority", actor, ticket=ticket.number, queue=ticket.queue, reason=reason,
-                  priority=ticket.priority)
+        tx.append(
+            "priority",
+            actor,
+            ticket=ticket.number,
+            queue=ticket.queue,
+            reason=reason,
+            priority=ticket.priority,
+        )
         return ticket
 
 

@@ -34,7 +34,9 @@ def current_tables(conn: Any) -> Tables:
     return {
         "tickets": {r["id"]: dict(r) for r in conn.execute("SELECT * FROM tickets")},
         "desks": {r["id"]: dict(r) for r in conn.execute("SELECT * FROM desks")},
-        "counters": {(r["day"], r["queue"]): dict(r) for r in conn.execute("SELECT * FROM counters")},
+        "counters": {
+            (r["day"], r["queue"]): dict(r) for r in conn.execute("SELECT * FROM counters")
+        },
         "receipts": {
             (r["call_seq"], r["screen"]): dict(r) for r in conn.execute("SELECT * FROM receipts")
         },

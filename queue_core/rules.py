@@ -62,7 +62,9 @@ def order_queue(tickets: Iterable[Ticket], config: ClinicConfig) -> list[Placed]
     `max_ahead` places and never past an earlier priority ticket, so priority cannot starve
     anyone: a patient is overtaken only by priority classes and only within their caps.
     """
-    waiting = sorted((t for t in tickets if t.state is TicketState.WAITING), key=lambda t: t.sort_key)
+    waiting = sorted(
+        (t for t in tickets if t.state is TicketState.WAITING), key=lambda t: t.sort_key
+    )
     result: list[tuple[Ticket, Placement]] = []
     last_priority = -1
     for ticket in waiting:

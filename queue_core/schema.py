@@ -20,11 +20,29 @@ def _migrations() -> Any:
         db["settings"].create({"key": str, "value": str}, pk="key")
         db["tickets"].create(
             {
-                "id": int, "day": str, "number": str, "queue": str, "token": str, "state": str,
-                "source": str, "created_at": str, "name": str, "phone_last4": str,
-                "external_id": str, "slot_start": str, "priority": str, "pinned_desk": str,
-                "checked_in_at": str, "arrival_key": int, "sort_key": str, "placement": str,
-                "desk": str, "called_at": str, "recalls": int, "finished_at": str, "note": str,
+                "id": int,
+                "day": str,
+                "number": str,
+                "queue": str,
+                "token": str,
+                "state": str,
+                "source": str,
+                "created_at": str,
+                "name": str,
+                "phone_last4": str,
+                "external_id": str,
+                "slot_start": str,
+                "priority": str,
+                "pinned_desk": str,
+                "checked_in_at": str,
+                "arrival_key": int,
+                "sort_key": str,
+                "placement": str,
+                "desk": str,
+                "called_at": str,
+                "recalls": int,
+                "finished_at": str,
+                "note": str,
             },
             pk="id",
             not_null={"day", "number", "queue", "token", "state", "source", "created_at"},
@@ -48,7 +66,9 @@ def _migrations() -> Any:
     @migrations(name="0002_receipts_presence")
     def receipts_presence(db: Any) -> None:
         # Which screen announced which call (acks from the TV pages), for the desk console.
-        db["receipts"].create({"call_seq": int, "screen": str, "at": str}, pk=("call_seq", "screen"))
+        db["receipts"].create(
+            {"call_seq": int, "screen": str, "at": str}, pk=("call_seq", "screen")
+        )
         # "I'm on my way" / "I'm here" from the patient's phone page.
         db["tickets"].add_column("presence", str)
         db["tickets"].add_column("presence_at", str)

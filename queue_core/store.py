@@ -129,7 +129,9 @@ class Tx:
         row = ticket.to_row()
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT OR REPLACE INTO tickets ({columns}) VALUES ({marks})", tuple(row.values()))
+        self.conn.execute(
+            f"INSERT OR REPLACE INTO tickets ({columns}) VALUES ({marks})", tuple(row.values())
+        )
         self._tickets[ticket.id] = row
 
     def new_ticket_id(self) -> int:
@@ -140,7 +142,8 @@ class Tx:
         desk.changed_at = iso(self.now)
         row = desk.to_row()
         self.conn.execute(
-            "INSERT OR REPLACE INTO desks (id, current_ticket, paused, changed_at) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO desks (id, current_ticket, paused, changed_at)"
+            " VALUES (?, ?, ?, ?)",
             (row["id"], row["current_ticket"], row["paused"], row["changed_at"]),
         )
         self._desks[desk.id] = row
@@ -152,7 +155,8 @@ class Tx:
         ).fetchone()
         value = (row[0] if row else 0) + 1
         self.conn.execute(
-            "INSERT OR REPLACE INTO counters (day, queue, last) VALUES (?, ?, ?)", (day, queue, value)
+            "INSERT OR REPLACE INTO counters (day, queue, last) VALUES (?, ?, ?)",
+            (day, queue, value),
         )
         self._counters[(day, queue)] = value
         return value
@@ -197,11 +201,30 @@ class Tx:
         cursor = self.conn.execute(
             "INSERT INTO events (at, day, type, ticket, desk, queue, actor, reason, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, self.day, type_, ticket, desk, queue, actor, reason,
-             json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
+            (
+                at,
+                self.day,
+                type_,
+                ticket,
+                desk,
+                queue,
+                actor,
+                reason,
+                json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            ),
         )
-        event = Event(int(cursor.lastrowid or 0), at, self.day, type_, ticket, desk, queue, actor,
-                      reason, payload)
+        event = Event(
+            int(cursor.lastrowid or 0),
+            at,
+            self.day,
+            type_,
+            ticket,
+            desk,
+            queue,
+            actor,
+            reason,
+            payload,
+        )
         self.events.append(event)
         return event
 
@@ -310,7 +333,14 @@ class Store:
 
 def _event(row: dict[str, Any]) -> Event:
     return Event(
-        seq=row["seq"], at=row["at"], day=row["day"], type=row["type"], ticket=row["ticket"],
-        desk=row["desk"], queue=row["queue"], actor=row["actor"], reason=row["reason"],
+        seq=row["seq"],
+        at=row["at"],
+        day=row["day"],
+        type=row["type"],
+        ticket=row["ticket"],
+        desk=row["desk"],
+        queue=row["queue"],
+        actor=row["actor"],
+        reason=row["reason"],
         payload=json.loads(row["payload"]),
     )
