@@ -1,0 +1,166 @@
+"""`make demo`: a sample clinic morning on ./clinic-queue.db, then the real main job.
+
+With a terminal: the display server runs in the background, its TV page and one patient's
+phone link (with QR code) are printed, and the desk console opens in front; quitting the
+console stops the server cleanly. Without a terminal (piped, CI): a scripted morning is played
+through the same core commands and the board is printed after each step.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from queue_core import commands
+from queue_core.board import public_board, read_board
+from queue_core.config import load_config
+from queue_core.importer import import_appointments
+from queue_core.model import Ticket, TicketState
+from queue_core.registration import check_in, initialise, issue_ticket
+from queue_core.store import Store, default_db_path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+ACTOR = "demo"
+WALK_INS = [
+    ("nk-pt", "张三丰", None),
+    ("nk-pt", "李四", None),
+    ("wk", "王小明", None),
+    ("nk-pt", "赵桂英", "elderly"),
+    ("wk", "John Smith", None),
+    ("nk-pt", "周杰", None),
+]
+
+
+def morning_start(store: Store) -> datetime:
+    """When the demo's first patients arrived: half an hour ago in clinic hours, else 08:25."""
+    local = store.now().astimezone(store.config.tz)
+    if 8 <= local.hour < 17:
+        return local - timedelta(minutes=35)
+    return local.replace(hour=8, minute=25, second=0, microsecond=0)
+
+
+def prepare(db: Path) -> tuple[Store, Ticket]:
+    """A fresh database with the sample clinic, its appointments, and a busy first half hour."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    initialise(db, load_config(SAMPLE / "clinic.toml"), ACTOR).close()
+    store = Store.open(db)
+    moment = morning_start(store)
+    import_appointments(store, SAMPLE / "appointments.csv", ACTOR, now=moment)
+    with store.read() as conn:
+        first = [
+            r[0]
+            for r in conn.execute(
+                "SELECT number FROM tickets WHERE state = 'registered'"
+                " ORDER BY slot_start, id LIMIT 24"
+            )
+        ]
+    for number in first:
+        moment += timedelta(seconds=50)
+        check_in(store, number, ACTOR, now=moment)
+    patient = None
+    for queue, name, priority in WALK_INS:
+        moment += timedelta(seconds=50)
+        ticket = issue_ticket(store, queue, ACTOR, name=name, priority=priority, now=moment)
+        patient = patient or ticket
+    for desk in ("nk1", "nk2", "wk1"):
+        moment += timedelta(seconds=30)
+        commands.call_next(store, desk, ACTOR, now=moment)
+    assert patient is not None
+    return store, patient
+
+
+def scripted_morning(store: Store) -> None:
+    from clinic_queue.render import print_board
+
+    steps = [
+        ("内科1诊室 calls the next patient", lambda: commands.call_next(store, "nk1", ACTOR)),
+        ("内科1诊室 recalls", lambda: commands.recall(store, "nk1", ACTOR)),
+        ("nobody came: skip to the missed list", lambda: commands.skip(store, "nk1", ACTOR)),
+        ("内科2诊室 calls the next patient", lambda: commands.call_next(store, "nk2", ACTOR)),
+        ("外科1诊室 finishes", lambda: commands.finish(store, "wk1", ACTOR)),
+        (
+            "内科专家诊室 calls (specialist queue first)",
+            lambda: commands.call_next(store, "nk-zj", ACTOR),
+        ),
+    ]
+    for title, step in steps:
+        result = step()
+        print(f"\n== {title}: {getattr(result, 'number', '')}")
+        print_board(public_board(read_board(store)))
+        time.sleep(0.3)
+    missed = [t for q in read_board(store).queues for t in q.missed]
+    if missed and missed[0].state is TicketState.MISSED:
+        commands.requeue(store, missed[0].number, ACTOR)
+        print(f"\n== {missed[0].number} came back: requeued behind the head")
+        print_board(public_board(read_board(store)))
+
+
+def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
+    host = os.environ.get("CLINIC_QUEUE_HOST", "127.0.0.1")
+    port = os.environ.get("CLINIC_QUEUE_PORT", "8765")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clinic_queue",
+            "--db",
+            str(db),
+            "serve",
+            "--host",
+            host,
+            "--port",
+            port,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line.startswith("Serving on "):
+        proc.terminate()
+        raise SystemExit(f"the display server did not start: {line or 'no output'}")
+    return proc, line.removeprefix("Serving on ").strip()
+
+
+def live(store: Store, patient: Ticket, db: Path) -> None:
+    import segno
+    from queue_tui.app import run_desk
+
+    server, url = _start_server(db)
+    os.environ.setdefault("CLINIC_QUEUE_PUBLIC_URL", url)
+    phone = f"{url}/t/{patient.token}"
+    print(f"TV page (waiting room):   {url}/display")
+    print(f"Phone page of {patient.number}:     {phone}")
+    segno.make(phone, error="m").terminal(compact=True)
+    input("Press Enter to open the desk console of 内科1诊室 (nk1)… ")
+    try:
+        run_desk(store, "nk1", ACTOR)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        print("Display server stopped.")
+
+
+def main() -> None:
+    db = default_db_path()
+    store, patient = prepare(db)
+    print(f"Demo database ready: {db} ({store.config.name})")
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        live(store, patient, db)
+    else:
+        scripted_morning(store)
+
+
+if __name__ == "__main__":
+    main()
