@@ -1,0 +1,180 @@
+"""A bad clinic.toml is refused with every problem named by its key, all in one go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from queue_core.config import load_config, parse_config
+from queue_core.errors import ConfigError
+from tests.conftest import SAMPLE_CONFIG
+
+SAMPLE_TEXT = SAMPLE_CONFIG.read_text(encoding="utf-8")
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "clinic.toml")
+    return caught.value.problems
+
+
+def _edit(old: str, new: str, count: int = 1) -> str:
+    """The sample configuration with one edit; the edit must apply, or the test proves nothing."""
+    assert SAMPLE_TEXT.count(old) >= count, old
+    return SAMPLE_TEXT.replace(old, new, count)
+
+
+def test_sample_configuration_is_valid() -> None:
+    config = load_config(SAMPLE_CONFIG)
+    assert [q.id for q in config.queues] == ["nk-pt", "nk-zj", "wk"]
+    assert config.queue("wk") is not None and config.queue("wk").requeue_behind == 3  # type: ignore[union-attr]
+    assert config.desk("nk-zj") is not None
+    assert config.desk("nk-zj").queues == ("nk-zj", "nk-pt")  # type: ignore[union-attr]
+    assert config.timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            _edit("alert_ahead = 3", 'alert_ahead = 3\ncolour = "blue"'),
+            "clinic.colour: unknown key",
+            id="unknown-clinic-key",
+        ),
+        pytest.param(
+            _edit('prefix = "A"', 'prefix = "A"\nrequeue_behnd = 2'),
+            "queues[0].requeue_behnd: unknown key",
+            id="unknown-queue-key-misspelt",
+        ),
+        pytest.param(
+            _edit('room = "1"', 'room = "1"\nfloor = 2'),
+            "desks[0].floor: unknown key",
+            id="unknown-desk-key",
+        ),
+        pytest.param(
+            _edit("[[priority]]", '[[priorty]]\nid = "x"\n\n[[priority]]'),
+            "priorty: unknown key",
+            id="unknown-top-level-table",
+        ),
+        pytest.param(
+            _edit("slot_minutes = 30", 'slot_minutes = "30"'),
+            "clinic.slot_minutes: expected int, got str",
+            id="wrong-type-string-for-int",
+        ),
+        pytest.param(
+            _edit("requeue_behind = 2", "requeue_behind = true"),
+            "queues[0].requeue_behind: expected int, got bool",
+            id="wrong-type-bool-for-int",
+        ),
+        pytest.param(
+            _edit("transfer_keeps_arrival = true", 'transfer_keeps_arrival = "yes"'),
+            "queues[0].transfer_keeps_arrival: expected bool, got str",
+            id="wrong-type-str-for-bool",
+        ),
+        pytest.param(
+            _edit('queues = ["nk-pt"]', 'queues = "nk-pt"'),
+            "desks[0].queues: expected list, got str",
+            id="wrong-type-desk-queues",
+        ),
+        pytest.param(
+            _edit('prefix = "B"', 'prefix = "A"'),
+            "queues: prefix 'A' is used twice",
+            id="duplicate-prefix",
+        ),
+        pytest.param(
+            _edit('id = "nk2"', 'id = "nk1"'),
+            "desks: id 'nk1' is used twice",
+            id="duplicate-desk-id",
+        ),
+        pytest.param(
+            _edit('queues = ["wk"]', 'queues = ["wk", "ek"]'),
+            "desks[3].queues: 'ek' is not a configured queue id",
+            id="desk-serving-unknown-queue",
+        ),
+        pytest.param(
+            _edit('queues = ["wk"]', 'queues = ["nk-pt"]', count=2),
+            "queues: 'wk' is served by no desk",
+            id="queue-served-by-no-desk",
+        ),
+        pytest.param(
+            _edit('timezone = "Asia/Shanghai"', 'timezone = "Asia/Beijing"'),
+            "clinic.timezone: unknown time zone 'Asia/Beijing'",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            _edit("requeue_behind = 3", "requeue_behind = 0"),
+            "queues[2].requeue_behind: must be at least 1",
+            id="requeue-behind-zero-would-send-to-front",
+        ),
+        pytest.param(
+            _edit("return_behind = 1", "return_behind = 0"),
+            "queues[0].return_behind: must be at least 1",
+            id="return-behind-zero",
+        ),
+        pytest.param(
+            _edit('late_appointment = "walk_in"', 'late_appointment = "drop"'),
+            "clinic.late_appointment: must be one of walk_in, keep_slot",
+            id="unknown-late-policy",
+        ),
+        pytest.param(
+            _edit("max_ahead = 20", "max_ahead = -1"),
+            "priority[4].max_ahead: must be 0 or more",
+            id="negative-priority-cap",
+        ),
+        pytest.param(
+            _edit('prefix = "C"', 'prefix = "c1"'),
+            "queues[2].prefix: 'c1' must be 1-3 capital letters",
+            id="bad-prefix",
+        ),
+        pytest.param(
+            _edit('id = "wk1"', 'id = "Surgery 1"'),
+            "desks[3].id: 'Surgery 1' must be lower-case letters",
+            id="bad-desk-id",
+        ),
+        pytest.param(
+            _edit('name = "老年人"\n', ""),
+            "priority[0].name: missing",
+            id="missing-required-key",
+        ),
+    ],
+)
+def test_bad_key_is_named(text: str, expected: str) -> None:
+    problems = _problems(text)
+    assert any(expected in p for p in problems), problems
+    assert all(p.startswith("clinic.toml: ") for p in problems)
+
+
+def test_invalid_toml_is_refused_with_the_file_name() -> None:
+    problems = _problems(SAMPLE_TEXT + "\n[[desks]\nid = 'x'\n")
+    assert len(problems) == 1
+    assert problems[0].startswith("clinic.toml: not valid TOML")
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = (
+        SAMPLE_TEXT.replace("alert_ahead = 3", "alert_ahead = 3\ncolour = 1")
+        .replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"')
+        .replace('prefix = "B"', 'prefix = "A"')
+        .replace("requeue_behind = 3", "requeue_behind = 0")
+        .replace('queues = ["wk"]', 'queues = ["wk", "ek"]', 1)
+        .replace("slot_minutes = 30", 'slot_minutes = "half an hour"')
+    )
+    problems = _problems(text)
+    for key in (
+        "clinic.colour",
+        "clinic.timezone",
+        "clinic.slot_minutes",
+        "queues: prefix 'A' is used twice",
+        "queues[2].requeue_behind",
+        "desks[3].queues: 'ek'",
+    ):
+        assert any(key in p for p in problems), (key, problems)
+    assert len(problems) == 6, problems
+
+
+def test_unreadable_file_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(missing)
+    assert str(missing) in caught.value.problems[0]
