@@ -1,0 +1,295 @@
+/* One patient's phone page: position, estimate, where to go, alerts and presence.
+ *
+ * Written for WeChat's built-in browser: ES2017, no modules, no optional chaining. The feed
+ * (docs/protocol.md, phone feed) carries only this ticket; every change of position arrives with
+ * a reason code, which is turned here into a sentence the patient can understand.
+ */
+(function () {
+  "use strict";
+
+  var CQ = window.ClinicQueue;
+  var LANG_KEY = "clinic-queue.lang";
+  var ALERT_REPEAT_MS = 5000;
+
+  var TEXT = {
+    zh: {
+      myNumber: "我的号码", nowServing: "当前叫号", ahead: "前面还有", estimate: "预计等候",
+      where: "就诊地点", onMyWay: "我在路上", imHere: "我已到达",
+      enableAlerts: "点一下，开启声音和振动提醒", alertsOn: "提醒已开启",
+      calledTitle: "轮到您了！", goTo: "请到", notFound: "未找到",
+      recall: "第 {n} 次呼叫", people: "{n} 人", minutes: "约 {n} 分钟", soonEta: "即将",
+      room: "{room} 诊室", waitingArea: "候诊区", toggle: "EN",
+      soon: "快到您了：前面还有 {n} 人，请回到候诊区",
+      presenceSent: { on_my_way: "已告知诊室：您在路上", here: "已告知诊室：您已到达" },
+      presenceOffline: "网络中断，请稍后再试",
+      status: { connecting: "连接中", live: "实时更新", offline: "连接中断，正在重连" },
+      state: {
+        registered: "未签到，请到分诊台签到", waiting: "候诊中", called: "请立即就诊",
+        missed: "已过号，请到分诊台", away: "检查中，回来后请告知护士", done: "就诊结束",
+        cancelled: "已取消"
+      },
+      why: {
+        priority: "一位优先患者（老年人、孕妇等）排到了您前面",
+        requeued: "一位过号患者重新排在您前面", requeuedSelf: "您过号后已重新排队",
+        returned: "一位检查回来的患者排在您前面", returnedSelf: "您检查回来后已重新排队",
+        transferred: "一位转诊患者排在您前面", transferredSelf: "您已被转诊，请留意新的就诊地点",
+        checkin: "一位预约患者签到，按预约时间排在您前面",
+        called: "前面的患者已被叫号", done: "一位患者就诊结束", skip: "前面一位患者过号",
+        cancel: "前面一位患者已离开队伍", away: "前面一位患者去做检查了",
+        pause: "医生暂停接诊，请耐心等候", resume: "医生恢复接诊",
+        ahead: "有患者排到了您前面", forward: "队伍向前移动了"
+      }
+    },
+    en: {
+      myNumber: "My number", nowServing: "Now serving", ahead: "Ahead of me", estimate: "Estimated wait",
+      where: "Where to go", onMyWay: "I'm on my way", imHere: "I'm here",
+      enableAlerts: "Tap once to turn on sound and vibration alerts", alertsOn: "Alerts are on",
+      calledTitle: "It's your turn!", goTo: "Please go to", notFound: "Not found",
+      recall: "Call {n}", people: "{n}", minutes: "~{n} min", soonEta: "soon",
+      room: "Room {room}", waitingArea: "Waiting area", toggle: "中文",
+      soon: "Almost your turn: {n} ahead. Please come back to the waiting area",
+      presenceSent: { on_my_way: "The desk knows you are on your way", here: "The desk knows you are here" },
+      presenceOffline: "Offline, please try again",
+      status: { connecting: "Connecting", live: "Live", offline: "Reconnecting" },
+      state: {
+        registered: "Not checked in: please check in at the triage desk", waiting: "Waiting",
+        called: "Please go in now", missed: "Missed: please see the triage desk",
+        away: "Away for tests: tell the nurse when you are back", done: "Visit finished",
+        cancelled: "Cancelled"
+      },
+      why: {
+        priority: "A priority patient (elderly, pregnant…) was placed ahead of you",
+        requeued: "A patient who missed the call was put back ahead of you",
+        requeuedSelf: "You are back in the line after missing your call",
+        returned: "A patient back from tests was placed ahead of you",
+        returnedSelf: "You are back in the line after your tests",
+        transferred: "A transferred patient joined ahead of you",
+        transferredSelf: "You were transferred: check where to go",
+        checkin: "An appointment patient checked in and goes by appointment time",
+        called: "A patient ahead of you was called", done: "A visit finished",
+        skip: "A patient ahead of you missed the call", cancel: "A patient ahead of you left the line",
+        away: "A patient ahead of you went for tests",
+        pause: "The doctor paused consultations, please wait", resume: "The doctor is seeing patients again",
+        ahead: "Someone was placed ahead of you", forward: "The line moved forward"
+      }
+    }
+  };
+
+  var view = {
+    number: null, state: null, queueName: "", ahead: null, now: null, eta: null,
+    room: null, recall: 0, why: null, soon: null, presence: null
+  };
+  var lang = initialLanguage();
+  var audio = null;
+  var lastAlert = {};
+  var token = window.location.pathname.split("/").filter(function (part) { return part; }).pop();
+
+  function $(id) { return document.getElementById(id); }
+
+  function initialLanguage() {
+    var saved = null;
+    try { saved = window.localStorage.getItem(LANG_KEY); } catch (err) { saved = null; }
+    if (saved === "zh" || saved === "en") { return saved; }
+    return (navigator.language || "zh").toLowerCase().indexOf("en") === 0 ? "en" : "zh";
+  }
+
+  function t(key) { return TEXT[lang][key]; }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
+  }
+
+  function isOpen(state) {
+    return state === "waiting" || state === "called" || state === "registered" ||
+      state === "missed" || state === "away";
+  }
+
+  function renderLabels() {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    var nodes = document.querySelectorAll("[data-i18n]");
+    for (var i = 0; i < nodes.length; i += 1) {
+      nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    }
+    $("lang-toggle").textContent = t("toggle");
+    if (audio !== null) { $("enable-alerts").textContent = t("alertsOn"); }
+    indicator.relabel(t("status"));
+  }
+
+  function render() {
+    var waiting = view.state === "waiting";
+    $("number").textContent = view.number || "—";
+    $("queue-name").textContent = view.queueName;
+    var state = $("state");
+    state.setAttribute("data-state", view.state || "");
+    state.textContent = view.state ? (t("state")[view.state] || view.state) : "";
+    $("now").textContent = view.now || "—";
+    $("ahead").textContent = waiting && view.ahead !== null
+      ? fill(t("people"), { n: view.ahead }) : view.state === "called" ? "0" : "—";
+    $("eta").textContent = !waiting || view.eta === null ? "—"
+      : view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
+    $("room").textContent = view.room ? fill(t("room"), { room: view.room }) : t("waitingArea");
+    var why = $("why");
+    why.textContent = view.why ? t("why")[view.why] || "" : "";
+    why.hidden = !why.textContent;
+
+    var called = view.state === "called";
+    $("called").hidden = !called;
+    $("called-room").textContent = view.room ? fill(t("room"), { room: view.room }) : "";
+    $("called-recall").textContent = called && view.recall > 0
+      ? fill(t("recall"), { n: view.recall + 1 }) : "";
+    var soon = $("soon");
+    soon.hidden = !(waiting && view.soon !== null);
+    soon.textContent = waiting && view.soon !== null ? fill(t("soon"), { n: view.soon }) : "";
+
+    var open = isOpen(view.state);
+    ["on-my-way", "here"].forEach(function (id) {
+      var button = $(id);
+      button.disabled = !open;
+      button.setAttribute("aria-pressed", String(view.presence === button.getAttribute("data-status")));
+    });
+    document.title = (view.number ? view.number + " · " : "") + t("myNumber");
+  }
+
+  /* Which sentence explains a change: the code says what happened, the direction says to whom. */
+  function explain(why, previousAhead, ahead) {
+    if (!why) { return null; }
+    var grew = previousAhead !== null && ahead !== null && ahead > previousAhead;
+    var shrank = previousAhead !== null && ahead !== null && ahead < previousAhead;
+    if (TEXT[lang].why[why] === undefined) { return grew ? "ahead" : shrank ? "forward" : null; }
+    if ((why === "called" || why === "done" || why === "skip" || why === "cancel" ||
+      why === "away") && !shrank) { return null; }
+    return why;
+  }
+
+  function onTicket(message) {
+    view.number = message.number;
+    view.state = message.state;
+    view.queueName = message.queue_name || message.queue || "";
+    view.ahead = typeof message.ahead === "number" ? message.ahead : null;
+    view.now = message.now || null;
+    view.eta = typeof message.eta === "number" ? message.eta : null;
+    view.room = message.room || null;
+    if (typeof message.recall === "number") { view.recall = message.recall; }
+    view.why = null;
+    if (view.state === "called") { alertPatient("called"); }
+  }
+
+  function onPosition(message) {
+    var previous = view.ahead;
+    view.ahead = typeof message.ahead === "number" ? message.ahead : null;
+    if (message.now !== undefined) { view.now = message.now || null; }
+    if (message.eta !== undefined) { view.eta = typeof message.eta === "number" ? message.eta : null; }
+    if (view.ahead !== previous) { view.why = explain(message.why, previous, view.ahead); }
+    if (view.soon !== null && view.ahead !== null && view.ahead > view.soon) { view.soon = null; }
+  }
+
+  function onCalled(message) {
+    view.state = "called";
+    view.room = message.room || view.room;
+    view.recall = typeof message.recall === "number" ? message.recall : 0;
+    view.ahead = 0;
+    view.now = view.number;
+    view.why = null;
+    alertPatient("called");
+  }
+
+  function onState(message) {
+    var was = view.state;
+    view.state = message.state;
+    view.soon = null;
+    var own = message.why + "Self";
+    view.why = message.state === "waiting" && was !== "waiting" && TEXT[lang].why[own] ? own : null;
+  }
+
+  function onAlert(message) {
+    if (message.kind === "soon") {
+      view.soon = view.ahead === null ? 0 : view.ahead;
+      alertPatient("soon");
+    } else if (message.kind === "called") {
+      alertPatient("called");
+    }
+  }
+
+  function onMessage(message) {
+    switch (message.type) {
+      case "ticket": onTicket(message); break;
+      case "pos": onPosition(message); break;
+      case "called": onCalled(message); break;
+      case "state": onState(message); break;
+      case "alert": onAlert(message); break;
+      default: return;
+    }
+    render();
+  }
+
+  /* Vibration and a chime; the `called` message and its `alert` arrive together: one alert. */
+  function alertPatient(kind) {
+    var now = Date.now();
+    if (lastAlert[kind] && now - lastAlert[kind] < ALERT_REPEAT_MS) { return; }
+    lastAlert[kind] = now;
+    if (navigator.vibrate) {
+      navigator.vibrate(kind === "called" ? [400, 150, 400, 150, 800] : [300, 150, 300]);
+    }
+    if (audio !== null && audio.state === "running") {
+      CQ.playChime(audio, kind === "called"
+        ? [[784, 0], [659.25, 0.35], [523.25, 0.7], [784, 1.2], [659.25, 1.55], [523.25, 1.9]]
+        : [[659.25, 0], [523.25, 0.45]]);
+    }
+  }
+
+  /* Audio on phones needs a tap first; the same tap confirms vibration works. */
+  function enableAlerts() {
+    if (audio === null) { audio = CQ.newAudioContext(); }
+    if (audio !== null) {
+      audio.resume().then(function () { CQ.playChime(audio, [[880, 0]]); });
+    }
+    if (navigator.vibrate) { navigator.vibrate(60); }
+    $("enable-alerts").textContent = t("alertsOn");
+  }
+
+  function sendPresence(event) {
+    var status = event.currentTarget.getAttribute("data-status");
+    var note = $("presence-note");
+    note.hidden = false;
+    if (socket.send({ type: "presence", status: status })) {
+      view.presence = status;
+      note.textContent = t("presenceSent")[status];
+    } else {
+      note.textContent = t("presenceOffline");
+    }
+    render();
+  }
+
+  function toggleLanguage() {
+    lang = lang === "zh" ? "en" : "zh";
+    try {
+      window.localStorage.setItem(LANG_KEY, lang);
+    } catch (err) {
+      // Storage refused (private mode): the choice lasts for this page only.
+    }
+    renderLabels();
+    render();
+    var note = $("presence-note");
+    if (!note.hidden && view.presence) { note.textContent = t("presenceSent")[view.presence]; }
+  }
+
+  var indicator = new CQ.ConnectionIndicator($("connection"), TEXT[lang].status);
+
+  var socket = new CQ.LiveSocket({
+    path: "/ws/ticket/" + encodeURIComponent(token || ""),
+    params: "",
+    onMessage: onMessage,
+    onStatus: function (status) { indicator.show(status); },
+    onFatal: function () {
+      $("not-found").hidden = false;
+    }
+  });
+
+  $("lang-toggle").addEventListener("click", toggleLanguage);
+  $("enable-alerts").addEventListener("click", enableAlerts);
+  $("on-my-way").addEventListener("click", sendPresence);
+  $("here").addEventListener("click", sendPresence);
+  renderLabels();
+  render();
+  socket.start();
+})();
