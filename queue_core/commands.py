@@ -15,7 +15,7 @@ from queue_core.errors import (
     QueueNotFound,
     ReasonRequired,
 )
-from queue_core.lineup import desk_next, queue_prefix
+from queue_core.lineup import desk_next, reinsert_window
 from queue_core.model import DeskState, Placement, Ticket, TicketState
 from queue_core.rules import base_key, eligible_at, reinsert_key, to_micros
 from queue_core.store import Store, Tx, iso
@@ -148,8 +148,8 @@ def _reinsert(
     tx: Tx, ticket: Ticket, queue: QueueConfig, behind: int, placement: Placement
 ) -> None:
     """Back into the line `behind` places after the head (never to the front)."""
-    order = queue_prefix(tx.conn, tx.day, queue.id, tx.config, behind)
-    key = reinsert_key(order, behind, tx.next_seq())
+    window = reinsert_window(tx.conn, tx.day, queue.id, tx.config, behind)
+    key = reinsert_key(window, ticket, behind, tx.next_seq(), tx.config)
     ticket.sort_key = key if key is not None else base_key(to_micros(tx.now), ticket.id)
     ticket.placement = placement
     ticket.state = TicketState.WAITING

@@ -44,6 +44,14 @@ def queue_prefix(
     return order_queue(fetched, config)[:places]
 
 
+def reinsert_window(
+    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig, behind: int
+) -> list[Ticket]:
+    """The start of the line by key that settles every place a reinsertion `behind` can take."""
+    reach = max((p.max_ahead for p in config.priorities), default=0)
+    return _waiting_by_key(conn, day, queue, behind + 2 * reach + 1)
+
+
 def all_orders(conn: sqlite3.Connection, day: str, config: ClinicConfig) -> dict[str, list[Placed]]:
     return {q.id: queue_order(conn, day, q.id, config) for q in config.queues}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from queue_core.config import ClinicConfig, DeskConfig
@@ -96,16 +96,25 @@ def desk_order(desk: DeskConfig, orders: dict[str, list[Placed]]) -> list[Placed
     return list(heapq.merge(*lanes, key=lambda p: p.merge_key))
 
 
-def reinsert_key(order: Sequence[Placed], behind: int, stamp: int) -> SortKey | None:
-    """A key that puts a returning ticket `behind` places after the head of `order`.
+def reinsert_key(
+    waiting: Sequence[Ticket], returning: Ticket, behind: int, stamp: int, config: ClinicConfig
+) -> SortKey | None:
+    """A key that puts `returning` at the first place at least `behind` after the head.
 
-    Returns None when the queue is empty: the ticket then simply arrives now.
+    `waiting` is the start of the line by key (see lineup.reinsert_window). Exactly `behind`
+    is not always possible: a priority ticket's capped move counts the returning ticket too,
+    so the first place that is not nearer the front than `behind` is taken. Returns None when
+    the queue is empty: the ticket then simply arrives now.
     """
-    if not order:
+    if not waiting:
         return None
-    ahead = order[:behind]
-    anchor = max(p.ticket.sort_key for p in ahead)
-    return (*anchor, -stamp)
+    anchors = sorted(t.sort_key for t in waiting)
+    for anchor in anchors:
+        probe = replace(returning, sort_key=(*anchor, -stamp), state=TicketState.WAITING)
+        order = order_queue([*waiting, probe], config)
+        if next(p.position for p in order if p.ticket is probe) >= behind:
+            return probe.sort_key
+    return (*anchors[-1], -stamp)
 
 
 def overtaken_within_caps(order: Sequence[Placed], config: ClinicConfig) -> bool:
