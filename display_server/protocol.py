@@ -1,0 +1,363 @@
+"""The public protocol: what screens and phones receive, and what they may send back.
+
+Builders take the event log's rows (which hold full names and tokens) and keep only what a
+public surface may show: ticket numbers and masked names. docs/protocol.md is the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from websockets.typing import Origin
+
+from queue_core.board import Board
+from queue_core.config import ClinicConfig
+from queue_core.masking import mask_name
+from queue_core.model import Event
+from queue_core.patient import PatientView
+
+MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
+RATE_PER_S = 20.0  # client messages a second, sustained, before close 1008
+BURST = 20
+BOARD_NEXT = 5  # "next" tickets per desk and per queue on a board
+ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
+POLICY_VIOLATION = 1008
+DISPLAY_TYPES = ("hello", "ack", "ping")
+PHONE_TYPES = ("hello", "presence", "ping")
+PRESENCE = ("on_my_way", "here")
+Message = dict[str, Any]
+
+
+def encode(message: Mapping[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ScreenFilter:
+    """Which queues and desks one TV page shows; a message is relevant by its desk or queue."""
+
+    queues: frozenset[str]
+    desks: frozenset[str]
+
+    def shows(self, desk: str | None, queues: Iterable[str | None]) -> bool:
+        if desk is not None:
+            return desk in self.desks
+        return any(q in self.queues for q in queues if q)
+
+
+def screen_filter(config: ClinicConfig, query: Mapping[str, list[str]]) -> ScreenFilter:
+    """`department`, `queues` and `desks` narrow the feed; unknown ids are ignored."""
+
+    def ids(key: str) -> set[str]:
+        return {x for v in query.get(key, []) for x in v.split(",") if x.strip()}
+
+    departments, queues, desks = ids("department"), ids("queues"), ids("desks")
+    chosen_queues = {q.id for q in config.queues if q.id in queues or q.department in departments}
+    chosen_desks = {d.id for d in config.desks if d.id in desks}
+    for desk in config.desks:
+        if desk.id in chosen_desks:
+            chosen_queues.update(desk.queues)
+    if not (departments or queues or desks):
+        chosen_queues = {q.id for q in config.queues}
+    if not desks:
+        chosen_desks = {d.id for d in config.desks if chosen_queues & set(d.queues)}
+    return ScreenFilter(frozenset(chosen_queues), frozenset(chosen_desks))
+
+
+def parse_query(path: str) -> tuple[str, dict[str, list[str]]]:
+    route, _, query = path.partition("?")
+    return route, parse_qs(query, max_num_fields=16)
+
+
+def since_of(query: Mapping[str, list[str]]) -> int | None:
+    values = query.get("since")
+    if not values:
+        return None
+    return as_seq(values[0])
+
+
+def as_seq(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    if isinstance(value, int) and 0 <= value < 2**63:
+        return value
+    return None
+
+
+def spoken(number: str, masked: str, room: str) -> dict[str, str]:
+    """The call as the TV says it: 「请 A012 号 张*丰 到 3 诊室就诊」, then in English."""
+    who = f"{number} 号 {masked}" if masked else f"{number} 号"
+    english = f"Number {number}, please go to room {room}"
+    return {"zh": f"请 {who} 到 {room} 诊室就诊", "en": english}
+
+
+def _row(event: Event) -> dict[str, Any]:
+    """The event's own ticket row as it became (it holds the full name: never sent as is)."""
+    for row in event.payload.get("changes", {}).get("tickets", []):
+        if row.get("number") == event.ticket:
+            return dict(row)
+    return {}
+
+
+@dataclass(frozen=True)
+class Public:
+    """One display message with the scope a screen filter is checked against."""
+
+    seq: int
+    desk: str | None
+    queues: tuple[str | None, ...]
+    message: Message
+
+
+def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
+    """The public messages of one log event; most events only change the board."""
+    row = _row(event)
+    name = mask_name(row.get("name"))
+    base: Message = {"seq": event.seq}
+    desk = config.desk(event.desk) if event.desk else None
+    kind = event.type
+    if kind in ("call", "recall") and desk is not None:
+        room = str(event.payload.get("room") or desk.room)
+        message = {
+            "type": "call",
+            **base,
+            "ticket": event.ticket,
+            "name": name,
+            "desk": desk.id,
+            "desk_name": desk.name,
+            "desk_name_en": desk.name_en,
+            "room": room,
+            "queue": event.queue,
+            "recall": int(event.payload.get("recalls", 0)),
+            "out_of_turn": bool(event.payload.get("out_of_turn", False)),
+            "text": spoken(event.ticket or "", name, room),
+            "repeats": config.announce_repeats,
+        }
+    elif kind == "skip":
+        message = {
+            "type": "skip",
+            **base,
+            "ticket": event.ticket,
+            "name": name,
+            "desk": event.desk,
+            "queue": event.queue,
+        }
+    elif kind == "requeue":
+        message = {
+            "type": "requeue",
+            **base,
+            "ticket": event.ticket,
+            "name": name,
+            "queue": event.queue,
+        }
+        return [Public(event.seq, None, (event.queue,), message)]
+    elif kind == "done":
+        message = {
+            "type": "done",
+            **base,
+            "ticket": event.ticket,
+            "desk": event.desk,
+            "queue": event.queue,
+        }
+    elif kind == "transfer":
+        source = event.payload.get("from_queue")
+        message = {
+            "type": "transfer",
+            **base,
+            "ticket": event.ticket,
+            "name": name,
+            "queue": event.queue,
+            "from_queue": source,
+            "desk": event.desk,
+        }
+        return [Public(event.seq, None, (event.queue, source), message)]
+    elif kind in ("pause", "resume"):
+        message = {"type": kind, **base, "desk": event.desk}
+    else:
+        return []
+    return [Public(event.seq, event.desk, (event.queue,), message)]
+
+
+def board_message(board: Board, seen: ScreenFilter) -> Message:
+    """The public board restricted to one screen's queues and desks."""
+    desks = [
+        {
+            "id": d.config.id,
+            "name": d.config.name,
+            "name_en": d.config.name_en,
+            "room": d.config.room,
+            "current": d.current.number if d.current else None,
+            "current_name": mask_name(d.current.name) if d.current else None,
+            "recall": d.current.recalls if d.current else 0,
+            "paused": d.paused,
+            "next": [p.ticket.number for p in d.line[:BOARD_NEXT]],
+        }
+        for d in board.desks
+        if d.config.id in seen.desks
+    ]
+    queues = [
+        {
+            "id": q.config.id,
+            "name": q.config.name,
+            "name_en": q.config.name_en,
+            "waiting": len(q.line),
+            "next": [
+                {"ticket": p.ticket.number, "name": mask_name(p.ticket.name)}
+                for p in q.line[:BOARD_NEXT]
+            ],
+            "missed": [{"ticket": t.number, "name": mask_name(t.name)} for t in q.missed],
+        }
+        for q in board.queues
+        if q.config.id in seen.queues
+    ]
+    return {"type": "board", "seq": board.seq, "board": {"desks": desks, "queues": queues}}
+
+
+def phone_milestones(event: Event) -> list[Message]:
+    """What a patient's own event tells their phone (never anything about anyone else)."""
+    row = _row(event)
+    base: Message = {"seq": event.seq}
+    kind = event.type
+    if kind in ("call", "recall"):
+        return [
+            {
+                "type": "called",
+                **base,
+                "room": event.payload.get("room"),
+                "desk": event.desk,
+                "recall": int(event.payload.get("recalls", 0)),
+            },
+            {"type": "alert", **base, "kind": "called"},
+        ]
+    if kind == "presence":
+        return [{"type": "presence", **base, "status": event.payload.get("status")}]
+    states = {
+        "skip": "missed",
+        "away": "away",
+        "done": "done",
+        "cancel": "cancelled",
+        "requeue": "waiting",
+        "back": "waiting",
+        "transfer": "waiting",
+        "checkin": "waiting",
+    }
+    if kind in states and (kind != "done" or row.get("state") == "done"):
+        return [
+            {
+                "type": "state",
+                **base,
+                "state": states[kind],
+                "why": "requeued" if kind == "requeue" else kind,
+            }
+        ]
+    return []
+
+
+def ticket_message(view: PatientView, seq: int, queue_name: str, alert_ahead: int) -> Message:
+    return {
+        "type": "ticket",
+        "seq": seq,
+        "number": view.number,
+        "state": view.state,
+        "queue": view.queue,
+        "queue_name": queue_name,
+        "ahead": view.ahead,
+        "now": view.now,
+        "eta": view.eta,
+        "desk": view.desk,
+        "room": view.room,
+        "recall": view.recall,
+        "alert_ahead": alert_ahead,
+    }
+
+
+def pos_message(view: PatientView, seq: int, why: str) -> Message:
+    return {
+        "type": "pos",
+        "seq": seq,
+        "ahead": view.ahead,
+        "now": view.now,
+        "eta": view.eta,
+        "why": why,
+    }
+
+
+def error(code: str, message: str) -> Message:
+    return {"type": "error", "code": code, "message": message}
+
+
+class BadMessage(Exception):
+    """A client frame the server answers with an `error` message (the connection stays open)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
+    """Validate one client frame: a JSON object whose `type` this feed accepts."""
+    if not isinstance(frame, str):
+        raise BadMessage("binary", "Only JSON text frames are accepted.")
+    try:
+        data = json.loads(frame)
+    except (ValueError, RecursionError):
+        raise BadMessage("bad_json", "Not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadMessage("bad_message", "A message is a JSON object with a type.")
+    kind = data.get("type")
+    if kind not in allowed:
+        raise BadMessage("unknown_type", f"Unknown message type; expected one of {allowed}.")
+    if kind in ("hello", "ack") and as_seq(data.get("since" if kind == "hello" else "seq")) is None:
+        raise BadMessage("bad_seq", "A sequence number (integer) is required.")
+    if kind == "ack" and not isinstance(data.get("screen", ""), str):
+        raise BadMessage("bad_screen", "screen must be a string.")
+    if kind == "presence" and data.get("status") not in PRESENCE:
+        raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
+    return data
+
+
+class RateLimit:
+    """A token bucket per connection: bursts are fine, a sustained flood is closed with 1008."""
+
+    def __init__(self, rate: float = RATE_PER_S, burst: int = BURST) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def allowed_origins(environ: Mapping[str, str] = os.environ) -> list[Origin | None] | None:
+    """`CLINIC_QUEUE_ORIGINS` (comma-separated); unset or empty allows every origin.
+
+    Clients that send no Origin header (monitoring, scripts) are allowed: browsers always send
+    one, and cross-site hijacking is a browser attack.
+    """
+    raw = environ.get(ORIGINS_ENV, "")
+    origins: list[Origin | None] = [
+        Origin(o.strip().rstrip("/")) for o in raw.split(",") if o.strip()
+    ]
+    if not origins:
+        return None
+    return [*origins, None]
+
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

@@ -1,0 +1,244 @@
+"""`clinic-queue serve`: one websockets server for the TV pages, the phone pages and their feeds.
+
+Plain HTTP routes are answered in `process_request`; the two websocket paths get a handler
+that joins the hub and then only reads client messages (acks, presence, pings). Database
+writes run in worker threads on their own connection, so the event loop never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.asyncio.server import serve as ws_serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from display_server import protocol, routes
+from display_server.feeds import Hub
+from display_server.protocol import BadMessage, Message, RateLimit, encode
+from queue_core.errors import QueueError
+from queue_core.feedback import record_presence, record_receipt, ticket_by_token
+from queue_core.model import Ticket
+from queue_core.store import Store
+
+HELLO_WAIT_S = 0.25  # without ?since=, how long a new client may take to send `hello` first
+DISPLAY_PATH = "/ws/display"
+TICKET_PATH = "/ws/ticket/"
+
+
+class DisplayServer:
+    """The server's parts: a reading hub, a writing connection, and the websockets server."""
+
+    def __init__(self, store: Store) -> None:
+        self.config = store.config
+        self.reader = Store.open(store.path, clock=store.clock)
+        self.writer = Store.open(store.path, clock=store.clock)
+        self.hub = Hub(self.reader)
+        self.server: Server | None = None
+        self.host = ""
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def close(self) -> None:
+        self.hub.stop()
+        self.reader.close()
+        self.writer.close()
+
+    async def lookup(self, token: str) -> Ticket | None:
+        """The ticket of a phone link, or None; malformed tokens never reach the database."""
+        if not protocol.TOKEN_SHAPE.match(token):
+            return None
+        try:
+            return await asyncio.to_thread(ticket_by_token, self.writer, token)
+        except QueueError:
+            return None
+
+    async def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        method = request.method
+        route, _ = protocol.parse_query(request.path)
+        if method not in ("GET", "HEAD"):
+            return routes.response(405, b"method not allowed\n", "text/plain; charset=utf-8")
+        if route == DISPLAY_PATH or route.startswith(TICKET_PATH):
+            return None
+        if route == "/":
+            return routes.screens_index(self.config, method)
+        if route == "/display":
+            return routes.static_file("display.html", method)
+        if route.startswith("/t/"):
+            if await self.lookup(route[3:]) is None:
+                return routes.not_found(method)
+            return routes.static_file("phone.html", method, cache="no-store")
+        if route == "/healthz":
+            return routes.health(self.hub.seq, self.hub.display_count, self.hub.phone_count, method)
+        if route.startswith("/static/"):
+            return routes.static_file(route[len("/static/") :], method)
+        return routes.not_found(method)
+
+    async def handler(self, conn: ServerConnection) -> None:
+        assert conn.request is not None
+        route, query = protocol.parse_query(conn.request.path)
+        try:
+            if route == DISPLAY_PATH:
+                await self._display(conn, query)
+            else:
+                await self._phone(conn, route[len(TICKET_PATH) :], query)
+        except ConnectionClosed:
+            pass
+
+    async def _display(self, conn: ServerConnection, query: dict[str, list[str]]) -> None:
+        seen = protocol.screen_filter(self.config, query)
+        screen = (query.get("screen") or ["screen"])[0][:64]
+        limit = RateLimit()
+        since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
+        self.hub.join_display(conn, seen, since)
+        try:
+            if first is not None:
+                await self._on_display_message(conn, first, screen)
+            async for frame in conn:
+                if not limit.allow():
+                    await conn.close(protocol.POLICY_VIOLATION, "too many messages")
+                    return
+                await self._on_display_message(conn, frame, screen)
+        finally:
+            self.hub.leave_display(conn, seen)
+
+    async def _on_display_message(self, conn: ServerConnection, frame: Any, screen: str) -> None:
+        data = await _parsed(conn, frame, protocol.DISPLAY_TYPES)
+        if data is None:
+            return
+        if data["type"] == "ack":
+            name = data.get("screen") or screen
+            try:
+                await asyncio.to_thread(record_receipt, self.writer, int(data["seq"]), name)
+            except QueueError as exc:
+                await _reply(conn, protocol.error("refused", exc.message))
+        else:
+            await self._common(conn, data)
+
+    async def _phone(self, conn: ServerConnection, token: str, query: dict[str, list[str]]) -> None:
+        ticket = await self.lookup(token)
+        if ticket is None:
+            await conn.close(protocol.POLICY_VIOLATION, "not found")
+            return
+        limit = RateLimit()
+        since, first = await self._opening(conn, query, protocol.PHONE_TYPES)
+        self.hub.join_phone(conn, ticket, since)
+        try:
+            if first is not None:
+                await self._on_phone_message(conn, first, token)
+            async for frame in conn:
+                if not limit.allow():
+                    await conn.close(protocol.POLICY_VIOLATION, "too many messages")
+                    return
+                await self._on_phone_message(conn, frame, token)
+        finally:
+            self.hub.leave_phone(conn, ticket.id)
+
+    async def _on_phone_message(self, conn: ServerConnection, frame: Any, token: str) -> None:
+        data = await _parsed(conn, frame, protocol.PHONE_TYPES)
+        if data is None:
+            return
+        if data["type"] == "presence":
+            try:
+                await asyncio.to_thread(record_presence, self.writer, token, data["status"])
+            except QueueError as exc:
+                await _reply(conn, protocol.error("refused", exc.message))
+        else:
+            await self._common(conn, data)
+
+    async def _common(self, conn: ServerConnection, data: Message) -> None:
+        if data["type"] == "ping":
+            await _reply(conn, {"type": "pong"})
+        else:
+            await _reply(conn, protocol.error("late_hello", "hello must be the first message."))
+
+    async def _opening(
+        self, conn: ServerConnection, query: dict[str, list[str]], allowed: tuple[str, ...]
+    ) -> tuple[int | None, Any]:
+        """Where to start: `?since=`, or a first `hello`; the first other frame is kept."""
+        if "since" in query:
+            return protocol.since_of(query), None
+        try:
+            frame = await asyncio.wait_for(conn.recv(), HELLO_WAIT_S)
+        except TimeoutError:
+            return None, None
+        try:
+            data = protocol.parse_client(frame, allowed)
+        except BadMessage:
+            return None, frame
+        if data["type"] != "hello":
+            return None, frame
+        return protocol.as_seq(data.get("since")), None
+
+
+async def _parsed(conn: ServerConnection, frame: Any, allowed: tuple[str, ...]) -> Message | None:
+    try:
+        return protocol.parse_client(frame, allowed)
+    except BadMessage as exc:
+        await _reply(conn, protocol.error(exc.code, exc.message))
+        return None
+
+
+async def _reply(conn: ServerConnection, message: Message) -> None:
+    await conn.send(encode(message))
+
+
+@asynccontextmanager
+async def serve(
+    store: Store, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[DisplayServer]:
+    """Run the server while the block runs; leaving it closes every client with 1001."""
+    app = DisplayServer(store)
+    app.host = host
+    try:
+        await app.hub.start()
+        async with ws_serve(
+            app.handler,
+            host,
+            port,
+            process_request=app.process_request,
+            origins=protocol.allowed_origins(),
+            compression=None,
+            max_size=protocol.MAX_FRAME,
+            max_queue=8,
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=5,
+        ) as server:
+            app.server = server
+            yield app
+    finally:
+        app.close()
+
+
+def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
+    asyncio.run(_run_until_signal(store, host, port))
+
+
+async def _run_until_signal(store: Store, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handlers: list[tuple[int, Callable[[], None]]] = [
+        (signal.SIGTERM, stop.set),
+        (signal.SIGINT, stop.set),
+    ]
+    for signum, callback in handlers:
+        loop.add_signal_handler(signum, callback)
+    async with serve(store, host, port) as app:
+        print(f"Serving on {app.url}", flush=True)
+        await stop.wait()
+        print("Stopping: closing every connection (1001)", flush=True)
