@@ -13,7 +13,9 @@ from queue_core.config import ClinicConfig, DeskConfig
 from queue_core.model import Ticket
 from queue_core.rules import Placed, desk_order, order_queue
 
-_FIRST_FETCH = 32
+# Calling needs only the head: read one place (plus the priority reach) and read more only
+# when tickets pinned to other desks hide it. Reading 32 places cost a third of a call.
+_FIRST_FETCH = 1
 
 
 def _waiting_by_key(
