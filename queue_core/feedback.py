@@ -57,6 +57,17 @@ def receipts_for(store: Store, call_seq: int) -> int:
     return int(row[0])
 
 
+def last_call_seq(store: Store, desk_id: str, number: str) -> int | None:
+    """The latest call or recall of `number` at `desk_id` today: the seq that receipts refer to."""
+    with store.read() as conn:
+        row = conn.execute(
+            "SELECT MAX(seq) FROM events WHERE day = ? AND ticket = ? AND desk = ?"
+            " AND type IN ('call', 'recall')",
+            (store.today(), number, desk_id),
+        ).fetchone()
+    return int(row[0]) if row[0] is not None else None
+
+
 def ticket_by_token(store: Store, token: str) -> Ticket:
     with store.read() as conn:
         row = conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()

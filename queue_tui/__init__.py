@@ -1,0 +1,1 @@
+"""The nurses' consoles: a desk screen per consultation room and the triage desk (Textual)."""

@@ -1,0 +1,75 @@
+"""The console app: one factory used by `clinic-queue desk|triage` and by the tests alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.reactive import reactive
+
+from queue_core.errors import DeskNotFound
+from queue_core.store import Store
+from queue_tui.i18n import DEFAULT_LANG, Lang, other
+from queue_tui.printing import ticket_dir
+from queue_tui.screens.console import Clock, ConsoleScreen
+from queue_tui.screens.desk import DeskScreen
+from queue_tui.screens.triage import TriageScreen
+from queue_tui.snapshot import public_url
+
+
+class ClinicQueueApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "clinic-queue"
+
+    lang: reactive[Lang] = reactive(DEFAULT_LANG)
+
+    def __init__(self, home: ConsoleScreen, lang: Lang = DEFAULT_LANG) -> None:
+        super().__init__()
+        self.home = home
+        self.set_reactive(ClinicQueueApp.lang, lang)
+        home.set_reactive(ConsoleScreen.lang, lang)
+
+    def on_mount(self) -> None:
+        # Pushed rather than returned from get_default_screen, which skips a screen's CSS_PATH.
+        self.push_screen(self.home)
+
+    def watch_lang(self, lang: Lang) -> None:
+        self.home.lang = lang
+
+    def action_switch_language(self) -> None:
+        self.lang = other(self.lang)
+
+
+def desk_app(
+    store: Store, desk_id: str, actor: str, clock: Clock | None = None, lang: Lang = DEFAULT_LANG
+) -> ClinicQueueApp:
+    """`clock` defaults to the store's, so a test's stepping clock also freezes the header."""
+    if store.config.desk(desk_id) is None:
+        raise DeskNotFound(desk_id)
+    return ClinicQueueApp(DeskScreen(store, desk_id, actor, clock or store.now), lang)
+
+
+def triage_app(
+    store: Store,
+    actor: str,
+    clock: Clock | None = None,
+    lang: Lang = DEFAULT_LANG,
+    base_url: str | None = None,
+    print_dir: Path | None = None,
+) -> ClinicQueueApp:
+    screen = TriageScreen(
+        store,
+        actor,
+        clock or store.now,
+        base_url or public_url(),
+        print_dir or ticket_dir(store.path),
+    )
+    return ClinicQueueApp(screen, lang)
+
+
+def run_desk(store: Store, desk_id: str, actor: str) -> None:
+    desk_app(store, desk_id, actor).run()
+
+
+def run_triage(store: Store, actor: str) -> None:
+    triage_app(store, actor).run()

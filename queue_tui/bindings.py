@@ -1,0 +1,62 @@
+"""The one table of keys: screens bind from it; the key bar and help screen are drawn from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+from queue_tui.i18n import Lang, t
+
+
+@dataclass(frozen=True)
+class Key:
+    """One action: its id (also its i18n key `key.<id>`), the keys that fire it, its action."""
+
+    id: str
+    keys: str  # comma-separated, as Textual's Binding takes them
+    action: str
+    label: str  # what the key bar prints for the keys
+
+    def description(self, lang: Lang) -> str:
+        return t(lang, f"key.{self.id}")
+
+
+DESK_KEYS: tuple[Key, ...] = (
+    Key("call_next", "n,space", "call_next", "n"),
+    Key("recall", "r", "recall", "r"),
+    Key("skip", "s", "skip", "s"),
+    Key("requeue", "q", "requeue", "q"),
+    Key("finish", "d", "finish", "d"),
+    Key("send_away", "a", "send_away", "a"),
+    Key("come_back", "b", "come_back", "b"),
+    Key("transfer", "t", "transfer", "t"),
+    Key("call_ticket", "c", "call_ticket", "c"),
+    Key("pause", "p", "pause", "p"),
+    Key("search", "slash", "search", "/"),
+    Key("next_list", "tab", "app.focus_next", "Tab"),
+    Key("language", "l", "app.switch_language", "l"),
+    Key("help", "question_mark", "help", "?"),
+    Key("quit", "ctrl+q", "app.quit", "^q"),
+)
+
+# Letters would be typed into the form's fields, so the triage desk uses function keys.
+TRIAGE_KEYS: tuple[Key, ...] = (
+    Key("issue", "f2", "issue", "F2"),
+    Key("find", "f3", "find", "F3"),
+    Key("check_in", "f4", "check_in", "F4"),
+    Key("priority", "f5", "priority", "F5"),
+    Key("cancel", "f6", "cancel", "F6"),
+    Key("print", "f7", "print_slip", "F7"),
+    Key("language", "f8", "app.switch_language", "F8"),
+    Key("help", "f1", "help", "F1"),
+    Key("quit", "ctrl+q", "app.quit", "^q"),
+)
+
+
+def textual_bindings(table: tuple[Key, ...]) -> list[Binding]:
+    """`show=False`: the key bar draws them, in the console's current language."""
+    return [
+        Binding(k.keys, k.action, k.description("en"), show=False, id=k.id, priority=True)
+        for k in table
+    ]

@@ -1,0 +1,162 @@
+"""What the consoles say, in Chinese (the default, for the nurses) and English (second language)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+DEFAULT_LANG: Lang = "zh"
+
+_CATALOGUE: dict[str, tuple[str, str]] = {
+    # header
+    "desk.title": ("{name}", "{name_en}"),
+    "header.room": ("{room}诊室", "Room {room}"),
+    "header.queues": ("队列 {queues}", "Queues {queues}"),
+    "header.paused": ("停诊中", "PAUSED"),
+    "header.open": ("接诊中", "open"),
+    "header.live": ("● 实时", "● live"),
+    "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
+    "header.connecting": ("… 连接中", "… connecting"),
+    "triage.title": ("分诊台 · {clinic}", "Triage desk · {clinic}"),
+    # current patient
+    "current.title": ("当前患者", "Now serving"),
+    "current.none": ("暂无患者，按 n 叫号", "No patient called; press n"),
+    "current.waited": ("已候诊 {minutes} 分钟", "waited {minutes} min"),
+    "current.recalls": ("重呼 {count} 次", "recalled {count}×"),
+    "current.receipts": ("已在 {count} 块屏幕播报", "announced on {count} screen(s)"),
+    "presence.on_my_way": ("患者：正在赶来", "patient: on the way"),
+    "presence.here": ("患者：已到", "patient: here"),
+    # lists
+    "list.waiting": ("候诊 {count}", "Waiting {count}"),
+    "list.missed": ("过号 {count}", "Missed {count}"),
+    "list.away": ("检查中 {count}", "Away for tests {count}"),
+    "col.pos": ("序", "#"),
+    "col.number": ("号码", "Number"),
+    "col.name": ("姓名", "Name"),
+    "col.reason": ("排序依据", "Why here"),
+    "col.wait": ("已等", "Waited"),
+    "col.queue": ("队列", "Queue"),
+    "col.state": ("状态", "State"),
+    "col.phone": ("手机尾号", "Phone"),
+    "minutes": ("{minutes}分", "{minutes}m"),
+    # placement reasons
+    "placement.walk_in": ("现场挂号", "walk-in"),
+    "placement.appointment": ("预约 {slot}", "appointment {slot}"),
+    "placement.late_appointment": ("预约迟到", "late appointment"),
+    "placement.requeued": ("过号重排", "requeued after missed"),
+    "placement.returned": ("检后回诊", "back from tests"),
+    "placement.transferred": ("转诊", "transferred"),
+    "placement.priority": ("优先·{cls}", "priority · {cls}"),
+    "reason.pinned": ("指定本诊室", "pinned here"),
+    # ticket states
+    "state.registered": ("未签到", "not checked in"),
+    "state.waiting": ("候诊", "waiting"),
+    "state.called": ("已叫号", "called"),
+    "state.missed": ("过号", "missed"),
+    "state.away": ("检查中", "away"),
+    "state.done": ("已完成", "done"),
+    "state.cancelled": ("已取消", "cancelled"),
+    # keys (ids from bindings.py)
+    "key.call_next": ("叫号", "Call next"),
+    "key.recall": ("重呼", "Recall"),
+    "key.skip": ("过号", "Skip"),
+    "key.requeue": ("过号重排", "Requeue"),
+    "key.finish": ("完成", "Finish"),
+    "key.send_away": ("去检查", "Send for tests"),
+    "key.come_back": ("检后回诊", "Back from tests"),
+    "key.transfer": ("转诊", "Transfer"),
+    "key.call_ticket": ("指定叫号", "Call out of turn"),
+    "key.pause": ("停诊/开诊", "Pause/resume"),
+    "key.search": ("查找", "Search"),
+    "key.next_list": ("切换列表", "Next list"),
+    "key.language": ("English", "中文"),
+    "key.help": ("帮助", "Help"),
+    "key.quit": ("退出", "Quit"),
+    "key.issue": ("发号", "Issue ticket"),
+    "key.find": ("查找患者", "Find patient"),
+    "key.check_in": ("签到", "Check in"),
+    "key.priority": ("标记优先", "Mark priority"),
+    "key.cancel": ("取消号", "Cancel ticket"),
+    "key.print": ("打印", "Print"),
+    "key.close": ("关闭", "Close"),
+    # notifications
+    "done.call": (
+        "请 {number} 号 {name} 到 {room} 诊室就诊",
+        "{number} {name}, please go to room {room}",
+    ),
+    "done.recall": ("已重呼 {number}", "{number} recalled"),
+    "done.skip": ("{number} 已过号", "{number} moved to the missed list"),
+    "done.requeue": ("{number} 已重新排队", "{number} back in the line"),
+    "done.finish": ("{number} 就诊完成", "{number} finished"),
+    "done.away": ("{number} 去检查", "{number} sent for tests"),
+    "done.back": ("{number} 检后回诊，已排队", "{number} back from tests, in the line"),
+    "done.transfer": ("{number} 已转至 {to}", "{number} transferred to {to}"),
+    "done.pause": ("已停诊", "Desk paused"),
+    "done.resume": ("已开诊", "Desk open again"),
+    "done.check_in": ("{number} 已签到", "{number} checked in"),
+    "done.priority": ("{number} 优先：{cls}", "{number} priority: {cls}"),
+    "done.cancel": ("{number} 已取消", "{number} cancelled"),
+    "done.print": ("已打印到 {where}", "Printed to {where}"),
+    "none.missed": ("没有选中的过号患者", "No missed patient selected"),
+    "none.away": ("没有选中的检查中患者", "No patient away for tests selected"),
+    "none.selected": ("没有选中的患者", "No patient selected"),
+    "none.found": ("没有找到 {text}", "Nothing found for {text}"),
+    "found.elsewhere": ("{number} {state}（{queue}）", "{number} is {state} ({queue})"),
+    "refused": ("操作被拒绝", "Refused"),
+    # dialogs
+    "confirm.skip": ("{number} 未到，过号？", "{number} did not come: skip to missed?"),
+    "confirm.yes": ("确定 (y)", "Yes (y)"),
+    "confirm.no": ("取消 (n)", "No (n)"),
+    "reason.call": (
+        "指定叫号 {number}：请填写原因（将被记录）",
+        "Call {number} out of turn: reason (it is recorded)",
+    ),
+    "reason.cancel": ("取消 {number}：请填写原因", "Cancel {number}: reason"),
+    "reason.placeholder": ("原因", "reason"),
+    "reason.required": ("必须填写原因", "A reason is required"),
+    "reason.ok": ("确定 (Enter)", "OK (Enter)"),
+    "reason.back": ("返回 (Esc)", "Back (Esc)"),
+    "transfer.title": ("转诊 {number} 至：", "Transfer {number} to:"),
+    "transfer.queue": ("队列 {name}", "queue {name}"),
+    "transfer.desk": ("诊室 {name}（{room}诊室）", "desk {name} (room {room})"),
+    "priority.title": ("{number} 的优先类别：", "Priority class for {number}:"),
+    "priority.clear": ("不优先", "no priority"),
+    "search.title": ("查找号码或姓名", "Find a number or name"),
+    "help.title": ("按键说明", "Keys"),
+    # triage
+    "triage.issue": ("现场发号", "Walk-in ticket"),
+    "triage.queue": ("队列", "Queue"),
+    "triage.name": ("姓名", "Name"),
+    "triage.phone": ("手机号（可选）", "Phone (optional)"),
+    "triage.priority": ("优先类别（可选）", "Priority (optional)"),
+    "triage.desk": ("指定诊室（专家号，可选）", "Desk (specialist, optional)"),
+    "triage.find": (
+        "签到 / 查找：号码、姓名或手机尾号4位",
+        "Check in / find: number, name or last 4 phone digits",
+    ),
+    "triage.results": ("查找结果", "Found"),
+    "triage.pick_queue": ("请选择队列", "Choose a queue"),
+    "triage.waiting": ("{name}：候诊 {count} 人", "{name}: {count} waiting"),
+    # the ticket slip
+    "slip.title": ("就诊凭条", "Your ticket"),
+    "slip.number": ("{number}", "{number}"),
+    "slip.queue": ("{name}", "{name_en}"),
+    "slip.rooms": ("诊室：{rooms}", "Room: {rooms}"),
+    "slip.ahead": ("前面还有 {ahead} 人", "{ahead} ahead of you"),
+    "slip.scan": ("扫码查看进度", "Scan for live progress"),
+    "slip.printed": ("打印 (p) · 关闭 (Esc)", "Print (p) · Close (Esc)"),
+}
+
+
+def t(lang: Lang, key: str, **values: object) -> str:
+    """The text for `key` in `lang`, formatted with `values`; an unknown key shows as itself."""
+    pair = _CATALOGUE.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "zh" else pair[1]
+    return text.format(**values) if values else text
+
+
+def other(lang: Lang) -> Lang:
+    return "en" if lang == "zh" else "zh"

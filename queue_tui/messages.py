@@ -1,0 +1,59 @@
+"""Every custom Message of the consoles: what worker threads tell the UI thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
+
+
+class DeskRead(Message):
+    """A fresh snapshot of the desk's part of the board."""
+
+    def __init__(self, snapshot: DeskSnapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class TriageRead(Message):
+    """A fresh snapshot for the triage desk: queue counts and the current search."""
+
+    def __init__(self, snapshot: TriageSnapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class ReadFailed(Message):
+    """The database could not be read; the live indicator turns stale."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class CommandDone(Message):
+    """A command committed; `text_key` and `values` say what happened, in either language."""
+
+    def __init__(self, text_key: str, values: dict[str, str]) -> None:
+        super().__init__()
+        self.text_key = text_key
+        self.values = values
+
+
+class CommandRefused(Message):
+    """The core refused a command (or the database did): its one-line message, for a toast."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class SlipReady(Message):
+    """A ticket was issued or checked in: the slip as the patient gets it."""
+
+    def __init__(self, slip: Slip) -> None:
+        super().__init__()
+        self.slip = slip

@@ -1,0 +1,91 @@
+"""What the desk and triage screens share: the watcher, the live indicator, running commands."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from queue_core.errors import QueueError
+from queue_core.store import Store
+from queue_tui.i18n import DEFAULT_LANG, Lang, t
+from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
+from queue_tui.watch import Watcher
+from queue_tui.widgets.header import StatusHeader
+
+Clock = Callable[[], datetime]
+Outcome = Message  # what a command's worker posts back: usually a CommandDone
+STALE_AFTER_SECONDS = 1.0  # twenty missed polls: the data on screen can no longer be trusted
+
+
+class ConsoleScreen(Screen[None]):
+    lang: reactive[Lang] = reactive(DEFAULT_LANG)
+    now: reactive[datetime] = reactive(datetime.min, init=False)
+
+    def __init__(self, store: Store, actor: str, clock: Clock) -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+
+    watcher: Watcher[Any]  # set by each screen: what it reads when the database changes
+
+    def on_mount(self) -> None:
+        self.now = self.clock()
+        self.tick()
+        self.set_interval(0.25, self.tick)
+        self.run_worker(self._watch, thread=True, group="watch", name="watch")
+
+    def _watch(self) -> None:
+        worker = get_current_worker()
+        self.watcher.run(lambda: worker.is_cancelled)
+
+    def tick(self) -> None:
+        """The clock, and the live indicator: stale once reads have stopped succeeding."""
+        self.now = self.clock()
+        header = self.query_one(StatusHeader)
+        header.clock = self.now.astimezone(self.store.config.tz).strftime("%H:%M:%S")
+        age = self.watcher.seconds_since_ok()
+        if age > STALE_AFTER_SECONDS:
+            header.live = "stale"
+            header.stale_seconds = int(age)
+        elif header.live == "stale":
+            header.live = "live"
+
+    def mark_live(self) -> None:
+        if self.watcher.seconds_since_ok() <= STALE_AFTER_SECONDS:
+            self.query_one(StatusHeader).live = "live"
+
+    def report_read_failure(self, message: str) -> None:
+        """Called on the watcher's thread."""
+        self.post_message(ReadFailed(message))
+
+    def on_read_failed(self, message: ReadFailed) -> None:
+        self.query_one(StatusHeader).live = "stale"
+        self.notify(message.message, severity="error", timeout=4)
+
+    def run_command(self, action: Callable[[], Outcome]) -> None:
+        """Every command runs on a worker thread; the UI thread never waits on the database."""
+        self.run_worker(lambda: self._command(action), thread=True, group="commands")
+
+    def _command(self, action: Callable[[], Outcome]) -> None:
+        try:
+            outcome = action()
+        except QueueError as exc:
+            self.post_message(CommandRefused(exc.message))
+        except sqlite3.Error as exc:
+            self.post_message(CommandRefused(str(exc)))
+        else:
+            self.post_message(outcome)
+
+    def on_command_done(self, message: CommandDone) -> None:
+        self.notify(t(self.lang, message.text_key, **message.values), timeout=4)
+
+    def on_command_refused(self, message: CommandRefused) -> None:
+        self.notify(message.message, title=t(self.lang, "refused"), severity="warning", timeout=6)

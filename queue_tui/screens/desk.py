@@ -1,0 +1,352 @@
+"""A consultation room's console: the patient in the room, who is next and why, one key each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+
+from queue_core import commands
+from queue_core.masking import mask_name
+from queue_core.model import Ticket
+from queue_core.registration import find_tickets
+from queue_core.rules import Placed
+from queue_core.store import Store, parse_iso
+from queue_tui.bindings import DESK_KEYS, textual_bindings
+from queue_tui.i18n import t
+from queue_tui.messages import CommandDone, DeskRead
+from queue_tui.screens.choose import ChooseDialog
+from queue_tui.screens.confirm import ConfirmDialog
+from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
+from queue_tui.screens.help import HelpScreen
+from queue_tui.screens.reason import ReasonDialog
+from queue_tui.screens.search import SearchDialog
+from queue_tui.snapshot import DeskSnapshot, minutes_since, read_desk
+from queue_tui.watch import Watcher
+from queue_tui.widgets.current import CurrentPanel
+from queue_tui.widgets.header import StatusHeader
+from queue_tui.widgets.keybar import KeyBar
+from queue_tui.widgets.tickets import Row, TicketTable
+
+
+class DeskScreen(ConsoleScreen):
+    CSS_PATH = "desk.tcss"
+    BINDINGS = textual_bindings(DESK_KEYS)  # type: ignore[assignment]
+
+    snapshot: reactive[DeskSnapshot | None] = reactive(None, init=False, always_update=True)
+
+    def __init__(self, store: Store, desk_id: str, actor: str, clock: Clock) -> None:
+        super().__init__(store, actor, clock)
+        self.desk_id = desk_id
+        self.watcher = Watcher(
+            store,
+            lambda: read_desk(store, desk_id),
+            lambda snapshot: self.post_message(DeskRead(snapshot)),
+            self.report_read_failure,
+        )
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader().data_bind(DeskScreen.lang)
+        with Horizontal(id="main"):
+            yield CurrentPanel(id="current").data_bind(DeskScreen.lang)
+            yield TicketTable(id="waiting")
+        with Horizontal(id="side-lists"):
+            yield TicketTable(id="missed")
+            yield TicketTable(id="away")
+        yield KeyBar(DESK_KEYS).data_bind(DeskScreen.lang)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show_header()
+        self._show_lists()
+        self.query_one("#waiting", TicketTable).focus()
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def on_desk_read(self, message: DeskRead) -> None:
+        self.snapshot = message.snapshot
+        self.mark_live()
+
+    def watch_snapshot(self) -> None:
+        self._show_header()
+        self._show_current()
+        self._show_lists()
+
+    def watch_lang(self) -> None:
+        if self.is_mounted:
+            self._show_header()
+            self._show_lists()
+
+    def watch_now(self, before: datetime, after: datetime) -> None:
+        if (before.hour, before.minute) != (after.hour, after.minute) and self.is_mounted:
+            self._show_lists()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _show_header(self) -> None:
+        desk = self.store.config.desk(self.desk_id)
+        if desk is None:
+            return
+        lang = self.lang
+        header = self.query_one(StatusHeader)
+        header.heading = desk.name if lang == "zh" else desk.name_en
+        paused = self.snapshot.paused if self.snapshot else False
+        header.detail = "  ".join(
+            [
+                t(lang, "header.room", room=desk.room),
+                t(lang, "header.queues", queues=", ".join(self._queue_names(desk.queues))),
+                t(lang, "header.paused" if paused else "header.open"),
+            ]
+        )
+        header.set_class(paused, "-paused")
+
+    def _queue_names(self, queue_ids: tuple[str, ...]) -> list[str]:
+        names = []
+        for queue_id in queue_ids:
+            queue = self.store.config.queue(queue_id)
+            if queue is not None:
+                names.append(queue.name if self.lang == "zh" else queue.name_en)
+        return names
+
+    def _show_current(self) -> None:
+        panel = self.query_one(CurrentPanel)
+        snapshot = self.snapshot
+        panel.ticket = snapshot.current if snapshot else None
+        panel.receipts = snapshot.receipts if snapshot else 0
+
+    def _show_lists(self) -> None:
+        lang, snapshot, now = self.lang, self.snapshot, self.now
+        line = snapshot.line if snapshot else []
+        missed = snapshot.missed if snapshot else []
+        away = snapshot.away if snapshot else []
+        waiting = self.query_one("#waiting", TicketTable)
+        waiting.title = t(lang, "list.waiting", count=len(line))
+        waiting.column_titles = tuple(
+            t(lang, f"col.{c}") for c in ("pos", "number", "name", "reason", "wait")
+        )
+        waiting.ticket_rows = tuple(
+            Row(
+                p.ticket.number,
+                (
+                    str(i + 1),
+                    p.ticket.number,
+                    p.ticket.name,
+                    self._reason(p),
+                    self._minutes(p.ticket, now),
+                ),
+            )
+            for i, p in enumerate(line)
+        )
+        for table_id, title_key, tickets in (
+            ("#missed", "list.missed", missed),
+            ("#away", "list.away", away),
+        ):
+            table = self.query_one(table_id, TicketTable)
+            table.title = t(lang, title_key, count=len(tickets))
+            table.column_titles = tuple(t(lang, f"col.{c}") for c in ("number", "name", "wait"))
+            table.ticket_rows = tuple(
+                Row(tk.number, (tk.number, tk.name, self._minutes(tk, now))) for tk in tickets
+            )
+
+    def _minutes(self, ticket: Ticket, now: datetime) -> str:
+        return t(self.lang, "minutes", minutes=minutes_since(ticket.checked_in_at, now))
+
+    def _reason(self, placed: Placed) -> str:
+        """Why this patient stands here: the rules' placement, priority class, pinning."""
+        lang, ticket = self.lang, placed.ticket
+        cls = self.store.config.priority(ticket.priority) if ticket.priority else None
+        cls_name = (cls.name if lang == "zh" else cls.name_en) if cls else ""
+        slot = ""
+        if ticket.slot_start:
+            slot = parse_iso(ticket.slot_start).astimezone(self.store.config.tz).strftime("%H:%M")
+        parts = [t(lang, f"placement.{placed.reason.value}", slot=slot, cls=cls_name)]
+        if cls_name and placed.reason.value != "priority":
+            parts.append(cls_name)
+        if ticket.pinned_desk == self.desk_id:
+            parts.append(t(lang, "reason.pinned"))
+        return " · ".join(parts)
+
+    # -- selection -------------------------------------------------------------------------
+
+    def _selected(self, table_id: str) -> str | None:
+        return self.query_one(table_id, TicketTable).selected_number
+
+    def _focused_selection(self) -> str | None:
+        """The highlighted ticket of the focused list (the waiting list when none is focused)."""
+        focused = self.focused
+        if isinstance(focused, TicketTable):
+            return focused.selected_number
+        return self._selected("#waiting")
+
+    def _current_number(self) -> str | None:
+        current = self.snapshot.current if self.snapshot else None
+        return current.number if current else None
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_call_next(self) -> None:
+        store, desk, actor = self.store, self.desk_id, self.actor
+
+        def call() -> Outcome:
+            ticket = commands.call_next(store, desk, actor)
+            return CommandDone("done.call", _called(store, desk, ticket))
+
+        self.run_command(call)
+
+    def action_recall(self) -> None:
+        store, desk, actor = self.store, self.desk_id, self.actor
+        self.run_command(lambda: _said("done.recall", commands.recall(store, desk, actor)))
+
+    def action_finish(self) -> None:
+        store, desk, actor = self.store, self.desk_id, self.actor
+        self.run_command(lambda: _said("done.finish", commands.finish(store, desk, actor)))
+
+    @work
+    async def action_skip(self) -> None:
+        store, desk, actor = self.store, self.desk_id, self.actor
+        number = self._current_number()
+        if number is not None:
+            question = t(self.lang, "confirm.skip", number=number)
+            if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
+                return
+        self.run_command(lambda: _said("done.skip", commands.skip(store, desk, actor)))
+
+    def action_requeue(self) -> None:
+        number = self._selected("#missed")
+        if number is None:
+            self._tell("none.missed")
+            return
+        store, actor = self.store, self.actor
+        self.run_command(lambda: _said("done.requeue", commands.requeue(store, number, actor)))
+
+    def action_send_away(self) -> None:
+        number = self._current_number() or self._focused_selection()
+        if number is None:
+            self._tell("none.selected")
+            return
+        store, actor = self.store, self.actor
+        self.run_command(lambda: _said("done.away", commands.send_away(store, number, actor)))
+
+    def action_come_back(self) -> None:
+        number = self._selected("#away")
+        if number is None:
+            self._tell("none.away")
+            return
+        store, actor = self.store, self.actor
+        self.run_command(lambda: _said("done.back", commands.come_back(store, number, actor)))
+
+    @work
+    async def action_transfer(self) -> None:
+        number = self._current_number() or self._focused_selection()
+        if number is None:
+            self._tell("none.selected")
+            return
+        config, lang = self.store.config, self.lang
+        choices = [
+            (q.id, t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en))
+            for q in config.queues
+        ] + [
+            (
+                d.id,
+                t(lang, "transfer.desk", name=d.name if lang == "zh" else d.name_en, room=d.room),
+            )
+            for d in config.desks
+            if d.id != self.desk_id
+        ]
+        title = t(lang, "transfer.title", number=number)
+        target = await self.app.push_screen_wait(ChooseDialog(title, choices))
+        if not target:
+            return
+        store, actor = self.store, self.actor
+
+        def move() -> Outcome:
+            ticket = commands.transfer(store, number, target, actor)
+            return CommandDone("done.transfer", {"number": ticket.number, "to": target})
+
+        self.run_command(move)
+
+    @work
+    async def action_call_ticket(self) -> None:
+        number = self._focused_selection()
+        if number is None:
+            self._tell("none.selected")
+            return
+        prompt = t(self.lang, "reason.call", number=number)
+        reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
+        if reason is None:
+            return
+        store, desk, actor = self.store, self.desk_id, self.actor
+
+        def call() -> Outcome:
+            ticket = commands.call_ticket(store, desk, number, reason, actor)
+            return CommandDone("done.call", _called(store, desk, ticket))
+
+        self.run_command(call)
+
+    def action_pause(self) -> None:
+        store, desk, actor = self.store, self.desk_id, self.actor
+        paused = self.snapshot.paused if self.snapshot else False
+
+        def toggle() -> Outcome:
+            if paused:
+                commands.resume(store, desk, actor)
+                return CommandDone("done.resume", {})
+            commands.pause(store, desk, actor)
+            return CommandDone("done.pause", {})
+
+        self.run_command(toggle)
+
+    @work
+    async def action_search(self) -> None:
+        text = await self.app.push_screen_wait(SearchDialog(t(self.lang, "search.title")))
+        if not text:
+            return
+        needle = text.upper()
+        for table in self.query(TicketTable):
+            for row in table.ticket_rows:
+                if row.number == needle or text in " ".join(row.cells):
+                    table.select(row.number)
+                    table.focus()
+                    return
+        self._search_elsewhere(text)
+
+    @work(thread=True, group="commands")
+    def _search_elsewhere(self, text: str) -> None:
+        """Not in this desk's lists: say where the ticket is, so the nurse can act on it."""
+        found = find_tickets(self.store, text)
+        if not found:
+            self.post_message(CommandDone("none.found", {"text": text}))
+            return
+        ticket = found[0]
+        self.post_message(
+            CommandDone(
+                "found.elsewhere",
+                {
+                    "number": ticket.number,
+                    "state": t(self.lang, f"state.{ticket.state.value}"),
+                    "queue": ticket.queue,
+                },
+            )
+        )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(DESK_KEYS, self.lang))
+
+    def _tell(self, key: str) -> None:
+        self.notify(t(self.lang, key), severity="warning", timeout=4)
+
+
+def _said(key: str, ticket: Ticket) -> Outcome:
+    return CommandDone(key, {"number": ticket.number})
+
+
+def _called(store: Store, desk_id: str, ticket: Ticket) -> dict[str, str]:
+    desk = store.config.desk(desk_id)
+    return {
+        "number": ticket.number,
+        "name": mask_name(ticket.name),
+        "room": desk.room if desk else desk_id,
+    }

@@ -1,0 +1,275 @@
+"""The department's triage desk: issue walk-ins, check in appointments, mark priority, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from queue_core import commands, registration
+from queue_core.model import Ticket
+from queue_core.store import Store
+from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
+from queue_tui.i18n import t
+from queue_tui.messages import CommandDone, SlipReady, TriageRead
+from queue_tui.printing import print_slip
+from queue_tui.screens.choose import ChooseDialog
+from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
+from queue_tui.screens.help import HelpScreen
+from queue_tui.screens.reason import ReasonDialog
+from queue_tui.screens.slip import SlipScreen
+from queue_tui.snapshot import Slip, TriageSnapshot, read_triage, slip_for
+from queue_tui.watch import Watcher
+from queue_tui.widgets.header import StatusHeader
+from queue_tui.widgets.keybar import KeyBar
+from queue_tui.widgets.tickets import Row, TicketTable
+
+
+class TriageScreen(ConsoleScreen):
+    CSS_PATH = "triage.tcss"
+    BINDINGS = textual_bindings(TRIAGE_KEYS)  # type: ignore[assignment]
+
+    snapshot: reactive[TriageSnapshot | None] = reactive(None, init=False, always_update=True)
+
+    def __init__(
+        self, store: Store, actor: str, clock: Clock, base_url: str, print_dir: Path
+    ) -> None:
+        super().__init__(store, actor, clock)
+        self.base_url = base_url
+        self.print_dir = print_dir
+        self.search_text = ""  # read by the watcher thread; a str swap is atomic
+        self.last_slip: Slip | None = None
+        self.watcher = Watcher(
+            store,
+            lambda: read_triage(store, self.search_text),
+            lambda snapshot: self.post_message(TriageRead(snapshot)),
+            self.report_read_failure,
+        )
+
+    def compose(self) -> ComposeResult:
+        config = self.store.config
+        yield StatusHeader().data_bind(TriageScreen.lang)
+        with Horizontal(id="body"):
+            with Vertical(id="issue-form"):
+                yield Label(id="queue-label")
+                yield Select([(q.id, q.id) for q in config.queues], id="queue", compact=True)
+                yield Label(id="name-label")
+                yield Input(id="name", compact=True)
+                yield Label(id="phone-label")
+                yield Input(id="phone", compact=True, restrict=r"[0-9 +-]*")
+                yield Label(id="priority-label")
+                yield Select([(p.id, p.id) for p in config.priorities], id="priority", compact=True)
+                yield Label(id="desk-label")
+                yield Select([(d.id, d.id) for d in config.desks], id="desk", compact=True)
+                yield Button("", id="issue", variant="primary", compact=True)
+            with Vertical(id="find-pane"):
+                yield Static(id="counts")
+                yield Label(id="find-label")
+                yield Input(id="find", compact=True)
+                yield TicketTable(id="found")
+        yield KeyBar(TRIAGE_KEYS).data_bind(TriageScreen.lang)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._show_labels()
+        self._show_found()
+        self.query_one("#queue", Select).focus()
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def on_triage_read(self, message: TriageRead) -> None:
+        self.snapshot = message.snapshot
+        self.mark_live()
+
+    def watch_snapshot(self) -> None:
+        self._show_found()
+
+    def watch_lang(self) -> None:
+        if self.is_mounted:
+            self._show_labels()
+            self._show_found()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _show_labels(self) -> None:
+        lang, config = self.lang, self.store.config
+        header = self.query_one(StatusHeader)
+        header.heading = t(lang, "triage.title", clinic=config.name)
+        header.detail = ""
+        for field in ("queue", "name", "phone", "priority", "desk"):
+            self.query_one(f"#{field}-label", Label).update(t(lang, f"triage.{field}"))
+        self.query_one("#find-label", Label).update(t(lang, "triage.find"))
+        self.query_one("#issue", Button).label = f"{t(lang, 'key.issue')} (F2)"
+        self.query_one("#issue-form").border_title = t(lang, "triage.issue")
+        zh = lang == "zh"
+        self.query_one("#queue", Select).set_options(
+            [(q.name if zh else q.name_en, q.id) for q in config.queues]
+        )
+        self.query_one("#priority", Select).set_options(
+            [(p.name if zh else p.name_en, p.id) for p in config.priorities]
+        )
+        self.query_one("#desk", Select).set_options(
+            [(f"{d.name if zh else d.name_en} ({d.room})", d.id) for d in config.desks]
+        )
+
+    def _show_found(self) -> None:
+        lang, snapshot, config = self.lang, self.snapshot, self.store.config
+        counts = snapshot.queues if snapshot else []
+        self.query_one("#counts", Static).update(
+            "   ".join(
+                t(
+                    lang,
+                    "triage.waiting",
+                    name=c.config.name if lang == "zh" else c.config.name_en,
+                    count=c.waiting,
+                )
+                for c in counts
+            )
+        )
+        table = self.query_one("#found", TicketTable)
+        table.title = t(lang, "triage.results")
+        table.column_titles = tuple(
+            t(lang, f"col.{c}") for c in ("number", "name", "queue", "state", "phone")
+        )
+        found = snapshot.found if snapshot else []
+        rows = []
+        for ticket in found:
+            queue = config.queue(ticket.queue)
+            queue_name = (queue.name if lang == "zh" else queue.name_en) if queue else ticket.queue
+            state = t(lang, f"state.{ticket.state.value}")
+            if ticket.priority and (cls := config.priority(ticket.priority)):
+                state += " · " + (cls.name if lang == "zh" else cls.name_en)
+            rows.append(
+                Row(
+                    ticket.number,
+                    (ticket.number, ticket.name, queue_name, state, ticket.phone_last4),
+                )
+            )
+        table.ticket_rows = tuple(rows)
+
+    # -- searching -------------------------------------------------------------------------
+
+    @on(Input.Changed, "#find")
+    def _search(self, event: Input.Changed) -> None:
+        self.search_text = event.value.strip()
+        self.watcher.again()
+
+    @on(Input.Submitted, "#find")
+    def _search_done(self) -> None:
+        self.query_one("#found", TicketTable).focus()
+
+    def _selected(self) -> str | None:
+        number = self.query_one("#found", TicketTable).selected_number
+        if number is None:
+            self.notify(t(self.lang, "none.selected"), severity="warning", timeout=4)
+        return number
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#issue")
+    @on(Input.Submitted, "#name")
+    def action_issue(self) -> None:
+        queue = _chosen(self.query_one("#queue", Select))
+        if queue is None:
+            self.notify(t(self.lang, "triage.pick_queue"), severity="warning", timeout=4)
+            self.query_one("#queue", Select).focus()
+            return
+        name_input, phone_input = self.query_one("#name", Input), self.query_one("#phone", Input)
+        name, phone = name_input.value, phone_input.value
+        priority = _chosen(self.query_one("#priority", Select))
+        desk = _chosen(self.query_one("#desk", Select))
+        store, actor = self.store, self.actor
+        self._issue_slip(
+            lambda: registration.issue_ticket(
+                store, queue, actor, name=name, phone=phone, priority=priority, desk=desk
+            )
+        )
+        name_input.value = phone_input.value = ""
+        self.query_one("#priority", Select).clear()
+        self.query_one("#desk", Select).clear()
+
+    def action_find(self) -> None:
+        self.query_one("#find", Input).focus()
+
+    @on(DataTable.RowSelected, "#found")
+    def action_check_in(self) -> None:
+        number = self._selected()
+        if number is None:
+            return
+        store, actor = self.store, self.actor
+        self._issue_slip(lambda: registration.check_in(store, number, actor))
+
+    def _issue_slip(self, command: Callable[[], Ticket]) -> None:
+        """Issue or check in, then read the line once more for the slip's "how many ahead"."""
+        store, base_url = self.store, self.base_url
+        self.run_command(lambda: SlipReady(slip_for(store, command(), base_url)))
+
+    @work
+    async def on_slip_ready(self, message: SlipReady) -> None:
+        self.last_slip = message.slip
+        if await self.app.push_screen_wait(SlipScreen(message.slip, self.lang)):
+            self.action_print_slip()
+
+    def action_print_slip(self) -> None:
+        slip, directory, lang = self.last_slip, self.print_dir, self.lang
+        if slip is None:
+            self.notify(t(lang, "none.selected"), severity="warning", timeout=4)
+            return
+
+        def write() -> Outcome:
+            where = ", ".join(print_slip(slip, directory, lang))
+            return CommandDone("done.print", {"where": where})
+
+        self.run_command(write)
+
+    @work
+    async def action_priority(self) -> None:
+        number = self._selected()
+        if number is None:
+            return
+        zh = self.lang == "zh"
+        choices = [(p.id, p.name if zh else p.name_en) for p in self.store.config.priorities]
+        choices.append(("-", t(self.lang, "priority.clear")))
+        title = t(self.lang, "priority.title", number=number)
+        chosen = await self.app.push_screen_wait(ChooseDialog(title, choices))
+        if chosen is None:
+            return
+        cls = None if chosen == "-" else chosen
+        store, actor = self.store, self.actor
+
+        def mark() -> Outcome:
+            ticket = registration.set_priority(store, number, cls, actor)
+            return CommandDone(
+                "done.priority", {"number": ticket.number, "cls": ticket.priority or "-"}
+            )
+
+        self.run_command(mark)
+
+    @work
+    async def action_cancel(self) -> None:
+        number = self._selected()
+        if number is None:
+            return
+        prompt = t(self.lang, "reason.cancel", number=number)
+        reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
+        if reason is None:
+            return
+        store, actor = self.store, self.actor
+        self.run_command(
+            lambda: CommandDone(
+                "done.cancel", {"number": commands.cancel(store, number, reason, actor).number}
+            )
+        )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(TRIAGE_KEYS, self.lang))
+
+
+def _chosen(select: Select[str]) -> str | None:
+    value = select.value
+    return value if isinstance(value, str) else None

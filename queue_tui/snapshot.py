@@ -1,0 +1,123 @@
+"""What each console shows, read from the core in one go (always on a worker thread)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from queue_core.board import read_board
+from queue_core.config import DeskConfig, QueueConfig
+from queue_core.feedback import last_call_seq, receipts_for
+from queue_core.masking import mask_name
+from queue_core.model import Ticket
+from queue_core.registration import find_tickets
+from queue_core.rules import Placed
+from queue_core.store import Store, parse_iso
+
+PUBLIC_URL_ENV = "CLINIC_QUEUE_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8765"
+
+
+def public_url() -> str:
+    """Where patients' phones reach the display server; the QR code on every slip points there."""
+    return (os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+@dataclass(frozen=True)
+class DeskSnapshot:
+    seq: int
+    desk: DeskConfig
+    paused: bool
+    current: Ticket | None
+    receipts: int  # screens that announced the current patient's latest call
+    line: list[Placed]
+    missed: list[Ticket]
+    away: list[Ticket]
+
+
+def read_desk(store: Store, desk_id: str) -> DeskSnapshot:
+    board = read_board(store)
+    view = board.desk(desk_id)
+    if view is None:
+        raise LookupError(desk_id)
+    desk = view.config
+    missed = [
+        t
+        for q in board.queues
+        if q.config.id in desk.queues
+        for t in q.missed
+        if t.pinned_desk in (None, desk.id)
+    ]
+    away = [t for q in board.queues for t in q.away if t.desk == desk.id]
+    receipts = 0
+    if view.current is not None:
+        call_seq = last_call_seq(store, desk.id, view.current.number)
+        receipts = receipts_for(store, call_seq) if call_seq is not None else 0
+    return DeskSnapshot(
+        board.seq, desk, view.paused, view.current, receipts, view.line, missed, away
+    )
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    config: QueueConfig
+    waiting: int
+
+
+@dataclass(frozen=True)
+class TriageSnapshot:
+    seq: int
+    queues: list[QueueCount]
+    search: str
+    found: list[Ticket]
+
+
+def read_triage(store: Store, search: str) -> TriageSnapshot:
+    board = read_board(store)
+    counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
+    return TriageSnapshot(board.seq, counts, search, find_tickets(store, search))
+
+
+@dataclass(frozen=True)
+class Slip:
+    """The ticket as the patient holds it: no full name, and the secret link to their phone page."""
+
+    number: str
+    queue: QueueConfig
+    masked_name: str
+    rooms: list[str]
+    ahead: int
+    url: str
+    issued_at: datetime
+
+
+def slip_for(store: Store, ticket: Ticket, base_url: str) -> Slip:
+    board = read_board(store)
+    queue = store.config.queue(ticket.queue)
+    if queue is None:
+        raise LookupError(ticket.queue)
+    pinned = board.desk(ticket.pinned_desk) if ticket.pinned_desk else None
+    if pinned is not None:
+        line, rooms = pinned.line, [pinned.config.room]
+    else:
+        view = board.queue(queue.id)
+        line = view.line if view else []
+        rooms = [d.room for d in store.config.desks_serving(queue.id)]
+    ahead = next((i for i, p in enumerate(line) if p.ticket.id == ticket.id), 0)
+    issued = parse_iso(ticket.checked_in_at or ticket.created_at)
+    return Slip(
+        ticket.number,
+        queue,
+        mask_name(ticket.name),
+        rooms,
+        ahead,
+        f"{base_url}/t/{ticket.token}",
+        issued.astimezone(store.config.tz),
+    )
+
+
+def minutes_since(moment: str | None, now: datetime) -> int:
+    if not moment:
+        return 0
+    return max(0, int((now - parse_iso(moment)).total_seconds() // 60))

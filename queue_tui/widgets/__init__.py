@@ -1,0 +1,1 @@
+"""Widgets that receive their data as reactive attributes and never reach into siblings."""

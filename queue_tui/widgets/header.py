@@ -1,0 +1,35 @@
+"""The top line: who this console is, the clock, and whether what it shows is fresh."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from queue_tui.i18n import DEFAULT_LANG, Lang, t
+
+Liveness = Literal["connecting", "live", "stale"]
+
+
+class StatusHeader(Widget):
+    heading: reactive[str] = reactive("")
+    detail: reactive[str] = reactive("")
+    clock: reactive[str] = reactive("")
+    live: reactive[Liveness] = reactive("connecting")
+    stale_seconds: reactive[int] = reactive(0)
+    lang: reactive[Lang] = reactive(DEFAULT_LANG)
+
+    def watch_live(self, live: Liveness) -> None:
+        self.set_class(live == "stale", "-stale")
+
+    def render(self) -> Text:
+        if self.live == "stale":
+            state = t(self.lang, "header.stale", seconds=self.stale_seconds)
+        else:
+            state = t(self.lang, f"header.{self.live}")
+        left = Text.assemble((self.heading, "bold"), "  ", self.detail)
+        right = Text.assemble((state, "bold"), "  ", self.clock)
+        gap = max(1, self.size.width - left.cell_len - right.cell_len)
+        return Text.assemble(left, " " * gap, right)

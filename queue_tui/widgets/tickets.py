@@ -1,0 +1,58 @@
+"""A list of tickets that keeps the nurse's selection across refreshes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.reactive import reactive
+from textual.widgets import DataTable
+
+
+@dataclass(frozen=True)
+class Row:
+    number: str  # the row key: a number never changes hands within a day
+    cells: tuple[str, ...]
+
+
+class TicketTable(DataTable[str]):
+    column_titles: reactive[tuple[str, ...]] = reactive(())
+    ticket_rows: reactive[tuple[Row, ...]] = reactive(())
+    title: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def watch_title(self, title: str) -> None:
+        self.border_title = title
+
+    def watch_column_titles(self) -> None:
+        self._rebuild()
+
+    def watch_ticket_rows(self) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        selected = self.selected_number
+        self.clear(columns=True)
+        if not self.column_titles:
+            return
+        self.add_columns(*self.column_titles)
+        for row in self.ticket_rows:
+            self.add_row(*row.cells, key=row.number)
+        if selected is not None:
+            self.select(selected)
+
+    @property
+    def selected_number(self) -> str | None:
+        if not self.ticket_rows or self.cursor_row < 0 or self.cursor_row >= self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key
+
+    def select(self, number: str) -> bool:
+        """Put the cursor on `number`; False when it is not in this list."""
+        for index, row in enumerate(self.ticket_rows):
+            if row.number == number:
+                self.move_cursor(row=index)
+                return True
+        return False
