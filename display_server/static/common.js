@@ -67,7 +67,8 @@
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     var params = new URLSearchParams(this.params);
-    if (this.lastSeq !== null) { params.set("since", String(this.lastSeq)); }
+    // An empty `since` tells the server not to wait for a `hello`: the snapshot comes at once.
+    params.set("since", this.lastSeq === null ? "" : String(this.lastSeq));
     this.onStatus("connecting");
     var ws;
     try {

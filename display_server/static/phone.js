@@ -28,17 +28,27 @@
         missed: "已过号，请到分诊台", away: "检查中，回来后请告知护士", done: "就诊结束",
         cancelled: "已取消"
       },
-      why: {
+      // Someone was placed ahead of me, by the reason they stand where they stand.
+      whyAhead: {
         priority: "一位优先患者（老年人、孕妇等）排到了您前面",
-        requeued: "一位过号患者重新排在您前面", requeuedSelf: "您过号后已重新排队",
-        returned: "一位检查回来的患者排在您前面", returnedSelf: "您检查回来后已重新排队",
-        transferred: "一位转诊患者排在您前面", transferredSelf: "您已被转诊，请留意新的就诊地点",
-        checkin: "一位预约患者签到，按预约时间排在您前面",
-        called: "前面的患者已被叫号", done: "一位患者就诊结束", skip: "前面一位患者过号",
+        requeued: "一位过号患者重新排在您前面",
+        returned: "一位检查回来的患者排在您前面",
+        transferred: "一位转诊患者排在您前面",
+        appointment: "一位预约患者签到，按预约时间排在您前面",
+        other: "有患者排到了您前面"
+      },
+      // I moved up.
+      whyUp: {
+        priority: "您已被列为优先患者", called: "前面的患者已被叫号",
         cancel: "前面一位患者已离开队伍", away: "前面一位患者去做检查了",
-        pause: "医生暂停接诊，请耐心等候", resume: "医生恢复接诊",
-        ahead: "有患者排到了您前面", forward: "队伍向前移动了"
-      }
+        transferred: "前面一位患者已转诊", other: "队伍向前移动了"
+      },
+      // Something happened to my own ticket.
+      whyOwn: {
+        requeued: "您过号后已重新排队", returned: "您检查回来后已重新排队",
+        transferred: "您已被转诊，请留意新的就诊地点", checked_in: "您已签到，正在排队"
+      },
+      whyDesk: { paused: "医生暂停接诊，请耐心等候", resumed: "医生恢复接诊" }
     },
     en: {
       myNumber: "My number", nowServing: "Now serving", ahead: "Ahead of me", estimate: "Estimated wait",
@@ -57,27 +67,32 @@
         away: "Away for tests: tell the nurse when you are back", done: "Visit finished",
         cancelled: "Cancelled"
       },
-      why: {
+      whyAhead: {
         priority: "A priority patient (elderly, pregnant…) was placed ahead of you",
         requeued: "A patient who missed the call was put back ahead of you",
-        requeuedSelf: "You are back in the line after missing your call",
         returned: "A patient back from tests was placed ahead of you",
-        returnedSelf: "You are back in the line after your tests",
         transferred: "A transferred patient joined ahead of you",
-        transferredSelf: "You were transferred: check where to go",
-        checkin: "An appointment patient checked in and goes by appointment time",
-        called: "A patient ahead of you was called", done: "A visit finished",
-        skip: "A patient ahead of you missed the call", cancel: "A patient ahead of you left the line",
-        away: "A patient ahead of you went for tests",
-        pause: "The doctor paused consultations, please wait", resume: "The doctor is seeing patients again",
-        ahead: "Someone was placed ahead of you", forward: "The line moved forward"
-      }
+        appointment: "An appointment patient checked in and goes by appointment time",
+        other: "Someone was placed ahead of you"
+      },
+      whyUp: {
+        priority: "You were given priority", called: "A patient ahead of you was called",
+        cancel: "A patient ahead of you left the line", away: "A patient ahead of you went for tests",
+        transferred: "A patient ahead of you was transferred", other: "The line moved forward"
+      },
+      whyOwn: {
+        requeued: "You are back in the line after missing your call",
+        returned: "You are back in the line after your tests",
+        transferred: "You were transferred: check where to go",
+        checked_in: "You are checked in and in the line"
+      },
+      whyDesk: { paused: "The doctor paused consultations, please wait", resumed: "The doctor is seeing patients again" }
     }
   };
 
   var view = {
     number: null, state: null, queueName: "", ahead: null, now: null, eta: null,
-    room: null, recall: 0, why: null, soon: null, presence: null
+    room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null
   };
   var lang = initialLanguage();
   var audio = null;
@@ -129,7 +144,7 @@
       : view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
     $("room").textContent = view.room ? fill(t("room"), { room: view.room }) : t("waitingArea");
     var why = $("why");
-    why.textContent = view.why ? t("why")[view.why] || "" : "";
+    why.textContent = reasonText();
     why.hidden = !why.textContent;
 
     var called = view.state === "called";
@@ -138,8 +153,9 @@
     $("called-recall").textContent = called && view.recall > 0
       ? fill(t("recall"), { n: view.recall + 1 }) : "";
     var soon = $("soon");
-    soon.hidden = !(waiting && view.soon !== null);
-    soon.textContent = waiting && view.soon !== null ? fill(t("soon"), { n: view.soon }) : "";
+    var soonShown = waiting && view.soon && view.ahead !== null;
+    soon.hidden = !soonShown;
+    soon.textContent = soonShown ? fill(t("soon"), { n: view.ahead }) : "";
 
     var open = isOpen(view.state);
     ["on-my-way", "here"].forEach(function (id) {
@@ -150,18 +166,29 @@
     document.title = (view.number ? view.number + " · " : "") + t("myNumber");
   }
 
-  /* Which sentence explains a change: the code says what happened, the direction says to whom. */
-  function explain(why, previousAhead, ahead) {
-    if (!why) { return null; }
-    var grew = previousAhead !== null && ahead !== null && ahead > previousAhead;
-    var shrank = previousAhead !== null && ahead !== null && ahead < previousAhead;
-    if (TEXT[lang].why[why] === undefined) { return grew ? "ahead" : shrank ? "forward" : null; }
-    if ((why === "called" || why === "done" || why === "skip" || why === "cancel" ||
-      why === "away") && !shrank) { return null; }
-    return why;
+  // Codes of the `state` message (the event's type) mapped to the sentences about my own ticket.
+  var OWN_STATE_REASONS = { requeued: "requeued", back: "returned", transfer: "transferred",
+    checkin: "checked_in" };
+
+  /* Which sentence explains a change: the code says what happened, the direction to whom.
+   * Returns [table, code] into the catalogue, or null when nothing needs explaining. */
+  function explain(code, previousAhead, ahead) {
+    if (code === "paused" || code === "resumed") { return ["whyDesk", code]; }
+    if (previousAhead === null || ahead === null || ahead === previousAhead) { return null; }
+    if (ahead > previousAhead) {
+      var placed = code === "late_appointment" ? "appointment" : code;
+      return ["whyAhead", TEXT.en.whyAhead[placed] ? placed : "other"];
+    }
+    return ["whyUp", TEXT.en.whyUp[code] ? code : "other"];
+  }
+
+  function reasonText() {
+    if (view.why === null) { return ""; }
+    return TEXT[lang][view.why[0]][view.why[1]] || "";
   }
 
   function onTicket(message) {
+    var was = view.state;
     view.number = message.number;
     view.state = message.state;
     view.queueName = message.queue_name || message.queue || "";
@@ -170,8 +197,11 @@
     view.eta = typeof message.eta === "number" ? message.eta : null;
     view.room = message.room || null;
     if (typeof message.recall === "number") { view.recall = message.recall; }
+    if (typeof message.alert_ahead === "number") { view.alertAhead = message.alert_ahead; }
+    view.soon = view.state === "waiting" && view.ahead !== null && view.alertAhead !== null &&
+      view.ahead <= view.alertAhead;
     view.why = null;
-    if (view.state === "called") { alertPatient("called"); }
+    if (view.state === "called" && was !== "called") { alertPatient("called"); }
   }
 
   function onPosition(message) {
@@ -179,8 +209,11 @@
     view.ahead = typeof message.ahead === "number" ? message.ahead : null;
     if (message.now !== undefined) { view.now = message.now || null; }
     if (message.eta !== undefined) { view.eta = typeof message.eta === "number" ? message.eta : null; }
-    if (view.ahead !== previous) { view.why = explain(message.why, previous, view.ahead); }
-    if (view.soon !== null && view.ahead !== null && view.ahead > view.soon) { view.soon = null; }
+    var reason = explain(message.why, previous, view.ahead);
+    if (reason !== null) { view.why = reason; }
+    if (view.ahead !== null && view.alertAhead !== null && view.ahead > view.alertAhead) {
+      view.soon = false;
+    }
   }
 
   function onCalled(message) {
@@ -196,14 +229,14 @@
   function onState(message) {
     var was = view.state;
     view.state = message.state;
-    view.soon = null;
-    var own = message.why + "Self";
-    view.why = message.state === "waiting" && was !== "waiting" && TEXT[lang].why[own] ? own : null;
+    view.soon = false;
+    var own = OWN_STATE_REASONS[message.why];
+    view.why = message.state === "waiting" && was !== "waiting" && own ? ["whyOwn", own] : null;
   }
 
   function onAlert(message) {
     if (message.kind === "soon") {
-      view.soon = view.ahead === null ? 0 : view.ahead;
+      view.soon = true;
       alertPatient("soon");
     } else if (message.kind === "called") {
       alertPatient("called");
@@ -217,6 +250,7 @@
       case "called": onCalled(message); break;
       case "state": onState(message); break;
       case "alert": onAlert(message); break;
+      case "presence": view.presence = message.status; break;
       default: return;
     }
     render();

@@ -1,0 +1,95 @@
+"""A patient's phone page in Chromium against the real server: position, called banner, presence."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from queue_core import commands
+from queue_core.registration import issue_ticket, set_priority
+from queue_core.store import Store
+from tests.browser.harness import ServerProcess, event_after, open_phone, wait_until
+from tests.conftest import ACTOR
+
+pytestmark = pytest.mark.slow
+
+
+def test_ahead_count_follows_the_line_until_the_called_banner(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    tickets = [issue_ticket(live_store, "nk-pt", ACTOR, name=n) for n in ("甲一", "乙二", "丙三")]
+    mine = issue_ticket(live_store, "nk-pt", ACTOR, name="丁四")
+    page = open_phone(phone_context, server, mine)
+    expect(page.locator("#ahead")).to_have_text("3 人")
+    expect(page.locator("#called")).to_be_hidden()
+    page.locator("#enable-alerts").click()
+
+    commands.call_next(live_store, "nk1", ACTOR)
+    expect(page.locator("#ahead")).to_have_text("2 人")
+    expect(page.locator("#now")).to_have_text(tickets[0].number)
+    expect(page.locator("#why")).to_have_text("前面的患者已被叫号")
+    commands.call_next(live_store, "nk1", ACTOR)
+    commands.call_next(live_store, "nk1", ACTOR)
+    expect(page.locator("#ahead")).to_have_text("0 人")
+    expect(page.locator("#called")).to_be_hidden()
+
+    commands.call_next(live_store, "nk1", ACTOR)
+    expect(page.locator("#called")).to_be_visible()
+    expect(page.locator("#called-room")).to_have_text("1 诊室")
+    expect(page.locator("#state")).to_have_text("请立即就诊")
+    vibrations = page.evaluate("window.__vibrations")
+    assert [400, 150, 400, 150, 800] in vibrations
+
+    commands.finish(live_store, "nk1", ACTOR)
+    expect(page.locator("#called")).to_be_hidden()
+    expect(page.locator("#state")).to_have_text("就诊结束")
+
+
+def test_a_priority_patient_placed_ahead_is_explained(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    for name in ("甲一", "乙二", "丙三", "丁四"):
+        issue_ticket(live_store, "nk-pt", ACTOR, name=name)
+    mine = issue_ticket(live_store, "nk-pt", ACTOR, name="戊五")
+    elder = issue_ticket(live_store, "nk-pt", ACTOR, name="己六")
+    page = open_phone(phone_context, server, mine)
+    expect(page.locator("#ahead")).to_have_text("4 人")
+    set_priority(live_store, elder.number, "elderly", ACTOR, reason="82 years old")
+    expect(page.locator("#ahead")).to_have_text("5 人")
+    expect(page.locator("#why")).to_contain_text("优先患者")
+
+
+def test_presence_button_lands_in_the_event_log(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    issue_ticket(live_store, "wk", ACTOR, name="甲一")
+    mine = issue_ticket(live_store, "wk", ACTOR, name="乙二")
+    page = open_phone(phone_context, server, mine)
+    before = live_store.last_seq()
+    page.locator("#on-my-way").click()
+    wait_until(lambda: _presence(live_store, before, mine.number) == ["on_my_way"], "on my way")
+    page.locator("#here").click()
+    wait_until(lambda: _presence(live_store, before, mine.number) == ["on_my_way", "here"], "here")
+    expect(page.locator("#here")).to_have_attribute("aria-pressed", "true")
+    assert event_after(live_store, before, "presence", mine.number).actor == "patient"
+
+
+def test_language_toggle_switches_to_english(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    mine = issue_ticket(live_store, "nk-zj", ACTOR, name="甲一")
+    page = open_phone(phone_context, server, mine)
+    expect(page.locator("#on-my-way")).to_have_text("我在路上")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#on-my-way")).to_have_text("I'm on my way")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.reload()
+    expect(page.locator("#on-my-way")).to_have_text("I'm on my way")
+
+
+def _presence(store: Store, since: int, number: str) -> list[str]:
+    return [
+        str(e.payload["status"])
+        for e in store.events_since(since)
+        if e.type == "presence" and e.ticket == number
+    ]

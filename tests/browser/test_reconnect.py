@@ -1,0 +1,53 @@
+"""Pages recover by themselves after the server dies and comes back, and catch up on the gap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from queue_core import commands
+from queue_core.feedback import receipts_for
+from queue_core.registration import issue_ticket
+from queue_core.store import Store
+from tests.browser.harness import ServerProcess, event_after, open_phone, open_tv, wait_until
+from tests.conftest import ACTOR
+
+pytestmark = pytest.mark.slow
+
+
+def test_tv_and_phone_catch_up_after_the_server_is_killed_and_restarted(
+    server: ServerProcess,
+    live_store: Store,
+    tv_context: BrowserContext,
+    phone_context: BrowserContext,
+) -> None:
+    first = issue_ticket(live_store, "nk-pt", ACTOR, name="张三丰")
+    issue_ticket(live_store, "nk-pt", ACTOR, name="李四")
+    mine = issue_ticket(live_store, "nk-pt", ACTOR, name="王五")
+    tv = open_tv(tv_context, server, screen="tv-restart", lang="zh-CN")
+    phone = open_phone(phone_context, server, mine)
+    expect(phone.locator("#ahead")).to_have_text("2 人")
+
+    server.kill()
+    expect(tv.locator("#connection")).to_have_attribute("data-status", "offline")
+    expect(phone.locator("#connection")).to_have_attribute("data-status", "offline")
+    before = live_store.last_seq()
+    commands.call_next(live_store, "nk1", ACTOR)
+    call = event_after(live_store, before, "call", first.number)
+    server.start(server.port)
+
+    expect(tv.locator("#connection")).to_have_attribute("data-status", "live")
+    expect(tv.locator("#calling-ticket")).to_have_text(first.number)
+    expect(tv.locator('.desk[data-desk="nk1"] .desk-current')).to_contain_text("张*丰")
+    expect(phone.locator("#ahead")).to_have_text("1 人")
+    expect(phone.locator("#now")).to_have_text(first.number)
+    wait_until(lambda: receipts_for(live_store, call.seq) == 1, "the receipt after the restart")
+
+    # Live again: the next change arrives without a reload, and nothing was said twice.
+    commands.call_next(live_store, "nk1", ACTOR)
+    expect(phone.locator("#ahead")).to_have_text("0 人")
+    spoken: list[dict[str, Any]] = tv.evaluate("window.__spoken")
+    said_first = [s for s in spoken if first.number in s["text"]]
+    assert len(said_first) == 2
