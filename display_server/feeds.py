@@ -23,6 +23,7 @@ from queue_core.model import Event, Ticket, TicketState
 from queue_core.patient import (
     LineFacts,
     PatientView,
+    last_called,
     line_facts,
     patient_view,
     position_reason,
@@ -56,13 +57,13 @@ class Screens:
 class State:
     board: Board
     medians: dict[str, float]
+    last_called: dict[str, str]
 
 
 def read_state(store: Store) -> State:
     board = read_board(store)
     with store.read() as conn:
-        medians = service_minutes(conn, board.day)
-    return State(board, medians)
+        return State(board, service_minutes(conn, board.day), last_called(conn, board.day))
 
 
 class Hub:
@@ -97,7 +98,7 @@ class Hub:
         self.on_events([e for e in events if e.seq <= state.board.seq])
         self.seq = state.board.seq
         self.state = state
-        self.facts = line_facts(state.board)
+        self.facts = line_facts(state.board, state.last_called)
         self.alerted = {
             i for i, ahead in self.facts.ahead.items() if ahead <= self.config.alert_ahead
         }
@@ -169,7 +170,7 @@ class Hub:
     def on_state(self, state: State) -> None:
         """A fresh board: changed boards to screens, then alerts and positions to phones."""
         self.state = state
-        self.facts = line_facts(state.board)
+        self.facts = line_facts(state.board, state.last_called)
         for group in self.screens.values():
             self._send_board(group)
         alert_ahead = self.config.alert_ahead

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
-from display_server.feeds import Hub
+from display_server.feeds import JOURNAL_SIZE, Hub
 from display_server.protocol import BadMessage, Message, RateLimit, encode
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt, ticket_by_token
@@ -34,11 +34,11 @@ TICKET_PATH = "/ws/ticket/"
 class DisplayServer:
     """The server's parts: a reading hub, a writing connection, and the websockets server."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, journal_size: int = JOURNAL_SIZE) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock)
-        self.hub = Hub(self.reader)
+        self.hub = Hub(self.reader, journal_size)
         self.server: Server | None = None
         self.host = ""
 
@@ -198,10 +198,10 @@ async def _reply(conn: ServerConnection, message: Message) -> None:
 
 @asynccontextmanager
 async def serve(
-    store: Store, host: str = "127.0.0.1", port: int = 0
+    store: Store, host: str = "127.0.0.1", port: int = 0, journal_size: int = JOURNAL_SIZE
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001."""
-    app = DisplayServer(store)
+    app = DisplayServer(store, journal_size)
     app.host = host
     try:
         await app.hub.start()

@@ -62,8 +62,11 @@ class PatientView:
     recall: int
 
 
-def line_facts(board: Board) -> LineFacts:
-    """Index a board: a pinned ticket counts its place in its desk's line, others their queue's."""
+def line_facts(board: Board, last_called: dict[str, str] | None = None) -> LineFacts:
+    """Index a board: a pinned ticket counts its place in its desk's line, others their queue's.
+
+    `now` is the queue's ticket in a room; when none is, the queue's last called number.
+    """
     tickets: dict[int, Ticket] = {}
     ahead: dict[int, int] = {}
     reasons: dict[int, str] = {}
@@ -90,8 +93,11 @@ def line_facts(board: Board) -> LineFacts:
         if not desk.paused:
             for queue_id in desk.config.queues:
                 open_desks[queue_id] = open_desks.get(queue_id, 0) + 1
+    called = last_called or {}
     now = {
-        q.config.id: (latest[q.config.id].number if q.config.id in latest else None)
+        q.config.id: latest[q.config.id].number
+        if q.config.id in latest
+        else called.get(q.config.id)
         for q in board.queues
     }
     rooms = {d.config.id: d.config.room for d in board.desks}
@@ -117,6 +123,16 @@ def service_minutes(conn: sqlite3.Connection, day: str) -> dict[str, float]:
         durations.setdefault(queue, []).append(max(seconds, 0.0) / 60)
     medians = {q: median_minutes(d) for q, d in durations.items()}
     return {q: m for q, m in medians.items() if m is not None}
+
+
+def last_called(conn: sqlite3.Connection, day: str) -> dict[str, str]:
+    """The number each queue called most recently today, whatever became of that patient."""
+    rows = conn.execute(
+        "SELECT queue, number, MAX(called_at) FROM tickets"
+        " WHERE day = ? AND called_at IS NOT NULL GROUP BY queue",
+        (day,),
+    )
+    return {queue: number for queue, number, _ in rows}
 
 
 def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int | None:

@@ -43,9 +43,7 @@ async def test_call_reaches_display_and_phone(
     assert len(phone.frames[-1].encode()) <= 120
 
 
-async def test_called_patient_gets_room_and_alert(
-    store: Store, server: DisplayServer
-) -> None:
+async def test_called_patient_gets_room_and_alert(store: Store, server: DisplayServer) -> None:
     ticket = issue_ticket(store, "wk", ACTOR, name="王五")
     phone = await open_feed(server, f"/ws/ticket/{ticket.token}?since=")
     await phone.until_type("ticket")

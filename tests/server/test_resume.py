@@ -69,9 +69,7 @@ async def test_hello_as_first_message_resumes_like_since(
         assert "snapshot" not in [m["type"] for m in feed.messages]
 
 
-async def test_too_old_since_gets_a_fresh_snapshot(
-    store: Store, clock: SteppingClock
-) -> None:
+async def test_too_old_since_gets_a_fresh_snapshot(store: Store, clock: SteppingClock) -> None:
     async with serve(store, "127.0.0.1", 0, journal_size=3) as app:
         oldest = app.hub.seq
         for name in ["甲一", "乙二", "丙三", "丁四"]:

@@ -1,0 +1,80 @@
+"""Every message of a busy morning: no full name, no token, no phone digits; all documented."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from display_server.server import DisplayServer
+from queue_core.store import Store
+from tests.conftest import ROOT, SteppingClock
+from tests.server.morning import all_tickets, busy_morning
+
+DOC = ROOT / "docs" / "protocol.md"
+
+
+def string_values(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in string_values(v)]
+    return [value] if isinstance(value, str) else []
+
+
+async def test_busy_morning_feeds_carry_no_personal_data(
+    store: Store, clock: SteppingClock, server: DisplayServer
+) -> None:
+    feeds = await busy_morning(store, clock, server)
+    frames = [frame for feed in feeds for frame in feed.frames]
+    assert sum('"type":"call"' in f for f in frames) > 20
+    tickets = all_tickets(store)
+    phones = {
+        line.split(",")[4]
+        for line in (ROOT / "sample_data" / "appointments.csv").read_text().splitlines()[1:]
+    } | {"13912345678"}
+    values = {s for feed in feeds for m in feed.messages for s in string_values(m)}
+    for ticket in tickets:
+        name_chars = ticket.name.replace(" ", "")
+        for frame in frames:
+            if len(name_chars) >= 2:
+                assert ticket.name not in frame, ticket.name
+            assert ticket.token not in frame
+            assert ticket.external_id is None or ticket.external_id not in frame
+        assert ticket.phone_last4 == "" or ticket.phone_last4 not in values
+    for frame in frames:
+        assert not re.search(r"\d{7,}", frame), frame
+        assert not any(phone in frame for phone in phones if phone)
+
+
+def documented_fields() -> dict[str, set[str]]:
+    """type -> the field names its row of a server-to-client table in docs/protocol.md names."""
+    fields: dict[str, set[str]] = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not cells[0].startswith("`"):
+            continue
+        for kind in re.findall(r"`([a-z_]+)`", cells[0]):
+            fields.setdefault(kind, set()).update(re.findall(r"`([a-z_]+)`", cells[-1]))
+    return fields
+
+
+async def test_every_message_of_a_morning_is_in_the_protocol_doc(
+    store: Store, clock: SteppingClock, server: DisplayServer
+) -> None:
+    feeds = await busy_morning(store, clock, server)
+    doc = documented_fields()
+    text = DOC.read_text(encoding="utf-8")
+    seen: set[str] = set()
+    for message in (m for feed in feeds for m in feed.messages):
+        kind = message["type"]
+        seen.add(kind)
+        assert kind in doc, f"{kind} is not documented"
+        undocumented = set(message) - {"type"} - doc[kind]
+        assert not undocumented, f"{kind}: {undocumented} not documented"
+        if kind in ("board", "snapshot"):
+            board = message["board"]
+            for entry in [*board["desks"], *board["queues"]]:
+                assert all(f'"{key}"' in text for key in entry), entry
+    assert {"snapshot", "call", "board", "ticket", "pos", "called", "alert", "pong"} <= seen
+    assert json.dumps(sorted(seen))
