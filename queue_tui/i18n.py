@@ -136,6 +136,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Check in / find: number, name or last 4 phone digits",
     ),
     "triage.results": ("查找结果", "Found"),
+    "triage.choose": ("请选择", "Choose"),
+    "triage.optional": ("无", "none"),
     "triage.pick_queue": ("请选择队列", "Choose a queue"),
     "triage.waiting": ("{name}：候诊 {count} 人", "{name}: {count} waiting"),
     # the ticket slip

@@ -245,9 +245,12 @@ class DeskScreen(ConsoleScreen):
             self._tell("none.selected")
             return
         config, lang = self.store.config, self.lang
+        # The core reads a target that is both a desk id and a queue id as the desk.
+        desk_ids = {d.id for d in config.desks}
         choices = [
             (q.id, t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en))
             for q in config.queues
+            if q.id not in desk_ids
         ] + [
             (
                 d.id,

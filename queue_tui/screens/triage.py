@@ -107,6 +107,12 @@ class TriageScreen(ConsoleScreen):
         self.query_one("#issue", Button).label = f"{t(lang, 'key.issue')} (F2)"
         self.query_one("#issue-form").border_title = t(lang, "triage.issue")
         zh = lang == "zh"
+        for select_id, prompt in (
+            ("#queue", "triage.choose"),
+            ("#priority", "triage.optional"),
+            ("#desk", "triage.optional"),
+        ):
+            self.query_one(select_id, Select).prompt = t(lang, prompt)
         self.query_one("#queue", Select).set_options(
             [(q.name if zh else q.name_en, q.id) for q in config.queues]
         )

@@ -1,0 +1,47 @@
+"""Driving the consoles in tests: wait for what the screen shows, never for a fixed time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from queue_core.model import Event
+from queue_core.registration import issue_ticket
+from queue_core.store import Store
+from tests.conftest import ACTOR, SteppingClock
+
+PATIENTS = ["张三丰", "李四", "王五", "赵六", "孙七"]
+
+
+async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
+    """Let the app run until `check()` holds; a deadline only turns a hang into a failure."""
+    for _ in range(500):
+        if check():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"the console never showed: {what}")
+
+
+def fill_line(store: Store, clock: SteppingClock, queue: str = "nk-pt") -> list[str]:
+    """Five walk-ins a minute apart: A001..A005 in arrival order."""
+    numbers = []
+    for name in PATIENTS:
+        numbers.append(issue_ticket(store, queue, ACTOR, name=name).number)
+        clock.advance(minutes=1)
+    return numbers
+
+
+def events_after(store: Store, seq: int) -> list[Event]:
+    return store.events_since(seq)
+
+
+def toasts(pilot: Pilot[None]) -> list[str]:
+    return [str(n.message) for n in pilot.app._notifications]
+
+
+def plain(content: object) -> str:
+    """The text a Static or a render() shows, without its styling."""
+    from rich.text import Text
+
+    return content.plain if isinstance(content, Text) else str(content)

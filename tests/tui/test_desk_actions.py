@@ -1,0 +1,337 @@
+"""Every desk key end to end: key -> database state -> event in the log -> what the screen shows."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from textual.pilot import Pilot
+from textual.widgets import Digits, Static
+
+from queue_core import commands
+from queue_core.model import TicketState
+from queue_core.store import Store
+from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.screens.choose import ChooseDialog
+from queue_tui.screens.confirm import ConfirmDialog
+from queue_tui.screens.desk import DeskScreen
+from queue_tui.screens.help import HelpScreen
+from queue_tui.screens.reason import ReasonDialog
+from queue_tui.widgets.current import CurrentPanel
+from queue_tui.widgets.header import StatusHeader
+from queue_tui.widgets.tickets import TicketTable
+from tests.conftest import ACTOR, SteppingClock
+from tests.tui.conftest import fill_line, plain, toasts, until
+
+
+def desk(pilot: Pilot[None]) -> DeskScreen:
+    return cast(DeskScreen, cast(ClinicQueueApp, pilot.app).home)
+
+
+def current(pilot: Pilot[None]) -> str | None:
+    ticket = desk(pilot).query_one(CurrentPanel).ticket
+    return ticket.number if ticket else None
+
+
+def big_number(pilot: Pilot[None]) -> str:
+    return desk(pilot).query_one("#current-number", Digits).value
+
+
+def details(pilot: Pilot[None]) -> str:
+    return plain(desk(pilot).query_one("#current-details", Static).content)
+
+
+def listed(pilot: Pilot[None], table: str) -> list[str]:
+    return [row.number for row in desk(pilot).query_one(f"#{table}", TicketTable).ticket_rows]
+
+
+def reasons(pilot: Pilot[None]) -> dict[str, str]:
+    rows = desk(pilot).query_one("#waiting", TicketTable).ticket_rows
+    return {row.number: row.cells[3] for row in rows}
+
+
+def header(pilot: Pilot[None]) -> str:
+    return plain(desk(pilot).query_one(StatusHeader).render())
+
+
+def ticket_state(store: Store, number: str) -> TicketState:
+    with store.read() as conn:
+        row = conn.execute("SELECT state FROM tickets WHERE number = ?", (number,)).fetchone()
+    return TicketState(row[0])
+
+
+async def started(store: Store, pilot: Pilot[None], waiting: int) -> None:
+    await until(pilot, lambda: len(listed(pilot, "waiting")) == waiting, f"{waiting} waiting")
+
+
+async def test_n_and_space_call_the_next_patient(store: Store, clock: SteppingClock) -> None:
+    numbers = fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        await pilot.press("n")
+        await until(pilot, lambda: current(pilot) == numbers[0], "A001 in the room")
+        assert ticket_state(store, numbers[0]) is TicketState.CALLED
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.desk, event.actor) == ("call", "A001", "nk1", ACTOR)
+        assert big_number(pilot) == "A001"
+        assert "张三丰" in details(pilot)
+        assert numbers[0] not in listed(pilot, "waiting")
+        await until(pilot, lambda: any("A001" in t for t in toasts(pilot)), "the call toast")
+
+        seq = store.last_seq()
+        await pilot.press("space")
+        await until(pilot, lambda: current(pilot) == numbers[1], "A002 in the room")
+        assert [e.type for e in store.events_since(seq)] == ["done", "call"]
+        assert ticket_state(store, numbers[0]) is TicketState.DONE
+
+
+async def test_r_recalls_the_current_patient(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        assert "重呼" not in details(pilot)
+        seq = store.last_seq()
+        await pilot.press("r")
+        await until(pilot, lambda: "重呼 1 次" in details(pilot), "one recall")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.payload["recalls"]) == ("recall", "A001", 1)
+
+
+async def test_s_skips_only_after_confirming(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        seq = store.last_seq()
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), "the desk again")
+        assert store.events_since(seq) == []
+        assert ticket_state(store, "A001") is TicketState.CALLED
+
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
+        await pilot.press("y")
+        await until(pilot, lambda: listed(pilot, "missed") == ["A001"], "A001 missed")
+        assert ticket_state(store, "A001") is TicketState.MISSED
+        assert [e.type for e in store.events_since(seq)] == ["skip"]
+        assert current(pilot) is None
+        assert big_number(pilot) == ""
+
+
+async def test_q_requeues_the_selected_missed_patient(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    commands.skip(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: listed(pilot, "missed") == ["A001"], "A001 missed")
+        seq = store.last_seq()
+        await pilot.press("q")
+        await until(pilot, lambda: "A001" in listed(pilot, "waiting"), "A001 back in the line")
+        assert listed(pilot, "waiting")[:3] == ["A002", "A003", "A001"]
+        assert reasons(pilot)["A001"] == "过号重排"
+        assert listed(pilot, "missed") == []
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket) == ("requeue", "A001")
+
+
+async def test_q_without_a_missed_patient_says_so(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        await pilot.press("q")
+        await until(pilot, lambda: "没有选中的过号患者" in toasts(pilot), "the warning")
+        assert store.events_since(seq) == []
+
+
+async def test_d_finishes_the_current_patient(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        seq = store.last_seq()
+        await pilot.press("d")
+        await until(pilot, lambda: current(pilot) is None, "an empty room")
+        assert ticket_state(store, "A001") is TicketState.DONE
+        assert [(e.type, e.ticket) for e in store.events_since(seq)] == [("done", "A001")]
+        assert "按 n 叫号" in details(pilot)
+
+
+async def test_a_sends_away_and_b_brings_back(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        seq = store.last_seq()
+        await pilot.press("a")
+        await until(pilot, lambda: listed(pilot, "away") == ["A001"], "A001 away for tests")
+        assert ticket_state(store, "A001") is TicketState.AWAY
+        assert current(pilot) is None
+        assert [(e.type, e.ticket) for e in store.events_since(seq)] == [("away", "A001")]
+
+        seq = store.last_seq()
+        await pilot.press("b")
+        await until(pilot, lambda: "A001" in listed(pilot, "waiting"), "A001 back in line")
+        assert listed(pilot, "waiting")[:2] == ["A002", "A001"]
+        assert reasons(pilot)["A001"] == "检后回诊 · 指定本诊室"
+        assert listed(pilot, "away") == []
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.desk) == ("back", "A001", "nk1")
+
+
+async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        seq = store.last_seq()
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
+        dialog = cast(ChooseDialog, pilot.app.screen)
+        targets = [value for value, _ in dialog.choices]
+        assert "nk1" not in targets and {"nk-pt", "wk", "nk2"} <= set(targets)
+        for _ in range(targets.index("nk2")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: current(pilot) is None, "an empty room")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.desk) == ("transfer", "A001", "nk2")
+        with store.read() as conn:
+            row = conn.execute("SELECT state, pinned_desk FROM tickets WHERE number = 'A001'")
+            assert tuple(row.fetchone()) == ("waiting", "nk2")
+        assert "A001" not in listed(pilot, "waiting")  # pinned to room 2 now
+
+
+async def test_c_needs_a_reason_and_records_it(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 5)
+        await pilot.press("down", "down", "down")  # the waiting list's cursor on A004
+        seq = store.last_seq()
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ReasonDialog), "the reason")
+        await pilot.press("enter")  # empty: refused, the dialog stays
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ReasonDialog)
+        assert plain(dialog.query_one("#problem", Static).content) == "必须填写原因"
+        await pilot.press("space", "space", "enter")  # blank is no reason either
+        assert pilot.app.screen is dialog
+        assert store.events_since(seq) == []
+        await pilot.press(*"急诊", "enter")
+        await until(pilot, lambda: current(pilot) == "A004", "A004 in the room")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.reason) == ("call", "A004", "急诊")
+        assert event.payload["out_of_turn"] is True and event.actor == ACTOR
+        assert listed(pilot, "waiting") == ["A001", "A002", "A003", "A005"]
+
+
+async def test_escape_leaves_the_reason_dialog_without_calling(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ReasonDialog), "the reason")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), "the desk")
+        assert store.events_since(seq) == []
+
+
+async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        assert "接诊中" in header(pilot)
+        seq = store.last_seq()
+        await pilot.press("p")
+        await until(pilot, lambda: "停诊中" in header(pilot), "the desk paused")
+        assert desk(pilot).query_one(StatusHeader).has_class("-paused")
+        [event] = store.events_since(seq)
+        assert (event.type, event.desk) == ("pause", "nk1")
+        await pilot.press("n")  # a paused desk refuses to call: the core's message, no crash
+        await until(pilot, lambda: any("paused" in t for t in toasts(pilot)), "the refusal")
+        assert current(pilot) is None
+        await pilot.press("p")
+        await until(pilot, lambda: "接诊中" in header(pilot), "the desk open")
+        assert [e.type for e in store.events_since(seq)] == ["pause", "resume"]
+
+
+async def test_slash_finds_a_patient_in_the_lists(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        await pilot.press("slash", *"赵六", "enter")
+        table = desk(pilot).query_one("#waiting", TicketTable)
+        await until(pilot, lambda: table.selected_number == "A004", "the cursor on A004")
+        await pilot.press("slash", *"C001", "enter")
+        await until(pilot, lambda: any("C001" in t for t in toasts(pilot)), "nothing found")
+        assert "没有找到 C001" in toasts(pilot)
+
+
+async def test_l_switches_language_and_question_mark_shows_help(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 5)
+        assert header(pilot).startswith("内科1诊室")
+        await pilot.press("l")
+        await until(pilot, lambda: header(pilot).startswith("Internal Medicine Room 1"), "English")
+        assert reasons(pilot)["A001"] == "walk-in"
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+        await pilot.press("escape")
+        await pilot.press("l")
+        await until(pilot, lambda: header(pilot).startswith("内科1诊室"), "Chinese again")
+
+
+async def test_a_refusal_is_a_notification_not_a_crash(store: Store, clock: SteppingClock) -> None:
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await until(pilot, lambda: "实时" in header(pilot), "the live indicator")
+        seq = store.last_seq()
+        for key in ("r", "d", "n"):
+            await pilot.press(key)
+        await until(pilot, lambda: len(toasts(pilot)) == 3, "three refusals")
+        assert "Desk nk1 has no patient called at the moment." in toasts(pilot)
+        assert "Nobody is waiting for desk nk1." in toasts(pilot)
+        assert store.events_since(seq) == []
+        assert pilot.app.is_running
+
+
+async def test_receipts_and_presence_show_once_reported(store: Store, clock: SteppingClock) -> None:
+    from queue_core.feedback import record_presence, record_receipt
+
+    fill_line(store, clock)
+    called = commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        assert "播报" not in details(pilot)  # no receipt yet: nothing, not a fake tick
+        call_seq = store.last_seq()
+        record_receipt(store, call_seq, "tv-hall")
+        await until(pilot, lambda: "已在 1 块屏幕播报" in details(pilot), "one receipt")
+        record_receipt(store, call_seq, "tv-door")
+        await until(pilot, lambda: "已在 2 块屏幕播报" in details(pilot), "two receipts")
+        record_presence(store, called.token, "on_my_way")
+        await until(pilot, lambda: "患者：正在赶来" in details(pilot), "on my way")
+        commands.recall(store, "nk1", ACTOR)  # a new call: its receipts start from zero
+        await until(pilot, lambda: "重呼 1 次" in details(pilot), "the recall")
+        assert "播报" not in details(pilot)
+
+
+async def test_waiting_list_gives_each_reason(store: Store, clock: SteppingClock) -> None:
+    from queue_core.registration import issue_ticket
+
+    fill_line(store, clock)
+    issue_ticket(store, "nk-pt", ACTOR, name="钱八", priority="elderly")
+    issue_ticket(store, "nk-zj", ACTOR, name="周九", desk="nk-zj")
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 6)
+        assert listed(pilot, "waiting") == ["A001", "A002", "A006", "A003", "A004", "A005"]
+        assert reasons(pilot)["A006"] == "优先·老年人"
+        assert reasons(pilot)["A001"] == "现场挂号"
+        assert "B001" not in listed(pilot, "waiting")  # another queue's desk
