@@ -69,6 +69,13 @@ class NotInitialised(QueueError):
         super().__init__(f"{path} is not a clinic-queue database yet; run 'clinic-queue init'.")
 
 
+class NotADatabase(NotInitialised):
+    """The path is a directory or a file SQLite cannot read: usage, not the clinic's rules."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        QueueError.__init__(self, f"{path} cannot be used as a queue database ({detail}).")
+
+
 class ConfigError(Exception):
     """A bad configuration file: exit code 2, message names every bad key."""
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
-from queue_core.errors import NotInitialised, StoreBusy, TicketNotFound
+from queue_core.errors import NotADatabase, NotInitialised, StoreBusy, TicketNotFound
 from queue_core.model import DeskState, Event, Ticket
 
 Clock = Callable[[], datetime]
@@ -54,15 +54,23 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-    )
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-    # A number printed on a ticket must survive a power cut: fsync on every commit.
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(str(path), str(exc)) from None
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        # A number printed on a ticket must survive a power cut: fsync on every commit.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        # A directory, or a file that is not SQLite: say so instead of a traceback.
+        conn.close()
+        raise NotADatabase(str(path), str(exc)) from None
     return conn
 
 

@@ -1,0 +1,474 @@
+"""The `clinic-queue` command line, run as a real process against a real database file.
+
+Every desk action is checked through what a nurse and an auditor would look at next:
+`status --json` (the board) and `events --json` (the log). Refusals must be one readable line
+with exit code 1, usage and configuration mistakes one line with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinic_queue.cli import build_parser
+from tests.conftest import ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
+
+CLI_DOC = ROOT / "docs" / "cli.md"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+class Cli:
+    """`clinic-queue --db <tmp file> ...` in a fresh interpreter, as a nurse's shell runs it."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.env = {k: v for k, v in os.environ.items() if k != "CLINIC_QUEUE_DB"}
+
+    def run(self, *args: str, db: Path | None = None) -> Run:
+        argv = [sys.executable, "-m", "clinic_queue", "--db", str(db or self.db), *args]
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=self.env, cwd=self.db.parent, timeout=60
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.code == 0, result.err
+        assert result.err == ""
+        return result.out
+
+    def status(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.ok("status", "--json"))
+        return data
+
+    def events(self, since: int = 0) -> list[dict[str, Any]]:
+        out = self.ok("events", "--since", str(since), "--json")
+        return [json.loads(line) for line in out.splitlines()]
+
+    def waiting(self, queue: str) -> list[str]:
+        return [w["number"] for w in self.queue(queue)["waiting"]]
+
+    def queue(self, queue_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = next(q for q in self.status()["queues"] if q["id"] == queue_id)
+        return found
+
+    def desk(self, desk_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = next(d for d in self.status()["desks"] if d["id"] == desk_id)
+        return found
+
+    def ticket(self, queue: str, *extra: str) -> str:
+        number: str = json.loads(self.ok("ticket", queue, "--json", *extra))["number"]
+        return number
+
+    def last_event(self) -> dict[str, Any]:
+        return self.events()[-1]
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Init and import once through the CLI; each test gets its own copy of the file."""
+    runner = Cli(tmp_path_factory.mktemp("template") / "clinic-queue.db")
+    runner.ok("init", "--config", str(SAMPLE_CONFIG))
+    runner.ok("import", str(SAMPLE_APPOINTMENTS))
+    return runner.db
+
+
+@pytest.fixture
+def cli(prepared: Path, tmp_path: Path) -> Cli:
+    """The sample clinic, initialised and with the sample HIS appointments imported."""
+    db = tmp_path / "clinic-queue.db"
+    shutil.copyfile(prepared, db)
+    return Cli(db)
+
+
+def sample_names() -> list[str]:
+    with SAMPLE_APPOINTMENTS.open(encoding="utf-8") as f:
+        return [row["name"] for row in csv.DictReader(f)]
+
+
+# --- issuing and the shapes of the JSON outputs ------------------------------------------------
+
+
+def test_ticket_json_has_number_queue_and_an_unguessable_token(cli: Cli) -> None:
+    first = json.loads(cli.ok("ticket", "nk-pt", "--name", "张三丰", "--json"))
+    second = json.loads(cli.ok("ticket", "wk", "--json"))
+    assert re.fullmatch(r"A\d{3}", first["number"]) and first["queue"] == "nk-pt"
+    assert re.fullmatch(r"C\d{3}", second["number"]) and second["queue"] == "wk"
+    assert len(first["token"]) >= 22 and first["token"] != second["token"]
+    assert first["number"] in cli.waiting("nk-pt")
+    issued = cli.last_event()
+    assert (issued["type"], issued["ticket"], issued["queue"]) == ("issue", second["number"], "wk")
+
+
+def test_status_json_has_the_documented_shape(cli: Cli) -> None:
+    number = cli.ticket("nk-pt", "--name", "李四")
+    status = cli.status()
+    assert status["seq"] == cli.last_event()["seq"]
+    assert [d["id"] for d in status["desks"]] == ["nk1", "nk2", "nk-zj", "wk1", "wk2"]
+    for desk in status["desks"]:
+        assert {"id", "name", "room", "queues", "current", "paused"} <= desk.keys()
+    specialist = next(d for d in status["desks"] if d["id"] == "nk-zj")
+    assert specialist["queues"] == ["nk-zj", "nk-pt"] and specialist["room"] == "3"
+    assert specialist["current"] is None and specialist["paused"] is False
+    queues = {q["id"]: q for q in status["queues"]}
+    assert {q: queues[q]["prefix"] for q in queues} == {"nk-pt": "A", "nk-zj": "B", "wk": "C"}
+    assert queues["nk-pt"]["name"] == "内科普通号"
+    assert queues["nk-pt"]["waiting"] == [
+        {
+            "number": number,
+            "masked_name": "李*",
+            "position": 0,
+            "reason": "walk_in",
+            "priority": None,
+            "pinned_desk": None,
+        }
+    ]
+
+
+def test_events_json_lines_carry_seq_type_ticket_desk_actor_reason(cli: Cli) -> None:
+    events = cli.events()
+    assert [e["type"] for e in events] == ["configure", "import"]
+    assert [e["seq"] for e in events] == [1, 2]
+    for event in events:
+        assert {"seq", "at", "type", "ticket", "desk", "queue", "actor", "reason"} <= event.keys()
+        assert "changes" not in event
+    assert events[1]["reason"] == SAMPLE_APPOINTMENTS.name and events[1]["count"] == 200
+    assert cli.events(since=1) == events[1:]
+    plain = cli.ok("events").splitlines()
+    assert len(plain) == 2 and "import" in plain[1]
+
+
+# --- every desk and triage action changes the board and the log -------------------------------
+
+
+def test_call_puts_the_head_of_the_line_at_the_desk(cli: Cli) -> None:
+    first, second = cli.ticket("nk-pt"), cli.ticket("nk-pt")
+    assert cli.ok("call", "nk1").startswith(first)
+    assert cli.desk("nk1")["current"] == first
+    assert cli.waiting("nk-pt") == [second]
+    event = cli.last_event()
+    assert (event["type"], event["ticket"], event["desk"], event["out_of_turn"]) == (
+        "call",
+        first,
+        "nk1",
+        False,
+    )
+
+
+def test_calling_again_finishes_the_previous_patient(cli: Cli) -> None:
+    first, second = cli.ticket("wk"), cli.ticket("wk")
+    cli.ok("call", "wk1")
+    cli.ok("call", "wk1")
+    assert cli.desk("wk1")["current"] == second
+    assert cli.queue("wk")["done"] == 1
+    assert [(e["type"], e["ticket"]) for e in cli.events()[-2:]] == [
+        ("done", first),
+        ("call", second),
+    ]
+
+
+def test_recall_counts_on_the_board_and_in_the_log(cli: Cli) -> None:
+    number = cli.ticket("wk")
+    cli.ok("call", "wk2")
+    cli.ok("recall", "wk2")
+    cli.ok("recall", "wk2")
+    assert cli.desk("wk2")["recalls"] == 2
+    event = cli.last_event()
+    assert (event["type"], event["ticket"], event["recalls"]) == ("recall", number, 2)
+
+
+def test_skip_then_requeue_puts_the_patient_two_behind_the_head(cli: Cli) -> None:
+    missed, *others = [cli.ticket("nk-pt") for _ in range(4)]
+    cli.ok("call", "nk1")
+    cli.ok("skip", "nk1")
+    assert cli.desk("nk1")["current"] is None
+    assert [t["number"] for t in cli.queue("nk-pt")["missed"]] == [missed]
+    assert cli.last_event()["type"] == "skip"
+    cli.ok("requeue", missed)
+    assert cli.waiting("nk-pt") == [others[0], others[1], missed, others[2]]
+    requeued = cli.queue("nk-pt")["waiting"][2]
+    assert requeued["reason"] == "requeued"
+    assert (cli.last_event()["type"], cli.last_event()["behind"]) == ("requeue", 2)
+
+
+def test_away_for_tests_then_back_behind_the_head_pinned_to_the_desk(cli: Cli) -> None:
+    patient, *others = [cli.ticket("nk-pt") for _ in range(3)]
+    cli.ok("call", "nk2")
+    cli.ok("away", patient)
+    assert cli.desk("nk2")["current"] is None
+    assert [t["number"] for t in cli.queue("nk-pt")["away"]] == [patient]
+    assert patient not in cli.waiting("nk-pt")
+    cli.ok("back", patient)
+    assert cli.waiting("nk-pt") == [others[0], patient, others[1]]
+    back = cli.queue("nk-pt")["waiting"][1]
+    assert (back["reason"], back["pinned_desk"]) == ("returned", "nk2")
+    assert (cli.last_event()["type"], cli.last_event()["desk"]) == ("back", "nk2")
+
+
+def test_done_frees_the_desk(cli: Cli) -> None:
+    number = cli.ticket("wk")
+    cli.ok("call", "wk1")
+    cli.ok("done", "wk1")
+    assert cli.desk("wk1")["current"] is None
+    assert cli.queue("wk")["done"] == 1
+    assert (cli.last_event()["type"], cli.last_event()["ticket"]) == ("done", number)
+
+
+def test_transfer_to_another_queue_keeps_arrival_and_records_the_reason(cli: Cli) -> None:
+    moved = cli.ticket("nk-pt")
+    later = cli.ticket("wk")
+    cli.ok("transfer", moved, "--to", "wk", "--reason", "needs a surgeon")
+    assert moved not in cli.waiting("nk-pt")
+    surgery = cli.queue("wk")["waiting"]
+    assert [w["number"] for w in surgery] == [moved, later]
+    assert surgery[0]["reason"] == "transferred"
+    event = cli.last_event()
+    assert (event["type"], event["queue"], event["from_queue"], event["reason"]) == (
+        "transfer",
+        "wk",
+        "nk-pt",
+        "needs a surgeon",
+    )
+
+
+def test_cancel_takes_the_ticket_out_with_its_reason(cli: Cli) -> None:
+    number = cli.ticket("nk-pt")
+    cli.ok("cancel", number, "--reason", "went home")
+    assert number not in cli.waiting("nk-pt")
+    assert (cli.last_event()["type"], cli.last_event()["reason"]) == ("cancel", "went home")
+
+
+def test_pause_stops_calls_until_resume(cli: Cli) -> None:
+    number = cli.ticket("wk")
+    cli.ok("pause", "wk1", "--reason", "doctor in theatre")
+    assert cli.desk("wk1")["paused"] is True
+    assert (cli.last_event()["type"], cli.last_event()["reason"]) == ("pause", "doctor in theatre")
+    refused = cli.run("call", "wk1")
+    assert refused.code == 1 and "paused" in refused.err
+    cli.ok("resume", "wk1")
+    assert cli.desk("wk1")["paused"] is False
+    assert cli.last_event()["type"] == "resume"
+    cli.ok("call", "wk1")
+    assert cli.desk("wk1")["current"] == number
+
+
+def test_checkin_puts_an_imported_appointment_in_the_line(cli: Cli) -> None:
+    assert cli.waiting("nk-pt") == []
+    registered = cli.queue("nk-pt")["registered"]
+    cli.ok("checkin", "A001")
+    assert cli.waiting("nk-pt") == ["A001"]
+    assert cli.queue("nk-pt")["registered"] == registered - 1
+    event = cli.last_event()
+    assert (event["type"], event["ticket"]) == ("checkin", "A001")
+    assert event["placement"] in ("appointment", "late_appointment")
+
+
+def test_priority_moves_a_ticket_ahead_within_its_cap(cli: Cli) -> None:
+    line = [cli.ticket("nk-pt") for _ in range(5)]
+    cli.ok("priority", line[4], "elderly", "--reason", "82 years old")
+    assert cli.waiting("nk-pt") == [line[0], line[4], *line[1:4]]
+    assert cli.queue("nk-pt")["waiting"][1]["reason"] == "priority"
+    event = cli.last_event()
+    assert (event["type"], event["priority"], event["reason"]) == (
+        "priority",
+        "elderly",
+        "82 years old",
+    )
+    cli.ok("priority", line[4], "--clear")
+    assert cli.waiting("nk-pt") == line
+
+
+def test_out_of_turn_call_with_a_reason_is_recorded(cli: Cli) -> None:
+    line = [cli.ticket("nk-pt") for _ in range(3)]
+    cli.ok("call", "nk1", "--ticket", line[2], "--reason", "chest pain")
+    assert cli.desk("nk1")["current"] == line[2]
+    event = cli.last_event()
+    assert (event["ticket"], event["out_of_turn"], event["reason"]) == (
+        line[2],
+        True,
+        "chest pain",
+    )
+
+
+def test_actor_lands_in_the_events(cli: Cli) -> None:
+    cli.ok("ticket", "wk", "--actor", "triage-li")
+    cli.ok("call", "wk1", "--actor", "nurse-wang")
+    assert [e["actor"] for e in cli.events()[-2:]] == ["triage-li", "nurse-wang"]
+    assert cli.events()[0]["actor"] == getpass.getuser()
+
+
+# --- refusals: exit 1, one line, nothing changed ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["call", "wk1"], "Nobody is waiting"),
+        (["requeue", "A999"], "No ticket A999"),
+        (["checkin", "Z123"], "No ticket Z123"),
+        (["call", "nk1", "--ticket", "A001"], "reason is required"),
+        (["call", "nk1", "--ticket", "A001", "--reason", "   "], "reason is required"),
+        (["cancel", "A001", "--reason", ""], "reason is required"),
+        (["call", "nk9"], "No desk called 'nk9'"),
+        (["pause", "nowhere"], "No desk called 'nowhere'"),
+        (["ticket", "eye"], "No queue called 'eye'"),
+        (["ticket", "nk-pt", "--priority", "vip"], "No priority class called 'vip'"),
+        (["done", "nk1"], "no patient called"),
+        (["requeue", "A001"], "only missed tickets"),
+    ],
+)
+def test_refusal_is_one_line_exit_1_and_changes_nothing(
+    cli: Cli, args: list[str], says: str
+) -> None:
+    seq = cli.status()["seq"]
+    result = cli.run(*args)
+    assert result.code == 1
+    assert len(result.err_lines) == 1 and says in result.err
+    assert "Traceback" not in result.err and result.out == ""
+    assert cli.status()["seq"] == seq
+
+
+def test_bad_import_is_one_line_listing_rows_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "his.csv"
+    bad.write_text(
+        "external_id,name,queue,slot_start\nX1,甲,nk-pt,09:00\nX2,乙,eye,09:00\nX3,丙,wk,9h\n",
+        encoding="utf-8",
+    )
+    seq = cli.status()["seq"]
+    result = cli.run("import", str(bad))
+    assert result.code == 1 and len(result.err_lines) == 1
+    assert "line 3" in result.err and "line 4" in result.err and "nothing imported" in result.err
+    assert cli.status()["seq"] == seq
+
+
+# --- usage and configuration: exit 2, one line -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["bogus"],
+        ["call"],
+        ["cancel", "A001"],
+        ["call", "nk1", "--reason", "no ticket given"],
+        ["events", "--since", "yesterday"],
+        ["status", "--colour"],
+    ],
+)
+def test_usage_error_is_one_line_exit_2(cli: Cli, args: list[str]) -> None:
+    result = cli.run(*args)
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and "Traceback" not in result.err
+
+
+def test_missing_database_is_exit_2_and_says_to_init(cli: Cli, tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere.db"
+    result = cli.run("status", db=missing)
+    assert result.code == 2 and len(result.err_lines) == 1
+    assert "clinic-queue init" in result.err
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 10, bytes(range(256)) * 20])
+def test_a_file_that_is_not_sqlite_is_exit_2_not_a_traceback(
+    cli: Cli, tmp_path: Path, content: bytes
+) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(content)
+    for args in (["status"], ["init"]):
+        result = cli.run(*args, db=junk)
+        assert result.code == 2 and len(result.err_lines) == 1, result.err
+        assert "cannot be used as a queue database" in result.err
+    assert junk.read_bytes() == content
+
+
+def test_a_directory_as_database_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    result = cli.run("status", db=tmp_path)
+    assert result.code == 2 and len(result.err_lines) == 1 and "Traceback" not in result.err
+
+
+def test_bad_config_file_is_exit_2_naming_every_bad_key(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "clinic.toml"
+    config.write_text(
+        SAMPLE_CONFIG.read_text(encoding="utf-8")
+        .replace("slot_minutes = 30", 'slot_minutes = "half an hour"')
+        .replace('prefix = "C"', 'prefix = "c1"'),
+        encoding="utf-8",
+    )
+    result = cli.run("init", "--config", str(config), db=tmp_path / "new.db")
+    assert result.code == 2 and len(result.err_lines) == 1
+    assert "clinic.slot_minutes" in result.err and "queues[2].prefix" in result.err
+
+
+def test_unreadable_config_path_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    result = cli.run("init", "--config", str(tmp_path / "nope.toml"), db=tmp_path / "new.db")
+    assert result.code == 2 and len(result.err_lines) == 1 and "cannot read" in result.err
+
+
+def test_db_from_the_environment(cli: Cli, tmp_path: Path) -> None:
+    env = {**cli.env, "CLINIC_QUEUE_DB": str(cli.db)}
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_queue", "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0 and json.loads(done.stdout)["seq"] == cli.status()["seq"]
+
+
+# --- privacy and the documentation --------------------------------------------------------------
+
+
+def test_status_shows_only_masked_names(cli: Cli) -> None:
+    walk_ins = {"张三丰": "张*丰", "欧阳娜娜": "欧**娜", "John Smith": "J* S*"}
+    numbers = [cli.ticket("nk-pt", "--name", name) for name in walk_ins]
+    cli.ok("checkin", "A001")
+    cli.ok("checkin", "C001")
+    cli.ok("call", "nk1")
+    cli.ok("call", "wk1")
+    json_out, table_out = cli.ok("status", "--json"), cli.ok("status")
+    for full in [*walk_ins, *sample_names()]:
+        assert full not in json_out and full not in table_out
+    masked = {w["number"]: w["masked_name"] for w in cli.queue("nk-pt")["waiting"]}
+    current = cli.desk("nk1")
+    masked[current["current"]] = current["current_masked_name"]
+    assert [masked[n] for n in numbers] == list(walk_ins.values())
+
+
+def subcommands() -> list[str]:
+    parser = build_parser()
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(actions[0].choices)
+
+
+def test_every_command_is_documented_in_cli_md() -> None:
+    text = CLI_DOC.read_text(encoding="utf-8")
+    headings = set(re.findall(r"^### clinic-queue ([a-z-]+)\s*$", text, re.MULTILINE))
+    assert len(subcommands()) >= 21
+    assert [c for c in subcommands() if c not in headings] == []
+    assert headings <= set(subcommands())
