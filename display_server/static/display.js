@@ -24,7 +24,8 @@
   var board = { desks: [], queues: [] };
   var pending = [];
   var announcing = false;
-  var announced = {};
+  // Calls arrive in log order, so the highest seq taken is enough to never say one twice.
+  var newestCallSeq = -1;
   var unsentAcks = [];
   var audio = CQ.newAudioContext();
   var wakeLock = null;
@@ -150,8 +151,8 @@
   }
 
   function enqueue(call) {
-    if (announced[call.seq]) { return; }
-    announced[call.seq] = true;
+    if (call.seq <= newestCallSeq) { return; }
+    newestCallSeq = call.seq;
     pending.push(call);
     setTimeout(pump, SETTLE_MS);
   }
@@ -273,6 +274,10 @@
   function onMessage(message) {
     switch (message.type) {
       case "snapshot":
+        // A fresh start (possibly another database): later calls count from here.
+        newestCallSeq = message.seq;
+        applyBoard(message.board, message.seq);
+        break;
       case "board":
         applyBoard(message.board, message.seq);
         break;

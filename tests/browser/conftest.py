@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ViewportSize, expect, sync_playwright
 
 from queue_core.config import load_config
 from queue_core.registration import initialise
@@ -26,8 +26,8 @@ from tests.conftest import ACTOR, SAMPLE_CONFIG
 # Pages react within milliseconds; the generous limit only keeps a slow shared machine green.
 expect.set_options(timeout=20_000)
 
-TV_VIEWPORT = {"width": 1280, "height": 720}
-PHONE_VIEWPORT = {"width": 390, "height": 844}
+TV_VIEWPORT = ViewportSize(width=1280, height=720)
+PHONE_VIEWPORT = ViewportSize(width=390, height=844)
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +73,10 @@ def tv_context(browser: Browser) -> Iterator[BrowserContext]:
 @pytest.fixture
 def phone_context(browser: Browser) -> Iterator[BrowserContext]:
     context = browser.new_context(
-        viewport=PHONE_VIEWPORT, locale="zh-CN", is_mobile=True, has_touch=True,
+        viewport=PHONE_VIEWPORT,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
         device_scale_factor=2,
     )
     context.add_init_script(RECORD_BROWSER_CALLS)

@@ -42,8 +42,8 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 
-# Observes what the page asks of the browser: every utterance handed to speechSynthesis and
-# every vibration pattern. The real browser APIs are still called.
+# Observes what the page asks of the browser: every utterance handed to speechSynthesis, every
+# screen wake lock and vibration pattern. The real browser APIs are still called.
 RECORD_BROWSER_CALLS = """
 (() => {
   window.__spoken = [];
@@ -54,6 +54,14 @@ RECORD_BROWSER_CALLS = """
     window.__spoken.push({ text: utterance.text, lang: utterance.lang });
     return speak(utterance);
   };
+  window.__wakeLocks = [];
+  if (navigator.wakeLock) {
+    const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+    navigator.wakeLock.request = (type) => {
+      window.__wakeLocks.push(type);
+      return request(type);
+    };
+  }
   const vibrate = navigator.vibrate ? navigator.vibrate.bind(navigator) : null;
   navigator.vibrate = (pattern) => {
     window.__vibrations.push(pattern);
@@ -85,11 +93,25 @@ class ServerProcess:
         self._process: subprocess.Popen[str] | None = None
 
     def start(self, port: int = 0) -> None:
-        command = [sys.executable, "-m", "clinic_queue", "--db", str(self.db), "serve",
-                   "--host", "127.0.0.1", "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "clinic_queue",
+            "--db",
+            str(self.db),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._process = subprocess.Popen(
-            command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
+            command,
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
         lines: queue.Queue[str] = queue.Queue()

@@ -17,7 +17,9 @@ from tests.conftest import ACTOR
 pytestmark = pytest.mark.slow
 
 
-def test_tv_and_phone_catch_up_after_the_server_is_killed_and_restarted(
+@pytest.mark.parametrize("shutdown", ["kill", "stop"])
+def test_tv_and_phone_catch_up_after_the_server_goes_down_and_restarts(
+    shutdown: str,
     server: ServerProcess,
     live_store: Store,
     tv_context: BrowserContext,
@@ -30,7 +32,11 @@ def test_tv_and_phone_catch_up_after_the_server_is_killed_and_restarted(
     phone = open_phone(phone_context, server, mine)
     expect(phone.locator("#ahead")).to_have_text("2 人")
 
-    server.kill()
+    # A crash (SIGKILL, the connections just drop) or a clean stop (SIGTERM, close 1001).
+    if shutdown == "kill":
+        server.kill()
+    else:
+        server.stop()
     expect(tv.locator("#connection")).to_have_attribute("data-status", "offline")
     expect(phone.locator("#connection")).to_have_attribute("data-status", "offline")
     before = live_store.last_seq()

@@ -17,12 +17,19 @@ from tests.conftest import ACTOR
 
 pytestmark = pytest.mark.slow
 
-# A browser with no speech engine that never reports the end of an utterance (some TV boxes).
+# A speech engine that never reports the end of an utterance (some TV boxes have no voice).
+# It counts an overlap whenever a new utterance comes while the last was neither finished nor
+# cancelled: the page must wait for each one, then give up on it explicitly.
 SPEECH_NEVER_ENDS = """
 (() => {
+  window.__speaking = false;
+  window.__overlaps = 0;
   window.speechSynthesis.speak = (utterance) => {
+    if (window.__speaking) { window.__overlaps += 1; }
+    window.__speaking = true;
     window.__spoken.push({ text: utterance.text, lang: utterance.lang });
   };
+  window.speechSynthesis.cancel = () => { window.__speaking = false; };
 })();
 """
 
@@ -61,6 +68,7 @@ def test_tv_shows_the_call_speaks_it_and_the_server_records_the_receipt(
     receipt = event_after(live_store, call.seq, "announced", ticket.number)
     assert receipt.payload["screen"] == "tv-hall-1"
     assert receipt.payload["call_seq"] == call.seq
+    assert "screen" in page.evaluate("window.__wakeLocks")
 
 
 def test_recall_is_announced_again(
@@ -91,8 +99,12 @@ def test_calls_never_overlap_and_never_stall_without_a_speech_engine(
     commands.call_next(live_store, "wk1", ACTOR)
     calls = [event_after(live_store, before, "call", t.number) for t in (first, second)]
 
-    wait_until(lambda: all(receipts_for(live_store, c.seq) == 1 for c in calls), "both receipts",
-               limit_s=90)
+    wait_until(
+        lambda: all(receipts_for(live_store, c.seq) == 1 for c in calls),
+        "both receipts",
+        limit_s=90,
+    )
+    assert page.evaluate("window.__overlaps") == 0
     # One call is said in full before the next begins: never interleaved.
     assert [s["text"] for s in spoken(page)] == [
         f"请 {first.number} 号 王* 到 1 诊室就诊",
@@ -136,8 +148,10 @@ def test_no_full_name_ever_reaches_the_tv_page(
     morning = fill_waiting_room(live_store)
     run_first_hour(live_store)
     expect(page.locator("#missed .missed-ticket")).to_have_count(3)
-    wait_until(lambda: page.evaluate("document.querySelectorAll('.desk .ticket').length") == 5,
-               "every desk serving someone")
+    wait_until(
+        lambda: page.evaluate("document.querySelectorAll('.desk .ticket').length") == 5,
+        "every desk serving someone",
+    )
     html = page.content() + page.evaluate("JSON.stringify(window.__spoken)")
     leaked = [name for name in morning.names if name in html]
     assert leaked == []
