@@ -1,0 +1,98 @@
+"""Changes made anywhere reach every console without a key press; failures never crash one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import cast
+
+from textual.pilot import Pilot
+
+from queue_core.store import Store
+from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.widgets.current import CurrentPanel
+from queue_tui.widgets.header import StatusHeader
+from queue_tui.widgets.tickets import TicketTable
+from tests.conftest import ACTOR, ROOT, SteppingClock
+from tests.tui.conftest import fill_line, plain, toasts, until
+
+
+def waiting(pilot: Pilot[None]) -> list[str]:
+    screen = cast(ClinicQueueApp, pilot.app).home
+    return [row.number for row in screen.query_one("#waiting", TicketTable).ticket_rows]
+
+
+def header(pilot: Pilot[None]) -> StatusHeader:
+    return cast(ClinicQueueApp, pilot.app).home.query_one(StatusHeader)
+
+
+async def test_two_desks_on_one_file_see_each_other(
+    store: Store, clock: SteppingClock, db_path: Path
+) -> None:
+    fill_line(store, clock)
+    other = Store.open(db_path, clock=clock)  # a second connection, as another desk PC has
+    try:
+        async with (
+            desk_app(store, "nk1", ACTOR).run_test() as room1,
+            desk_app(other, "nk2", "nurse-2").run_test() as room2,
+        ):
+            await until(room2, lambda: len(waiting(room2)) == 5, "five waiting in room 2")
+            await room1.press("n")
+            await until(room2, lambda: waiting(room2)[0] == "A002", "A001 gone from room 2")
+            await room2.press("n")
+            await until(room1, lambda: waiting(room1)[0] == "A003", "A002 gone from room 1")
+            panel = cast(ClinicQueueApp, room1.app).home.query_one(CurrentPanel)
+            assert panel.ticket is not None and panel.ticket.number == "A001"
+            last = store.events_since(0)[-1]
+            assert (last.type, last.ticket, last.desk, last.actor) == (
+                "call",
+                "A002",
+                "nk2",
+                "nurse-2",
+            )
+    finally:
+        other.close()
+
+
+async def test_a_ticket_issued_by_another_process_appears(store: Store, db_path: Path) -> None:
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await until(pilot, lambda: header(pilot).live == "live", "live")
+        assert waiting(pilot) == []
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "clinic_queue",
+                "--db",
+                str(db_path),
+                "ticket",
+                "nk-pt",
+                "--name",
+                "吴十",
+                "--actor",
+                "triage",
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        await until(pilot, lambda: len(waiting(pilot)) == 1, "the new walk-in")
+
+
+async def test_an_unreadable_database_turns_the_indicator_stale(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await until(pilot, lambda: header(pilot).live == "live", "live")
+        assert not header(pilot).has_class("-stale")
+        store.conn.close()  # the file is gone from under the console
+        await until(pilot, lambda: header(pilot).live == "stale", "stale")
+        assert header(pilot).has_class("-stale")
+        assert "数据未更新" in plain(header(pilot).render())
+        assert any("closed database" in t for t in toasts(pilot))
+        await pilot.press("n")  # a command now fails too: a toast, not a traceback
+        await until(pilot, lambda: sum("closed" in t for t in toasts(pilot)) >= 2, "refusal")
+        assert pilot.app.is_running
+        assert waiting(pilot)[0] == "A001"  # the last good picture stays, marked stale

@@ -1,0 +1,181 @@
+"""Every triage action end to end: keys -> database -> event log -> what the screen shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from textual.pilot import Pilot
+from textual.widgets import Digits, Select, Static
+
+from queue_core.feedback import ticket_by_token
+from queue_core.importer import import_appointments
+from queue_core.model import TicketState
+from queue_core.registration import find_tickets
+from queue_core.store import Store
+from queue_tui.app import ClinicQueueApp, triage_app
+from queue_tui.screens.choose import ChooseDialog
+from queue_tui.screens.reason import ReasonDialog
+from queue_tui.screens.slip import SlipScreen
+from queue_tui.screens.triage import TriageScreen
+from queue_tui.widgets.qrcode import QrCode
+from queue_tui.widgets.tickets import TicketTable
+from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SteppingClock
+from tests.tui.conftest import fill_line, plain, toasts, until
+
+BASE_URL = "https://queue.example-hospital.cn"
+
+
+def triage(pilot: Pilot[None]) -> TriageScreen:
+    return cast(TriageScreen, cast(ClinicQueueApp, pilot.app).home)
+
+
+def found(pilot: Pilot[None]) -> list[str]:
+    return [row.number for row in triage(pilot).query_one("#found", TicketTable).ticket_rows]
+
+
+def app_for(store: Store, tmp_path: Path) -> ClinicQueueApp:
+    return triage_app(store, ACTOR, base_url=BASE_URL, print_dir=tmp_path / "slips")
+
+
+async def find(pilot: Pilot[None], text: str, number: str) -> None:
+    await pilot.press("f3", *text)
+    await until(pilot, lambda: number in found(pilot), f"{number} found by {text}")
+    await pilot.press("enter")  # to the results list
+
+
+async def test_issue_a_walk_in_shows_and_prints_the_slip(
+    store: Store, clock: SteppingClock, tmp_path: Path
+) -> None:
+    fill_line(store, clock)  # five ahead
+    async with app_for(store, tmp_path).run_test(size=(100, 30), notifications=True) as pilot:
+        screen = triage(pilot)
+        await until(pilot, lambda: screen.snapshot is not None, "the first read")
+        await pilot.press("enter", "down", "enter")  # the queue list: 内科普通号
+        await until(pilot, lambda: screen.query_one("#queue", Select).value == "nk-pt", "queue")
+        await pilot.press("tab", *"周九", "tab", *"138 0000 1234")
+        seq = store.last_seq()
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SlipScreen), "the slip")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.queue, event.actor) == (
+            "issue",
+            "A006",
+            "nk-pt",
+            ACTOR,
+        )
+        [ticket] = find_tickets(store, "A006")
+        assert (ticket.name, ticket.phone_last4, ticket.state) == (
+            "周九",
+            "1234",
+            TicketState.WAITING,
+        )
+        slip = pilot.app.screen
+        assert slip.query_one("#slip-number", Digits).value == "A006"
+        facts = plain(slip.query_one("#slip-facts", Static).content)
+        assert "前面还有 5 人" in facts and "周*" in facts and "周九" not in facts
+        assert "诊室：1, 2, 3" in facts
+        url = slip.query_one(QrCode).data
+        assert url == f"{BASE_URL}/t/{ticket.token}"
+        assert ticket_by_token(store, url.rsplit("/", 1)[1]).number == "A006"
+
+        await pilot.press("p")
+        await until(pilot, lambda: any("已打印到" in t for t in toasts(pilot)), "printed")
+        printed = (tmp_path / "slips" / "2026-11-23-A006.txt").read_text(encoding="utf-8")
+        assert "A006" in printed and url in printed and "前面还有 5 人" in printed
+        assert "█" in printed and "周九" not in printed
+        assert screen.query_one("#name").value == ""  # type: ignore[attr-defined]
+
+
+async def test_issue_without_a_queue_is_refused_on_screen(store: Store, tmp_path: Path) -> None:
+    async with app_for(store, tmp_path).run_test(notifications=True) as pilot:
+        await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
+        seq = store.last_seq()
+        await pilot.press("f2")
+        await until(pilot, lambda: "请选择队列" in toasts(pilot), "the warning")
+        assert store.events_since(seq) == []
+
+
+async def test_specialist_walk_in_pinned_to_a_desk(store: Store, tmp_path: Path) -> None:
+    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+        screen = triage(pilot)
+        await until(pilot, lambda: screen.snapshot is not None, "the first read")
+        screen.query_one("#queue", Select).value = "nk-zj"
+        screen.query_one("#priority", Select).value = "elderly"
+        screen.query_one("#desk", Select).value = "nk-zj"
+        seq = store.last_seq()
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SlipScreen), "the slip")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.desk) == ("issue", "B001", "nk-zj")
+        [ticket] = find_tickets(store, "B001")
+        assert (ticket.pinned_desk, ticket.priority) == ("nk-zj", "elderly")
+        facts = plain(pilot.app.screen.query_one("#slip-facts", Static).content)
+        assert "诊室：3" in facts
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TriageScreen), "back")
+
+
+async def test_check_in_an_appointment_found_by_phone_digits(store: Store, tmp_path: Path) -> None:
+    import_appointments(store, SAMPLE_APPOINTMENTS, ACTOR)
+    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
+        [appointment] = find_tickets(store, "1164")
+        assert appointment.state is TicketState.REGISTERED
+        await find(pilot, "1164", appointment.number)
+        seq = store.last_seq()
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SlipScreen), "the slip")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket) == ("checkin", appointment.number)
+        [after] = find_tickets(store, appointment.number)
+        assert after.state is TicketState.WAITING
+        await pilot.press("escape")
+        table = triage(pilot).query_one("#found", TicketTable)
+        await until(pilot, lambda: "候诊" in table.ticket_rows[0].cells[3], "shown as waiting")
+
+
+async def test_mark_priority_and_cancel_with_a_reason(
+    store: Store, clock: SteppingClock, tmp_path: Path
+) -> None:
+    fill_line(store, clock)
+    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
+        await find(pilot, "王五", "A003")
+        seq = store.last_seq()
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the classes")
+        await pilot.press("down", "down", "down", "enter")  # 孕妇, the fourth class
+        table = triage(pilot).query_one("#found", TicketTable)
+        await until(pilot, lambda: "孕妇" in table.ticket_rows[0].cells[3], "marked")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.payload["priority"]) == (
+            "priority",
+            "A003",
+            "pregnant",
+        )
+
+        seq = store.last_seq()
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ReasonDialog), "the reason")
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, ReasonDialog)  # no reason, no cancel
+        assert store.events_since(seq) == []
+        await pilot.press(*"患者离开", "enter")
+        await until(pilot, lambda: "已取消" in table.ticket_rows[0].cells[3], "cancelled")
+        [event] = store.events_since(seq)
+        assert (event.type, event.ticket, event.reason) == ("cancel", "A003", "患者离开")
+
+
+async def test_a_refused_check_in_is_a_notification(
+    store: Store, clock: SteppingClock, tmp_path: Path
+) -> None:
+    fill_line(store, clock)
+    async with app_for(store, tmp_path).run_test(size=(100, 30), notifications=True) as pilot:
+        await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
+        await find(pilot, "A001", "A001")
+        seq = store.last_seq()
+        await pilot.press("f4")
+        await until(pilot, lambda: "A001 is already waiting." in toasts(pilot), "the refusal")
+        assert store.events_since(seq) == []
+        assert isinstance(pilot.app.screen, TriageScreen)
