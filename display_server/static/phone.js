@@ -19,7 +19,7 @@
       calledTitle: "轮到您了！", goTo: "请到", notFound: "未找到",
       recall: "第 {n} 次呼叫", people: "{n} 人", minutes: "约 {n} 分钟", soonEta: "即将",
       room: "{room} 诊室", waitingArea: "候诊区", toggle: "EN",
-      soon: "快到您了：前面还有 {n} 人，请回到候诊区",
+      soon: "快到您了：前面还有 {n} 人，请回到候诊区", soonNext: "下一位就是您，请回到候诊区",
       presenceSent: { on_my_way: "已告知诊室：您在路上", here: "已告知诊室：您已到达" },
       presenceOffline: "网络中断，请稍后再试",
       status: { connecting: "连接中", live: "实时更新", offline: "连接中断，正在重连" },
@@ -58,6 +58,7 @@
       recall: "Call {n}", people: "{n}", minutes: "~{n} min", soonEta: "soon",
       room: "Room {room}", waitingArea: "Waiting area", toggle: "中文",
       soon: "Almost your turn: {n} ahead. Please come back to the waiting area",
+      soonNext: "You are next: please come back to the waiting area",
       presenceSent: { on_my_way: "The desk knows you are on your way", here: "The desk knows you are here" },
       presenceOffline: "Offline, please try again",
       status: { connecting: "Connecting", live: "Live", offline: "Reconnecting" },
@@ -155,7 +156,8 @@
     var soon = $("soon");
     var soonShown = waiting && view.soon && view.ahead !== null;
     soon.hidden = !soonShown;
-    soon.textContent = soonShown ? fill(t("soon"), { n: view.ahead }) : "";
+    soon.textContent = !soonShown ? "" : view.ahead === 0 ? t("soonNext")
+      : fill(t("soon"), { n: view.ahead });
 
     var open = isOpen(view.state);
     ["on-my-way", "here"].forEach(function (id) {
