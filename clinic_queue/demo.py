@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def prepare(db: Path) -> tuple[Store, Ticket]:
 def scripted_morning(store: Store) -> None:
     from clinic_queue.render import print_board
 
-    steps = [
+    steps: list[tuple[str, Callable[[], Ticket]]] = [
         ("内科1诊室 calls the next patient", lambda: commands.call_next(store, "nk1", ACTOR)),
         ("内科1诊室 recalls", lambda: commands.recall(store, "nk1", ACTOR)),
         ("nobody came: skip to the missed list", lambda: commands.skip(store, "nk1", ACTOR)),
@@ -91,8 +92,7 @@ def scripted_morning(store: Store) -> None:
         ),
     ]
     for title, step in steps:
-        result = step()
-        print(f"\n== {title}: {getattr(result, 'number', '')}")
+        print(f"\n== {title}: {step().number}")
         print_board(public_board(read_board(store)))
         time.sleep(0.3)
     missed = [t for q in read_board(store).queues for t in q.missed]
@@ -132,6 +132,7 @@ def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
 
 def live(store: Store, patient: Ticket, db: Path) -> None:
     import segno
+
     from queue_tui.app import run_desk
 
     server, url = _start_server(db)
