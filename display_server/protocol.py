@@ -72,8 +72,12 @@ def screen_filter(config: ClinicConfig, query: Mapping[str, list[str]]) -> Scree
 
 
 def parse_query(path: str) -> tuple[str, dict[str, list[str]]]:
+    """Route and query; an empty `since=` is kept (it means "no resume, no hello wait")."""
     route, _, query = path.partition("?")
-    return route, parse_qs(query, max_num_fields=16)
+    try:
+        return route, parse_qs(query, keep_blank_values=True, max_num_fields=16)
+    except ValueError:
+        return route, {}
 
 
 def since_of(query: Mapping[str, list[str]]) -> int | None:

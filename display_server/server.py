@@ -109,7 +109,7 @@ class DisplayServer:
                 await self._on_display_message(conn, first, screen)
             async for frame in conn:
                 if not limit.allow():
-                    await conn.close(protocol.POLICY_VIOLATION, "too many messages")
+                    await _close_draining(conn, "too many messages")
                     return
                 await self._on_display_message(conn, frame, screen)
         finally:
@@ -141,7 +141,7 @@ class DisplayServer:
                 await self._on_phone_message(conn, first, token)
             async for frame in conn:
                 if not limit.allow():
-                    await conn.close(protocol.POLICY_VIOLATION, "too many messages")
+                    await _close_draining(conn, "too many messages")
                     return
                 await self._on_phone_message(conn, frame, token)
         finally:
@@ -182,6 +182,16 @@ class DisplayServer:
         if data["type"] != "hello":
             return None, frame
         return protocol.as_seq(data.get("since")), None
+
+
+async def _close_draining(conn: ServerConnection, reason: str) -> None:
+    """Close with 1008 while still reading: a flooding peer's close frame is behind its flood."""
+    closing = asyncio.create_task(conn.close(protocol.POLICY_VIOLATION, reason))
+    try:
+        async for _ in conn:
+            pass
+    finally:
+        await closing
 
 
 async def _parsed(conn: ServerConnection, frame: Any, allowed: tuple[str, ...]) -> Message | None:

@@ -7,7 +7,7 @@ from queue_core import commands
 from queue_core.registration import issue_ticket, set_priority
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
-from tests.server.conftest import open_feed
+from tests.server.conftest import caught_up, open_feed
 
 
 async def test_call_reaches_display_and_phone(
@@ -16,6 +16,7 @@ async def test_call_reaches_display_and_phone(
     first = issue_ticket(store, "nk-pt", ACTOR, name="张三丰")
     clock.advance(minutes=1)
     second = issue_ticket(store, "nk-pt", ACTOR, name="李四")
+    await caught_up(server, store)
     display = await open_feed(server, "/ws/display?since=")
     phone = await open_feed(server, f"/ws/ticket/{second.token}?since=")
     snapshot = await display.next()
@@ -68,6 +69,7 @@ async def test_soon_alert_when_few_enough_are_ahead(
         tickets.append(issue_ticket(store, "wk", ACTOR, name=f"患者{i}号"))
         clock.advance(minutes=1)
     last = tickets[-1]
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{last.token}?since=")
     assert (await phone.next())["ahead"] == alert_ahead + 1
     commands.call_next(store, "wk1", ACTOR)
@@ -83,6 +85,7 @@ async def test_priority_patient_ahead_is_the_reason_shown(
     waiting = issue_ticket(store, "wk", ACTOR, name="赵六")
     clock.advance(minutes=1)
     later = issue_ticket(store, "wk", ACTOR, name="孙七")
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{waiting.token}?since=")
     assert (await phone.next())["ahead"] == 0
     set_priority(store, later.number, "elderly", ACTOR)
@@ -95,6 +98,7 @@ async def test_screen_filtered_by_desk_sees_only_its_desk(
 ) -> None:
     surgery = issue_ticket(store, "wk", ACTOR, name="周八")
     medicine = issue_ticket(store, "nk-pt", ACTOR, name="吴九")
+    await caught_up(server, store)
     door = await open_feed(server, "/ws/display?desks=wk1&since=")
     snapshot = await door.next()
     assert [d["id"] for d in snapshot["board"]["desks"]] == ["wk1"]

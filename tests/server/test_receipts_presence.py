@@ -8,7 +8,7 @@ from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR
-from tests.server.conftest import open_feed
+from tests.server.conftest import caught_up, open_feed
 
 
 async def test_ack_is_recorded_once_per_screen(store: Store, server: DisplayServer) -> None:
@@ -73,6 +73,7 @@ async def test_presence_on_a_finished_ticket_is_refused(
     ticket = issue_ticket(store, "nk-pt", ACTOR, name="吴九")
     commands.call_next(store, "nk1", ACTOR)
     commands.finish(store, "nk1", ACTOR)
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{ticket.token}?since=")
     assert (await phone.next())["state"] == "done"
     await phone.send({"type": "presence", "status": "here"})

@@ -94,6 +94,7 @@ async def test_phone_called_while_offline_learns_it_once(
     ahead = issue_ticket(store, "wk", ACTOR, name="甲一")
     clock.advance(minutes=1)
     mine = issue_ticket(store, "wk", ACTOR, name="乙二")
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{mine.token}?since=")
     since = (await phone.next())["seq"]
     phone.ws.transport.abort()
