@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.reactive import reactive
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 
@@ -28,8 +29,25 @@ class TicketTable(DataTable[str]):
     def watch_column_titles(self) -> None:
         self._rebuild()
 
-    def watch_ticket_rows(self) -> None:
-        self._rebuild()
+    def watch_ticket_rows(self, before: tuple[Row, ...], after: tuple[Row, ...]) -> None:
+        """Patch the table in place when the order of the rows that stay is unchanged (the usual
+        call, arrival or finish); rebuilding a long table on every change would lag the screen."""
+        kept = [row.number for row in before if row.number in {r.number for r in after}]
+        fresh = [row.number for row in after]
+        if not self.columns or kept != fresh[: len(kept)]:
+            self._rebuild()
+            return
+        for row in before:
+            if row.number not in fresh:
+                self.remove_row(row.number)
+        old = {row.number: row for row in before}
+        for index, row in enumerate(after):
+            if row.number not in old:
+                self.add_row(*row.cells, key=row.number)
+            elif old[row.number].cells != row.cells:
+                for column, cell in enumerate(row.cells):
+                    if cell != old[row.number].cells[column]:
+                        self.update_cell_at(Coordinate(index, column), cell)
 
     def _rebuild(self) -> None:
         selected = self.selected_number

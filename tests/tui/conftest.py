@@ -45,3 +45,21 @@ def plain(content: object) -> str:
     from rich.text import Text
 
     return content.plain if isinstance(content, Text) else str(content)
+
+
+def busy_morning(store: Store, clock: SteppingClock) -> None:
+    """A desk mid-morning: one patient in the room, a priority patient, one missed, one away."""
+    from queue_core import commands
+
+    fill_line(store, clock)
+    issue_ticket(store, "nk-pt", ACTOR, name="钱八", priority="elderly")
+    clock.advance(minutes=1)
+    issue_ticket(store, "nk-pt", ACTOR, name="郑十一")
+    clock.advance(minutes=5)
+    commands.call_next(store, "nk1", ACTOR)  # A001
+    commands.skip(store, "nk1", ACTOR)
+    commands.call_next(store, "nk1", ACTOR)  # A002
+    commands.send_away(store, "A002", ACTOR)
+    clock.advance(minutes=4)
+    commands.call_next(store, "nk1", ACTOR)  # A006, the elderly patient moved ahead
+    commands.recall(store, "nk1", ACTOR)

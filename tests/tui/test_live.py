@@ -91,7 +91,7 @@ async def test_an_unreadable_database_turns_the_indicator_stale(
         await until(pilot, lambda: header(pilot).live == "stale", "stale")
         assert header(pilot).has_class("-stale")
         assert "数据未更新" in plain(header(pilot).render())
-        assert any("closed database" in t for t in toasts(pilot))
+        await until(pilot, lambda: any("closed database" in t for t in toasts(pilot)), "why")
         await pilot.press("n")  # a command now fails too: a toast, not a traceback
         await until(pilot, lambda: sum("closed" in t for t in toasts(pilot)) >= 2, "refusal")
         assert pilot.app.is_running
