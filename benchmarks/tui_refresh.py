@@ -17,12 +17,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import cast
 
 from queue_core.config import load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
-from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.app import desk_app
 from queue_tui.widgets.tickets import TicketTable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +50,7 @@ async def measure(db: Path, samples: int) -> list[float]:
     latencies = []
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            table = cast(ClinicQueueApp, app).home.query_one("#waiting", TicketTable)
+            table = app.home.query_one("#waiting", TicketTable)
             await pilot.pause(0.5)
             for shown in range(1, samples + 1):
                 writer.stdin.write("go\n")
