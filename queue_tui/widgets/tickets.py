@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.reactive import reactive
 from textual.coordinate import Coordinate
+from textual.reactive import reactive
 from textual.widgets import DataTable
 
 
