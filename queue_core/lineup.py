@@ -18,9 +18,9 @@ from queue_core.rules import Placed, desk_order, order_queue
 _FIRST_FETCH = 1
 
 
-def _waiting_by_key(
+def _waiting_rows(
     conn: sqlite3.Connection, day: str, queue: str, limit: int | None
-) -> list[Ticket]:
+) -> list[sqlite3.Row]:
     query = (
         "SELECT * FROM tickets WHERE day = ? AND queue = ? AND state = 'waiting' ORDER BY sort_key"
     )
@@ -28,7 +28,29 @@ def _waiting_by_key(
     if limit is not None:
         query += " LIMIT ?"
         params = (day, queue, limit)
-    return [Ticket.from_row(dict(r)) for r in conn.execute(query, params)]
+    return conn.execute(query, params).fetchall()
+
+
+def _waiting_by_key(
+    conn: sqlite3.Connection, day: str, queue: str, limit: int | None
+) -> list[Ticket]:
+    return [Ticket.from_row(dict(r)) for r in _waiting_rows(conn, day, queue, limit)]
+
+
+def _rows_that_matter(rows: list[sqlite3.Row], config: ClinicConfig, places: int) -> int:
+    """How many rows by key settle the first `places` of the order.
+
+    A ticket beyond them without priority stays at or behind its place by key; one with a
+    priority class moves at most `max_ahead` places, so it matters only when that reaches in.
+    Building tickets costs more than the query, and most of the fetched reach is never needed.
+    """
+    needed = places
+    for index in range(places, len(rows)):
+        name = rows[index]["priority"]
+        cls = config.priority(name) if name else None
+        if cls is not None and index < places + cls.max_ahead:
+            needed = index + 1
+    return min(needed, len(rows))
 
 
 def queue_order(
@@ -42,7 +64,8 @@ def queue_prefix(
 ) -> list[Placed]:
     """Exactly the first `places` of the queue's call order (fewer if fewer are waiting)."""
     reach = max((p.max_ahead for p in config.priorities), default=0)
-    fetched = _waiting_by_key(conn, day, queue, places + reach)
+    rows = _waiting_rows(conn, day, queue, places + reach)
+    fetched = [Ticket.from_row(dict(r)) for r in rows[: _rows_that_matter(rows, config, places)]]
     return order_queue(fetched, config)[:places]
 
 

@@ -24,6 +24,7 @@ from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import NotADatabase, NotInitialised, StoreBusy, TicketNotFound
 from queue_core.model import DeskState, Event, Ticket
+from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
 BUSY_TIMEOUT_MS = 5_000
@@ -246,6 +247,7 @@ class Store:
         self.config = config
         self.clock = clock
         self._lock = threading.RLock()
+        self._gate = WriterGate(path)
 
     @classmethod
     def open(cls, path: Path | str | None = None, clock: Clock = utc_now) -> Store:
@@ -283,6 +285,7 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self._gate.close()
 
     def now(self) -> datetime:
         return self.clock()
@@ -292,19 +295,24 @@ class Store:
 
     @contextmanager
     def write(self, now: datetime | None = None) -> Iterator[Tx]:
-        """One command: BEGIN IMMEDIATE (retried while busy), then commit, or roll back on error."""
+        """One command: through the writer gate, BEGIN IMMEDIATE (retried while busy), then
+        commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK."""
         with self._lock:
-            _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
-            tx = Tx(self.conn, now or self.now(), self.config)
+            self._gate.acquire()
             try:
-                yield tx
-                if tx._tickets or tx._desks or tx._counters or tx._receipts:
-                    raise RuntimeError("rows changed without an event describing them")
-                _retry(lambda: self.conn.execute("COMMIT"))
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+                _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+                tx = Tx(self.conn, now or self.now(), self.config)
+                try:
+                    yield tx
+                    if tx._tickets or tx._desks or tx._counters or tx._receipts:
+                        raise RuntimeError("rows changed without an event describing them")
+                    _retry(lambda: self.conn.execute("COMMIT"))
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            finally:
+                self._gate.release()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
