@@ -227,10 +227,15 @@ def transfer(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """To another queue, or to a desk (pinned there); keeps the arrival time unless configured."""
+    """To another queue, or to a desk (pinned there); keeps the arrival time unless configured.
+
+    `to` is a desk or queue id; `desk:ID` or `queue:ID` says which when a desk and a queue
+    share an id (a bare id then means the desk).
+    """
     config = store.config
-    target_desk = config.desk(to)
-    target_queue = config.queue(to)
+    kind, _, name = to.partition(":") if to.startswith(("desk:", "queue:")) else ("", "", to)
+    target_desk = config.desk(name) if kind in ("", "desk") else None
+    target_queue = config.queue(name) if kind == "queue" or (not kind and not target_desk) else None
     if target_desk is None and target_queue is None:
         raise QueueNotFound(to)
     with store.write(now) as tx:

@@ -29,3 +29,15 @@ def test_missed_patient_requeued_two_behind_head(store: Store, clock: SteppingCl
     assert finished.state is TicketState.DONE
     with store.read() as conn:
         assert replay(store.events_since(0)) == current_tables(conn)
+
+
+def test_transfer_to_a_queue_that_shares_its_id_with_a_desk(
+    store: Store, clock: SteppingClock
+) -> None:
+    ticket = issue_ticket(store, "nk-pt", ACTOR, name="钱七")
+    pinned = commands.transfer(store, ticket.number, "nk-zj", ACTOR)
+    assert (pinned.queue, pinned.pinned_desk) == ("nk-pt", "nk-zj")  # that desk serves nk-pt too
+    unpinned = commands.transfer(store, ticket.number, "queue:nk-zj", ACTOR)
+    assert (unpinned.queue, unpinned.pinned_desk) == ("nk-zj", None)
+    back = commands.transfer(store, ticket.number, "desk:nk1", ACTOR)
+    assert (back.queue, back.pinned_desk) == ("nk-pt", "nk1")
