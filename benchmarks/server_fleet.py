@@ -1,0 +1,190 @@
+"""One client process of the server benchmarks: many real websocket clients, or a polling screen.
+
+Run as `python -m benchmarks.server_fleet SPEC OUT`. It opens every client of the spec, prints
+`ready` once each has its first message, then obeys lines on stdin (`stall`, `current SEQ`,
+`stop`) and writes what every client received to OUT. It stops by itself at the spec's
+deadline. Clients reconnect as the pages do (display_server/static/common.js): exponential
+backoff with full jitter, resuming with `?since=<last seq>`, so restart figures are honest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import resource
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+BACKOFF_FIRST_S = 0.5  # common.js: BACKOFF_FIRST_MS
+BACKOFF_MAX_S = 30.0  # common.js: BACKOFF_MAX_MS
+POLL_EVERY_S = 2.0  # the refresh period of the polling screens clinics use today
+
+
+def backoff_delay(attempt: int, rng: random.Random) -> float:
+    """The pages' delay: half the ceiling plus a random half, the ceiling doubling per attempt."""
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+    return ceiling / 2 + rng.random() * ceiling / 2
+
+
+def raise_file_limit() -> None:
+    """Thousands of sockets in one process need more descriptors than the usual 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@dataclass
+class LiveClient:
+    """A screen or phone that never gives up: records (type, seq, received ns, bytes) per message."""
+
+    base: str
+    path: str
+    rng: random.Random
+    messages: list[tuple[str, int | None, int, int]] = field(default_factory=list)
+    last_seq: int | None = None
+    opens: int = 0
+    first: asyncio.Event = field(default_factory=asyncio.Event)
+    stalled: bool = False
+    ws: ClientConnection | None = None
+    fatal: str | None = None
+
+    def url(self) -> str:
+        joiner = "&" if "?" in self.path else "?"
+        since = "" if self.last_seq is None else str(self.last_seq)
+        return f"{self.base}{self.path}{joiner}since={since}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        attempt = 0
+        while not stop.is_set():
+            try:
+                async with connect(self.url(), open_timeout=30, max_size=None) as ws:
+                    self.ws = ws
+                    self.opens += 1
+                    async for frame in ws:
+                        self.on_frame(frame)
+                        attempt = 0
+                        if self.stalled:
+                            await stop.wait()
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None and exc.rcvd.reason == "not found":
+                    self.fatal = "not found"  # an unknown phone link: the page gives up too
+            except InvalidStatus as exc:
+                self.fatal = str(exc)
+            except (OSError, InvalidHandshake, TimeoutError):
+                pass
+            self.ws = None
+            if self.fatal is not None or stop.is_set():
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), backoff_delay(attempt, self.rng))
+            except TimeoutError:
+                pass
+            attempt += 1
+
+    def on_frame(self, frame: str | bytes) -> None:
+        at = time.time_ns()
+        text = frame if isinstance(frame, str) else frame.decode()
+        message: dict[str, Any] = json.loads(text)
+        seq = message.get("seq")
+        seq = seq if isinstance(seq, int) else None
+        if seq is not None:
+            self.last_seq = seq
+        self.messages.append((str(message.get("type")), seq, at, len(text.encode())))
+        if message.get("type") in ("ticket", "pos"):
+            self.messages.append(("ahead", message.get("ahead"), at, 0))
+        self.first.set()
+
+    def stall(self) -> None:
+        """Stop reading: the socket stays open, nothing is read, pings go unanswered."""
+        self.stalled = True
+        if self.ws is not None:
+            self.ws.transport.pause_reading()
+
+    def result(self) -> dict[str, Any]:
+        return {"path": self.path, "opens": self.opens, "messages": self.messages}
+
+
+async def poll_screen(base: str, stop: asyncio.Event, rng: random.Random) -> list[list[int]]:
+    """A screen that asks `/healthz` every 2 s: (seq it saw, when the answer arrived)."""
+    host, port = base.removeprefix("ws://").rsplit(":", 1)
+    seen: list[list[int]] = []
+    await asyncio.sleep(rng.random() * POLL_EVERY_S)
+    while not stop.is_set():
+        began = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            raw = await reader.read()
+            writer.close()
+            body = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+            seen.append([int(body["seq"]), time.time_ns()])
+        except (OSError, ValueError, IndexError, KeyError):
+            pass
+        left = POLL_EVERY_S - (time.monotonic() - began)
+        try:
+            await asyncio.wait_for(stop.wait(), max(0.0, left))
+        except TimeoutError:
+            pass
+    return seen
+
+
+def _commands(loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[str]) -> None:
+    for line in sys.stdin:
+        loop.call_soon_threadsafe(inbox.put_nowait, line.strip())
+    loop.call_soon_threadsafe(inbox.put_nowait, "stop")
+
+
+async def main(spec: dict[str, Any], out: str) -> None:
+    raise_file_limit()
+    rng = random.Random(spec.get("seed", 0))
+    stop = asyncio.Event()
+    clients = [LiveClient(spec["base"], path, random.Random(rng.random())) for path in spec["paths"]]
+    tasks: list[asyncio.Task[Any]] = []
+    for index, client in enumerate(clients):
+        tasks.append(asyncio.create_task(client.run(stop)))
+        if index % 100 == 99:
+            await asyncio.sleep(0.05)  # a waiting room fills over minutes, not in one instant
+    poller = asyncio.create_task(poll_screen(spec["base"], stop, rng)) if spec.get("poll") else None
+    inbox: asyncio.Queue[str] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    threading.Thread(target=_commands, args=(loop, inbox), daemon=True).start()
+    deadline = time.monotonic() + float(spec.get("deadline_s", 600))
+    await asyncio.wait_for(
+        asyncio.gather(*(c.first.wait() for c in clients)), deadline - time.monotonic()
+    )
+    print("ready", flush=True)
+    while True:
+        try:
+            line = await asyncio.wait_for(inbox.get(), max(0.01, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        if line == "stop":
+            break
+        if line == "stall":
+            for client in clients:
+                client.stall()
+        elif line.startswith("current "):
+            target = int(line.split()[1])
+            current = sum(1 for c in clients if c.last_seq is not None and c.last_seq >= target)
+            print(f"current {current} {len(clients)}", flush=True)
+    stop.set()
+    polls = await poller if poller is not None else []
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump({"clients": [c.result() for c in clients], "polls": polls}, handle)
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as spec_file:
+        asyncio.run(main(json.load(spec_file), sys.argv[2]))

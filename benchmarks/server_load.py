@@ -1,0 +1,176 @@
+"""Commit -> message received for 20 screens and 1,000 / 5,000 phones, against a 2 s polling screen.
+
+Every phone holds its own ticket in one long line (nk-pt) and every desk call moves that line,
+so each commit sends a position message to every phone: the worst case, not the average.
+Screens and one polling screen (GET /healthz every 2 s) run in one client process, the
+phones in several more; the server is a `clinic-queue serve` process of its own.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.server_common import (
+    HEAD,
+    Fleet,
+    ServerProcess,
+    calm,
+    clients_of,
+    clinic_with_line,
+    commit_loop,
+    latencies_ms,
+    percentile,
+    phone_tokens,
+    poll_delays_ms,
+    sizes_by_type,
+    wait_caught_up,
+)
+from queue_core.store import Store
+
+DISPLAYS = 20
+PHONE_MESSAGES = ("pos", "called", "alert", "state", "presence")
+DISPLAY_GOAL_MS, PHONE_GOAL_MS, MEMORY_GOAL_KIB, PHONE_BYTES_GOAL = 10.0, 150.0, 16.0, 120
+
+
+@dataclass(frozen=True)
+class Stats:
+    count: int
+    median: float
+    p99: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Stats:
+        if not values:
+            return cls(0, float("nan"), float("nan"))
+        return cls(len(values), statistics.median(values), percentile(values, 0.99))
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    phones: int
+    commits: int
+    display: Stats
+    phone: Stats
+    poll: Stats
+    kib_per_connection: float
+    sizes: dict[str, list[int]]
+
+    @property
+    def clients(self) -> int:
+        return DISPLAYS + self.phones
+
+
+def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Path) -> LoadRun:
+    store = Store.open(db)
+    server = ServerProcess(db)
+    server.start()
+    time.sleep(0.5)
+    before = server.rss_kib()
+    screens = Fleet(workdir, server.base, ["/ws/display"] * DISPLAYS, 1, poll=True)
+    paths = [f"/ws/ticket/{t}" for t in tokens[:phones]]
+    crowd = Fleet(workdir, server.base, paths, max(1, -(-phones // 1_000)))
+    try:
+        screens.ready()
+        crowd.ready()
+        time.sleep(1.0)
+        after = server.rss_kib()
+        samples = commit_loop(store, commits, (0.3, 0.5), random.Random(phones))
+        wait_caught_up(server.port, samples[-1][0])
+        time.sleep(2.5)  # one more polling period, and time for the last phone to read
+        shown = screens.finish()
+        phoned = clients_of(crowd.finish())
+    finally:
+        screens.kill()
+        crowd.kill()
+        server.stop()
+        store.close()
+    display_clients = clients_of(shown)
+    polls = [p for r in shown for p in r["polls"]]
+    return LoadRun(
+        phones,
+        commits,
+        Stats.of(latencies_ms(display_clients, samples)),
+        Stats.of(latencies_ms(phoned, samples)),
+        Stats.of(poll_delays_ms(polls, samples)),
+        (after - before) / (DISPLAYS + phones),
+        {**sizes_by_type(display_clients), **sizes_by_type(phoned)},
+    )
+
+
+def run(quick: bool = False) -> list[LoadRun]:
+    counts = (0, 200, 500) if quick else (0, 1_000, 5_000)
+    commits = 10 if quick else 60
+    with tempfile.TemporaryDirectory(prefix="cq-server-", dir=Path.cwd()) as tmp:
+        workdir = Path(tmp)
+        db = workdir / "load.db"
+        store = clinic_with_line(db, HEAD + max(counts) + 50)
+        tokens = [t for _, t in phone_tokens(store, max(counts))]
+        store.close()
+        runs = []
+        for phones in counts:
+            if not quick:
+                calm()
+            runs.append(measure(db, tokens, phones, commits, workdir))
+        return runs
+
+
+def size_table(runs: list[LoadRun]) -> str:
+    merged: dict[str, list[int]] = {}
+    for r in runs:
+        for kind, sizes in r.sizes.items():
+            merged.setdefault(kind, []).extend(sizes)
+    lines = [
+        "| message | feed | received | median bytes | max bytes |",
+        "|---|---|---:|---:|---:|",
+    ]
+    phone_kinds = {"ticket", *PHONE_MESSAGES}
+    for kind in sorted(merged, key=lambda k: (k in phone_kinds, k)):
+        sizes = merged[kind]
+        feed = "phone" if kind in phone_kinds else "display"
+        lines.append(
+            f"| `{kind}` | {feed} | {len(sizes):,} | {statistics.median(sizes):.0f} "
+            f"| {max(sizes):,} |"
+        )
+    return "\n".join(lines)
+
+
+def largest_phone_message(runs: list[LoadRun]) -> int:
+    return max((max(r.sizes.get(k, [0])) for r in runs for k in PHONE_MESSAGES), default=0)
+
+
+def markdown(runs: list[LoadRun]) -> str:
+    lines = [
+        "### Commit -> message received (issue 5), and a 2 s polling screen side by side",
+        "",
+        f"{DISPLAYS} screens (no filter) plus N phones, each phone on its own ticket in one line "
+        f"of {HEAD + runs[-1].phones + 50:,} waiting patients; {runs[0].commits} desk calls per "
+        "row, 0.3-0.5 s apart, each moving every phone's place (so every phone gets a `pos` per "
+        "call). Latency = receive time in the client process minus `time.time_ns()` right "
+        "after the command returned in the committing process (same clock), first message of "
+        "each commit per client. Phones are spread over client processes of ~1,000 connections. "
+        "Memory = server RSS growth / connections, idle, after every first message.",
+        "",
+        "| phones | screens p50 ms | screens p99 ms | phones p50 ms | phones p99 ms "
+        "| polling p50 ms | polling p99 ms | polling / push (p50) | KiB per connection |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        phone = f"{r.phone.median:.1f} | {r.phone.p99:.1f}" if r.phones else "- | -"
+        lines.append(
+            f"| {r.phones:,} | {r.display.median:.1f} | {r.display.p99:.1f} | {phone} "
+            f"| {r.poll.median:.0f} | {r.poll.p99:.0f} "
+            f"| {r.poll.median / r.display.median:,.0f}x | {r.kib_per_connection:.1f} |"
+        )
+    lines += ["", "Message sizes (every message the clients received in these runs):", ""]
+    lines.append(size_table(runs))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(run(quick="--quick" in sys.argv)))
