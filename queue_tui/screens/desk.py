@@ -245,15 +245,12 @@ class DeskScreen(ConsoleScreen):
             self._tell("none.selected")
             return
         config, lang = self.store.config, self.lang
-        # The core reads a target that is both a desk id and a queue id as the desk.
-        desk_ids = {d.id for d in config.desks}
         choices = [
-            (q.id, t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en))
+            (f"queue:{q.id}", t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en))
             for q in config.queues
-            if q.id not in desk_ids
         ] + [
             (
-                d.id,
+                f"desk:{d.id}",
                 t(lang, "transfer.desk", name=d.name if lang == "zh" else d.name_en, room=d.room),
             )
             for d in config.desks
@@ -267,7 +264,8 @@ class DeskScreen(ConsoleScreen):
 
         def move() -> Outcome:
             ticket = commands.transfer(store, number, target, actor)
-            return CommandDone("done.transfer", {"number": ticket.number, "to": target})
+            to = target.partition(":")[2]
+            return CommandDone("done.transfer", {"number": ticket.number, "to": to})
 
         self.run_command(move)
 

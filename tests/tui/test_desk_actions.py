@@ -192,8 +192,9 @@ async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) 
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
         dialog = cast(ChooseDialog, pilot.app.screen)
         targets = [value for value, _ in dialog.choices]
-        assert "nk1" not in targets and {"nk-pt", "wk", "nk2"} <= set(targets)
-        for _ in range(targets.index("nk2")):
+        assert "desk:nk1" not in targets
+        assert {"queue:nk-pt", "queue:nk-zj", "queue:wk", "desk:nk2", "desk:nk-zj"} <= set(targets)
+        for _ in range(targets.index("desk:nk2")):
             await pilot.press("down")
         await pilot.press("enter")
         await until(pilot, lambda: current(pilot) is None, "an empty room")
