@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from queue_core.config import ClinicConfig, DeskConfig
+from queue_core.config import ClinicConfig, DeskConfig, PriorityClass
 from queue_core.model import Placement, Source, Ticket, TicketState
 
 SortKey = tuple[int, ...]
@@ -55,6 +55,17 @@ def base_key(arrival_key: int, ticket_id: int) -> SortKey:
     return (arrival_key, ticket_id)
 
 
+def moving_class(ticket: Ticket, config: ClinicConfig) -> PriorityClass | None:
+    """The priority class that may move this ticket up the line, if any.
+
+    A requeued or returning patient's place is set by the reinsertion rule (N behind the head);
+    their class does not move them again, or a short line would put them at the front.
+    """
+    if not ticket.priority or ticket.placement in (Placement.REQUEUED, Placement.RETURNED):
+        return None
+    return config.priority(ticket.priority)
+
+
 def order_queue(tickets: Iterable[Ticket], config: ClinicConfig) -> list[Placed]:
     """The call order of one queue's waiting tickets.
 
@@ -68,7 +79,7 @@ def order_queue(tickets: Iterable[Ticket], config: ClinicConfig) -> list[Placed]
     result: list[tuple[Ticket, Placement]] = []
     last_priority = -1
     for ticket in waiting:
-        cls = config.priority(ticket.priority) if ticket.priority else None
+        cls = moving_class(ticket, config)
         if cls is None:
             result.append((ticket, ticket.placement))
             continue
@@ -122,7 +133,7 @@ def overtaken_within_caps(order: Sequence[Placed], config: ClinicConfig) -> bool
     by_key = sorted(order, key=lambda p: p.ticket.sort_key)
     base_index = {p.ticket.id: i for i, p in enumerate(by_key)}
     for p in order:
-        cls = config.priority(p.ticket.priority) if p.ticket.priority else None
+        cls = moving_class(p.ticket, config)
         cap = cls.max_ahead if cls else 0
         if base_index[p.ticket.id] - p.position > cap:
             return False

@@ -440,11 +440,6 @@ def test_store_requeue_counts_places_behind_a_priority_head(
     assert after == [first[1], first[2], old, missed, first[3], first[4]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open rule question: a requeued priority patient's class still moves it up, "
-    "so it reaches the front of a short line although a requeue is never to the front",
-)
 def test_store_requeued_elderly_patient_is_not_sent_to_the_front(
     store: Store, clock: SteppingClock
 ) -> None:

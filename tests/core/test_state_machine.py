@@ -110,16 +110,13 @@ class ClinicDay(RuleBasedStateMachine):
     def _check_reinserted(self, ticket: Ticket, behind: int) -> None:
         """Never nearer the front than `behind`; exactly there when no priority is in play.
 
-        A reinserted ticket that has a priority class itself is left out: its class still
-        moves it up, even to the front of a short line (see the strict xfail in the rules table).
+        The ticket's own priority class does not move it: a requeue is never to the front.
         """
         order = self._orders()[ticket.queue]
         line = [p.ticket.number for p in order]
         place = line.index(ticket.number)
         reach = max(p.max_ahead for p in CONFIG.priorities)
         assert place <= behind + reach, line
-        if ticket.priority:
-            return
         assert place >= min(behind, len(line) - 1), line
         if not any(p.ticket.priority for p in order):
             assert place == min(behind, len(line) - 1), line
