@@ -17,7 +17,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +65,10 @@ class ServerProcess:
     def start(self) -> float:
         """Start and wait for `Serving on`; returns the time.time() it was ready."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "clinic_queue", "--db", str(self.db), "serve"]
-            + ["--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "clinic_queue", "--db", str(self.db), "serve"),
+                *("--host", "127.0.0.1", "--port", str(self.port)),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,

@@ -10,6 +10,7 @@ backoff with full jitter, resuming with `?since=<last seq>`, so restart figures 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import resource
@@ -29,7 +30,7 @@ POLL_EVERY_S = 2.0  # the refresh period of the polling screens clinics use toda
 
 def backoff_delay(attempt: int, rng: random.Random) -> float:
     """The pages' delay: half the ceiling plus a random half, the ceiling doubling per attempt."""
-    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2.0**attempt)
     return ceiling / 2 + rng.random() * ceiling / 2
 
 
@@ -43,7 +44,7 @@ def raise_file_limit() -> None:
 
 @dataclass
 class LiveClient:
-    """A screen or phone that never gives up: records (type, seq, received ns, bytes) per message."""
+    """A screen or phone that never gives up; keeps (type, seq, received ns, bytes) per message."""
 
     base: str
     path: str
@@ -83,10 +84,8 @@ class LiveClient:
             self.ws = None
             if self.fatal is not None or stop.is_set():
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff_delay(attempt, self.rng))
-            except TimeoutError:
-                pass
             attempt += 1
 
     def on_frame(self, frame: str | bytes) -> None:
@@ -129,10 +128,8 @@ async def poll_screen(base: str, stop: asyncio.Event, rng: random.Random) -> lis
         except (OSError, ValueError, IndexError, KeyError):
             pass
         left = POLL_EVERY_S - (time.monotonic() - began)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), max(0.0, left))
-        except TimeoutError:
-            pass
     return seen
 
 
@@ -146,7 +143,9 @@ async def main(spec: dict[str, Any], out: str) -> None:
     raise_file_limit()
     rng = random.Random(spec.get("seed", 0))
     stop = asyncio.Event()
-    clients = [LiveClient(spec["base"], path, random.Random(rng.random())) for path in spec["paths"]]
+    clients = [
+        LiveClient(spec["base"], path, random.Random(rng.random())) for path in spec["paths"]
+    ]
     tasks: list[asyncio.Task[Any]] = []
     for index, client in enumerate(clients):
         tasks.append(asyncio.create_task(client.run(stop)))

@@ -33,6 +33,10 @@ from queue_core.store import Store
 
 POLL_S = 0.003
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
+FAN_OUT_CHUNK = 500  # phones updated between two looks at newer events (screens go first)
+# A client that stops reading (a sleeping phone, a frozen TV) must not hold the server's memory:
+# past this much unsent data it is dropped, and resumes with `since` when it wakes up.
+SEND_BUFFER_LIMIT = 256 * 1024
 
 
 @dataclass
@@ -79,6 +83,10 @@ class Hub:
         self.phones: dict[int, Phone] = {}
         self.alerted: set[int] = set()
         self.batch: list[Event] = []
+        self.phone_batch: list[Event] = []  # events not yet reflected in a phone round
+        self.round_batch: list[Event] | None = None  # the events of the round under way
+        self.phones_dirty = False
+        self.phone_round: asyncio.Task[None] | None = None
         self.seq = 0
         self.horizon = 0  # a `since` below this may have lost messages: snapshot instead
         self._stop = threading.Event()
@@ -154,7 +162,7 @@ class Hub:
                 text = encode(public.message)
                 for group in self.screens.values():
                     if group.seen.shows(public.desk, public.queues):
-                        broadcast(group.conns, text)
+                        fan_out(group.conns, text)
             row = _own_row(event)
             if row is None:
                 continue
@@ -165,7 +173,7 @@ class Hub:
             for message in protocol.phone_milestones(event):
                 self._phone_journal(ticket.id, message)
                 if phone is not None:
-                    broadcast(phone.conns, encode(message))
+                    fan_out(phone.conns, encode(message))
 
     def on_state(self, state: State) -> None:
         """A fresh board: changed boards to screens, then alerts and positions to phones."""
@@ -180,26 +188,50 @@ class Hub:
             self._phone_journal(ticket_id, message)
             phone = self.phones.get(ticket_id)
             if phone is not None:
-                broadcast(phone.conns, encode(message))
+                fan_out(phone.conns, encode(message))
         self.alerted = (self.alerted & set(self.facts.ahead)) | soon
         batch, self.batch = self.batch, []
-        for phone in self.phones.values():
-            view = patient_view(self.facts, phone.ticket, state.medians)
-            before = phone.last
-            phone.last = view
-            if view.state != TicketState.WAITING.value or before is None:
-                continue
-            if (before.ahead, before.now, before.eta) == (view.ahead, view.now, view.eta):
-                continue
-            why = position_reason(view.number, batch, before.ahead, view.ahead, self.facts)
-            broadcast(phone.conns, encode(protocol.pos_message(view, self.facts.seq, why)))
+        self.phone_batch.extend(batch)
+        if self.round_batch is not None:
+            self.round_batch.extend(batch)
+        self.phones_dirty = True
+        if self.phone_round is None or self.phone_round.done():
+            self.phone_round = asyncio.get_running_loop().create_task(self._update_phones())
+
+    async def _update_phones(self) -> None:
+        """Positions to every phone, in chunks: newer screen messages never wait behind phones.
+
+        Each phone gets the newest position when its turn comes; a change that lands during a
+        round starts another round for the phones already done (folded, as a resume folds).
+        """
+        while self.phones_dirty:
+            self.phones_dirty = False
+            self.round_batch, self.phone_batch = self.phone_batch, []
+            for index, ticket_id in enumerate(list(self.phones)):
+                if index and index % FAN_OUT_CHUNK == 0:
+                    await asyncio.sleep(0)
+                phone = self.phones.get(ticket_id)
+                if phone is not None:
+                    self._update_phone(phone, self.round_batch)
+            self.round_batch = None
+
+    def _update_phone(self, phone: Phone, batch: list[Event]) -> None:
+        view = patient_view(self.facts, phone.ticket, self.state.medians)
+        before = phone.last
+        phone.last = view
+        if view.state != TicketState.WAITING.value or before is None:
+            return
+        if (before.ahead, before.now, before.eta) == (view.ahead, view.now, view.eta):
+            return
+        why = position_reason(view.number, batch, before.ahead, view.ahead, self.facts)
+        fan_out(phone.conns, encode(protocol.pos_message(view, self.facts.seq, why)))
 
     def _send_board(self, group: Screens) -> None:
         message = protocol.board_message(self.state.board, group.seen)
         if group.board is not None and group.board["board"] == message["board"]:
             return
         group.board = message
-        broadcast(group.conns, encode(message))
+        fan_out(group.conns, encode(message))
 
     def _journal(self, public: Public) -> None:
         self.journal.append(public)
@@ -293,6 +325,14 @@ def _own_row(event: Event) -> dict[str, object] | None:
         if row.get("number") == event.ticket:
             return {f: row.get(f) for f in Ticket.ROW_FIELDS}
     return None
+
+
+def fan_out(conns: set[ServerConnection], text: str) -> None:
+    """`broadcast()` has no backpressure: a peer this far behind is dropped instead of fed."""
+    behind = [c for c in conns if c.transport.get_write_buffer_size() > SEND_BUFFER_LIMIT]
+    for conn in behind:
+        conn.transport.abort()  # a close frame would wait behind the unread data forever
+    broadcast(conns.difference(behind) if behind else conns, text)
 
 
 def _send(conn: ServerConnection, messages: list[Message]) -> None:

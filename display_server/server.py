@@ -8,6 +8,7 @@ writes run in worker threads on their own connection, so the event loop never wa
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -236,7 +237,17 @@ async def serve(
 
 def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
+    raise_file_limit()
     asyncio.run(_run_until_signal(store, host, port))
+
+
+def raise_file_limit() -> None:
+    """Every screen and phone holds a descriptor; a login shell's soft limit is often 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 65_536)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 async def _run_until_signal(store: Store, host: str, port: int) -> None:
