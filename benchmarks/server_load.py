@@ -149,13 +149,19 @@ def markdown(runs: list[LoadRun]) -> str:
     lines = [
         "### Commit -> message received (issue 5), and a 2 s polling screen side by side",
         "",
-        f"{DISPLAYS} screens (no filter) plus N phones, each phone on its own ticket in one line "
-        f"of {HEAD + runs[-1].phones + 50:,} waiting patients; {runs[0].commits} desk calls per "
-        f"row, {GAP_S[0]}-{GAP_S[1]} s apart, each moving every phone's place (so every phone "
-        "gets a `pos` per call). Latency = receive time in the client process minus "
-        "`time.time_ns()` right after the command returned in the committing process (same "
-        "clock), first message of each commit per client. Phones are spread over client processes of ~1,000 connections. "
-        "Memory = server RSS growth / connections, idle, after every first message.",
+        " ".join(
+            [
+                f"{DISPLAYS} screens (no filter) plus N phones, each phone on its own ticket in",
+                f"one line of {HEAD + runs[-1].phones + 50:,} waiting patients;",
+                f"{runs[0].commits} desk calls per row, {GAP_S[0]}-{GAP_S[1]} s apart, each",
+                "moving every phone's place (every phone gets a `pos` per call). Latency =",
+                "receive time in the client process minus `time.time_ns()` right after the",
+                "command returned in the committing process (same clock), first message of",
+                "each commit per client. Phones are spread over client processes of ~1,000",
+                "connections. Memory = server RSS growth / connections, idle, after every",
+                "first message. The polling screen asks `/healthz` every 2 s.",
+            ]
+        ),
         "",
         "| phones | screens p50 ms | screens p99 ms | phones p50 ms | phones p99 ms "
         "| polling p50 ms | polling p99 ms | polling / push (p50) | KiB per connection |",
