@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmarks import call_latency, cli_start, commit_floor, desk_throughput
+from benchmarks import call_latency, cli_start, commit_floor, desk_throughput, faults_report
 from benchmarks.report import DOC, machine_line, write_block
 
 THROUGHPUT_GOAL = 2_000
@@ -80,10 +80,13 @@ def main(argv: list[str] | None = None) -> int:
             verdicts(throughput, latency, start, floor),
         ]
     )
+    faults = faults_report.block(args.quick)
     if args.quick:
         print(block)
+        print(faults)
     else:
         write_block(block, args.output)
+        faults_report.write(faults, args.output)
         print(f"Wrote {args.output}")
     return 0
 
