@@ -208,18 +208,21 @@ def call_at(store: Store, index: int) -> object:
 
 
 def latencies_ms(
-    clients: Iterable[dict[str, Any]], samples: list[Sample], kinds: set[str] | None = None
+    clients: Iterable[dict[str, Any]], samples: list[Sample], since: int
 ) -> list[float]:
-    """Per client and commit, commit -> the first message of that commit that arrived."""
+    """Per client and commit, commit -> the first message of that commit that arrived.
+
+    `since` is the log's last seq before the first commit: older messages belong to no commit.
+    """
     ends = [s for s, _ in samples]
     out: list[float] = []
     for client in clients:
         seen: set[int] = set()
         for kind, seq, at, _ in client["messages"]:
-            if seq is None or kind == "ahead" or (kinds is not None and kind not in kinds):
+            if seq is None or kind == "ahead":
                 continue
             index = bisect.bisect_left(ends, seq)
-            first = ends[index - 1] if index else 0
+            first = ends[index - 1] if index else since
             if index == len(ends) or seq <= first or index in seen:
                 continue
             seen.add(index)

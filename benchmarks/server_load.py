@@ -81,6 +81,7 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         crowd.ready()
         time.sleep(1.0)
         after = server.rss_kib()
+        since = store.last_seq()
         samples = commit_loop(store, commits, GAP_S, random.Random(phones))
         wait_caught_up(server.port, samples[-1][0])
         time.sleep(2.5)  # one more polling period, and time for the last phone to read
@@ -96,8 +97,8 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
     return LoadRun(
         phones,
         commits,
-        Stats.of(latencies_ms(display_clients, samples)),
-        Stats.of(latencies_ms(phoned, samples)),
+        Stats.of(latencies_ms(display_clients, samples, since)),
+        Stats.of(latencies_ms(phoned, samples, since)),
         Stats.of(poll_delays_ms(polls, samples)),
         (after - before) / (DISPLAYS + phones),
         {**sizes_by_type(display_clients), **sizes_by_type(phoned)},

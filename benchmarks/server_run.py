@@ -1,0 +1,124 @@
+"""Run every display-server benchmark and write the `server` block of docs/benchmarks.md.
+
+`--quick` is a short smoke run that prints the block instead of writing it (and no plot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from benchmarks import server_fuzz, server_load, server_restart, server_slow
+from benchmarks.report import DOC, INTRO, ROOT, machine_line
+from benchmarks.server_load import LoadRun
+
+BEGIN, END = "<!-- server:begin -->", "<!-- server:end -->"
+PLOT = ROOT / "docs" / "server-latency.svg"
+
+
+def replace_block(text: str, block: str) -> str:
+    """`text` with the server block replaced (appended after every other block if absent)."""
+    body = f"{BEGIN}\n{block.rstrip()}\n{END}"
+    start, end = text.find(BEGIN), text.find(END)
+    if start == -1 or end == -1 or end < start:
+        return text.rstrip() + "\n\n" + body + "\n"
+    return text[:start] + body + text[end + len(END) :]
+
+
+def svg_plot(runs: list[LoadRun]) -> str:
+    """Latency against clients, log scale, hand-written SVG (no plotting library needed)."""
+    width, height, left, bottom, top = 640, 360, 70, 300, 30
+    series = [
+        ("screens p99", "#1f77b4", [r.display.p99 for r in runs]),
+        ("phones p99", "#d62728", [r.phone.p99 if r.phones else math.nan for r in runs]),
+        ("phones p50", "#ff9896", [r.phone.median if r.phones else math.nan for r in runs]),
+        ("2 s polling p50", "#7f7f7f", [r.poll.median for r in runs]),
+    ]
+    xs = [math.log10(r.clients) for r in runs]
+    x0, x1 = min(xs), max(xs)
+
+    def px(x: float) -> float:
+        return left + (x - x0) / ((x1 - x0) or 1) * (width - left - 30)
+
+    def py(ms: float) -> float:
+        return bottom - (math.log10(max(ms, 1.0))) / 4 * (bottom - top)  # 1 ms .. 10 s
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="18">Commit to message received (ms, log scale)</text>',
+    ]
+    for ms in (1, 10, 100, 1000, 10000):
+        y = py(ms)
+        parts.append(f'<line x1="{left}" x2="{width - 30}" y1="{y}" y2="{y}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{ms:,}</text>')
+    for r, x in zip(runs, xs, strict=True):
+        parts.append(
+            f'<text x="{px(x)}" y="{bottom + 18}" text-anchor="middle">{r.clients:,}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + width) / 2}" y="{bottom + 38}" text-anchor="middle">'
+        "clients (20 screens + phones)</text>"
+    )
+    for goal, label in ((10, "screens goal"), (150, "phones goal")):
+        y = py(goal)
+        parts.append(
+            f'<line x1="{left}" x2="{width - 30}" y1="{y}" y2="{y}" stroke="#2ca02c" '
+            'stroke-dasharray="4 4"/>'
+            f'<text x="{width - 32}" y="{y - 4}" text-anchor="end" fill="#2ca02c">{label}</text>'
+        )
+    for index, (name, colour, values) in enumerate(series):
+        points = [(px(x), py(v)) for x, v in zip(xs, values, strict=True) if not math.isnan(v)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
+        ly = top + 14 + index * 16
+        parts.append(
+            f'<rect x="{left + 10}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{left + 26}" y="{ly}">{name}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
+    parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
+    args = parser.parse_args(argv)
+    machine = machine_line()
+    load = server_load.run(args.quick)
+    restart = server_restart.run(args.quick)
+    slow = server_slow.run(args.quick)
+    fuzz = server_fuzz.run(args.quick)
+    block = "\n\n".join(
+        [
+            "## Display server: load, restarts, stuck clients, hostile input",
+            machine + (" Quick smoke run: few clients." if args.quick else ""),
+            "Reproduce with `python -m benchmarks.server_run` (also part of `make bench`); "
+            "each script also runs alone (`python -m benchmarks.server_load`, `server_restart`, "
+            "`server_slow`, `server_fuzz`, with `--quick` for a smoke run). Server, clients and "
+            "the committing desk share the machine's cores: client processes' CPU is inside "
+            "every figure.",
+            server_load.markdown(load),
+            f"![latency against clients]({PLOT.name})",
+            server_restart.markdown(restart),
+            server_slow.markdown(slow),
+            server_fuzz.markdown(fuzz),
+        ]
+    )
+    if args.quick:
+        print(block)
+        return 0
+    PLOT.write_text(svg_plot(load), encoding="utf-8")
+    text = args.output.read_text(encoding="utf-8") if args.output.exists() else INTRO
+    args.output.write_text(replace_block(text, block), encoding="utf-8")
+    print(f"Wrote {args.output} and {PLOT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
