@@ -93,14 +93,20 @@ def call_ticket(
     """Call a ticket out of turn. Always needs a reason; the event records who and why."""
     desk = desk_config(store, desk_id)
     if not reason or not reason.strip():
-        raise ReasonRequired("call a patient out of turn")
+        raise ReasonRequired("call_out_of_turn")
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state not in (TicketState.WAITING, TicketState.MISSED):
-            raise InvalidState(f"{ticket.number} is {ticket.state.value}, not waiting.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}, not waiting.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         if not eligible_at(ticket, desk):
             raise NotEligible(
-                f"{ticket.number} cannot be served at desk {desk.id}; transfer it first."
+                f"{ticket.number} cannot be served at desk {desk.id}; transfer it first.",
+                number=ticket.number,
+                desk=desk.id,
             )
         return _call(tx, desk, ticket, actor, reason.strip())
 
@@ -161,7 +167,9 @@ def requeue(store: Store, number: str, actor: str, now: datetime | None = None) 
         ticket = tx.ticket_by_number(number)
         if ticket.state is not TicketState.MISSED:
             raise InvalidState(
-                f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued."
+                f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued.",
+                number=ticket.number,
+                state=ticket.state.value,
             )
         queue = _queue(tx, ticket.queue)
         _reinsert(tx, ticket, queue, queue.requeue_behind, Placement.REQUEUED)
@@ -184,7 +192,9 @@ def send_away(store: Store, number: str, actor: str, now: datetime | None = None
         if ticket.state not in (TicketState.CALLED, TicketState.WAITING):
             raise InvalidState(
                 f"{ticket.number} is {ticket.state.value}; only a called or waiting patient"
-                " can be sent for tests."
+                " can be sent for tests.",
+                number=ticket.number,
+                state=ticket.state.value,
             )
         if ticket.state is TicketState.CALLED and ticket.desk:
             state = tx.desk(ticket.desk)
@@ -202,7 +212,11 @@ def come_back(store: Store, number: str, actor: str, now: datetime | None = None
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state is not TicketState.AWAY:
-            raise InvalidState(f"{ticket.number} is {ticket.state.value}, not away for tests.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}, not away for tests.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         queue = _queue(tx, ticket.queue)
         if ticket.desk and (desk := tx.config.desk(ticket.desk)) and queue.id in desk.queues:
             ticket.pinned_desk = desk.id
@@ -242,7 +256,9 @@ def transfer(
         ticket = tx.ticket_by_number(number)
         if ticket.state not in (TicketState.WAITING, TicketState.CALLED, TicketState.MISSED):
             raise InvalidState(
-                f"{ticket.number} is {ticket.state.value} and cannot be transferred."
+                f"{ticket.number} is {ticket.state.value} and cannot be transferred.",
+                number=ticket.number,
+                state=ticket.state.value,
             )
         source_queue = ticket.queue
         if ticket.state is TicketState.CALLED and ticket.desk:
@@ -285,11 +301,15 @@ def cancel(
     store: Store, number: str, reason: str, actor: str, now: datetime | None = None
 ) -> Ticket:
     if not reason or not reason.strip():
-        raise ReasonRequired("cancel a ticket")
+        raise ReasonRequired("cancel")
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state in (TicketState.DONE, TicketState.CANCELLED):
-            raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
+            raise InvalidState(
+                f"{ticket.number} is already {ticket.state.value}.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         if ticket.state is TicketState.CALLED and ticket.desk:
             state = tx.desk(ticket.desk)
             if state.current_ticket == ticket.id:
@@ -321,7 +341,11 @@ def _set_paused(
     with store.write(now) as tx:
         state = tx.desk(desk.id)
         if state.paused == paused:
-            raise InvalidState(f"Desk {desk.id} is already {'paused' if paused else 'open'}.")
+            raise InvalidState(
+                f"Desk {desk.id} is already {'paused' if paused else 'open'}.",
+                "desk_already_paused" if paused else "desk_already_open",
+                desk=desk.id,
+            )
         state.paused = paused
         tx.save_desk(state)
         tx.append("pause" if paused else "resume", actor, desk=desk.id, reason=reason)

@@ -1,79 +1,126 @@
-"""Refusals a nurse can read: every one carries a single line that the CLI and TUI show as is."""
+"""Refusals a nurse can read: one English line for the CLI, plus a code and its parameters so
+a console can say the same in the nurse's language."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class QueueError(Exception):
     """Base class: the clinic's rules (or the data) refuse the action; exit code 1 on the CLI."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "refused", **params: str) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params = params
 
 
 class TicketNotFound(QueueError):
     def __init__(self, number: str) -> None:
-        super().__init__(f"No ticket {number} today.")
+        super().__init__(f"No ticket {number} today.", "ticket_not_found", number=number)
 
 
 class DeskNotFound(QueueError):
     def __init__(self, desk: str) -> None:
-        super().__init__(f"No desk called {desk!r} in this clinic's configuration.")
+        super().__init__(
+            f"No desk called {desk!r} in this clinic's configuration.", "desk_not_found", desk=desk
+        )
 
 
 class QueueNotFound(QueueError):
     def __init__(self, queue: str) -> None:
-        super().__init__(f"No queue called {queue!r} in this clinic's configuration.")
+        super().__init__(
+            f"No queue called {queue!r} in this clinic's configuration.",
+            "queue_not_found",
+            queue=queue,
+        )
 
 
 class NobodyWaiting(QueueError):
     def __init__(self, desk: str) -> None:
-        super().__init__(f"Nobody is waiting for desk {desk}.")
+        super().__init__(f"Nobody is waiting for desk {desk}.", "nobody_waiting", desk=desk)
 
 
 class NoCurrentPatient(QueueError):
     def __init__(self, desk: str) -> None:
-        super().__init__(f"Desk {desk} has no patient called at the moment.")
+        super().__init__(
+            f"Desk {desk} has no patient called at the moment.", "no_current_patient", desk=desk
+        )
 
 
 class DeskPaused(QueueError):
     def __init__(self, desk: str) -> None:
-        super().__init__(f"Desk {desk} is paused; resume it before calling patients.")
+        super().__init__(
+            f"Desk {desk} is paused; resume it before calling patients.", "desk_paused", desk=desk
+        )
 
 
 class ReasonRequired(QueueError):
+    """`action` is a code (`call_out_of_turn`, `cancel`) so consoles can translate it."""
+
+    _ACTIONS: ClassVar[dict[str, str]] = {
+        "call_out_of_turn": "call a patient out of turn",
+        "cancel": "cancel a ticket",
+    }
+
     def __init__(self, action: str) -> None:
-        super().__init__(f"A reason is required to {action}.")
+        super().__init__(
+            f"A reason is required to {self._ACTIONS.get(action, action)}.",
+            "reason_required",
+            action=action,
+        )
 
 
 class InvalidState(QueueError):
-    """The ticket exists but is not in a state that allows the action."""
+    """The ticket (or desk) exists but is not in a state that allows the action."""
+
+    def __init__(self, message: str, code: str = "invalid_state", **params: str) -> None:
+        super().__init__(message, code, **params)
 
 
 class NotEligible(QueueError):
     """The ticket cannot be served at this desk (other queue, or pinned to another desk)."""
 
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message, "not_eligible", **params)
+
 
 class UnknownPriority(QueueError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"No priority class called {name!r} in this clinic's configuration.")
+        super().__init__(
+            f"No priority class called {name!r} in this clinic's configuration.",
+            "unknown_priority",
+            name=name,
+        )
 
 
 class StoreBusy(QueueError):
     def __init__(self) -> None:
-        super().__init__("The queue database stayed busy too long; nothing was changed, try again.")
+        super().__init__(
+            "The queue database stayed busy too long; nothing was changed, try again.", "busy"
+        )
 
 
 class NotInitialised(QueueError):
     def __init__(self, path: str) -> None:
-        super().__init__(f"{path} is not a clinic-queue database yet; run 'clinic-queue init'.")
+        super().__init__(
+            f"{path} is not a clinic-queue database yet; run 'clinic-queue init'.",
+            "not_initialised",
+            path=path,
+        )
 
 
 class NotADatabase(NotInitialised):
     """The path is a directory or a file SQLite cannot read: usage, not the clinic's rules."""
 
     def __init__(self, path: str, detail: str) -> None:
-        QueueError.__init__(self, f"{path} cannot be used as a queue database ({detail}).")
+        QueueError.__init__(
+            self,
+            f"{path} cannot be used as a queue database ({detail}).",
+            "not_a_database",
+            path=path,
+        )
 
 
 class ConfigError(Exception):

@@ -86,7 +86,11 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
             raise TicketNotFound("(link)")
         ticket = Ticket.from_row(dict(row))
         if ticket.state not in _OPEN_STATES:
-            raise InvalidState(f"{ticket.number} is {ticket.state.value}.")
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         ticket.presence = status
         ticket.presence_at = iso(tx.now)
         tx.save_ticket(ticket)

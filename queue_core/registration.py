@@ -78,7 +78,9 @@ def _check_extras(
         if desk_cfg is None:
             raise DeskNotFound(desk)
         if queue.id not in desk_cfg.queues:
-            raise NotEligible(f"Desk {desk} does not serve queue {queue.id}.")
+            raise NotEligible(
+                f"Desk {desk} does not serve queue {queue.id}.", desk=desk, queue=queue.id
+            )
 
 
 def make_ticket(
@@ -154,7 +156,11 @@ def check_in(store: Store, number: str, actor: str, now: datetime | None = None)
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state is not TicketState.REGISTERED:
-            raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
+            raise InvalidState(
+                f"{ticket.number} is already {ticket.state.value}.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
         tx.append(
@@ -182,7 +188,11 @@ def set_priority(
     with store.write(now) as tx:
         ticket = tx.ticket_by_number(number)
         if ticket.state in (TicketState.DONE, TicketState.CANCELLED):
-            raise InvalidState(f"{ticket.number} is already {ticket.state.value}.")
+            raise InvalidState(
+                f"{ticket.number} is already {ticket.state.value}.",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
         ticket.priority = priority or None
         tx.save_ticket(ticket)
         tx.append(

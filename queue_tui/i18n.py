@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from queue_core.errors import QueueError
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
@@ -148,6 +150,22 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "slip.ahead": ("前面还有 {ahead} 人", "{ahead} ahead of you"),
     "slip.scan": ("扫码查看进度", "Scan for live progress"),
     "slip.printed": ("打印 (p) · 关闭 (Esc)", "Print (p) · Close (Esc)"),
+    # refusals from the core, by error code (English comes from the core's own message)
+    "error.ticket_not_found": ("今天没有 {number} 号", ""),
+    "error.desk_not_found": ("没有诊室 {desk}", ""),
+    "error.queue_not_found": ("没有队列或诊室 {queue}", ""),
+    "error.nobody_waiting": ("没有候诊患者", ""),
+    "error.no_current_patient": ("当前没有已叫号的患者", ""),
+    "error.desk_paused": ("本诊室已停诊，请先按 p 恢复接诊", ""),
+    "error.reason_required": ("必须填写原因", ""),
+    "error.invalid_state": ("{number} 当前为「{state}」，不能执行此操作", ""),
+    "error.desk_already_paused": ("本诊室已经停诊", ""),
+    "error.desk_already_open": ("本诊室已经在接诊", ""),
+    "error.not_eligible": ("{number} 不能在本诊室就诊，请先转诊", ""),
+    "error.unknown_priority": ("没有优先类别 {name}", ""),
+    "error.busy": ("数据库繁忙，未做任何更改，请重试", ""),
+    "error.not_initialised": ("数据库尚未初始化", ""),
+    "error.not_a_database": ("无法打开队列数据库", ""),
 }
 
 
@@ -158,6 +176,20 @@ def t(lang: Lang, key: str, **values: object) -> str:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**values) if values else text
+
+
+def refusal(lang: Lang, exc: QueueError) -> str:
+    """A core refusal by its code in Chinese, the core's line in English."""
+    pair = _CATALOGUE.get(f"error.{exc.code}")
+    if lang == "en" or pair is None:
+        return exc.message
+    params = dict(exc.params)
+    if "state" in params:
+        params["state"] = t(lang, f"state.{params['state']}")
+    try:
+        return pair[0].format(**params)
+    except KeyError:
+        return exc.message
 
 
 def other(lang: Lang) -> Lang:

@@ -14,7 +14,7 @@ from textual.worker import get_current_worker
 
 from queue_core.errors import QueueError
 from queue_core.store import Store
-from queue_tui.i18n import DEFAULT_LANG, Lang, t
+from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
 from queue_tui.watch import Watcher
 from queue_tui.widgets.header import StatusHeader
@@ -78,7 +78,7 @@ class ConsoleScreen(Screen[None]):
         try:
             outcome = action()
         except QueueError as exc:
-            self.post_message(CommandRefused(exc.message))
+            self.post_message(CommandRefused(refusal(self.lang, exc)))
         except sqlite3.Error as exc:
             self.post_message(CommandRefused(str(exc)))
         else:

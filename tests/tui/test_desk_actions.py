@@ -254,8 +254,8 @@ async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock) -> None:
         assert desk(pilot).query_one(StatusHeader).has_class("-paused")
         [event] = store.events_since(seq)
         assert (event.type, event.desk) == ("pause", "nk1")
-        await pilot.press("n")  # a paused desk refuses to call: the core's message, no crash
-        await until(pilot, lambda: any("paused" in t for t in toasts(pilot)), "the refusal")
+        await pilot.press("n")  # a paused desk refuses to call: a notification, no crash
+        await until(pilot, lambda: any("已停诊" in t for t in toasts(pilot)), "the refusal")
         assert current(pilot) is None
         await pilot.press("p")
         await until(pilot, lambda: "接诊中" in header(pilot), "the desk open")
@@ -298,10 +298,14 @@ async def test_a_refusal_is_a_notification_not_a_crash(store: Store, clock: Step
         for key in ("r", "d", "n"):
             await pilot.press(key)
         await until(pilot, lambda: len(toasts(pilot)) == 3, "three refusals")
-        assert "Desk nk1 has no patient called at the moment." in toasts(pilot)
-        assert "Nobody is waiting for desk nk1." in toasts(pilot)
+        assert "当前没有已叫号的患者" in toasts(pilot)  # the nurse's language, not the core's
+        assert "没有候诊患者" in toasts(pilot)
         assert store.events_since(seq) == []
         assert pilot.app.is_running
+        await pilot.press("l")
+        await pilot.press("n")
+        await until(pilot, lambda: len(toasts(pilot)) == 4, "a refusal in English")
+        assert "Nobody is waiting for desk nk1." in toasts(pilot)
 
 
 async def test_receipts_and_presence_show_once_reported(store: Store, clock: SteppingClock) -> None:
