@@ -12,7 +12,7 @@ from queue_core.errors import QueueError
 from queue_core.store import Store
 
 T = TypeVar("T")
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.02
 
 
 class Watcher(Generic[T]):
