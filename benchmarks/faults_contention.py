@@ -196,7 +196,9 @@ def markdown(results: list[Contention]) -> str:
         "Each desk process loops issue -> call next -> recall -> finish; one more process",
         "writes call receipts (20 screens) and presence (phones) as fast as it can. Latency is",
         "per desk command, waiting for the writer gate included; share is each process's part",
-        "of all commands (desks first, the server last).",
+        "of all commands (desks first, the server last). Writers queue at a `flock` on",
+        "`<db>.lock` before `BEGIN IMMEDIATE` (`queue_core/writer_gate.py`): with SQLite's busy",
+        "handler alone a desk that has just committed wins again, and others wait for seconds.",
         "",
         "| desks | seconds | desk commands | server writes | errors | p50 ms | p99 ms | max ms "
         "| shares | log violations |",

@@ -205,12 +205,13 @@ def _run(kills: int, seed: int, tmp: Path) -> CrashResult:
         in_transaction += counts[0].value == 1
         in_commit += counts[0].value == 2
         commands_done += counts[1].value
-        found, facts = violations(db)
+        found, _ = violations(db)
         problems += [f"after kill {round_ + 1}: {p}" for p in found]
     stop.set()
     reader.join(timeout=60)
     seconds = time.perf_counter() - began
     report = json.loads((tmp / "reader.json").read_text())
+    _, facts = violations(db)
     problems += _reader_mismatch(db, report["seen"])
     return CrashResult(
         kills,
