@@ -30,8 +30,10 @@ TV_VIEWPORT = ViewportSize(width=1280, height=720)
 PHONE_VIEWPORT = ViewportSize(width=390, height=844)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One browser for this package only: Playwright's sync driver keeps an event loop running
+    until it exits, which would break the asyncio tests collected after these."""
     executable = chromium_executable()
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
