@@ -73,8 +73,11 @@ def read_state(store: Store) -> State:
 class Hub:
     """All live feeds of one server. Its methods run on the event loop, except the tail thread."""
 
-    def __init__(self, store: Store, journal_size: int = JOURNAL_SIZE) -> None:
+    def __init__(
+        self, store: Store, journal_size: int = JOURNAL_SIZE, send_limit: int = SEND_BUFFER_LIMIT
+    ) -> None:
         self.store = store
+        self.send_limit = send_limit
         self.config: ClinicConfig = store.config
         self.journal: deque[Public] = deque()
         self.journal_size = journal_size
@@ -162,7 +165,7 @@ class Hub:
                 text = encode(public.message)
                 for group in self.screens.values():
                     if group.seen.shows(public.desk, public.queues):
-                        fan_out(group.conns, text)
+                        fan_out(group.conns, self.send_limit, text)
             row = _own_row(event)
             if row is None:
                 continue
@@ -173,7 +176,7 @@ class Hub:
             for message in protocol.phone_milestones(event):
                 self._phone_journal(ticket.id, message)
                 if phone is not None:
-                    fan_out(phone.conns, encode(message))
+                    fan_out(phone.conns, self.send_limit, encode(message))
 
     def on_state(self, state: State) -> None:
         """A fresh board: changed boards to screens, then alerts and positions to phones."""
@@ -188,7 +191,7 @@ class Hub:
             self._phone_journal(ticket_id, message)
             phone = self.phones.get(ticket_id)
             if phone is not None:
-                fan_out(phone.conns, encode(message))
+                fan_out(phone.conns, self.send_limit, encode(message))
         self.alerted = (self.alerted & set(self.facts.ahead)) | soon
         batch, self.batch = self.batch, []
         self.phone_batch.extend(batch)
@@ -224,14 +227,16 @@ class Hub:
         if (before.ahead, before.now, before.eta) == (view.ahead, view.now, view.eta):
             return
         why = position_reason(view.number, batch, before.ahead, view.ahead, self.facts)
-        fan_out(phone.conns, encode(protocol.pos_message(view, self.facts.seq, why)))
+        fan_out(
+            phone.conns, self.send_limit, encode(protocol.pos_message(view, self.facts.seq, why))
+        )
 
     def _send_board(self, group: Screens) -> None:
         message = protocol.board_message(self.state.board, group.seen)
         if group.board is not None and group.board["board"] == message["board"]:
             return
         group.board = message
-        fan_out(group.conns, encode(message))
+        fan_out(group.conns, self.send_limit, encode(message))
 
     def _journal(self, public: Public) -> None:
         self.journal.append(public)
@@ -327,9 +332,9 @@ def _own_row(event: Event) -> dict[str, object] | None:
     return None
 
 
-def fan_out(conns: set[ServerConnection], text: str) -> None:
-    """`broadcast()` has no backpressure: a peer this far behind is dropped instead of fed."""
-    behind = [c for c in conns if c.transport.get_write_buffer_size() > SEND_BUFFER_LIMIT]
+def fan_out(conns: set[ServerConnection], limit: int, text: str) -> None:
+    """`broadcast()` has no backpressure: a peer `limit` bytes behind is dropped, not fed."""
+    behind = [c for c in conns if c.transport.get_write_buffer_size() > limit]
     for conn in behind:
         conn.transport.abort()  # a close frame would wait behind the unread data forever
     broadcast(conns.difference(behind) if behind else conns, text)

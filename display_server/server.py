@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
-from display_server.feeds import JOURNAL_SIZE, Hub
+from display_server.feeds import JOURNAL_SIZE, SEND_BUFFER_LIMIT, Hub
 from display_server.protocol import BadMessage, Message, RateLimit, encode
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt, ticket_by_token
@@ -28,6 +29,7 @@ from queue_core.model import Ticket
 from queue_core.store import Store
 
 HELLO_WAIT_S = 0.25  # without ?since=, how long a new client may take to send `hello` first
+KERNEL_SEND_BUFFER = 64 * 1024  # messages are small; the default autotunes up to megabytes
 DISPLAY_PATH = "/ws/display"
 TICKET_PATH = "/ws/ticket/"
 
@@ -35,11 +37,13 @@ TICKET_PATH = "/ws/ticket/"
 class DisplayServer:
     """The server's parts: a reading hub, a writing connection, and the websockets server."""
 
-    def __init__(self, store: Store, journal_size: int = JOURNAL_SIZE) -> None:
+    def __init__(
+        self, store: Store, journal_size: int = JOURNAL_SIZE, send_limit: int = SEND_BUFFER_LIMIT
+    ) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock)
-        self.hub = Hub(self.reader, journal_size)
+        self.hub = Hub(self.reader, journal_size, send_limit)
         self.server: Server | None = None
         self.host = ""
 
@@ -90,6 +94,9 @@ class DisplayServer:
 
     async def handler(self, conn: ServerConnection) -> None:
         assert conn.request is not None
+        sock = conn.transport.get_extra_info("socket")
+        if sock is not None:  # cap the kernel's share too, so a stuck peer hits SEND_BUFFER_LIMIT
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
         route, query = protocol.parse_query(conn.request.path)
         try:
             if route == DISPLAY_PATH:
@@ -209,10 +216,14 @@ async def _reply(conn: ServerConnection, message: Message) -> None:
 
 @asynccontextmanager
 async def serve(
-    store: Store, host: str = "127.0.0.1", port: int = 0, journal_size: int = JOURNAL_SIZE
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    journal_size: int = JOURNAL_SIZE,
+    send_limit: int = SEND_BUFFER_LIMIT,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001."""
-    app = DisplayServer(store, journal_size)
+    app = DisplayServer(store, journal_size, send_limit)
     app.host = host
     try:
         await app.hub.start()
