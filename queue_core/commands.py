@@ -16,7 +16,7 @@ from queue_core.errors import (
     ReasonRequired,
 )
 from queue_core.lineup import desk_next, reinsert_window
-from queue_core.model import DeskState, Placement, Ticket, TicketState
+from queue_core.model import OPEN_STATES, DeskState, Placement, Ticket, TicketState
 from queue_core.rules import base_key, eligible_at, reinsert_key, to_micros
 from queue_core.store import Store, Tx, iso
 
@@ -95,13 +95,7 @@ def call_ticket(
     if not reason or not reason.strip():
         raise ReasonRequired("call_out_of_turn")
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state not in (TicketState.WAITING, TicketState.MISSED):
-            raise InvalidState(
-                f"{ticket.number} is {ticket.state.value}, not waiting.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(number, (TicketState.WAITING, TicketState.MISSED), ", not waiting.")
         if not eligible_at(ticket, desk):
             raise NotEligible(
                 f"{ticket.number} cannot be served at desk {desk.id}; transfer it first.",
@@ -164,13 +158,7 @@ def _reinsert(
 def requeue(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
     """A missed patient came back: N places behind the current head (过号顺延)."""
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state is not TicketState.MISSED:
-            raise InvalidState(
-                f"{ticket.number} is {ticket.state.value}; only missed tickets are requeued.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(number, (TicketState.MISSED,), "; only missed tickets are requeued.")
         queue = _queue(tx, ticket.queue)
         _reinsert(tx, ticket, queue, queue.requeue_behind, Placement.REQUEUED)
         tx.save_ticket(ticket)
@@ -188,19 +176,12 @@ def requeue(store: Store, number: str, actor: str, now: datetime | None = None) 
 def send_away(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
     """Sent for tests (检查): leaves the line, and will return to the desk that sent it."""
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state not in (TicketState.CALLED, TicketState.WAITING):
-            raise InvalidState(
-                f"{ticket.number} is {ticket.state.value}; only a called or waiting patient"
-                " can be sent for tests.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
-        if ticket.state is TicketState.CALLED and ticket.desk:
-            state = tx.desk(ticket.desk)
-            if state.current_ticket == ticket.id:
-                state.current_ticket = None
-                tx.save_desk(state)
+        ticket = tx.ticket_in(
+            number,
+            (TicketState.CALLED, TicketState.WAITING),
+            "; only a called or waiting patient can be sent for tests.",
+        )
+        tx.free_desk_of(ticket)
         ticket.state = TicketState.AWAY
         tx.save_ticket(ticket)
         tx.append("away", actor, ticket=ticket.number, desk=ticket.desk, queue=ticket.queue)
@@ -210,13 +191,7 @@ def send_away(store: Store, number: str, actor: str, now: datetime | None = None
 def come_back(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
     """Back from tests (检后回诊): to the same desk, M places behind the head."""
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state is not TicketState.AWAY:
-            raise InvalidState(
-                f"{ticket.number} is {ticket.state.value}, not away for tests.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(number, (TicketState.AWAY,), ", not away for tests.")
         queue = _queue(tx, ticket.queue)
         if ticket.desk and (desk := tx.config.desk(ticket.desk)) and queue.id in desk.queues:
             ticket.pinned_desk = desk.id
@@ -253,19 +228,13 @@ def transfer(
     if target_desk is None and target_queue is None:
         raise QueueNotFound(to)
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state not in (TicketState.WAITING, TicketState.CALLED, TicketState.MISSED):
-            raise InvalidState(
-                f"{ticket.number} is {ticket.state.value} and cannot be transferred.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(
+            number,
+            (TicketState.WAITING, TicketState.CALLED, TicketState.MISSED),
+            " and cannot be transferred.",
+        )
         source_queue = ticket.queue
-        if ticket.state is TicketState.CALLED and ticket.desk:
-            state = tx.desk(ticket.desk)
-            if state.current_ticket == ticket.id:
-                state.current_ticket = None
-                tx.save_desk(state)
+        tx.free_desk_of(ticket)
         if target_desk is not None:
             queue_id = ticket.queue if ticket.queue in target_desk.queues else target_desk.queues[0]
             ticket.pinned_desk = target_desk.id
@@ -303,18 +272,8 @@ def cancel(
     if not reason or not reason.strip():
         raise ReasonRequired("cancel")
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state in (TicketState.DONE, TicketState.CANCELLED):
-            raise InvalidState(
-                f"{ticket.number} is already {ticket.state.value}.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
-        if ticket.state is TicketState.CALLED and ticket.desk:
-            state = tx.desk(ticket.desk)
-            if state.current_ticket == ticket.id:
-                state.current_ticket = None
-                tx.save_desk(state)
+        ticket = tx.ticket_in(number, OPEN_STATES, " already.")
+        tx.free_desk_of(ticket)
         ticket.state = TicketState.CANCELLED
         ticket.note = reason.strip()
         ticket.finished_at = iso(tx.now)

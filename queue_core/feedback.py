@@ -9,17 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from queue_core.errors import InvalidState, QueueError, TicketNotFound
-from queue_core.model import Ticket, TicketState
+from queue_core.model import OPEN_STATES, Ticket
 from queue_core.store import Store, iso
 
 PRESENCE = ("on_my_way", "here")
-_OPEN_STATES = (
-    TicketState.REGISTERED,
-    TicketState.WAITING,
-    TicketState.CALLED,
-    TicketState.MISSED,
-    TicketState.AWAY,
-)
 
 
 def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
@@ -85,7 +78,7 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
         if row is None:
             raise TicketNotFound("(link)")
         ticket = Ticket.from_row(dict(row))
-        if ticket.state not in _OPEN_STATES:
+        if ticket.state not in OPEN_STATES:
             raise InvalidState(
                 f"{ticket.number} is {ticket.state.value}.",
                 number=ticket.number,

@@ -31,6 +31,16 @@ class TicketState(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Tickets a patient can still act on; done and cancelled are closed for the day.
+OPEN_STATES = (
+    TicketState.REGISTERED,
+    TicketState.WAITING,
+    TicketState.CALLED,
+    TicketState.MISSED,
+    TicketState.AWAY,
+)
+
+
 class Source(StrEnum):
     WALK_IN = "walk_in"
     APPOINTMENT = "appointment"

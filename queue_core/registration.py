@@ -9,13 +9,12 @@ from pathlib import Path
 from queue_core.config import ClinicConfig, QueueConfig
 from queue_core.errors import (
     DeskNotFound,
-    InvalidState,
     NotEligible,
     QueueError,
     QueueNotFound,
     UnknownPriority,
 )
-from queue_core.model import DeskState, Source, Ticket, TicketState
+from queue_core.model import OPEN_STATES, DeskState, Source, Ticket, TicketState
 from queue_core.rules import arrival, base_key
 from queue_core.store import Store, Tx, iso, parse_iso, utc_now
 
@@ -154,13 +153,7 @@ def issue_ticket(
 def check_in(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
     """An appointment patient arrived (签到): into the line by slot, or as a walk-in if late."""
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state is not TicketState.REGISTERED:
-            raise InvalidState(
-                f"{ticket.number} is already {ticket.state.value}.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(number, (TicketState.REGISTERED,), " already.")
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
         tx.append(
@@ -186,13 +179,7 @@ def set_priority(
     if priority and store.config.priority(priority) is None:
         raise UnknownPriority(priority)
     with store.write(now) as tx:
-        ticket = tx.ticket_by_number(number)
-        if ticket.state in (TicketState.DONE, TicketState.CANCELLED):
-            raise InvalidState(
-                f"{ticket.number} is already {ticket.state.value}.",
-                number=ticket.number,
-                state=ticket.state.value,
-            )
+        ticket = tx.ticket_in(number, OPEN_STATES, " already.")
         ticket.priority = priority or None
         tx.save_ticket(ticket)
         tx.append(

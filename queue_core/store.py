@@ -13,7 +13,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,8 +22,14 @@ from typing import Any
 
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
-from queue_core.errors import NotADatabase, NotInitialised, StoreBusy, TicketNotFound
-from queue_core.model import DeskState, Event, Ticket
+from queue_core.errors import (
+    InvalidState,
+    NotADatabase,
+    NotInitialised,
+    StoreBusy,
+    TicketNotFound,
+)
+from queue_core.model import DeskState, Event, Ticket, TicketState
 from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
@@ -125,6 +131,25 @@ class Tx:
         if row is None:
             raise TicketNotFound(number.upper())
         return Ticket.from_row(dict(row))
+
+    def ticket_in(self, number: str, allowed: Collection[TicketState], refusal: str) -> Ticket:
+        """Today's ticket `number`, if its state allows the action; `refusal` ends the reason."""
+        ticket = self.ticket_by_number(number)
+        if ticket.state not in allowed:
+            raise InvalidState(
+                f"{ticket.number} is {ticket.state.value}{refusal}",
+                number=ticket.number,
+                state=ticket.state.value,
+            )
+        return ticket
+
+    def free_desk_of(self, ticket: Ticket) -> None:
+        """A called patient leaving the room (tests, transfer, cancel) frees the desk."""
+        if ticket.state is TicketState.CALLED and ticket.desk:
+            state = self.desk(ticket.desk)
+            if state.current_ticket == ticket.id:
+                state.current_ticket = None
+                self.save_desk(state)
 
     def tickets_where(self, clause: str, params: tuple[Any, ...]) -> list[Ticket]:
         rows = self.conn.execute(f"SELECT * FROM tickets WHERE {clause}", params)
