@@ -309,8 +309,10 @@ class Store:
         return cls(target, conn, config, clock)
 
     def close(self) -> None:
-        self.conn.close()
-        self._gate.close()
+        """Under the lock: a worker thread mid-statement must never see the connection vanish."""
+        with self._lock:
+            self.conn.close()
+            self._gate.close()
 
     def now(self) -> datetime:
         return self.clock()

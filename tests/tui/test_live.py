@@ -87,7 +87,7 @@ async def test_an_unreadable_database_turns_the_indicator_stale(
     async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
         await until(pilot, lambda: header(pilot).live == "live", "live")
         assert not header(pilot).has_class("-stale")
-        store.conn.close()  # the file is gone from under the console
+        store.close()  # the database is gone from under the console
         await until(pilot, lambda: header(pilot).live == "stale", "stale")
         assert header(pilot).has_class("-stale")
         assert "数据未更新" in plain(header(pilot).render())
