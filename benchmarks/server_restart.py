@@ -30,7 +30,7 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
-from display_server.feeds import read_state
+from display_server.line import read_state
 from display_server.protocol import display_messages
 from queue_core.patient import line_facts
 from queue_core.store import Store

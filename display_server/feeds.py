@@ -1,9 +1,10 @@
 """From the event log to every screen and phone: one tail, a replay journal, fan-out.
 
-A single thread tails the log (PRAGMA data_version every few ms, then `events_since`) and reads
-the board; everything else happens on the event loop, synchronously, so a connection joining
-(snapshot or replay) can never interleave with a live message. Displays are always sent
-before phones, and identical messages go out through `broadcast()`.
+A single thread tails the log (PRAGMA data_version every few ms, then `events_since`) and hands
+the events to the event loop. There, in one step, each event goes to the screens, moves the
+in-memory line (display_server/line.py) and the hub's `seq`, so a connection joining (snapshot
+or replay) never sees one without the other. Displays are always sent before phones, and
+identical messages go out through `broadcast()`.
 """
 
 from __future__ import annotations
@@ -11,24 +12,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from display_server import protocol
+from display_server.line import LiveLine
 from display_server.protocol import Message, Public, ScreenFilter, encode
-from queue_core.board import Board, read_board
 from queue_core.config import ClinicConfig
 from queue_core.model import Event, Ticket, TicketState
-from queue_core.patient import (
-    LineFacts,
-    PatientView,
-    last_called,
-    line_facts,
-    patient_view,
-    position_reason,
-    service_minutes,
-)
+from queue_core.patient import LineFacts, estimate_minutes, patient_view, position_reason
 from queue_core.store import Store
 
 POLL_S = 0.003
@@ -37,15 +31,21 @@ FAN_OUT_CHUNK = 500  # phones updated between two looks at newer events (screens
 # A client that stops reading (a sleeping phone, a frozen TV) must not hold the server's memory:
 # past this much unsent data it is dropped, and resumes with `since` when it wakes up.
 SEND_BUFFER_LIMIT = 256 * 1024
+# An estimate that moved while the place and the number served did not (a visit finished and
+# the median changed) is sent only past this many minutes and this share of the last one sent:
+# otherwise every finished visit would message every phone of the queue for a minute or two.
+ETA_STEP_MIN = 2
+ETA_STEP_SHARE = 0.1
+Shown = tuple[int | None, str | None, int | None]  # (ahead, now, eta) last sent to a phone
 
 
 @dataclass
 class Phone:
-    """The phones open on one ticket, and what they were last told."""
+    """The phones open on one ticket, and what they were last told while it waited."""
 
     ticket: Ticket
     conns: set[ServerConnection] = field(default_factory=set)
-    last: PatientView | None = None
+    shown: Shown | None = None
 
 
 @dataclass
@@ -55,19 +55,6 @@ class Screens:
     seen: ScreenFilter
     conns: set[ServerConnection] = field(default_factory=set)
     board: Message | None = None
-
-
-@dataclass(frozen=True)
-class State:
-    board: Board
-    medians: dict[str, float]
-    last_called: dict[str, str]
-
-
-def read_state(store: Store) -> State:
-    board = read_board(store)
-    with store.read() as conn:
-        return State(board, service_minutes(conn, board.day), last_called(conn, board.day))
 
 
 class Hub:
@@ -85,7 +72,6 @@ class Hub:
         self.screens: dict[ScreenFilter, Screens] = {}
         self.phones: dict[int, Phone] = {}
         self.alerted: set[int] = set()
-        self.batch: list[Event] = []
         self.phone_batch: list[Event] = []  # events not yet reflected in a phone round
         self.round_batch: list[Event] | None = None  # the events of the round under way
         self.phones_dirty = False
@@ -95,25 +81,21 @@ class Hub:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.state: State
-        self.facts: LineFacts
+        self.line: LiveLine
 
     async def start(self) -> None:
-        """Read the current state, refill the journal from the log's tail, start tailing."""
+        """Load the line, refill the journal from the log's tail, start tailing."""
         self._loop = asyncio.get_running_loop()
-        state = await asyncio.to_thread(read_state, self.store)
-        first = max(0, state.board.seq - self.journal_size)
+        self.line = await asyncio.to_thread(LiveLine.load, self.store)
+        first = max(0, self.line.seq - self.journal_size)
         events = await asyncio.to_thread(self.store.events_since, first, self.journal_size)
         self.horizon = first
-        self.seq = first
-        self.on_events([e for e in events if e.seq <= state.board.seq])
-        self.seq = state.board.seq
-        self.state = state
-        self.facts = line_facts(state.board, state.last_called)
-        self.alerted = {
-            i for i, ahead in self.facts.ahead.items() if ahead <= self.config.alert_ahead
-        }
-        self.batch = []
+        for event in events:
+            if event.seq <= self.line.seq:
+                self._event_messages(event)
+        self.seq = self.line.seq
+        facts = self.line.facts
+        self.alerted = {i for i, ahead in facts.ahead.items() if ahead <= self.config.alert_ahead}
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
@@ -135,65 +117,65 @@ class Hub:
             events = self.store.events_since(seq)
             if not events:
                 continue
-            self._post(self.on_events, events)
             seq = events[-1].seq
-            state = read_state(self.store)
-            if state.board.seq > seq:
-                extra = [e for e in self.store.events_since(seq) if e.seq <= state.board.seq]
-                self._post(self.on_events, extra)
-                seq = state.board.seq
-            self._post(self.on_state, state)
-
-    def _post(self, handler: object, value: object) -> None:
-        assert self._loop is not None
-        try:
-            self._loop.call_soon_threadsafe(handler, value)  # type: ignore[arg-type]
-        except RuntimeError:
-            self._stop.set()  # the loop is closed: the server is gone
+            assert self._loop is not None
+            try:
+                self._loop.call_soon_threadsafe(self.on_events, events)
+            except RuntimeError:
+                return  # the loop is closed: the server is gone
 
     # -- on the event loop ----------------------------------------------------------------
 
     def on_events(self, events: list[Event]) -> None:
-        """Event messages: every display first, then the phones of the tickets concerned."""
+        """Every display first, then the phones of the tickets concerned, then the line moves
+        (in this same step, so `seq` and the board never disagree) and the rest follows."""
+        batch = []
         for event in events:
             if event.seq <= self.seq:
                 continue
             self.seq = event.seq
-            self.batch.append(event)
-            for public in protocol.display_messages(event, self.config):
-                self._journal(public)
-                text = encode(public.message)
-                for group in self.screens.values():
-                    if group.seen.shows(public.desk, public.queues):
-                        fan_out(group.conns, self.send_limit, text)
-            row = _own_row(event)
-            if row is None:
-                continue
-            ticket = Ticket.from_row(row)
-            phone = self.phones.get(ticket.id)
-            if phone is not None:
-                phone.ticket = ticket
-            for message in protocol.phone_milestones(event):
-                self._phone_journal(ticket.id, message)
-                if phone is not None:
-                    fan_out(phone.conns, self.send_limit, encode(message))
+            self._event_messages(event)
+            self.line.apply(event)
+            batch.append(event)
+        if not batch:
+            return
+        if self.line.needs_reload or self.line.day != self.store.today():
+            self.line = LiveLine.load(self.store)  # a new day or configuration: rare
+        self._on_change(batch)
 
-    def on_state(self, state: State) -> None:
-        """A fresh board: changed boards to screens, then alerts and positions to phones."""
-        self.state = state
-        self.facts = line_facts(state.board, state.last_called)
+    def _event_messages(self, event: Event) -> None:
+        for public in protocol.display_messages(event, self.config):
+            self._journal(public)
+            text = encode(public.message)
+            for group in self.screens.values():
+                if group.seen.shows(public.desk, public.queues):
+                    fan_out(group.conns, self.send_limit, text)
+        row = _own_row(event)
+        if row is None:
+            return
+        ticket = Ticket.from_row(row)
+        phone = self.phones.get(ticket.id)
+        if phone is not None:
+            phone.ticket = ticket
+        for message in protocol.phone_milestones(event):
+            self._phone_journal(ticket.id, message)
+            if phone is not None:
+                fan_out(phone.conns, self.send_limit, encode(message))
+
+    def _on_change(self, batch: list[Event]) -> None:
+        """Changed boards to screens, then alerts, then a round of positions to phones."""
         for group in self.screens.values():
             self._send_board(group)
+        facts = self.line.facts
         alert_ahead = self.config.alert_ahead
-        soon = {i for i, ahead in self.facts.ahead.items() if ahead <= alert_ahead}
+        soon = {i for i, ahead in facts.ahead.items() if ahead <= alert_ahead}
         for ticket_id in sorted(soon - self.alerted):
-            message: Message = {"type": "alert", "seq": self.facts.seq, "kind": "soon"}
+            message: Message = {"type": "alert", "seq": facts.seq, "kind": "soon"}
             self._phone_journal(ticket_id, message)
             phone = self.phones.get(ticket_id)
             if phone is not None:
                 fan_out(phone.conns, self.send_limit, encode(message))
-        self.alerted = (self.alerted & set(self.facts.ahead)) | soon
-        batch, self.batch = self.batch, []
+        self.alerted = (self.alerted & set(facts.ahead)) | soon
         self.phone_batch.extend(batch)
         if self.round_batch is not None:
             self.round_batch.extend(batch)
@@ -210,29 +192,33 @@ class Hub:
         while self.phones_dirty:
             self.phones_dirty = False
             self.round_batch, self.phone_batch = self.phone_batch, []
-            for index, ticket_id in enumerate(list(self.phones)):
-                if index and index % FAN_OUT_CHUNK == 0:
+            ids = list(self.phones)
+            for start in range(0, len(ids), FAN_OUT_CHUNK):
+                if start:
                     await asyncio.sleep(0)
-                phone = self.phones.get(ticket_id)
-                if phone is not None:
-                    self._update_phone(phone, self.round_batch)
+                places = Places(self.line.facts, self.line.medians, self.round_batch)
+                for ticket_id in ids[start : start + FAN_OUT_CHUNK]:
+                    phone = self.phones.get(ticket_id)
+                    if phone is not None:
+                        self._update_phone(phone, places)
             self.round_batch = None
 
-    def _update_phone(self, phone: Phone, batch: list[Event]) -> None:
-        view = patient_view(self.facts, phone.ticket, self.state.medians)
-        before = phone.last
-        phone.last = view
-        if view.state != TicketState.WAITING.value or before is None:
+    def _update_phone(self, phone: Phone, places: Places) -> None:
+        """One phone's new place, if it changed enough to tell: one small message of its own."""
+        before = phone.shown
+        shown = places.shown(phone.ticket)
+        phone.shown = shown
+        if shown[0] is None or before is None:
             return
-        if (before.ahead, before.now, before.eta) == (view.ahead, view.now, view.eta):
+        if shown[:2] == before[:2] and not _eta_worth_sending(before[2], shown[2]):
+            phone.shown = before  # the estimate drifts from what the phone shows, not each step
             return
-        why = position_reason(view.number, batch, before.ahead, view.ahead, self.facts)
-        fan_out(
-            phone.conns, self.send_limit, encode(protocol.pos_message(view, self.facts.seq, why))
-        )
+        number = places.facts.tickets.get(phone.ticket.id, phone.ticket).number
+        why = position_reason(number, places.batch, before[0], shown[0], places.brief)
+        fan_out(phone.conns, self.send_limit, places.encode(shown, why))
 
     def _send_board(self, group: Screens) -> None:
-        message = protocol.board_message(self.state.board, group.seen)
+        message = protocol.board_message(self.line.board, group.seen)
         if group.board is not None and group.board["board"] == message["board"]:
             return
         group.board = message
@@ -259,12 +245,11 @@ class Hub:
         group = self.screens.get(seen)
         if group is None:
             group = self.screens[seen] = Screens(seen)
-        current = protocol.board_message(self.state.board, seen)
+        board = self.line.board
+        current = protocol.board_message(board, seen)
         if not self.resumable(since):
-            _send(
-                conn, [{"type": "snapshot", "seq": self.state.board.seq, "board": current["board"]}]
-            )
-            since = self.state.board.seq
+            _send(conn, [{"type": "snapshot", "seq": board.seq, "board": current["board"]}])
+            since = board.seq
             current_after: list[Message] = []
         else:
             current_after = [current]
@@ -284,7 +269,7 @@ class Hub:
         phone = self.phones.get(ticket.id)
         if phone is None:
             phone = self.phones[ticket.id] = Phone(ticket)
-        view = patient_view(self.facts, phone.ticket, self.state.medians)
+        view = patient_view(self.line.facts, phone.ticket, self.line.medians)
         if self.resumable(since):
             assert since is not None
             missed = [m for s, m in self.phone_journal.get(ticket.id, []) if s > since]
@@ -295,7 +280,7 @@ class Hub:
             queue = self.config.queue(view.queue)
             name = queue.name if queue else view.queue
             _send(conn, [protocol.ticket_message(view, self.seq, name, self.config.alert_ahead)])
-        phone.last = view
+        phone.shown = (view.ahead, view.now, view.eta)
         phone.conns.add(conn)
 
     def leave_phone(self, conn: ServerConnection, ticket_id: int) -> None:
@@ -322,6 +307,60 @@ class Hub:
     @property
     def phone_count(self) -> int:
         return sum(len(p.conns) for p in self.phones.values())
+
+
+class Places:
+    """What one round of phone updates shares: the facts, the estimates, encoded messages."""
+
+    def __init__(self, facts: LineFacts, medians: dict[str, float], batch: Sequence[Event]):
+        self.facts = facts
+        self.medians = medians
+        self.batch = batch
+        self.brief = _brief(facts, batch)
+        self.texts: dict[tuple[Shown, str], str] = {}
+
+    def shown(self, ticket: Ticket) -> Shown:
+        """(ahead, now, eta) as `patient_view` computes them; ahead is None unless waiting."""
+        facts = self.facts
+        current = facts.tickets.get(ticket.id, ticket)
+        now = facts.now.get(current.queue)
+        if current.state is not TicketState.WAITING:
+            return (None, now, None)
+        ahead = facts.ahead.get(current.id)
+        if ahead is None:
+            return (None, now, None)
+        median = self.medians.get(current.queue)
+        return (ahead, now, estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)))
+
+    def encode(self, shown: Shown, why: str) -> str:
+        """Each distinct `pos` is encoded once, whatever the number of phones it goes to."""
+        text = self.texts.get((shown, why))
+        if text is None:
+            ahead, now, eta = shown
+            message = {"type": "pos", "seq": self.facts.seq, "ahead": ahead, "now": now}
+            text = self.texts[shown, why] = encode({**message, "eta": eta, "why": why})
+        return text
+
+
+def _brief(facts: LineFacts, batch: Sequence[Event]) -> LineFacts:
+    """The facts with only the batch's own tickets indexed: `position_reason` looks up no other,
+    and indexing every ticket by number for each phone was the round's largest cost."""
+    ids = {
+        row["id"]
+        for event in batch
+        for row in event.payload.get("changes", {}).get("tickets", [])
+        if row.get("number") == event.ticket
+    }
+    own = {i: facts.tickets[i] for i in ids if i in facts.tickets}
+    return LineFacts(facts.seq, own, facts.ahead, facts.reasons, facts.now, facts.open_desks, {})
+
+
+def _eta_worth_sending(sent: int | None, eta: int | None) -> bool:
+    if sent == eta:
+        return False
+    if sent is None or eta is None:
+        return True
+    return abs(eta - sent) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * sent)
 
 
 def _own_row(event: Event) -> dict[str, object] | None:

@@ -126,13 +126,17 @@ def service_minutes(conn: sqlite3.Connection, day: str) -> dict[str, float]:
 
 
 def last_called(conn: sqlite3.Connection, day: str) -> dict[str, str]:
-    """The number each queue called most recently today, whatever became of that patient."""
+    """The number each queue called most recently today, whatever became of that patient.
+
+    Two calls in the same instant (desks sharing a queue) go to the higher ticket id: a bare
+    column beside MAX() would take whichever row the index scan met first.
+    """
     rows = conn.execute(
-        "SELECT queue, number, MAX(called_at) FROM tickets"
-        " WHERE day = ? AND called_at IS NOT NULL GROUP BY queue",
+        "SELECT queue, number FROM tickets"
+        " WHERE day = ? AND called_at IS NOT NULL ORDER BY called_at, id",
         (day,),
     )
-    return {queue: number for queue, number, _ in rows}
+    return {queue: number for queue, number in rows}
 
 
 def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int | None:
