@@ -35,11 +35,8 @@ def _current(tx: Tx, desk: DeskConfig) -> tuple[DeskState, Ticket]:
     return state, tx.ticket(state.current_ticket)
 
 
-def _finish_current(tx: Tx, state: DeskState, actor: str) -> None:
-    """Calling the next patient ends the visit of the one before: recorded as its own event."""
-    if state.current_ticket is None:
-        return
-    ticket = tx.ticket(state.current_ticket)
+def _finish(tx: Tx, state: DeskState, ticket: Ticket, actor: str) -> Ticket:
+    """The visit ends (finish, or calling the next patient): recorded as its own event."""
     state.current_ticket = None
     tx.save_desk(state)
     if ticket.state is TicketState.CALLED:
@@ -47,21 +44,28 @@ def _finish_current(tx: Tx, state: DeskState, actor: str) -> None:
         ticket.finished_at = iso(tx.now)
         tx.save_ticket(ticket)
     tx.append("done", actor, ticket=ticket.number, desk=state.id, queue=ticket.queue)
+    return ticket
 
 
-def _call(tx: Tx, desk: DeskConfig, ticket: Ticket, actor: str, reason: str | None) -> Ticket:
+def _open_desk(tx: Tx, desk: DeskConfig) -> DeskState:
     state = tx.desk(desk.id)
     if state.paused:
         raise DeskPaused(desk.id)
-    _finish_current(tx, state, actor)
-    out_of_turn = reason is not None
+    return state
+
+
+def _call(
+    tx: Tx, desk: DeskState, ticket: Ticket, actor: str, reason: str | None, room: str
+) -> Ticket:
+    if desk.current_ticket is not None:
+        _finish(tx, desk, tx.ticket(desk.current_ticket), actor)
     ticket.state = TicketState.CALLED
     ticket.desk = desk.id
     ticket.called_at = iso(tx.now)
     ticket.recalls = 0
-    state.current_ticket = ticket.id
+    desk.current_ticket = ticket.id
     tx.save_ticket(ticket)
-    tx.save_desk(state)
+    tx.save_desk(desk)
     tx.append(
         "call",
         actor,
@@ -69,8 +73,8 @@ def _call(tx: Tx, desk: DeskConfig, ticket: Ticket, actor: str, reason: str | No
         desk=desk.id,
         queue=ticket.queue,
         reason=reason,
-        out_of_turn=out_of_turn,
-        room=desk.room,
+        out_of_turn=reason is not None,
+        room=room,
     )
     return ticket
 
@@ -79,12 +83,11 @@ def call_next(store: Store, desk_id: str, actor: str, now: datetime | None = Non
     """Finish the current patient (if any) and call the first eligible one in the rules' order."""
     desk = desk_config(store, desk_id)
     with store.write(now) as tx:
-        if tx.desk(desk.id).paused:
-            raise DeskPaused(desk.id)
+        state = _open_desk(tx, desk)
         head = desk_next(tx.conn, tx.day, desk, tx.config)
         if head is None:
             raise NobodyWaiting(desk.id)
-        return _call(tx, desk, head.ticket, actor, None)
+        return _call(tx, state, head.ticket, actor, None, desk.room)
 
 
 def call_ticket(
@@ -102,7 +105,7 @@ def call_ticket(
                 number=ticket.number,
                 desk=desk.id,
             )
-        return _call(tx, desk, ticket, actor, reason.strip())
+        return _call(tx, _open_desk(tx, desk), ticket, actor, reason.strip(), desk.room)
 
 
 def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
@@ -140,8 +143,7 @@ def finish(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
     desk = desk_config(store, desk_id)
     with store.write(now) as tx:
         state, ticket = _current(tx, desk)
-        _finish_current(tx, state, actor)
-        return tx.ticket(ticket.id)
+        return _finish(tx, state, ticket, actor)
 
 
 def _reinsert(
