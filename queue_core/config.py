@@ -15,6 +15,29 @@ DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
 LATE_POLICIES = ("walk_in", "keep_slot")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
+# Every key a clinic file may hold, by table; anything else is reported as unknown.
+KEYS: dict[str, set[str]] = {
+    "clinic": {
+        "name",
+        "timezone",
+        "slot_minutes",
+        "late_appointment",
+        "alert_ahead",
+        "announce_repeats",
+    },
+    "queues": {
+        "id",
+        "name",
+        "name_en",
+        "department",
+        "prefix",
+        "requeue_behind",
+        "return_behind",
+        "transfer_keeps_arrival",
+    },
+    "desks": {"id", "name", "name_en", "room", "queues"},
+    "priority": {"id", "name", "name_en", "max_ahead"},
+}
 
 
 @dataclass(frozen=True)
@@ -122,19 +145,9 @@ def _tables(c: _Checker, data: dict[str, Any], key: str) -> list[dict[str, Any]]
 
 def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
     out: list[QueueConfig] = []
-    keys = {
-        "id",
-        "name",
-        "name_en",
-        "department",
-        "prefix",
-        "requeue_behind",
-        "return_behind",
-        "transfer_keeps_arrival",
-    }
     for i, t in enumerate(_tables(c, data, "queues")):
         p = f"queues[{i}]"
-        c.unknown(t, keys, p)
+        c.unknown(t, KEYS["queues"], p)
         qid = c.take(t, "id", p, str, "", required=True)
         c.check(
             not qid or bool(_ID.match(qid)),
@@ -177,10 +190,9 @@ def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
 
 def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskConfig]:
     out: list[DeskConfig] = []
-    keys = {"id", "name", "name_en", "room", "queues"}
     for i, t in enumerate(_tables(c, data, "desks")):
         p = f"desks[{i}]"
-        c.unknown(t, keys, p)
+        c.unknown(t, KEYS["desks"], p)
         did = c.take(t, "id", p, str, "", required=True)
         c.check(
             not did or bool(_ID.match(did)),
@@ -211,7 +223,7 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
     out: list[PriorityClass] = []
     for i, t in enumerate(_tables(c, data, "priority")):
         p = f"priority[{i}]"
-        c.unknown(t, {"id", "name", "name_en", "max_ahead"}, p)
+        c.unknown(t, KEYS["priority"], p)
         pid = c.take(t, "id", p, str, "", required=True)
         c.check(
             not pid or bool(_ID.match(pid)),
@@ -243,16 +255,12 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{source}: not valid TOML ({exc})"]) from None
     c = _Checker()
-    c.unknown(data, {"clinic", "queues", "desks", "priority"}, "")
+    c.unknown(data, set(KEYS), "")
     clinic = data.get("clinic", {})
     if not isinstance(clinic, dict):
         c.problems.append("clinic: expected a table ([clinic])")
         clinic = {}
-    c.unknown(
-        clinic,
-        {"name", "timezone", "slot_minutes", "late_appointment", "alert_ahead", "announce_repeats"},
-        "clinic",
-    )
+    c.unknown(clinic, KEYS["clinic"], "clinic")
     tzname = c.take(clinic, "timezone", "clinic", str, "Asia/Shanghai")
     try:
         ZoneInfo(tzname)
