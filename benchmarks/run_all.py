@@ -12,6 +12,7 @@ from pathlib import Path
 
 from benchmarks import call_latency, cli_start, commit_floor, desk_throughput, faults_report
 from benchmarks.report import DOC, machine_line, write_block
+from benchmarks.server_long_day import main as server_day_main
 from benchmarks.server_run import main as server_main
 
 THROUGHPUT_GOAL = 2_000
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         faults_report.write(faults, args.output)
         print(f"Wrote {args.output}")
     server_main(["--output", str(args.output), *(["--quick"] if args.quick else [])])
+    server_day_main(["--output", str(args.output), *(["--quick"] if args.quick else [])])
     return 0
 
 
