@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from benchmarks.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
@@ -314,6 +314,7 @@ def markdown(result: DayRun) -> str:
     plan = result.plan
     done = sum(result.stats.done.values())
     mismatches = len(result.problems)
+    screens = "`, `".join(unquote(path) for path in plan.screens)
     return "\n".join(
         [
             "## Long day through the display server: phones coming and going (goal: 0 mismatches)",
@@ -323,7 +324,7 @@ def markdown(result: DayRun) -> str:
             "`clinic-queue serve` process, on today's date since the server reads the wall "
             f"clock. {plan.processes} client process(es) open patients' links "
             "`/ws/ticket/<token>` and close them again (a reopen resumes with `?since=`); "
-            f"{len(plan.screens)} screens stay open (`{'`, `'.join(plan.screens)}`). Every "
+            f"{len(plan.screens)} screens stay open (`{screens}`). Every "
             "simulated hour the day pauses until the server has sent the newest event and every "
             "open client has answered a ping; then each open phone's last `ticket`/`pos`/"
             "`state`/`called` (state, patients ahead, desk and room when called) must equal "
