@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.protocol import State
 
 from display_server import protocol
 from display_server.line import LiveLine
@@ -317,7 +318,7 @@ class Places:
         self.medians = medians
         self.batch = batch
         self.brief = _brief(facts, batch)
-        self.texts: dict[tuple[Shown, str], str] = {}
+        self.texts: dict[tuple[Shown, str], bytes] = {}
 
     def shown(self, ticket: Ticket) -> Shown:
         """(ahead, now, eta) as `patient_view` computes them; ahead is None unless waiting."""
@@ -332,14 +333,14 @@ class Places:
         median = self.medians.get(current.queue)
         return (ahead, now, estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)))
 
-    def encode(self, shown: Shown, why: str) -> str:
+    def encode(self, shown: Shown, why: str) -> bytes:
         """Each distinct `pos` is encoded once, whatever the number of phones it goes to."""
-        text = self.texts.get((shown, why))
-        if text is None:
+        data = self.texts.get((shown, why))
+        if data is None:
             ahead, now, eta = shown
-            message = {"type": "pos", "seq": self.facts.seq, "ahead": ahead, "now": now}
-            text = self.texts[shown, why] = encode({**message, "eta": eta, "why": why})
-        return text
+            assert ahead is not None
+            data = self.texts[shown, why] = protocol.pos_text(self.facts.seq, ahead, now, eta, why)
+        return data
 
 
 def _brief(facts: LineFacts, batch: Sequence[Event]) -> LineFacts:
@@ -371,12 +372,17 @@ def _own_row(event: Event) -> dict[str, object] | None:
     return None
 
 
-def fan_out(conns: set[ServerConnection], limit: int, text: str) -> None:
-    """`broadcast()` has no backpressure: a peer `limit` bytes behind is dropped, not fed."""
-    behind = [c for c in conns if c.transport.get_write_buffer_size() > limit]
-    for conn in behind:
-        conn.transport.abort()  # a close frame would wait behind the unread data forever
-    broadcast(conns.difference(behind) if behind else conns, text)
+def fan_out(conns: set[ServerConnection], limit: int, data: str | bytes) -> None:
+    """What `broadcast()` does for each connection, minus its generality (a round calls this
+    once per phone), plus backpressure: a peer `limit` bytes behind is dropped, not fed."""
+    payload = data.encode() if isinstance(data, str) else data
+    for conn in conns:
+        transport = conn.transport
+        if transport.get_write_buffer_size() > limit:
+            transport.abort()  # a close frame would wait behind the unread data forever
+        elif conn.protocol.state is State.OPEN and conn.send_in_progress is None:
+            conn.protocol.send_text(payload)
+            conn.send_data()
 
 
 def _send(conn: ServerConnection, messages: list[Message]) -> None:

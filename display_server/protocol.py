@@ -295,6 +295,15 @@ def pos_message(view: PatientView, seq: int, why: str) -> Message:
     }
 
 
+def pos_text(seq: int, ahead: int, now: str | None, eta: int | None, why: str) -> bytes:
+    """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
+    eta_text = "null" if eta is None else str(eta)
+    return (
+        f'{{"type":"pos","seq":{seq},"ahead":{ahead},"now":{json.dumps(now, ensure_ascii=False)},'
+        f'"eta":{eta_text},"why":{json.dumps(why, ensure_ascii=False)}}}'
+    ).encode()
+
+
 def error(code: str, message: str) -> Message:
     return {"type": "error", "code": code, "message": message}
 
