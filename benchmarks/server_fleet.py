@@ -4,7 +4,7 @@ Run as `python -m benchmarks.server_fleet SPEC OUT`. It opens every client of th
 `ready` once each has its first message, then obeys lines on stdin (`stall`, `current SEQ`,
 `stop`) and writes what every client received to OUT. It stops by itself at the spec's
 deadline. Clients reconnect as the pages do (display_server/static/common.js): exponential
-backoff with full jitter, resuming with `?since=<last seq>`, so restart figures are honest.
+backoff with jitter, resuming with `?since=<last seq>`, so restart figures are honest.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 BACKOFF_FIRST_S = 0.5  # common.js: BACKOFF_FIRST_MS
+BACKOFF_GROWTH = 1.5  # common.js: BACKOFF_GROWTH
 BACKOFF_MAX_S = 30.0  # common.js: BACKOFF_MAX_MS
 POLL_EVERY_S = 2.0  # the refresh period of the polling screens clinics use today
 
 
 def backoff_delay(attempt: int, rng: random.Random) -> float:
-    """The pages' delay: half the ceiling plus a random half, the ceiling doubling per attempt."""
-    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2.0**attempt)
+    """The pages' delay: half the ceiling plus a random half, the ceiling growing per attempt."""
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * BACKOFF_GROWTH**attempt)
     return ceiling / 2 + rng.random() * ceiling / 2
 
 

@@ -74,6 +74,7 @@ class LiveLine:
         self.needs_reload = False
         queue_ids = [q.id for q in config.queues]
         self.tickets: dict[int, Ticket] = {}
+        self.by_token: dict[str, int] = {}  # phone links reconnecting after a restart: no SQL
         self.desks: dict[str, DeskState] = {d.id: d for d in desks}
         self.waiting: dict[str, dict[int, Ticket]] = {q: {} for q in queue_ids}
         self.aside: dict[str, dict[int, Ticket]] = {q: {} for q in queue_ids}  # missed, away
@@ -132,6 +133,7 @@ class LiveLine:
         if old is not None:
             self._forget(old)
         self.tickets[ticket.id] = ticket
+        self.by_token[ticket.token] = ticket.id
         if ticket.day != self.day:
             return
         queue = ticket.queue
@@ -175,6 +177,11 @@ class LiveLine:
             self._last_called = None
 
     # -- what the feeds read -------------------------------------------------------------------
+
+    def ticket_by_token(self, token: str) -> Ticket | None:
+        """A ticket this line holds (today's, or at a desk); None means: ask the database."""
+        ticket_id = self.by_token.get(token)
+        return None if ticket_id is None else self.tickets[ticket_id]
 
     @property
     def board(self) -> Board:

@@ -1,13 +1,16 @@
 /* Shared by the TV page and the phone page: a socket that never gives up.
  *
  * Plain ES2017 without modules so it runs in WeChat's browser and on old TV browsers.
- * Reconnects with exponential backoff and full jitter (so a restarted server is not hit by
- * every screen at once) and resumes with ?since=<last seq> so nothing is missed or doubled.
+ * Reconnects with exponential backoff and jitter (so a restarted server is not hit by every
+ * screen at once) and resumes with ?since=<last seq> so nothing is missed or doubled.
  */
 (function (global) {
   "use strict";
 
   var BACKOFF_FIRST_MS = 500;
+  // Growing by half, not doubling: a restarted server is back within a second or two, and a
+  // doubled wait sent most clients to sleep 2-4 s past that; 30 s is still reached in a minute.
+  var BACKOFF_GROWTH = 1.5;
   var BACKOFF_MAX_MS = 30000;
   var PING_EVERY_MS = 20000;
   // A socket that has heard nothing (not even a pong) for this long is dead: half-open TCP
@@ -15,7 +18,7 @@
   var SILENCE_LIMIT_MS = 50000;
 
   function backoffDelay(attempt) {
-    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
+    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(BACKOFF_GROWTH, attempt));
     return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
   }
 
