@@ -217,7 +217,7 @@ class Hub:
             phone.shown = before  # the estimate drifts from what the phone shows, not each step
             return
         number = places.facts.tickets.get(phone.ticket.id, phone.ticket).number
-        why = position_reason(number, places.batch, before[0], shown[0], places.brief)
+        why = places.reason(number, before[0], shown[0])
         fan_out(phone.conns, self.send_limit, places.encode(shown, why))
 
     def _send_board(self, group: Screens) -> None:
@@ -321,6 +321,8 @@ class Places:
         self.batch = batch
         self.brief = _brief(facts, batch)
         self.texts: dict[tuple[Shown, str], bytes] = {}
+        self.subjects = {e.ticket for e in batch}
+        self.reasons: dict[bool, str] = {}
 
     def shown(self, ticket: Ticket) -> Shown:
         """(ahead, now, eta) as `patient_view` computes them; ahead is None unless waiting."""
@@ -334,6 +336,19 @@ class Places:
             return (None, now, None)
         median = self.medians.get(current.queue)
         return (ahead, now, estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)))
+
+    def reason(self, number: str, before: int | None, after: int) -> str:
+        """`position_reason`, worked out once for every phone it cannot differ between: those
+        not named by the batch whose place did not grow (a place that grew depends on it)."""
+        if number in self.subjects or (before is not None and after > before):
+            return position_reason(number, self.batch, before, after, self.brief)
+        moved_up = before is not None and after < before
+        why = self.reasons.get(moved_up)
+        if why is None:
+            why = self.reasons[moved_up] = position_reason(
+                number, self.batch, before, after, self.brief
+            )
+        return why
 
     def encode(self, shown: Shown, why: str) -> bytes:
         """Each distinct `pos` is encoded once, whatever the number of phones it goes to."""

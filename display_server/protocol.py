@@ -6,6 +6,7 @@ public surface may show: ticket numbers and masked names. docs/protocol.md is th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -295,12 +296,18 @@ def pos_message(view: PatientView, seq: int, why: str) -> Message:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _json_value(value: str | None) -> str:
+    """A few distinct numbers served and reasons, each written in thousands of `pos`."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def pos_text(seq: int, ahead: int, now: str | None, eta: int | None, why: str) -> bytes:
     """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
     eta_text = "null" if eta is None else str(eta)
     return (
-        f'{{"type":"pos","seq":{seq},"ahead":{ahead},"now":{json.dumps(now, ensure_ascii=False)},'
-        f'"eta":{eta_text},"why":{json.dumps(why, ensure_ascii=False)}}}'
+        f'{{"type":"pos","seq":{seq},"ahead":{ahead},"now":{_json_value(now)},'
+        f'"eta":{eta_text},"why":{_json_value(why)}}}'
     ).encode()
 
 
