@@ -8,6 +8,7 @@ phones in several more; the server is a `clinic-queue serve` process of its own.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -61,6 +62,8 @@ class LoadRun:
     poll: Stats
     kib_per_connection: float
     sizes: dict[str, list[int]]
+    server_cpu_ms: float  # per commit, the server process (user + system)
+    clients_cpu_ms: float  # per commit, every client process together
 
     @property
     def clients(self) -> int:
@@ -82,9 +85,14 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         time.sleep(1.0)
         after = server.rss_kib()
         since = store.last_seq()
+        assert server.process is not None
+        serving, pids = [server.process.pid], [*screens.pids, *crowd.pids]
+        server_cpu, clients_cpu = cpu_seconds(serving), cpu_seconds(pids)
         samples = commit_loop(store, commits, GAP_S, random.Random(phones))
         wait_caught_up(server.port, samples[-1][0])
         time.sleep(2.5)  # one more polling period, and time for the last phone to read
+        server_cpu = cpu_seconds(serving) - server_cpu
+        clients_cpu = cpu_seconds(pids) - clients_cpu
         shown = screens.finish()
         phoned = clients_of(crowd.finish())
     finally:
@@ -102,7 +110,18 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         Stats.of(poll_delays_ms(polls, samples)),
         (after - before) / (DISPLAYS + phones),
         {**sizes_by_type(display_clients), **sizes_by_type(phoned)},
+        server_cpu * 1000 / commits,
+        clients_cpu * 1000 / commits,
     )
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used so far: who the 2 cores went to."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run(quick: bool = False) -> list[LoadRun]:
@@ -160,20 +179,25 @@ def markdown(runs: list[LoadRun]) -> str:
                 "command returned in the committing process (same clock), first message of",
                 "each commit per client. Phones are spread over client processes of ~1,000",
                 "connections. Memory = server RSS growth / connections, idle, after every",
-                "first message. The polling screen asks `/healthz` every 2 s.",
+                "first message. The polling screen asks `/healthz` every 2 s. CPU = user +",
+                "system time per commit of the server process and of all client processes,",
+                "from the first commit until the last client had read the last one (the",
+                "clients run on the same machine and share its cores with the server).",
             ]
         ),
         "",
         "| phones | screens p50 ms | screens p99 ms | phones p50 ms | phones p99 ms "
-        "| polling p50 ms | polling p99 ms | polling / push (p50) | KiB per connection |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| polling p50 ms | polling p99 ms | polling / push (p50) | KiB per connection "
+        "| server CPU ms / commit | clients CPU ms / commit |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         phone = f"{r.phone.median:.1f} | {r.phone.p99:.1f}" if r.phones else "- | -"
         lines.append(
             f"| {r.phones:,} | {r.display.median:.1f} | {r.display.p99:.1f} | {phone} "
             f"| {r.poll.median:.0f} | {r.poll.p99:.0f} "
-            f"| {r.poll.median / r.display.median:,.0f}x | {r.kib_per_connection:.1f} |"
+            f"| {r.poll.median / r.display.median:,.0f}x | {r.kib_per_connection:.1f} "
+            f"| {r.server_cpu_ms:.0f} | {r.clients_cpu_ms:.0f} |"
         )
     lines += ["", "Message sizes (every message the clients received in these runs):", ""]
     lines.append(size_table(runs))
