@@ -66,16 +66,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
+    parser.add_argument(
+        "--only", choices=("core", "faults", "server"), help="run one group of benchmarks"
+    )
     args = parser.parse_args(argv)
+    if args.only in (None, "core"):
+        run_core(args.quick, args.output)
+    if args.only in (None, "faults"):
+        run_faults(args.quick, args.output)
+    if args.only in (None, "server"):
+        quick = ["--quick"] if args.quick else []
+        server_main(["--output", str(args.output), *quick])
+        server_day_main(["--output", str(args.output), *quick])
+    return 0
+
+
+def run_core(quick: bool, output: Path) -> None:
     machine = machine_line()
-    floor = commit_floor.run(args.quick)
-    throughput = desk_throughput.run(args.quick)
-    latency = call_latency.run(args.quick)
-    start = cli_start.run(args.quick)
+    floor = commit_floor.run(quick)
+    throughput = desk_throughput.run(quick)
+    latency = call_latency.run(quick)
+    start = cli_start.run(quick)
     block = "\n\n".join(
         [
             "## Core: queue engine and CLI",
-            machine + (" Quick smoke run: few samples." if args.quick else ""),
+            machine + (" Quick smoke run: few samples." if quick else ""),
             "Reproduce with `make bench` (`python -m benchmarks.run_all`).",
             desk_throughput.markdown(throughput),
             commit_floor.markdown(floor),
@@ -84,17 +99,20 @@ def main(argv: list[str] | None = None) -> int:
             verdicts(throughput, latency, start, floor),
         ]
     )
-    faults = faults_report.block(args.quick)
-    if args.quick:
+    if quick:
         print(block)
+    else:
+        write_block(block, output)
+        print(f"Wrote the core block of {output}")
+
+
+def run_faults(quick: bool, output: Path) -> None:
+    faults = faults_report.block(quick)
+    if quick:
         print(faults)
     else:
-        write_block(block, args.output)
-        faults_report.write(faults, args.output)
-        print(f"Wrote {args.output}")
-    server_main(["--output", str(args.output), *(["--quick"] if args.quick else [])])
-    server_day_main(["--output", str(args.output), *(["--quick"] if args.quick else [])])
-    return 0
+        faults_report.write(faults, output)
+        print(f"Wrote the faults block of {output}")
 
 
 if __name__ == "__main__":
