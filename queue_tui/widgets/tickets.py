@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.widgets import DataTable
@@ -43,11 +44,11 @@ class TicketTable(DataTable[str]):
         old = {row.number: row for row in before}
         for index, row in enumerate(after):
             if row.number not in old:
-                self.add_row(*row.cells, key=row.number)
+                self.add_row(*_plain(row.cells), key=row.number)
             elif old[row.number].cells != row.cells:
                 for column, cell in enumerate(row.cells):
                     if cell != old[row.number].cells[column]:
-                        self.update_cell_at(Coordinate(index, column), cell)
+                        self.update_cell_at(Coordinate(index, column), Text(cell, end=""))
 
     def _rebuild(self) -> None:
         selected = self.selected_number
@@ -56,7 +57,7 @@ class TicketTable(DataTable[str]):
             return
         self.add_columns(*self.column_titles)
         for row in self.ticket_rows:
-            self.add_row(*row.cells, key=row.number)
+            self.add_row(*_plain(row.cells), key=row.number)
         if selected is not None:
             self.select(selected)
 
@@ -74,3 +75,8 @@ class TicketTable(DataTable[str]):
                 self.move_cursor(row=index)
                 return True
         return False
+
+
+def _plain(cells: tuple[str, ...]) -> list[Text]:
+    """Names are data, never markup: `[` in a name must show as typed (and skips a parse)."""
+    return [Text(cell, end="") for cell in cells]
