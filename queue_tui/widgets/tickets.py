@@ -16,7 +16,7 @@ class Row:
     cells: tuple[str, ...]
 
 
-class TicketTable(DataTable[str]):
+class TicketTable(DataTable[Text]):
     column_titles: reactive[tuple[str, ...]] = reactive(())
     ticket_rows: reactive[tuple[Row, ...]] = reactive(())
     title: reactive[str] = reactive("")
