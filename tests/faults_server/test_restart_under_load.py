@@ -14,9 +14,10 @@ from benchmarks.server_common import ServerProcess
 from benchmarks.server_fleet import LiveClient
 from benchmarks.server_restart import check_clients
 from queue_core import commands
-from queue_core.registration import issue_ticket
+from queue_core.config import load_config
+from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
-from tests.conftest import ACTOR, SteppingClock
+from tests.conftest import ACTOR, SAMPLE_CONFIG
 
 WAIT_S = 30.0  # generous bound so a broken resume fails instead of hanging; not a timing check
 
@@ -29,12 +30,12 @@ async def until_current(clients: list[LiveClient], target: int) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 async def test_every_client_resumes_after_a_restart_without_gaps_or_repeats(
-    store: Store, clock: SteppingClock, db_path: Path, signum: int
+    db_path: Path, signum: int
 ) -> None:
-    tickets = []
-    for i in range(12):
-        tickets.append(issue_ticket(store, "nk-pt", ACTOR, name=f"患者{i:02d}"))
-        clock.advance(minutes=1)
+    initialise(db_path, load_config(SAMPLE_CONFIG), ACTOR).close()
+    # The server process reads "today" from the wall clock, so the desks here do too.
+    store = Store.open(db_path)
+    tickets = [issue_ticket(store, "nk-pt", ACTOR, name=f"患者{i:02d}") for i in range(12)]
     server = ServerProcess(db_path)
     server.start()
     rng = random.Random(6)
@@ -68,4 +69,5 @@ async def test_every_client_resumes_after_a_restart_without_gaps_or_repeats(
     everyone = [c.result() for c in clients if c.path != "/ws/display?desks=nk1"]
     assert check_clients(store, everyone, ids) == (0, 0, 0)
     nk1_calls = [s for k, s, _, _ in filtered[0]["messages"] if k == "call"]
+    store.close()
     assert len(nk1_calls) == len(set(nk1_calls)) == 2
