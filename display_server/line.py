@@ -20,7 +20,13 @@ from typing import Any
 from queue_core.board import Board, DeskView, QueueView, read_board
 from queue_core.config import ClinicConfig
 from queue_core.model import DeskState, Event, Ticket, TicketState
-from queue_core.patient import LineFacts, last_called, median_minutes, service_minutes
+from queue_core.patient import (
+    LineFacts,
+    facts_with_desks,
+    last_called,
+    median_minutes,
+    service_minutes,
+)
 from queue_core.rules import Placed, desk_order, order_queue
 from queue_core.store import Store
 
@@ -261,27 +267,7 @@ class LiveLine:
             if pinned is None:
                 pinned = self._pinned[desk.config.id] = _pinned_places(desk)
             ahead.update(pinned)
-        latest: dict[str, Ticket] = {}
-        open_desks: dict[str, int] = {q.config.id: 0 for q in board.queues}
-        for desk in board.desks:
-            current = desk.current
-            if current is not None:
-                tickets[current.id] = current
-                best = latest.get(current.queue)
-                if best is None or (current.called_at or "") > (best.called_at or ""):
-                    latest[current.queue] = current
-            if not desk.paused:
-                for queue_id in desk.config.queues:
-                    open_desks[queue_id] = open_desks.get(queue_id, 0) + 1
-        called = self.last_called
-        now = {
-            q.config.id: latest[q.config.id].number
-            if q.config.id in latest
-            else called.get(q.config.id)
-            for q in board.queues
-        }
-        rooms = {d.config.id: d.config.room for d in board.desks}
-        self._facts = LineFacts(board.seq, tickets, ahead, reasons, now, open_desks, rooms)
+        self._facts = facts_with_desks(board, tickets, ahead, reasons, self.last_called)
         return self._facts
 
 

@@ -63,10 +63,7 @@ class PatientView:
 
 
 def line_facts(board: Board, last_called: dict[str, str] | None = None) -> LineFacts:
-    """Index a board: a pinned ticket counts its place in its desk's line, others their queue's.
-
-    `now` is the queue's ticket in a room; when none is, the queue's last called number.
-    """
+    """Index a board: a pinned ticket counts its place in its desk's line, others their queue's."""
     tickets: dict[int, Ticket] = {}
     ahead: dict[int, int] = {}
     reasons: dict[int, str] = {}
@@ -81,6 +78,20 @@ def line_facts(board: Board, last_called: dict[str, str] | None = None) -> LineF
         for index, placed in enumerate(desk.line):
             if placed.ticket.pinned_desk == desk.config.id:
                 ahead[placed.ticket.id] = index
+    return facts_with_desks(board, tickets, ahead, reasons, last_called or {})
+
+
+def facts_with_desks(
+    board: Board,
+    tickets: dict[int, Ticket],
+    ahead: dict[int, int],
+    reasons: dict[int, str],
+    last_called: dict[str, str],
+) -> LineFacts:
+    """Complete the line's facts with what the desks tell: who is in a room, which desks are open.
+
+    `now` is the queue's ticket in a room; when none is, the queue's last called number.
+    """
     latest: dict[str, Ticket] = {}
     open_desks: dict[str, int] = {q.config.id: 0 for q in board.queues}
     for desk in board.desks:
@@ -93,11 +104,10 @@ def line_facts(board: Board, last_called: dict[str, str] | None = None) -> LineF
         if not desk.paused:
             for queue_id in desk.config.queues:
                 open_desks[queue_id] = open_desks.get(queue_id, 0) + 1
-    called = last_called or {}
     now = {
         q.config.id: latest[q.config.id].number
         if q.config.id in latest
-        else called.get(q.config.id)
+        else last_called.get(q.config.id)
         for q in board.queues
     }
     rooms = {d.config.id: d.config.room for d in board.desks}
