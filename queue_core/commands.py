@@ -149,11 +149,15 @@ def finish(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
 def _reinsert(
     tx: Tx, ticket: Ticket, queue: QueueConfig, behind: int, placement: Placement
 ) -> None:
-    """Back into the line `behind` places after the head (never to the front)."""
+    """Back into the line `behind` places after the head (never to the front).
+
+    The placement is set first: the key is found by trying places under the ordering rules,
+    and a requeued patient's priority class must not move the trial ticket either.
+    """
+    ticket.placement = placement
     window = reinsert_window(tx.conn, tx.day, queue.id, tx.config, behind)
     key = reinsert_key(window, ticket, behind, tx.next_seq(), tx.config)
     ticket.sort_key = key if key is not None else base_key(to_micros(tx.now), ticket.id)
-    ticket.placement = placement
     ticket.state = TicketState.WAITING
 
 

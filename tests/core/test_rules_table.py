@@ -451,6 +451,17 @@ def test_store_requeued_elderly_patient_is_not_sent_to_the_front(
     assert line(store, "nk-pt") == [first, old]
 
 
+def test_store_requeued_elderly_patient_goes_exactly_two_behind_in_a_long_line(
+    store: Store, clock: SteppingClock
+) -> None:
+    old = walk_ins(store, clock, "nk-pt", 1, priority="elderly")[0]
+    others = walk_ins(store, clock, "nk-pt", 6)
+    assert commands.call_next(store, "nk1", ACTOR).number == old
+    commands.skip(store, "nk1", ACTOR)
+    commands.requeue(store, old, ACTOR)
+    assert line(store, "nk-pt") == [others[0], others[1], old, *others[2:]]
+
+
 def test_store_requeue_into_an_empty_or_short_line(store: Store, clock: SteppingClock) -> None:
     only = walk_ins(store, clock, "nk-pt", 1)[0]
     commands.call_next(store, "nk1", ACTOR)
