@@ -10,6 +10,7 @@ import os
 import platform
 import sqlite3
 import statistics
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,11 +49,15 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def percentile_ms(samples: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile: with few samples it reports a real observed value."""
-    ordered = sorted(samples)
+    ordered = sorted(values)
     rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return ordered[rank - 1] * 1000
+    return ordered[rank - 1]
+
+
+def percentile_ms(samples: list[float], fraction: float) -> float:
+    return percentile(samples, fraction) * 1000
 
 
 def replace_block(text: str, block: str) -> str:

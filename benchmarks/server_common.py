@@ -249,13 +249,6 @@ def sizes_by_type(clients: Iterable[dict[str, Any]]) -> dict[str, list[int]]:
     return sizes
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest rank, as benchmarks.report does (there in seconds, here in the unit given)."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 def wait_caught_up(base_port: int, seq: int, limit_s: float = 30) -> None:
     """Until the server's feeds have sent `seq` (its /healthz says so)."""
     end = time.monotonic() + limit_s

@@ -22,7 +22,7 @@ from pathlib import Path
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from benchmarks.report import ROOT
+from benchmarks.report import ROOT, percentile
 from benchmarks.server_common import (
     HEAD,
     Fleet,
@@ -32,7 +32,6 @@ from benchmarks.server_common import (
     clinic_with_line,
     commit_loop,
     latencies_ms,
-    percentile,
     phone_tokens,
     wait_caught_up,
 )

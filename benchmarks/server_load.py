@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.report import percentile
 from benchmarks.server_common import (
     HEAD,
     Fleet,
@@ -26,7 +27,6 @@ from benchmarks.server_common import (
     clinic_with_line,
     commit_loop,
     latencies_ms,
-    percentile,
     phone_tokens,
     poll_delays_ms,
     sizes_by_type,

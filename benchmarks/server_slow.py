@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR
+from benchmarks.report import percentile
 from benchmarks.server_common import (
     HEAD,
     QUEUE,
@@ -31,7 +32,6 @@ from benchmarks.server_common import (
     commit_loop,
     health,
     latencies_ms,
-    percentile,
     phone_tokens,
     wait_caught_up,
 )

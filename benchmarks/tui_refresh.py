@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.report import percentile
 from queue_core.config import load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
@@ -74,7 +75,7 @@ def main() -> None:
         db = Path(tmp) / "bench.db"
         initialise(db, load_config(ROOT / "sample_data" / "clinic.toml"), "bench").close()
         latencies = sorted(asyncio.run(measure(db, args.samples)))
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p99 = percentile(latencies, 0.99)
     print(f"desk refresh after another process's commit, {len(latencies)} samples:")
     print(f"  median {statistics.median(latencies) * 1000:.1f} ms")
     print(f"  p99    {p99 * 1000:.1f} ms")
