@@ -34,6 +34,7 @@ from benchmarks.faults_long_day import board_from_log
 from benchmarks.report import DOC, INTRO, machine_line
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from benchmarks.server_day_clients import DayClients
+from display_server.protocol import told_place
 from queue_core.board import public_board, read_board
 from queue_core.config import ClinicConfig, load_config
 from queue_core.model import Ticket
@@ -157,7 +158,8 @@ def expected_phones(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     for row in rows:
         ticket = Ticket.from_row(dict(row))
         view = patient_view(facts, ticket, medians)
-        out[ticket.token] = (ticket.number, shown(view.state, view.ahead, view.desk, view.room))
+        ahead = told_place(view.ahead, view.now, store.config.alert_ahead)[0]
+        out[ticket.token] = (ticket.number, shown(view.state, ahead, view.desk, view.room))
     return out
 
 

@@ -31,7 +31,7 @@ from benchmarks.server_common import (
     wait_caught_up,
 )
 from display_server.line import read_state
-from display_server.protocol import display_messages
+from display_server.protocol import display_messages, told_place
 from queue_core.patient import line_facts
 from queue_core.store import Store
 
@@ -82,7 +82,8 @@ def check_clients(
         else:
             token = client["path"].rsplit("/", 1)[1]
             last = [s for k, s, _, _ in messages if k == "ahead"][-1]
-            wrong += int(last != facts.ahead.get(ids[token]))
+            told = told_place(facts.ahead.get(ids[token]), None, config.alert_ahead)[0]
+            wrong += int(last != told)
     return missed, duplicated, wrong
 
 

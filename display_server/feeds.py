@@ -41,7 +41,8 @@ SEND_BUFFER_LIMIT = 256 * 1024
 # otherwise every finished visit would message every phone of the queue for a minute or two.
 ETA_STEP_MIN = 2
 ETA_STEP_SHARE = 0.1
-Shown = tuple[int | None, str | None, int | None]  # (ahead, now, eta) last sent to a phone
+# (ahead, now, eta, step) last sent to a phone: ahead and now as told (protocol.told_place)
+Shown = tuple[int | None, str | None, int | None, int]
 
 
 @dataclass
@@ -201,7 +202,9 @@ class Hub:
             for start in range(0, len(ids), FAN_OUT_CHUNK):
                 if start:
                     await asyncio.sleep(0)
-                places = Places(self.line.facts, self.line.medians, self.round_batch)
+                places = Places(
+                    self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead
+                )
                 for ticket_id in ids[start : start + FAN_OUT_CHUNK]:
                     phone = self.phones.get(ticket_id)
                     if phone is not None:
@@ -275,17 +278,19 @@ class Hub:
         if phone is None:
             phone = self.phones[ticket.id] = Phone(ticket)
         view = patient_view(self.line.facts, phone.ticket, self.line.medians)
+        alert_ahead = self.config.alert_ahead
         if self.resumable(since):
             assert since is not None
             missed = [m for s, m in self.phone_journal.get(ticket.id, []) if s > since]
             if since < self.seq and view.state == TicketState.WAITING.value:
-                missed.append(protocol.pos_message(view, self.seq, "resume"))
+                missed.append(protocol.pos_message(view, self.seq, "resume", alert_ahead))
             _send(conn, missed)
         else:
             queue = self.config.queue(view.queue)
             name = queue.name if queue else view.queue
-            _send(conn, [protocol.ticket_message(view, self.seq, name, self.config.alert_ahead)])
-        phone.shown = (view.ahead, view.now, view.eta)
+            _send(conn, [protocol.ticket_message(view, self.seq, name, alert_ahead)])
+        ahead, now, step = protocol.told_place(view.ahead, view.now, alert_ahead)
+        phone.shown = (ahead, now, view.eta, step)
         phone.conns.add(conn)
 
     def leave_phone(self, conn: ServerConnection, ticket_id: int) -> None:
@@ -317,8 +322,11 @@ class Hub:
 class Places:
     """What one round of phone updates shares: the facts, the estimates, encoded messages."""
 
-    def __init__(self, facts: LineFacts, medians: dict[str, float], batch: Sequence[Event]):
+    def __init__(
+        self, facts: LineFacts, medians: dict[str, float], batch: Sequence[Event], alert_ahead: int
+    ):
         self.facts = facts
+        self.alert_ahead = alert_ahead
         self.medians = medians
         self.batch = batch
         self.brief = _brief(facts, batch)
@@ -327,17 +335,20 @@ class Places:
         self.reasons: dict[bool, str] = {}
 
     def shown(self, ticket: Ticket) -> Shown:
-        """(ahead, now, eta) as `patient_view` computes them; ahead is None unless waiting."""
+        """(ahead, now, eta, step) as `patient_view` computes them and the phone is told them;
+        ahead is None unless waiting."""
         facts = self.facts
         current = facts.tickets.get(ticket.id, ticket)
         now = facts.now.get(current.queue)
         if current.state is not TicketState.WAITING:
-            return (None, now, None)
+            return (None, now, None, 1)
         ahead = facts.ahead.get(current.id)
         if ahead is None:
-            return (None, now, None)
+            return (None, now, None, 1)
         median = self.medians.get(current.queue)
-        return (ahead, now, estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)))
+        eta = estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0))
+        told, now, step = protocol.told_place(ahead, now, self.alert_ahead)
+        return (told, now, eta, step)
 
     def reason(self, number: str, before: int | None, after: int) -> str:
         """`position_reason`, worked out once for every phone it cannot differ between: those
@@ -356,9 +367,11 @@ class Places:
         """Each distinct `pos` is encoded once, whatever the number of phones it goes to."""
         data = self.texts.get((shown, why))
         if data is None:
-            ahead, now, eta = shown
+            ahead, now, eta, step = shown
             assert ahead is not None
-            data = self.texts[shown, why] = protocol.pos_text(self.facts.seq, ahead, now, eta, why)
+            data = self.texts[shown, why] = protocol.pos_text(
+                self.facts.seq, ahead, step, now, eta, why
+            )
         return data
 
 

@@ -34,6 +34,13 @@ DISPLAY_TYPES = ("hello", "ack", "ping")
 PHONE_TYPES = ("hello", "presence", "ping")
 PRESENCE = ("on_my_way", "here")
 Message = dict[str, Any]
+# Near the head a phone hears of every step of its line. Farther back its place is rounded up
+# to a step that grows with the distance and the number being served is left out: a call then
+# moves the pages of the patients near the head and of one in each step behind them, not every
+# phone of a long line (each message costs the server a send of its own).
+EXACT_AHEAD = 30
+PLACE_STEPS = ((100, 5), (500, 10))
+FAR_STEP = 50
 
 
 def encode(message: Mapping[str, Any]) -> str:
@@ -267,7 +274,30 @@ def phone_milestones(event: Event) -> list[Message]:
     return []
 
 
+def place_step(ahead: int, alert_ahead: int) -> int:
+    """1 (exact) up to EXACT_AHEAD or the `soon` alert, then the step of the band `ahead` is in."""
+    if ahead <= max(EXACT_AHEAD, alert_ahead):
+        return 1
+    for limit, step in PLACE_STEPS:
+        if ahead <= limit:
+            return step
+    return FAR_STEP
+
+
+def told_place(
+    ahead: int | None, now: str | None, alert_ahead: int
+) -> tuple[int | None, str | None, int]:
+    """(ahead, now, step) as a phone is told them: far back, ahead rounded up and no `now`."""
+    if ahead is None:
+        return None, now, 1
+    step = place_step(ahead, alert_ahead)
+    if step == 1:
+        return ahead, now, 1
+    return -(-ahead // step) * step, None, step
+
+
 def ticket_message(view: PatientView, seq: int, queue_name: str, alert_ahead: int) -> Message:
+    ahead, now, step = told_place(view.ahead, view.now, alert_ahead)
     return {
         "type": "ticket",
         "seq": seq,
@@ -275,8 +305,9 @@ def ticket_message(view: PatientView, seq: int, queue_name: str, alert_ahead: in
         "state": view.state,
         "queue": view.queue,
         "queue_name": queue_name,
-        "ahead": view.ahead,
-        "now": view.now,
+        "ahead": ahead,
+        "step": step,
+        "now": now,
         "eta": view.eta,
         "desk": view.desk,
         "room": view.room,
@@ -285,12 +316,14 @@ def ticket_message(view: PatientView, seq: int, queue_name: str, alert_ahead: in
     }
 
 
-def pos_message(view: PatientView, seq: int, why: str) -> Message:
+def pos_message(view: PatientView, seq: int, why: str, alert_ahead: int) -> Message:
+    ahead, now, step = told_place(view.ahead, view.now, alert_ahead)
     return {
         "type": "pos",
         "seq": seq,
-        "ahead": view.ahead,
-        "now": view.now,
+        "ahead": ahead,
+        "step": step,
+        "now": now,
         "eta": view.eta,
         "why": why,
     }
@@ -302,11 +335,11 @@ def _json_value(value: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def pos_text(seq: int, ahead: int, now: str | None, eta: int | None, why: str) -> bytes:
+def pos_text(seq: int, ahead: int, step: int, now: str | None, eta: int | None, why: str) -> bytes:
     """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
     eta_text = "null" if eta is None else str(eta)
     return (
-        f'{{"type":"pos","seq":{seq},"ahead":{ahead},"now":{_json_value(now)},'
+        f'{{"type":"pos","seq":{seq},"ahead":{ahead},"step":{step},"now":{_json_value(now)},'
         f'"eta":{eta_text},"why":{_json_value(why)}}}'
     ).encode()
 

@@ -17,7 +17,8 @@
       where: "就诊地点", onMyWay: "我在路上", imHere: "我已到达",
       enableAlerts: "点一下，开启声音和振动提醒", alertsOn: "提醒已开启",
       calledTitle: "轮到您了！", goTo: "请到", notFound: "未找到",
-      recall: "第 {n} 次呼叫", people: "{n} 人", minutes: "约 {n} 分钟", soonEta: "即将",
+      recall: "第 {n} 次呼叫", people: "{n} 人", peopleAbout: "约 {n} 人",
+      far: "离叫号还远：每前进 {n} 位更新一次", minutes: "约 {n} 分钟", soonEta: "即将",
       room: "{room} 诊室", waitingArea: "候诊区", toggle: "EN",
       soon: "快到您了：前面还有 {n} 人，请回到候诊区", soonNext: "下一位就是您，请回到候诊区",
       presenceSent: { on_my_way: "已告知诊室：您在路上", here: "已告知诊室：您已到达" },
@@ -55,7 +56,8 @@
       where: "Where to go", onMyWay: "I'm on my way", imHere: "I'm here",
       enableAlerts: "Tap once to turn on sound and vibration alerts", alertsOn: "Alerts are on",
       calledTitle: "It's your turn!", goTo: "Please go to", notFound: "Not found",
-      recall: "Call {n}", people: "{n}", minutes: "~{n} min", soonEta: "soon",
+      recall: "Call {n}", people: "{n}", peopleAbout: "about {n}",
+      far: "Still far from your turn: updated every {n} places", minutes: "~{n} min", soonEta: "soon",
       room: "Room {room}", waitingArea: "Waiting area", toggle: "中文",
       soon: "Almost your turn: {n} ahead. Please come back to the waiting area",
       soonNext: "You are next: please come back to the waiting area",
@@ -92,7 +94,7 @@
   };
 
   var view = {
-    number: null, state: null, queueName: "", ahead: null, now: null, eta: null,
+    number: null, state: null, queueName: "", ahead: null, step: 1, now: null, eta: null,
     room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null
   };
   var lang = initialLanguage();
@@ -138,9 +140,15 @@
     var state = $("state");
     state.setAttribute("data-state", view.state || "");
     state.textContent = view.state ? (t("state")[view.state] || view.state) : "";
+    // Far back the place comes rounded up to `step` and without the number being served.
+    var far = waiting && view.ahead !== null && view.step > 1;
     $("now").textContent = view.now || "—";
+    $("now-row").hidden = far;
     $("ahead").textContent = waiting && view.ahead !== null
-      ? fill(t("people"), { n: view.ahead }) : view.state === "called" ? "0" : "—";
+      ? fill(t(far ? "peopleAbout" : "people"), { n: view.ahead })
+      : view.state === "called" ? "0" : "—";
+    $("far").hidden = !far;
+    $("far").textContent = far ? fill(t("far"), { n: view.step }) : "";
     $("eta").textContent = !waiting || view.eta === null ? "—"
       : view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
     $("room").textContent = view.room ? fill(t("room"), { room: view.room }) : t("waitingArea");
@@ -195,6 +203,7 @@
     view.state = message.state;
     view.queueName = message.queue_name || message.queue || "";
     view.ahead = typeof message.ahead === "number" ? message.ahead : null;
+    view.step = typeof message.step === "number" ? message.step : 1;
     view.now = message.now || null;
     view.eta = typeof message.eta === "number" ? message.eta : null;
     view.room = message.room || null;
@@ -209,6 +218,7 @@
   function onPosition(message) {
     var previous = view.ahead;
     view.ahead = typeof message.ahead === "number" ? message.ahead : null;
+    view.step = typeof message.step === "number" ? message.step : 1;
     if (message.now !== undefined) { view.now = message.now || null; }
     if (message.eta !== undefined) { view.eta = typeof message.eta === "number" ? message.eta : null; }
     var reason = explain(message.why, previous, view.ahead);

@@ -93,3 +93,23 @@ def _presence(store: Store, since: int, number: str) -> list[str]:
         for e in store.events_since(since)
         if e.type == "presence" and e.ticket == number
     ]
+
+
+def test_far_back_the_page_shows_a_rounded_place_and_how_often_it_updates(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    line = [issue_ticket(live_store, "nk-pt", ACTOR, name=f"患者{i:02d}") for i in range(38)]
+    page = open_phone(phone_context, server, line[36])  # 36 ahead: told "about 40"
+    expect(page.locator("#ahead")).to_have_text("约 40 人")
+    expect(page.locator("#far")).to_have_text("离叫号还远：每前进 5 位更新一次")
+    expect(page.locator("#now-row")).to_be_hidden()
+    commands.call_next(live_store, "nk1", ACTOR)  # 35 ahead
+    expect(page.locator("#ahead")).to_have_text("约 35 人")
+    for _ in range(5):  # 30 ahead: exact again, and the number being served is back
+        commands.call_next(live_store, "nk1", ACTOR)
+    expect(page.locator("#ahead")).to_have_text("30 人")
+    expect(page.locator("#far")).to_be_hidden()
+    expect(page.locator("#now")).to_have_text(line[5].number)
+    page.locator("#lang-toggle").click()
+    commands.call_next(live_store, "nk1", ACTOR)
+    expect(page.locator("#ahead")).to_have_text("29")

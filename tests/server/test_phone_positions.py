@@ -39,5 +39,47 @@ async def test_an_estimate_nudged_by_a_minute_waits_but_a_paused_desk_is_told(
 def test_a_position_written_directly_is_the_encoded_message() -> None:
     for ahead, now, eta, why in [(0, None, None, "resume"), (12, "A012", 35, "called")]:
         view = PatientView("A020", "waiting", "nk-pt", ahead, now, eta, None, None, 0)
-        expected = encode(protocol.pos_message(view, 42, why)).encode()
-        assert protocol.pos_text(42, ahead, now, eta, why) == expected
+        expected = encode(protocol.pos_message(view, 42, why, alert_ahead=3)).encode()
+        assert protocol.pos_text(42, ahead, 1, now, eta, why) == expected
+
+
+def test_far_back_the_place_is_rounded_up_and_the_number_served_left_out() -> None:
+    told = {n: protocol.told_place(n, "A001", alert_ahead=3) for n in (0, 30, 31, 35, 36, 100)}
+    assert told == {
+        0: (0, "A001", 1),
+        30: (30, "A001", 1),
+        31: (35, None, 5),
+        35: (35, None, 5),
+        36: (40, None, 5),
+        100: (100, None, 5),
+    }
+    assert protocol.told_place(101, "A001", 3) == (110, None, 10)
+    assert protocol.told_place(347, "A001", 3) == (350, None, 10)
+    assert protocol.told_place(501, "A001", 3) == (550, None, 50)
+    assert protocol.told_place(5_301, "A001", 3) == (5_350, None, 50)
+    assert protocol.told_place(38, "A001", alert_ahead=40) == (38, "A001", 1)
+    assert protocol.told_place(None, "A001", 3) == (None, "A001", 1)
+
+
+async def test_a_phone_far_back_hears_only_when_its_rounded_place_changes(
+    store: Store, server: DisplayServer
+) -> None:
+    line = [issue_ticket(store, "wk", ACTOR, name=f"患者{i:02d}") for i in range(42)]
+    far, near = line[40], line[10]
+    await caught_up(server, store)
+    far_phone = await open_feed(server, f"/ws/ticket/{far.token}?since=")
+    near_phone = await open_feed(server, f"/ws/ticket/{near.token}?since=")
+    first = await far_phone.next()
+    assert (first["type"], first["ahead"], first["step"], first["now"]) == ("ticket", 40, 5, None)
+    assert (await near_phone.next())["ahead"] == 10
+    for called in range(1, 6):  # 40 ahead -> 35: told 40, 40, 40, 40, then 35
+        commands.call_next(store, "wk1", ACTOR)
+        commands.skip(store, "wk1", ACTOR)  # a no-show: no visit finishes, no estimate appears
+        # The near phone, told every step, shows that each call had a round of its own.
+        near_pos = await near_phone.next()
+        while near_pos.get("ahead") != 10 - called:
+            near_pos = await near_phone.next()
+        assert (near_pos["step"], near_pos["now"]) == (1, line[called - 1].number)
+    moved = await far_phone.next()  # nothing came before it: the four calls inside the step
+    assert (moved["type"], moved["ahead"], moved["step"]) == ("pos", 35, 5)
+    assert (moved["now"], moved["why"]) == (None, "called")
