@@ -23,16 +23,19 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-BACKOFF_FIRST_S = 0.5  # common.js: BACKOFF_FIRST_MS
+BACKOFF_QUICK_TRIES = 10  # common.js: BACKOFF_QUICK_TRIES
+BACKOFF_QUICK_S = 1.0  # common.js: BACKOFF_QUICK_MS
 BACKOFF_GROWTH = 1.5  # common.js: BACKOFF_GROWTH
 BACKOFF_MAX_S = 30.0  # common.js: BACKOFF_MAX_MS
 POLL_EVERY_S = 2.0  # the refresh period of the polling screens clinics use today
 
 
-def backoff_delay(attempt: int, rng: random.Random) -> float:
-    """The pages' delay: half the ceiling plus a random half, the ceiling growing per attempt."""
-    ceiling = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * BACKOFF_GROWTH**attempt)
-    return ceiling / 2 + rng.random() * ceiling / 2
+def backoff_delay(attempt: int, draw: float) -> float:
+    """The pages' delay for a random `draw` in [0, 1): half the ceiling plus a random half; the
+    ceiling stays at 1 s for the first tries, then grows by half per attempt up to 30 s."""
+    slower = max(0, attempt - BACKOFF_QUICK_TRIES + 1)
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_QUICK_S * BACKOFF_GROWTH**slower)
+    return ceiling / 2 + draw * ceiling / 2
 
 
 def raise_file_limit() -> None:
@@ -86,7 +89,7 @@ class LiveClient:
             if self.fatal is not None or stop.is_set():
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff_delay(attempt, self.rng))
+                await asyncio.wait_for(stop.wait(), backoff_delay(attempt, self.rng.random()))
             attempt += 1
 
     def on_frame(self, frame: str | bytes) -> None:

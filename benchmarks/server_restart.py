@@ -152,8 +152,8 @@ def markdown(outcome: Outcome) -> str:
         f"{outcome.displays} screens and {outcome.phones:,} phones (separate client processes) "
         "stay connected while the server process is killed and started again at once on the same "
         "port; two desk calls are committed while it is down. Clients reconnect like the pages "
-        "(`common.js`: first retry after 0.25-0.5 s, the wait growing by half per attempt, "
-        "jitter over its upper half, `?since=<last seq>`). "
+        "(`common.js`: the first ten tries 0.5-1 s apart, jittered, then the wait growing by "
+        "half per try up to 30 s; `?since=<last seq>`). "
         "'Current' = has received a message carrying the newest seq (every phone's place "
         "changed, so every client gets one).",
         "",

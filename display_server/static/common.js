@@ -7,9 +7,12 @@
 (function (global) {
   "use strict";
 
-  var BACKOFF_FIRST_MS = 500;
-  // Growing by half, not doubling: a restarted server is back within a second or two, and a
-  // doubled wait sent most clients to sleep 2-4 s past that; 30 s is still reached in a minute.
+  // A restart is over in a second or two: the first retries come every 0.5-1 s (jittered, so a
+  // restarted server gets its clients spread over half a second, not all at once; a refused
+  // connection costs next to nothing). A longer outage then backs off by half per attempt up
+  // to 30 s, which spares phone batteries and a struggling server.
+  var BACKOFF_QUICK_TRIES = 10;
+  var BACKOFF_QUICK_MS = 1000;
   var BACKOFF_GROWTH = 1.5;
   var BACKOFF_MAX_MS = 30000;
   var PING_EVERY_MS = 20000;
@@ -18,7 +21,8 @@
   var SILENCE_LIMIT_MS = 50000;
 
   function backoffDelay(attempt) {
-    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(BACKOFF_GROWTH, attempt));
+    var slower = Math.max(0, attempt - BACKOFF_QUICK_TRIES + 1);
+    var ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_QUICK_MS * Math.pow(BACKOFF_GROWTH, slower));
     return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
   }
 

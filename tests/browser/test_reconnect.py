@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from benchmarks import server_fleet
 from queue_core import commands
 from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
@@ -57,3 +59,23 @@ def test_tv_and_phone_catch_up_after_the_server_goes_down_and_restarts(
     spoken: list[dict[str, Any]] = tv.evaluate("window.__spoken")
     said_first = [s for s in spoken if first.number in s["text"]]
     assert len(said_first) == 2
+
+
+def test_the_benchmark_clients_wait_between_retries_exactly_as_the_pages_do(
+    server: ServerProcess, tv_context: BrowserContext
+) -> None:
+    """Restart figures hold only if the benchmark's fleet reconnects like the real pages."""
+    page = open_tv(tv_context, server)
+    for draw in (0.0, 0.5, 0.999):
+        page_delays = page.evaluate(
+            "draw => { const real = Math.random; Math.random = () => draw;"
+            " try { return [...Array(30).keys()].map(a => ClinicQueue.backoffDelay(a)); }"
+            " finally { Math.random = real; } }",
+            draw,
+        )
+        fleet_delays = [
+            math.floor(server_fleet.backoff_delay(a, draw) * 1000 + 0.5) for a in range(30)
+        ]  # Math.round
+        assert page_delays == fleet_delays
+    assert page_delays[:10] == [1000] * 10  # draw 0.999: the quick tries, then slower
+    assert page_delays[10] == 1499 and page_delays[-1] == 29_985  # ceilings 1.5 s, 30 s
