@@ -30,6 +30,7 @@ QUEUE = "nk-pt"
 DESKS = ("nk1", "nk2")  # both serve nk-pt: every call moves every phone of that line
 HEAD = 300  # tickets ahead of the first phone, so calls never reach a benchmarked phone
 Sample = tuple[int, int]  # (commit's last seq, commit time ns)
+MARKERS = ("ahead", "estimate")  # notes the fleet adds after a message, not messages
 
 
 def clinic_with_line(path: Path, waiting: int) -> Store:
@@ -208,18 +209,26 @@ def call_at(store: Store, index: int) -> object:
 
 
 def latencies_ms(
-    clients: Iterable[dict[str, Any]], samples: list[Sample], since: int
+    clients: Iterable[dict[str, Any]],
+    samples: list[Sample],
+    since: int,
+    estimates: bool | None = None,
 ) -> list[float]:
     """Per client and commit, commit -> the first message of that commit that arrived.
 
     `since` is the log's last seq before the first commit: older messages belong to no commit.
+    `estimates`: None counts every message; False leaves out `pos` messages that moved only the
+    estimate (the fleet marks them), True counts only those.
     """
     ends = [s for s, _ in samples]
     out: list[float] = []
     for client in clients:
         seen: set[int] = set()
+        marked = {(seq, at) for kind, seq, at, _ in client["messages"] if kind == "estimate"}
         for kind, seq, at, _ in client["messages"]:
-            if seq is None or kind == "ahead":
+            if seq is None or kind in MARKERS:
+                continue
+            if estimates is not None and estimates != (kind == "pos" and (seq, at) in marked):
                 continue
             index = bisect.bisect_left(ends, seq)
             first = ends[index - 1] if index else since
@@ -244,7 +253,7 @@ def sizes_by_type(clients: Iterable[dict[str, Any]]) -> dict[str, list[int]]:
     sizes: dict[str, list[int]] = {}
     for client in clients:
         for kind, _, _, size in client["messages"]:
-            if kind != "ahead":
+            if kind not in MARKERS:
                 sizes.setdefault(kind, []).append(size)
     return sizes
 

@@ -18,8 +18,6 @@ import sys
 import threading
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from benchmarks.report import ROOT
 from benchmarks.server_fleet import LiveClient, raise_file_limit
 
@@ -56,7 +54,7 @@ class ViewClient(LiveClient):
     def start(self) -> None:
         self.view, self.board, self.frames, self.pong = {}, None, 0, asyncio.Event()
 
-    def on_frame(self, frame: str | bytes) -> None:
+    def on_frame(self, frame: str) -> None:
         super().on_frame(frame)
         self.frames += 1
         message: dict[str, Any] = json.loads(frame)
@@ -74,10 +72,10 @@ class ViewClient(LiveClient):
         if ws is None:
             return False
         self.pong.clear()
+        ws.send_text('{"type": "ping"}')
         try:
-            await ws.send('{"type": "ping"}')
             await asyncio.wait_for(self.pong.wait(), PONG_LIMIT_S)
-        except (ConnectionClosed, TimeoutError):
+        except TimeoutError:
             return False
         return True
 

@@ -3,8 +3,9 @@
 Run as `python -m benchmarks.server_fleet SPEC OUT`. It opens every client of the spec, prints
 `ready` once each has its first message, then obeys lines on stdin (`stall`, `current SEQ`,
 `stop`) and writes what every client received to OUT. It stops by itself at the spec's
-deadline. Clients reconnect as the pages do (display_server/static/common.js): exponential
-backoff with jitter, resuming with `?since=<last seq>`, so restart figures are honest.
+deadline. Clients reconnect as the pages do (display_server/static/common.js): quick jittered
+tries, then backoff, resuming with `?since=<last seq>`, so restart figures are honest. They
+speak websocket through benchmarks/ws_client.py, which costs a fraction of a full client's CPU.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from benchmarks.ws_client import Closed, HandshakeRefused, LeanSocket, open_socket
 
 BACKOFF_QUICK_TRIES = 10  # common.js: BACKOFF_QUICK_TRIES
 BACKOFF_QUICK_S = 1.0  # common.js: BACKOFF_QUICK_MS
@@ -58,7 +58,9 @@ class LiveClient:
     opens: int = 0
     first: asyncio.Event = field(default_factory=asyncio.Event)
     stalled: bool = False
-    ws: ClientConnection | None = None
+    heard: bool = False
+    place: tuple[object, object] | None = None  # (ahead, now) of the last ticket or pos
+    ws: LeanSocket | None = None
     fatal: str | None = None
 
     def url(self) -> str:
@@ -68,47 +70,59 @@ class LiveClient:
 
     async def run(self, stop: asyncio.Event) -> None:
         attempt = 0
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         while not stop.is_set():
+            self.heard = False
             try:
-                async with connect(self.url(), open_timeout=30, max_size=None) as ws:
-                    self.ws = ws
-                    self.opens += 1
-                    async for frame in ws:
-                        self.on_frame(frame)
-                        attempt = 0
-                        if self.stalled:
-                            await stop.wait()
-            except ConnectionClosed as exc:
-                if exc.rcvd is not None and exc.rcvd.reason == "not found":
+                self.ws = await open_socket(self.url(), self.on_frame, timeout=30)
+                self.opens += 1
+                waiters: set[asyncio.Future[Any]] = {self.ws.ended, stopping}
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                if self.ws.ended.done():
+                    self.ws.ended.result()
+            except Closed as exc:
+                if exc.code == 1008 and exc.reason == "not found":
                     self.fatal = "not found"  # an unknown phone link: the page gives up too
-            except InvalidStatus as exc:
+            except HandshakeRefused as exc:
                 self.fatal = str(exc)
-            except (OSError, InvalidHandshake, TimeoutError):
+            except (OSError, TimeoutError):
                 pass
+            if self.ws is not None and self.ws.transport is not None:
+                self.ws.transport.abort()
             self.ws = None
+            if self.stalled:
+                await stop.wait()  # a stuck phone stays stuck: it neither reads nor comes back
+            if self.heard:
+                attempt = 0  # a first real message proves the server is healthy again
             if self.fatal is not None or stop.is_set():
-                return
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), backoff_delay(attempt, self.rng.random()))
             attempt += 1
+        stopping.cancel()
 
-    def on_frame(self, frame: str | bytes) -> None:
+    def on_frame(self, text: str) -> None:
         at = time.time_ns()
-        text = frame if isinstance(frame, str) else frame.decode()
+        self.heard = True
         message: dict[str, Any] = json.loads(text)
         seq = message.get("seq")
         seq = seq if isinstance(seq, int) else None
         if seq is not None:
             self.last_seq = seq
-        self.messages.append((str(message.get("type")), seq, at, len(text.encode())))
-        if message.get("type") in ("ticket", "pos"):
+        kind = message.get("type")
+        self.messages.append((str(kind), seq, at, len(text.encode())))
+        if kind in ("ticket", "pos"):
+            place = (message.get("ahead"), message.get("now"))
+            if kind == "pos" and place == self.place:
+                self.messages.append(("estimate", seq, at, 0))  # the estimate alone moved
+            self.place = place
             self.messages.append(("ahead", message.get("ahead"), at, 0))
         self.first.set()
 
     def stall(self) -> None:
         """Stop reading: the socket stays open, nothing is read, pings go unanswered."""
         self.stalled = True
-        if self.ws is not None:
+        if self.ws is not None and self.ws.transport is not None:
             self.ws.transport.pause_reading()
 
     def result(self) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Commit -> message received for 20 screens and 1,000 / 5,000 phones, against a 2 s polling screen.
 
-Every phone holds its own ticket in one long line (nk-pt) and every desk call moves that line,
-so each commit sends a position message to every phone: the worst case, not the average.
+Every phone holds its own ticket in one long line (nk-pt) behind the first 300, and every desk
+call moves that line: the worst case, not the average. Far back a phone hears of its place in
+steps (docs/protocol.md), so a call messages some of them; a call that moves the day's median
+visit moves every estimate, and then every phone gets a message.
 Screens and one polling screen (GET /healthz every 2 s) run in one client process, the
 phones in several more; the server is a `clinic-queue serve` process of its own.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 from benchmarks.report import percentile
 from benchmarks.server_common import (
     HEAD,
+    MARKERS,
     Fleet,
     ServerProcess,
     calm,
@@ -59,6 +62,9 @@ class LoadRun:
     commits: int
     display: Stats
     phone: Stats
+    place: Stats  # phone messages but those that moved the estimate alone
+    estimate: Stats  # `pos` that moved the estimate alone
+    phone_messages: int  # received by all phones during the commits
     poll: Stats
     kib_per_connection: float
     sizes: dict[str, list[int]]
@@ -107,6 +113,14 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         commits,
         Stats.of(latencies_ms(display_clients, samples, since)),
         Stats.of(latencies_ms(phoned, samples, since)),
+        Stats.of(latencies_ms(phoned, samples, since, estimates=False)),
+        Stats.of(latencies_ms(phoned, samples, since, estimates=True)),
+        sum(
+            1
+            for c in phoned
+            for k, s, _, _ in c["messages"]
+            if k not in MARKERS and (s or 0) > since
+        ),
         Stats.of(poll_delays_ms(polls, samples)),
         (after - before) / (DISPLAYS + phones),
         {**sizes_by_type(display_clients), **sizes_by_type(phoned)},
@@ -167,22 +181,25 @@ def largest_phone_message(runs: list[LoadRun]) -> int:
 
 def markdown(runs: list[LoadRun]) -> str:
     lines = [
-        "### Commit -> message received (issue 5), and a 2 s polling screen side by side",
+        "### Commit -> message received (issues 5 and 6), and a 2 s polling screen side by side",
         "",
         " ".join(
             [
                 f"{DISPLAYS} screens (no filter) plus N phones, each phone on its own ticket in",
-                f"one line of {HEAD + runs[-1].phones + 50:,} waiting patients;",
-                f"{runs[0].commits} desk calls per row, {GAP_S[0]}-{GAP_S[1]} s apart, each",
-                "moving every phone's place (every phone gets a `pos` per call). Latency =",
-                "receive time in the client process minus `time.time_ns()` right after the",
-                "command returned in the committing process (same clock), first message of",
-                "each commit per client. Phones are spread over client processes of ~1,000",
-                "connections. Memory = server RSS growth / connections, idle, after every",
-                "first message. The polling screen asks `/healthz` every 2 s. CPU = user +",
-                "system time per commit of the server process and of all client processes,",
-                "from the first commit until the last client had read the last one (the",
-                "clients run on the same machine and share its cores with the server).",
+                f"one line of {HEAD + runs[-1].phones + 50:,} waiting patients, behind the",
+                f"first {HEAD}; {runs[0].commits} desk calls per row, {GAP_S[0]}-{GAP_S[1]} s",
+                "apart, each moving every phone's place. Far back a phone is told its place",
+                "in steps (docs/protocol.md), so a call messages the phones whose rounded",
+                "place changed; when a finished visit moves the day's median visit length,",
+                "every phone's estimate moves and every phone gets a `pos`. Latency = receive",
+                "time in the client process minus `time.time_ns()` right after the command",
+                "returned in the committing process (same clock), first message of each",
+                "commit per client. Phones are spread over client processes of ~1,000",
+                "connections (benchmarks/ws_client.py). Memory = server RSS growth /",
+                "connections, idle, after every first message. The polling screen asks",
+                "`/healthz` every 2 s. CPU = user + system time per commit of the server",
+                "process and of all client processes, from the first commit until the last",
+                "client had read the last one (the clients share the machine's cores).",
             ]
         ),
         "",
@@ -198,6 +215,24 @@ def markdown(runs: list[LoadRun]) -> str:
             f"| {r.poll.median:.0f} | {r.poll.p99:.0f} "
             f"| {r.poll.median / r.display.median:,.0f}x | {r.kib_per_connection:.1f} "
             f"| {r.server_cpu_ms:.0f} | {r.clients_cpu_ms:.0f} |"
+        )
+    lines += [
+        "",
+        "Phones, by what the message told: a new place (or state, call, alert) first, an",
+        "estimate that moved alone after (a round tells every changed place before any",
+        "estimate-only change):",
+        "",
+        "| phones | phone messages per call | new place p50 ms | new place p99 ms "
+        "| estimate alone: messages | estimate alone p50 ms | estimate alone p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        if not r.phones:
+            continue
+        lines.append(
+            f"| {r.phones:,} | {r.phone_messages / r.commits:,.0f} | {r.place.median:.1f} "
+            f"| {r.place.p99:.1f} | {r.estimate.count:,} | {r.estimate.median:.1f} "
+            f"| {r.estimate.p99:.1f} |"
         )
     lines += ["", "Message sizes (every message the clients received in these runs):", ""]
     lines.append(size_table(runs))

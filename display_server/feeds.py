@@ -192,38 +192,57 @@ class Hub:
     async def _update_phones(self) -> None:
         """Positions to every phone, in chunks: newer screen messages never wait behind phones.
 
-        Each phone gets the newest position when its turn comes; a change that lands during a
-        round starts another round for the phones already done (folded, as a resume folds).
+        A round first tells the phones whose place (or number served) changed, then those whose
+        estimate alone moved: a visit that shifts the day's median moves every estimate of the
+        queue, and those thousands of messages must not delay a patient's new place. A change
+        that lands during a round starts another one, which folds in whatever was left.
         """
         while self.phones_dirty:
             self.phones_dirty = False
             self.round_batch, self.phone_batch = self.phone_batch, []
-            ids = list(self.phones)
-            for start in range(0, len(ids), FAN_OUT_CHUNK):
-                if start:
-                    await asyncio.sleep(0)
-                places = Places(
-                    self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead
-                )
-                for ticket_id in ids[start : start + FAN_OUT_CHUNK]:
-                    phone = self.phones.get(ticket_id)
-                    if phone is not None:
-                        self._update_phone(phone, places)
+            estimates: list[int] = []
+            await self._phone_pass(list(self.phones), estimates)
+            if not self.phones_dirty:
+                await self._phone_pass(estimates, None)
             self.round_batch = None
 
-    def _update_phone(self, phone: Phone, places: Places) -> None:
-        """One phone's new place, if it changed enough to tell: one small message of its own."""
+    async def _phone_pass(self, ids: list[int], estimates: list[int] | None) -> None:
+        """One pass over `ids`; with a list for `estimates`, those whose estimate alone moved are
+        put there instead of being told. A pass of estimates gives way to newer events."""
+        assert self.round_batch is not None
+        for start in range(0, len(ids), FAN_OUT_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+                if estimates is None and self.phones_dirty:
+                    return  # the next round tells these estimates, with the newer places
+            places = Places(
+                self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead
+            )
+            for ticket_id in ids[start : start + FAN_OUT_CHUNK]:
+                phone = self.phones.get(ticket_id)
+                if phone is not None and not self._update_phone(phone, places, estimates is None):
+                    assert estimates is not None
+                    estimates.append(ticket_id)
+
+    def _update_phone(self, phone: Phone, places: Places, tell_estimate: bool) -> bool:
+        """One phone's new place, if it changed enough to tell: one small message of its own.
+        False when only its estimate moved and `tell_estimate` says not to tell that yet."""
         before = phone.shown
         shown = places.shown(phone.ticket)
         phone.shown = shown
         if shown[0] is None or before is None:
-            return
-        if shown[:2] == before[:2] and not _eta_worth_sending(before[2], shown[2]):
+            return True
+        if shown[:2] == before[:2]:
             phone.shown = before  # the estimate drifts from what the phone shows, not each step
-            return
+            if not _eta_worth_sending(before[2], shown[2]):
+                return True
+            if not tell_estimate:
+                return False
+            phone.shown = shown
         number = places.facts.tickets.get(phone.ticket.id, phone.ticket).number
         why = places.reason(number, before[0], shown[0])
         fan_out(phone.conns, self.send_limit, places.encode(shown, why))
+        return True
 
     def _send_board(self, group: Screens) -> None:
         message = protocol.board_message(self.line.board, group.seen)
