@@ -219,20 +219,8 @@ def cmd_triage(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     from display_server.server import run
-    from display_server.workers import WorkersFailed, serve_workers
 
-    if args.workers < 1:
-        raise UsageError("clinic-queue serve: --workers must be 1 or more")
-    store = _open(args)
-    try:
-        if args.workers == 1:
-            run(store, host=args.host, port=args.port)
-        else:
-            store.close()  # each worker opens its own: no SQLite connection crosses a fork
-            serve_workers(store.path, args.host, args.port, args.workers)
-    except (OSError, WorkersFailed) as exc:
-        print(f"clinic-queue: serve: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+    run(_open(args), host=args.host, port=args.port)
 
 
 Handler = Callable[[argparse.Namespace], None]
@@ -312,12 +300,6 @@ def build_parser() -> _Parser:
     p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="server processes sharing the port, for thousands of phones (default: 1)",
-    )
     return parser
 
 

@@ -242,10 +242,8 @@ async def serve(
     port: int = 0,
     journal_size: int = JOURNAL_SIZE,
     send_limit: int = SEND_BUFFER_LIMIT,
-    reuse_port: bool = False,
 ) -> AsyncIterator[DisplayServer]:
-    """Run the server while the block runs; leaving it closes every client with 1001.
-    `reuse_port` lets several worker processes listen on one port (display_server/workers.py)."""
+    """Run the server while the block runs; leaving it closes every client with 1001."""
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
     try:
@@ -263,7 +261,6 @@ async def serve(
             ping_timeout=20,
             close_timeout=5,
             backlog=LISTEN_BACKLOG,
-            reuse_port=reuse_port or None,
         ) as server:
             app.server = server
             try:
@@ -289,20 +286,11 @@ def going_away(server: Server) -> list[ServerConnection]:
     return connections
 
 
-def run(
-    store: Store,
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    worker: Callable[[], None] | None = None,
-) -> None:
-    """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one).
-
-    As one of several workers (display_server/workers.py) it shares the port and, instead of
-    printing, calls `worker` once it is listening.
-    """
+def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port, worker))
+    asyncio.run(_run_until_signal(store, host, port))
 
 
 def raise_file_limit() -> None:
@@ -314,9 +302,7 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(
-    store: Store, host: str, port: int, worker: Callable[[], None] | None
-) -> None:
+async def _run_until_signal(store: Store, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -325,14 +311,10 @@ async def _run_until_signal(
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port, reuse_port=worker is not None) as app:
-        if worker is None:
-            print(f"Serving on {app.url}", flush=True)
-        else:
-            worker()
+    async with serve(store, host, port) as app:
+        print(f"Serving on {app.url}", flush=True)
         await stop.wait()
-        if worker is None:
-            print("Stopping: closing every connection (1001)", flush=True)
+        print("Stopping: closing every connection (1001)", flush=True)
         assert app.server is not None
         closed = going_away(app.server)
         # A close frame still queued behind unread data may take a moment (a stalled phone
