@@ -1,16 +1,19 @@
 """From the event log to every screen and phone: one tail, a replay journal, fan-out.
 
-A single thread tails the log (PRAGMA data_version every millisecond, then `events_since`) and
-hands the events to the event loop. There, in one step, each event goes to the screens, moves
-the in-memory line (display_server/line.py) and the hub's `seq`, so a connection joining
-(snapshot or replay) never sees one without the other. Displays are always sent before phones;
-each distinct message is encoded once and written to each of its connections without awaiting.
+A single thread tails the log (PRAGMA data_version, then `events_since`), woken by changes to
+the database's files (display_server/log_watch.py) and looking every millisecond while they
+change, and hands the events to the event loop. There, in one step, each event goes to the
+screens, moves the in-memory line (display_server/line.py) and the hub's `seq`, so a connection
+joining (snapshot or replay) never sees one without the other. Displays are always sent before
+phones; each distinct message is encoded once and written to each of its connections without
+awaiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,14 +23,15 @@ from websockets.protocol import State
 
 from display_server import protocol
 from display_server.line import LiveLine
+from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
 from queue_core.config import ClinicConfig
 from queue_core.model import Event, Ticket, TicketState
 from queue_core.patient import LineFacts, estimate_minutes, patient_view, position_reason
 from queue_core.store import Store
 
-# A call reaches the screens at most this long after its commit, plus delivery (goal: p99 10 ms).
-# Each look (PRAGMA data_version, ~7 us, and the thread's wake-up) costs ~5 % of a core at 1 ms.
+# While the database changes (or where its files cannot be watched), the tail looks this often:
+# a call reaches the screens at most this long after its commit, plus delivery (goal: p99 10 ms).
 POLL_S = 0.001
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
 # Phones updated between two looks at newer events: a call committed during a round waits for
@@ -86,6 +90,7 @@ class Hub:
         self.horizon = 0  # a `since` below this may have lost messages: snapshot instead
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watch: LogWatch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.line: LiveLine
 
@@ -102,24 +107,40 @@ class Hub:
         self.seq = self.line.seq
         facts = self.line.facts
         self.alerted = {i for i, ahead in facts.ahead.items() if ahead <= self.config.alert_ahead}
+        self._watch = LogWatch.open(self.store.path.parent)
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._watch is not None:
+            self._watch.wake()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        if self._watch is not None and not (self._thread and self._thread.is_alive()):
+            self._watch.close()
+            self._watch = None
 
     # -- the tail thread -------------------------------------------------------------------
 
     def _tail(self) -> None:
         seq = self.seq
         version = -1
-        while not self._stop.wait(POLL_S):
+        watch = self._watch
+        awake_until = 0.0  # look every POLL_S until then; after it, sleep until a file changes
+        while not self._stop.is_set():
+            if watch is not None and time.monotonic() >= awake_until:
+                if watch.wait(SAFETY_LOOK_S):
+                    awake_until = time.monotonic() + AWAKE_S
+                if self._stop.is_set():
+                    return
+            elif self._stop.wait(POLL_S):
+                return
             current = self.store.data_version()
             if current == version:
                 continue
             version = current
+            awake_until = time.monotonic() + AWAKE_S
             events = self.store.events_since(seq)
             if not events:
                 continue

@@ -1,0 +1,41 @@
+"""The log tail sleeps until the database's files change: a commit elsewhere wakes it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from display_server.log_watch import LogWatch
+from queue_core.store import Store
+from tests.conftest import ROOT
+
+LIMIT_S = 10.0  # how long a test waits before failing (not a timing check)
+
+
+def test_a_commit_by_another_process_wakes_the_watch(store: Store, db_path: Path) -> None:
+    watch = LogWatch.open(db_path.parent)
+    assert watch is not None  # Linux: inotify is there
+    try:
+        assert watch.wait(0.05) is False  # nothing changed
+        command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        assert watch.wait(LIMIT_S) is True
+        assert watch.wait(0.05) is False  # the events were read: quiet again
+    finally:
+        watch.close()
+
+
+def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
+    watch = LogWatch.open(tmp_path)
+    assert watch is not None
+    try:
+        results: list[bool] = []
+        waiter = threading.Thread(target=lambda: results.append(watch.wait(LIMIT_S * 6)))
+        waiter.start()
+        watch.wake()
+        waiter.join(LIMIT_S)
+        assert results == [False]
+    finally:
+        watch.close()
