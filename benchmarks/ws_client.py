@@ -50,6 +50,8 @@ class LeanSocket(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self.opened: asyncio.Future[None] = loop.create_future()
         self.ended: asyncio.Future[None] = loop.create_future()
+        # A client stopped by the benchmark no longer awaits `ended`: its end is not an error.
+        self.ended.add_done_callback(lambda f: f.cancelled() or f.exception())
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.upgraded = False
