@@ -32,8 +32,9 @@ def svg_plot(runs: list[LoadRun]) -> str:
     width, height, left, bottom, top = 640, 360, 70, 300, 30
     series = [
         ("screens p99", "#1f77b4", [r.display.p99 for r in runs]),
-        ("phones p99", "#d62728", [r.phone.p99 if r.phones else math.nan for r in runs]),
-        ("phones p50", "#ff9896", [r.phone.median if r.phones else math.nan for r in runs]),
+        ("phones p99 (all)", "#d62728", [r.phone.p99 if r.phones else math.nan for r in runs]),
+        ("phones p99, new place", "#9467bd", [r.place.p99 if r.phones else math.nan for r in runs]),
+        ("phones p50 (all)", "#ff9896", [r.phone.median if r.phones else math.nan for r in runs]),
         ("2 s polling p50", "#7f7f7f", [r.poll.median for r in runs]),
     ]
     xs = [math.log10(r.clients) for r in runs]
