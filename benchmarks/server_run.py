@@ -85,6 +85,48 @@ def svg_plot(runs: list[LoadRun]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
+    """The issues' goals against this run's figures, at the largest number of phones."""
+    top = load[-1]
+    phone_bytes = server_load.largest_phone_message(load)
+    kills = ", ".join(
+        f"{r.signal_name} {'never' if r.from_kill_s is None else f'{r.from_kill_s:.2f} s'}"
+        for r in restart.restarts
+    )
+    restarted = all(
+        r.from_kill_s is not None and r.from_kill_s <= server_restart.GOAL_S
+        for r in restart.restarts
+    )
+    lost = restart.missed + restart.duplicated
+    return "\n".join(
+        [
+            f"### Goals ({top.phones:,} phones)",
+            "",
+            f"- Screens p99 {top.display.p99:.1f} ms (goal {server_load.DISPLAY_GOAL_MS:.0f} "
+            f"ms): {_verdict(top.display.p99 <= server_load.DISPLAY_GOAL_MS)}.",
+            f"- Phones p99, a new place (or call, state, alert): {top.place.p99:.0f} ms (goal "
+            f"{server_load.PHONE_GOAL_MS:.0f} ms): "
+            f"{_verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"- Phones p99, every message including the rounds where a new median visit moved "
+            f"every estimate: {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
+            f"{_verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
+            f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
+            f"{_verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
+            f"- Largest phone message {phone_bytes} bytes (goal {server_load.PHONE_BYTES_GOAL}): "
+            f"{_verdict(phone_bytes <= server_load.PHONE_BYTES_GOAL)}.",
+            f"- Restart, signal to last client current: {kills} (goal "
+            f"{server_restart.GOAL_S:.0f} s): {_verdict(restarted)}.",
+            f"- Messages lost or received twice over the restarts: {lost} (goal 0): "
+            f"{_verdict(lost == 0)}.",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
@@ -109,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             server_restart.markdown(restart),
             server_slow.markdown(slow),
             server_fuzz.markdown(fuzz),
+            goals(load, restart),
         ]
     )
     if args.quick:
