@@ -34,6 +34,10 @@ from queue_core.store import Store
 # a call reaches the screens at most this long after its commit, plus delivery (goal: p99 10 ms).
 POLL_S = 0.001
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
+# At start the journal is refilled with at most this many of the log's last events: enough for
+# clients to resume across a restart (they were away seconds), and reading and re-encoding the
+# whole 5,000 took a quarter of a second of the start, while thousands of clients waited.
+REFILL_EVENTS = 1_000
 # Phones updated between two looks at newer events: a call committed during a round waits for
 # at most one chunk (~2 ms) before it goes to the screens.
 FAN_OUT_CHUNK = 100
@@ -98,8 +102,9 @@ class Hub:
         """Load the line, refill the journal from the log's tail, start tailing."""
         self._loop = asyncio.get_running_loop()
         self.line = await asyncio.to_thread(LiveLine.load, self.store)
-        first = max(0, self.line.seq - self.journal_size)
-        events = await asyncio.to_thread(self.store.events_since, first, self.journal_size)
+        refill = min(self.journal_size, REFILL_EVENTS)
+        first = max(0, self.line.seq - refill)
+        events = await asyncio.to_thread(self.store.events_since, first, refill)
         self.horizon = first
         for event in events:
             if event.seq <= self.line.seq:
