@@ -18,9 +18,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from benchmarks.clinic import ACTOR
 from benchmarks.report import percentile
 from benchmarks.server_common import (
+    DESKS,
     HEAD,
     MARKERS,
     Fleet,
@@ -35,10 +38,12 @@ from benchmarks.server_common import (
     sizes_by_type,
     wait_caught_up,
 )
+from queue_core import commands
 from queue_core.store import Store
 
 DISPLAYS = 20
 GAP_S = (0.8, 1.2)  # a desk call every second on one line: faster than any real clinic
+PAUSES = 10  # then a desk pauses and resumes this many times (even: it ends open)
 PHONE_MESSAGES = ("pos", "called", "alert", "state", "presence")
 DISPLAY_GOAL_MS, PHONE_GOAL_MS, MEMORY_GOAL_KIB, PHONE_BYTES_GOAL = 10.0, 150.0, 16.0, 120
 
@@ -64,7 +69,9 @@ class LoadRun:
     phone: Stats
     place: Stats  # phone messages but those that moved the estimate alone
     estimate: Stats  # `pos` that moved the estimate alone
-    phone_messages: int  # received by all phones during the commits
+    phone_messages: int  # received by all phones during the calls
+    everyone: Stats  # phones, when a desk pauses or resumes: every estimate moves at once
+    everyone_messages: int  # received by all phones during the pauses and resumes
     poll: Stats
     kib_per_connection: float
     sizes: dict[str, list[int]]
@@ -99,6 +106,9 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         time.sleep(2.5)  # one more polling period, and time for the last phone to read
         server_cpu = cpu_seconds(serving) - server_cpu
         clients_cpu = cpu_seconds(pids) - clients_cpu
+        pauses = commit_loop(store, PAUSES, GAP_S, random.Random(-phones), toggle_pause)
+        wait_caught_up(server.port, pauses[-1][0])
+        time.sleep(1.0)
         shown = screens.finish()
         phoned = clients_of(crowd.finish())
     finally:
@@ -115,17 +125,32 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         Stats.of(latencies_ms(phoned, samples, since)),
         Stats.of(latencies_ms(phoned, samples, since, estimates=False)),
         Stats.of(latencies_ms(phoned, samples, since, estimates=True)),
-        sum(
-            1
-            for c in phoned
-            for k, s, _, _ in c["messages"]
-            if k not in MARKERS and (s or 0) > since
-        ),
+        received(phoned, since, samples[-1][0]),
+        Stats.of(latencies_ms(phoned, pauses, samples[-1][0])),
+        received(phoned, samples[-1][0], pauses[-1][0]),
         Stats.of(poll_delays_ms(polls, samples)),
         (after - before) / (DISPLAYS + phones),
         {**sizes_by_type(display_clients), **sizes_by_type(phoned)},
         server_cpu * 1000 / commits,
         clients_cpu * 1000 / commits,
+    )
+
+
+def toggle_pause(store: Store, index: int) -> object:
+    """The second desk of the line pauses, then resumes: open desks 2 -> 1 -> 2, so every
+    waiting phone's estimate doubles or halves, the one change that reaches all of them."""
+    if index % 2 == 0:
+        return commands.pause(store, DESKS[1], ACTOR)
+    return commands.resume(store, DESKS[1], ACTOR)
+
+
+def received(clients: list[dict[str, Any]], after: int, upto: int) -> int:
+    """Messages the clients received with a seq in (after, upto]."""
+    return sum(
+        1
+        for c in clients
+        for kind, seq, _, _ in c["messages"]
+        if kind not in MARKERS and seq is not None and after < seq <= upto
     )
 
 
@@ -218,13 +243,16 @@ def markdown(runs: list[LoadRun]) -> str:
         )
     lines += [
         "",
-        "Phones, by what the message told: a new place (or state, call, alert) first, an",
-        "estimate that moved alone after (a round tells every changed place before any",
-        "estimate-only change):",
+        "Phones, by what the message told during the calls: a new place (or state, call,",
+        "alert), or an estimate that moved alone (a round tells every changed place before",
+        f"any estimate-only change). Then desk {DESKS[1]} pauses and resumes {PAUSES} times,",
+        f"{GAP_S[0]}-{GAP_S[1]} s apart: the line's open desks go 2 -> 1 -> 2, every",
+        "estimate doubles or halves, and every phone gets a `pos`: the worst case.",
         "",
         "| phones | phone messages per call | new place p50 ms | new place p99 ms "
-        "| estimate alone: messages | estimate alone p50 ms | estimate alone p99 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| estimate alone: messages | estimate alone p50 ms | estimate alone p99 ms "
+        "| a desk pauses: messages per commit | p50 ms | p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         if not r.phones:
@@ -232,7 +260,8 @@ def markdown(runs: list[LoadRun]) -> str:
         lines.append(
             f"| {r.phones:,} | {r.phone_messages / r.commits:,.0f} | {r.place.median:.1f} "
             f"| {r.place.p99:.1f} | {r.estimate.count:,} | {r.estimate.median:.1f} "
-            f"| {r.estimate.p99:.1f} |"
+            f"| {r.estimate.p99:.1f} | {r.everyone_messages / PAUSES:,.0f} "
+            f"| {r.everyone.median:.1f} | {r.everyone.p99:.1f} |"
         )
     lines += ["", "Message sizes (every message the clients received in these runs):", ""]
     lines.append(size_table(runs))

@@ -111,9 +111,12 @@ def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
             f"- Phones p99, a new place (or call, state, alert): {top.place.p99:.0f} ms (goal "
             f"{server_load.PHONE_GOAL_MS:.0f} ms): "
             f"{_verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
-            f"- Phones p99, every message including the rounds where a new median visit moved "
-            f"every estimate: {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
-            f"{_verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"- Phones p99, every message of the calls (a new place, or an estimate moved by a "
+            f"new median visit): {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} "
+            f"ms): {_verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"- Phones p99 when every phone is told at once (a desk pauses or resumes): "
+            f"{top.everyone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
+            f"{_verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
             f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
             f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
             f"{_verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
