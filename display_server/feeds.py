@@ -23,7 +23,7 @@ from websockets.protocol import State
 
 from display_server import protocol
 from display_server.line import LiveLine
-from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, LogWatch
+from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, SETTLE_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
 from queue_core.config import ClinicConfig
 from queue_core.model import Event, Ticket, TicketState
@@ -136,7 +136,7 @@ class Hub:
         while not self._stop.is_set():
             if watch is not None and time.monotonic() >= awake_until:
                 if watch.wait(SAFETY_LOOK_S):
-                    awake_until = time.monotonic() + AWAKE_S
+                    awake_until = time.monotonic() + SETTLE_S
                 if self._stop.is_set():
                     return
             elif self._stop.wait(POLL_S):

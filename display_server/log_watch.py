@@ -3,9 +3,10 @@
 The log tail must see a commit within a few milliseconds, yet a clinic's server is idle most of
 the day: looking every millisecond cost ~5 % of a core doing nothing (and a GIL hand-over each
 time). A commit writes the WAL file; inotify wakes the tail on that write. The commit becomes
-visible to readers only a moment later (after the fsync and the WAL index update, which raise
-no event), so after a wake-up the tail looks every millisecond for `AWAKE_S`, and the watch
-is only trusted again once things are quiet. Where inotify is missing the tail just polls.
+visible to readers only later (after its fsync and the WAL index update, which raise no event;
+on a busy machine the fsync alone took over 50 ms), so after a wake-up the tail looks every
+millisecond until it sees the change (for at most `SETTLE_S`), then for `AWAKE_S` more, and
+trusts the watch again only once things are quiet. Where inotify is missing it just polls.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 
 IN_MODIFY, IN_MOVED_TO, IN_CREATE = 0x2, 0x80, 0x100  # linux/inotify.h
 IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
-AWAKE_S = 0.05  # after a change, look every millisecond this long (a commit's fsync: ~0.3 ms)
+SETTLE_S = 1.0  # after a file changed, look every millisecond until the commit shows, this long
+AWAKE_S = 0.05  # after a change was seen, look every millisecond this much longer
 SAFETY_LOOK_S = 1.0  # with no event at all, look anyway this often
 
 

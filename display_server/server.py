@@ -41,6 +41,11 @@ TICKET_PATH = "/ws/ticket/"
 # walked every connection's objects (~300 ms with 5,000 phones). Short-lived objects should die
 # between two young collections, not be counted into old ones.
 GC_YOUNG = 50_000
+# Objects that lived this long (connections, the day's line) are frozen out of the cyclic
+# collector's sight: a collection that walked the 5,000 phones' connections stalled every feed
+# for ~200 ms (and a full one for ~900 ms). They are still freed by reference counting when they
+# go; a closed connection is (tests/server/test_gc_freeze.py holds that).
+FREEZE_EVERY_S = 10.0
 # After a restart thousands of clients connect within a second; asyncio's default queue of 100
 # unaccepted connections drops the rest, and a dropped SYN is retried only after 1 s.
 LISTEN_BACKLOG = 4096
@@ -293,6 +298,14 @@ def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
     asyncio.run(_run_until_signal(store, host, port))
 
 
+async def freeze_long_lived(every_s: float = FREEZE_EVERY_S) -> None:
+    """Every `every_s`, move the objects that are still alive out of the cyclic collector's
+    generations (gc.freeze): only what was made since is walked by later collections."""
+    while True:
+        await asyncio.sleep(every_s)
+        gc.freeze()
+
+
 def raise_file_limit() -> None:
     """Every screen and phone holds a descriptor; a login shell's soft limit is often 1,024."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -313,7 +326,9 @@ async def _run_until_signal(store: Store, host: str, port: int) -> None:
         loop.add_signal_handler(signum, callback)
     async with serve(store, host, port) as app:
         print(f"Serving on {app.url}", flush=True)
+        freezer = asyncio.create_task(freeze_long_lived())
         await stop.wait()
+        freezer.cancel()
         print("Stopping: closing every connection (1001)", flush=True)
         assert app.server is not None
         closed = going_away(app.server)
