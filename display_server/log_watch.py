@@ -54,15 +54,18 @@ class LogWatch:
         """Until a file in the directory changes, `wake()` is called, or `timeout` passes.
         True if something changed (the events are read and dropped: any change means look)."""
         ready, _, _ = select.select([self.fd, self.wake_read], [], [], timeout)
-        changed = False
-        if self.fd in ready:
-            changed = True
-            while True:
-                try:
-                    os.read(self.fd, 65_536)
-                except BlockingIOError:
-                    break
-        return changed
+        if self.fd not in ready:
+            return False
+        self.drain()
+        return True
+
+    def drain(self) -> None:
+        """Forget the changes seen so far (the commit they announced has been read)."""
+        while True:
+            try:
+                os.read(self.fd, 65_536)
+            except BlockingIOError:
+                return
 
     def wake(self) -> None:
         os.write(self.wake_write, b"x")

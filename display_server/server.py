@@ -283,6 +283,7 @@ def going_away(server: Server) -> list[ServerConnection]:
     (their clients answer one by one) while the new one could not take its port's clients;
     a client reconnects on the close frame alone.
     """
+    server.server.close()  # stop listening first: a client retrying must be refused, not queued
     connections = list(server.connections)
     for conn in connections:
         conn.protocol.send_close(CloseCode.GOING_AWAY)
