@@ -56,11 +56,11 @@ class LogWatch:
         ready, _, _ = select.select([self.fd, self.wake_read], [], [], timeout)
         if self.fd not in ready:
             return False
-        self.drain()
+        self._drain()
         return True
 
-    def drain(self) -> None:
-        """Forget the changes seen so far (the commit they announced has been read)."""
+    def _drain(self) -> None:
+        """Read the pending events and drop them: which file changed does not matter."""
         while True:
             try:
                 os.read(self.fd, 65_536)
