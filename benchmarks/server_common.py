@@ -44,13 +44,13 @@ def clinic_with_line(path: Path, waiting: int) -> Store:
     return store
 
 
-def phone_tokens(store: Store, count: int) -> list[tuple[int, str]]:
-    """(ticket id, token) of `count` waiting tickets behind the first HEAD of the line."""
+def phone_tokens(store: Store, count: int, behind: int = HEAD) -> list[tuple[int, str]]:
+    """(ticket id, token) of `count` waiting tickets behind the first `behind` of the line."""
     with store.read() as conn:
         rows = conn.execute(
             "SELECT id, token FROM tickets WHERE state = 'waiting' AND queue = ?"
             " ORDER BY sort_key LIMIT ? OFFSET ?",
-            (QUEUE, count, HEAD),
+            (QUEUE, count, behind),
         ).fetchall()
     return [(int(r[0]), str(r[1])) for r in rows]
 

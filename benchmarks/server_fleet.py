@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import random
 import resource
@@ -151,6 +152,15 @@ async def poll_screen(base: str, stop: asyncio.Event, rng: random.Random) -> lis
     return seen
 
 
+async def freeze_records() -> None:
+    """Keep what the clients recorded out of this process's cyclic collector: walking a
+    growing list of received messages paused every client of the process for a moment, and
+    that pause landed in the latency figures as if the server had been slow."""
+    while True:
+        await asyncio.sleep(1.0)
+        gc.freeze()
+
+
 def _commands(loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[str]) -> None:
     for line in sys.stdin:
         loop.call_soon_threadsafe(inbox.put_nowait, line.strip())
@@ -159,6 +169,7 @@ def _commands(loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[str]) -> Non
 
 async def main(spec: dict[str, Any], out: str) -> None:
     raise_file_limit()
+    freezer = asyncio.create_task(freeze_records())
     rng = random.Random(spec.get("seed", 0))
     stop = asyncio.Event()
     clients = [
@@ -193,6 +204,7 @@ async def main(spec: dict[str, Any], out: str) -> None:
             current = sum(1 for c in clients if c.last_seq is not None and c.last_seq >= target)
             print(f"current {current} {len(clients)}", flush=True)
     stop.set()
+    freezer.cancel()
     polls = await poller if poller is not None else []
     for task in tasks:
         task.cancel()
