@@ -13,7 +13,6 @@ import os
 import resource
 import signal
 import socket
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,10 +46,6 @@ GC_YOUNG = 50_000
 # for ~200 ms (and a full one for ~900 ms). They are still freed by reference counting when they
 # go; a closed connection is (tests/server/test_gc_freeze.py holds that).
 FREEZE_EVERY_S = 10.0
-# The log tail thread needs the interpreter lock to hand over a new event; while the event loop
-# writes to thousands of phones it would wait up to Python's default switch interval (5 ms) of
-# the screens' 10 ms.
-SWITCH_INTERVAL_S = 0.001
 # After a restart thousands of clients connect within a second; asyncio's default queue of 100
 # unaccepted connections drops the rest, and a dropped SYN is retried only after 1 s.
 LISTEN_BACKLOG = 4096
@@ -301,7 +296,6 @@ def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     asyncio.run(_run_until_signal(store, host, port))
 
 
