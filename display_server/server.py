@@ -43,8 +43,8 @@ TICKET_PATH = "/ws/ticket/"
 GC_YOUNG = 50_000
 # Objects that lived this long (connections, the day's line) are frozen out of the cyclic
 # collector's sight: a collection that walked the 5,000 phones' connections stalled every feed
-# for ~200 ms (and a full one for ~900 ms). They are still freed by reference counting when they
-# go; a closed connection is (tests/server/test_gc_freeze.py holds that).
+# for ~200 ms. They are still freed by reference counting when they go; a closed connection is
+# (tests/server/test_gc_freeze.py holds that).
 FREEZE_EVERY_S = 10.0
 # After a restart thousands of clients connect within a second; asyncio's default queue of 100
 # unaccepted connections drops the rest, and a dropped SYN is retried only after 1 s.
