@@ -6,13 +6,8 @@ in docs/benchmarks.md is ever replaced.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from benchmarks import faults_contention, faults_crash, faults_long_day
-from benchmarks.report import DOC, machine_line
-
-BEGIN = "<!-- faults-db:begin -->"
-END = "<!-- faults-db:end -->"
+from benchmarks.report import machine_line
 
 
 def block(quick: bool = False) -> str:
@@ -33,16 +28,3 @@ def block(quick: bool = False) -> str:
             faults_long_day.markdown(day),
         ]
     )
-
-
-def replace_block(text: str, body: str) -> str:
-    """`text` with our marked block replaced (appended after the other blocks if absent)."""
-    marked = f"{BEGIN}\n{body.rstrip()}\n{END}"
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 or end == -1 or end < start:
-        return text.rstrip() + "\n\n" + marked + "\n"
-    return text[:start] + marked + text[end + len(END) :]
-
-
-def write(body: str, doc: Path = DOC) -> None:
-    doc.write_text(replace_block(doc.read_text(encoding="utf-8"), body), encoding="utf-8")

@@ -16,8 +16,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN = "<!-- core:begin -->"
-END = "<!-- core:end -->"
 INTRO = (
     "# Benchmarks\n\n"
     "Figures measured on a real machine by the scripts in `benchmarks/` (`make bench`).\n"
@@ -60,16 +58,18 @@ def percentile_ms(samples: list[float], fraction: float) -> float:
     return percentile(samples, fraction) * 1000
 
 
-def replace_block(text: str, block: str) -> str:
-    """`text` with our marked block replaced by `block` (appended if the markers are absent)."""
-    body = f"{BEGIN}\n{block.rstrip()}\n{END}"
-    start, end = text.find(BEGIN), text.find(END)
+def replace_block(text: str, name: str, block: str) -> str:
+    """`text` with the block between `name`'s markers replaced (appended if they are absent)."""
+    begin, end_marker = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    body = f"{begin}\n{block.rstrip()}\n{end_marker}"
+    start, end = text.find(begin), text.find(end_marker)
     if start == -1 or end == -1 or end < start:
         return text.rstrip() + "\n\n" + body + "\n"
-    return text[:start] + body + text[end + len(END) :]
+    return text[:start] + body + text[end + len(end_marker) :]
 
 
-def write_block(block: str, doc: Path = DOC) -> None:
+def write_block(name: str, block: str, doc: Path = DOC) -> None:
+    """Each script owns one named block of docs/benchmarks.md; the rest is left alone."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else INTRO
     doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(replace_block(text, block), encoding="utf-8")
+    doc.write_text(replace_block(text, name, block), encoding="utf-8")

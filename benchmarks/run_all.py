@@ -102,7 +102,7 @@ def run_core(quick: bool, output: Path) -> None:
     if quick:
         print(block)
     else:
-        write_block(block, output)
+        write_block("core", block, output)
         print(f"Wrote the core block of {output}")
 
 
@@ -111,7 +111,7 @@ def run_faults(quick: bool, output: Path) -> None:
     if quick:
         print(faults)
     else:
-        faults_report.write(faults, output)
+        write_block("faults-db", faults, output)
         print(f"Wrote the faults block of {output}")
 
 

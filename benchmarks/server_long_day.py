@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from benchmarks.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
 from benchmarks.faults_long_day import board_from_log
-from benchmarks.report import DOC, INTRO, machine_line
+from benchmarks.report import DOC, machine_line, write_block
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from benchmarks.server_day_clients import DayClients
 from display_server.protocol import told_place
@@ -41,7 +41,6 @@ from queue_core.model import Ticket
 from queue_core.patient import last_called, line_facts, patient_view, service_minutes
 from queue_core.store import Store
 
-BEGIN, END = "<!-- server-day:begin -->", "<!-- server-day:end -->"
 SCREENS = (
     "/ws/display",
     f"/ws/display?department={quote('外科')}",
@@ -354,15 +353,6 @@ def markdown(result: DayRun) -> str:
     )
 
 
-def replace_block(text: str, body: str) -> str:
-    """`text` with our marked block replaced (appended after the other blocks if absent)."""
-    marked = f"{BEGIN}\n{body.rstrip()}\n{END}"
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 or end == -1 or end < start:
-        return text.rstrip() + "\n\n" + marked + "\n"
-    return text[:start] + marked + text[end + len(END) :]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
@@ -381,8 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         print(block)
     else:
-        text = args.output.read_text(encoding="utf-8") if args.output.exists() else INTRO
-        args.output.write_text(replace_block(text, block), encoding="utf-8")
+        write_block("server-day", block, args.output)
         print(f"Wrote {args.output}")
     return 1 if result.problems else 0
 

@@ -11,20 +11,10 @@ import sys
 from pathlib import Path
 
 from benchmarks import server_fuzz, server_load, server_restart, server_slow
-from benchmarks.report import DOC, INTRO, ROOT, machine_line
+from benchmarks.report import DOC, ROOT, machine_line, write_block
 from benchmarks.server_load import LoadRun
 
-BEGIN, END = "<!-- server:begin -->", "<!-- server:end -->"
 PLOT = ROOT / "docs" / "server-latency.svg"
-
-
-def replace_block(text: str, block: str) -> str:
-    """`text` with the server block replaced (appended after every other block if absent)."""
-    body = f"{BEGIN}\n{block.rstrip()}\n{END}"
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 or end == -1 or end < start:
-        return text.rstrip() + "\n\n" + body + "\n"
-    return text[:start] + body + text[end + len(END) :]
 
 
 def svg_plot(runs: list[LoadRun]) -> str:
@@ -162,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print(block)
         return 0
     PLOT.write_text(svg_plot(server_load.median_runs(load)), encoding="utf-8")
-    text = args.output.read_text(encoding="utf-8") if args.output.exists() else INTRO
-    args.output.write_text(replace_block(text, block), encoding="utf-8")
+    write_block("server", block, args.output)
     print(f"Wrote {args.output} and {PLOT}")
     return 0
 
