@@ -24,7 +24,13 @@ from benchmarks.faults_checks import violations
 from queue_core.board import Board, DeskView, QueueView, public_board, read_board
 from queue_core.config import ClinicConfig
 from queue_core.model import Event, Ticket, TicketState
-from queue_core.patient import last_called, line_facts, patient_view, service_minutes
+from queue_core.patient import (
+    PatientView,
+    last_called,
+    line_facts,
+    patient_view,
+    service_minutes,
+)
 from queue_core.replay import replay
 from queue_core.rules import desk_order, order_queue
 from queue_core.store import Store
@@ -86,19 +92,25 @@ def expected_ahead(board: Board, ticket: Ticket) -> int | None:
     return next((p.position for p in line if p.ticket.id == ticket.id), None)
 
 
-def view_problems(store: Store, rebuilt: Board) -> tuple[int, list[str]]:
-    """Every ticket's phone view, from the live read model, against the board the log rebuilds."""
+def todays_views(store: Store) -> list[tuple[Ticket, PatientView]]:
+    """Every ticket of the day with its phone view, from the live read model, as
+    `queue_core.patient` computes it for the server."""
     live = read_board(store)
     with store.read() as conn:
         medians = service_minutes(conn, live.day)
         called = last_called(conn, live.day)
         rows = conn.execute("SELECT * FROM tickets WHERE day = ?", (live.day,)).fetchall()
     facts = line_facts(live, called)
+    tickets = [Ticket.from_row(dict(row)) for row in rows]
+    return [(ticket, patient_view(facts, ticket, medians)) for ticket in tickets]
+
+
+def view_problems(store: Store, rebuilt: Board) -> tuple[int, list[str]]:
+    """Every ticket's phone view, from the live read model, against the board the log rebuilds."""
+    views = todays_views(store)
     serving = {d.current.id: d for d in rebuilt.desks if d.current is not None}
     problems = []
-    for row in rows:
-        ticket = Ticket.from_row(dict(row))
-        view = patient_view(facts, ticket, medians)
+    for ticket, view in views:
         want: dict[str, Any] = {"state": ticket.state.value, "ahead": None}
         if ticket.state is TicketState.WAITING:
             want["ahead"] = expected_ahead(rebuilt, ticket)
@@ -109,7 +121,7 @@ def view_problems(store: Store, rebuilt: Board) -> tuple[int, list[str]]:
             got |= {"desk": view.desk, "room": view.room}
         if got != want:
             problems.append(f"{ticket.number}: phone shows {got}, the log says {want}")
-    return len(rows), problems
+    return len(views), problems
 
 
 def checkpoint(store: Store, result: DayResult) -> None:

@@ -30,15 +30,13 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from benchmarks.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
-from benchmarks.faults_long_day import board_from_log
+from benchmarks.faults_long_day import board_from_log, todays_views
 from benchmarks.report import DOC, machine_line, write_block
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from benchmarks.server_day_clients import DayClients
 from display_server.protocol import told_place
 from queue_core.board import public_board, read_board
 from queue_core.config import ClinicConfig, load_config
-from queue_core.model import Ticket
-from queue_core.patient import last_called, line_facts, patient_view, service_minutes
 from queue_core.store import Store
 
 SCREENS = (
@@ -147,16 +145,8 @@ def shown(state: str, ahead: int | None, desk: str | None, room: str | None) -> 
 
 def expected_phones(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     """token -> (number, view) from the board, as `queue_core.patient` computes a phone's view."""
-    board = read_board(store)
-    with store.read() as conn:
-        medians = service_minutes(conn, board.day)
-        called = last_called(conn, board.day)
-        rows = conn.execute("SELECT * FROM tickets WHERE day = ?", (board.day,)).fetchall()
-    facts = line_facts(board, called)
     out = {}
-    for row in rows:
-        ticket = Ticket.from_row(dict(row))
-        view = patient_view(facts, ticket, medians)
+    for ticket, view in todays_views(store):
         ahead = told_place(view.ahead, view.now, store.config.alert_ahead)[0]
         out[ticket.token] = (ticket.number, shown(view.state, ahead, view.desk, view.room))
     return out
