@@ -122,6 +122,7 @@ class Hub:
             self._watch.wake()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        # A tail still inside select() (the join timed out) keeps its descriptors open.
         if self._watch is not None and not (self._thread and self._thread.is_alive()):
             self._watch.close()
             self._watch = None
