@@ -26,6 +26,7 @@ from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
 from display_server.feeds import JOURNAL_SIZE, SEND_BUFFER_LIMIT, Hub
+from display_server.keepalive import SpreadPings
 from display_server.protocol import BadMessage, Message, RateLimit, encode
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt, ticket_by_token
@@ -50,6 +51,10 @@ FREEZE_EVERY_S = 10.0
 # unaccepted connections drops the rest, and a dropped SYN is retried only after 1 s.
 LISTEN_BACKLOG = 4096
 GOODBYE_S = 0.5  # on SIGTERM, how long a queued close frame may take before the process exits
+# A client that answers no ping within PING_TIMEOUT_S (a phone gone off the Wi-Fi without a
+# close) is dropped; it is pinged once every PING_INTERVAL_S, at its own phase (keepalive.py).
+PING_INTERVAL_S = 20.0
+PING_TIMEOUT_S = 20.0
 
 
 class DisplayServer:
@@ -247,6 +252,8 @@ async def serve(
     port: int = 0,
     journal_size: int = JOURNAL_SIZE,
     send_limit: int = SEND_BUFFER_LIMIT,
+    ping_interval: float = PING_INTERVAL_S,
+    ping_timeout: float = PING_TIMEOUT_S,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001."""
     app = DisplayServer(store, journal_size, send_limit)
@@ -262,8 +269,9 @@ async def serve(
             compression=None,
             max_size=protocol.MAX_FRAME,
             max_queue=8,
-            ping_interval=20,
-            ping_timeout=20,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            create_connection=SpreadPings,
             close_timeout=5,
             backlog=LISTEN_BACKLOG,
         ) as server:
