@@ -227,49 +227,57 @@ class Hub:
         while self.phones_dirty:
             self.phones_dirty = False
             self.round_batch, self.phone_batch = self.phone_batch, []
-            estimates: list[int] = []
-            await self._phone_pass(list(self.phones), estimates)
+            estimates: list[tuple[Phone, Shown]] = []
+            await self._place_pass(list(self.phones.values()), estimates)
             if not self.phones_dirty:
-                await self._phone_pass(estimates, None)
+                await self._estimate_pass(estimates)
             self.round_batch = None
 
-    async def _phone_pass(self, ids: list[int], estimates: list[int] | None) -> None:
-        """One pass over `ids`; with a list for `estimates`, those whose estimate alone moved are
-        put there instead of being told. A pass of estimates gives way to newer events."""
+    def _places(self) -> Places:
         assert self.round_batch is not None
-        for start in range(0, len(ids), FAN_OUT_CHUNK):
+        return Places(self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead)
+
+    async def _place_pass(self, phones: list[Phone], estimates: list[tuple[Phone, Shown]]) -> None:
+        """Tell each phone its new place; put those whose estimate alone moved (enough to tell)
+        into `estimates`, with what they are to be told."""
+        for start in range(0, len(phones), FAN_OUT_CHUNK):
             if start:
                 await asyncio.sleep(0)
-                if estimates is None and self.phones_dirty:
-                    return  # the next round tells these estimates, with the newer places
-            places = Places(
-                self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead
-            )
-            for ticket_id in ids[start : start + FAN_OUT_CHUNK]:
-                phone = self.phones.get(ticket_id)
-                if phone is not None and not self._update_phone(phone, places, estimates is None):
-                    assert estimates is not None
-                    estimates.append(ticket_id)
+            places = self._places()  # the line may have moved during the sleep
+            for phone in phones[start : start + FAN_OUT_CHUNK]:
+                if not phone.conns:
+                    continue  # closed during the round
+                before = phone.shown
+                shown = places.shown(phone.ticket)
+                if shown[0] is None or before is None:
+                    phone.shown = shown  # not waiting: its milestones told it
+                elif shown[:2] != before[:2]:
+                    self._tell(phone, before, shown, places)
+                elif _eta_worth_sending(before[2], shown[2]):
+                    estimates.append((phone, shown))
+                # else the phone keeps what it shows: the estimate drifts from that, not a step
 
-    def _update_phone(self, phone: Phone, places: Places, tell_estimate: bool) -> bool:
-        """One phone's new place, if it changed enough to tell: one small message of its own.
-        False when only its estimate moved and `tell_estimate` says not to tell that yet."""
-        before = phone.shown
-        shown = places.shown(phone.ticket)
+    async def _estimate_pass(self, estimates: list[tuple[Phone, Shown]]) -> None:
+        """The estimates the place pass set aside. It gives way to newer events: what they were
+        computed from is then out of date, and the next round works them out again."""
+        places = self._places()
+        for start in range(0, len(estimates), FAN_OUT_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+                if self.phones_dirty:
+                    return
+            for phone, shown in estimates[start : start + FAN_OUT_CHUNK]:
+                if phone.conns and phone.shown is not None:  # shown: what the phone still shows
+                    self._tell(phone, phone.shown, shown, places)
+
+    def _tell(self, phone: Phone, before: Shown, shown: Shown, places: Places) -> None:
+        """One phone's `pos`: one small message of its own."""
         phone.shown = shown
-        if shown[0] is None or before is None:
-            return True
-        if shown[:2] == before[:2]:
-            phone.shown = before  # the estimate drifts from what the phone shows, not each step
-            if not _eta_worth_sending(before[2], shown[2]):
-                return True
-            if not tell_estimate:
-                return False
-            phone.shown = shown
+        ahead = shown[0]
+        assert ahead is not None  # only waiting tickets are told a place
         number = places.facts.tickets.get(phone.ticket.id, phone.ticket).number
-        why = places.reason(number, before[0], shown[0])
+        why = places.reason(number, before[0], ahead)
         fan_out(phone.conns, self.send_limit, places.encode(shown, why))
-        return True
 
     def _send_board(self, group: Screens) -> None:
         message = protocol.board_message(self.line.board, group.seen)
