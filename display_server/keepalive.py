@@ -1,11 +1,11 @@
-"""Keepalive pings spread over the interval instead of sent by everyone at once.
+"""Keepalive pings spread over the interval instead of sent to everyone at once.
 
 websockets pings each connection `ping_interval` after it opened, then every interval after
 that. After a restart, or at 5,000 phones opening within a second, every connection shares
 one phase: each interval 5,000 pings went out and 5,000 pongs came back in a burst of ~300 ms,
-and a call landing in it reached the phones that much later. Each connection here starts at a
-random point of the interval; it keeps that phase, since the library's loop subtracts the
-measured round trip from each wait.
+and a call landing in it reached the phones that much later. Here each connection's first ping
+comes at a random point of its first interval; the library's loop then keeps that phase (it
+subtracts the measured round trip from each wait).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import asyncio
 import random
 
 from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 
 class SpreadPings(ServerConnection):
@@ -22,4 +24,23 @@ class SpreadPings(ServerConnection):
     async def keepalive(self) -> None:
         assert self.ping_interval is not None
         await asyncio.sleep(random.uniform(0, self.ping_interval))
-        await super().keepalive()
+        if await self._first_pong():
+            await super().keepalive()
+
+    async def _first_pong(self) -> bool:
+        """The first ping, failed like the library fails any other: 1011 without a pong in
+        `ping_timeout` (a client gone quiet right after connecting is dropped just as soon)."""
+        try:
+            pong = await self.ping()
+        except ConnectionClosed:
+            return False
+        if self.ping_timeout is None:
+            return True
+        try:
+            async with asyncio.timeout(self.ping_timeout):
+                await pong
+        except TimeoutError:
+            async with self.send_context():  # returns once the connection is lost
+                self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+            return False
+        return True

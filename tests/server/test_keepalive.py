@@ -32,6 +32,7 @@ class PingWatcher:
         self.protocol = ClientProtocol(self.uri)
         self.answer_pings = answer_pings
         self.opened = asyncio.Event()
+        self.opened_at = 0.0
         self.pings: list[float] = []
         self.closed_with: int | None = None
         self.task: asyncio.Task[None] | None = None
@@ -53,6 +54,7 @@ class PingWatcher:
 
     def _note(self, event: Request | Response | Frame) -> None:
         if isinstance(event, Response):
+            self.opened_at = time.monotonic()
             self.opened.set()
         elif isinstance(event, Frame) and event.opcode is Opcode.PING:
             self.pings.append(time.monotonic())
@@ -86,8 +88,9 @@ async def test_connections_opened_together_are_pinged_at_different_moments(
     # Uniform phases over a 1 s interval spread 24 first pings over ~0.9 s; one shared phase
     # puts them within the few milliseconds the connections took to open.
     assert firsts[-1] - firsts[0] > INTERVAL_S / 3
-    for w in watchers:  # each keeps its phase: the next ping comes one interval later
+    for w in watchers:  # the first within the first interval, then one interval apart
         assert w.closed_with is None
+        assert w.pings[0] - w.opened_at < INTERVAL_S * 1.5  # not a whole interval later
         assert w.pings[1] - w.pings[0] > INTERVAL_S / 2
         assert w.task is not None
         w.task.cancel()
