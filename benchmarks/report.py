@@ -58,6 +58,11 @@ def percentile_ms(samples: list[float], fraction: float) -> float:
     return percentile(samples, fraction) * 1000
 
 
+def verdict(ok: bool) -> str:
+    """How a goals section marks a goal: a miss stands out."""
+    return "met" if ok else "**missed**"
+
+
 def replace_block(text: str, name: str, block: str) -> str:
     """`text` with the block between `name`'s markers replaced (appended if they are absent)."""
     begin, end_marker = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"

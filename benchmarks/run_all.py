@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import call_latency, cli_start, commit_floor, desk_throughput, faults_report
-from benchmarks.report import DOC, machine_line, write_block
+from benchmarks.report import DOC, machine_line, verdict, write_block
 from benchmarks.server_long_day import main as server_day_main
 from benchmarks.server_run import main as server_main
 
@@ -31,9 +31,6 @@ def verdicts(
     largest = latency[-1]
     status = next(s for s in start if s.what.startswith("clinic-queue status ("))
 
-    def mark(ok: bool) -> str:
-        return "met" if ok else "**missed**"
-
     busy = sum(t.busy for t in throughput)
     return "\n".join(
         [
@@ -41,11 +38,13 @@ def verdicts(
             "",
             f"- Desk commands: {four.per_second:,.0f}/s with 4 processes "
             f"({four.per_second / THROUGHPUT_GOAL:.0%} of {THROUGHPUT_GOAL:,}/s): "
-            f"{mark(four.per_second >= THROUGHPUT_GOAL)}; busy errors {busy}: {mark(busy == 0)}.",
+            f"{verdict(four.per_second >= THROUGHPUT_GOAL)}; "
+            f"busy errors {busy}: {verdict(busy == 0)}.",
             f"- Call next with {largest.waiting:,} waiting: median {largest.median_ms:.2f} ms "
-            f"(goal {LATENCY_GOAL_MS:.0f} ms): {mark(largest.median_ms <= LATENCY_GOAL_MS)}.",
+            f"(goal {LATENCY_GOAL_MS:.0f} ms): {verdict(largest.median_ms <= LATENCY_GOAL_MS)}.",
             f"- `status` cold start: median {status.median_ms:.0f} ms "
-            f"(goal well under {START_GOAL_MS:.0f} ms): {mark(status.median_ms < START_GOAL_MS)}.",
+            f"(goal well under {START_GOAL_MS:.0f} ms): "
+            f"{verdict(status.median_ms < START_GOAL_MS)}.",
             "",
             "Why desk throughput does not grow with processes: SQLite lets one writer in at a "
             "time, so all desks share one ceiling of 1 / (time a command holds the write lock). "

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import server_fuzz, server_load, server_restart, server_slow
-from benchmarks.report import DOC, ROOT, machine_line, write_block
+from benchmarks.report import DOC, ROOT, machine_line, verdict, write_block
 from benchmarks.server_load import LoadRun
 
 PLOT = ROOT / "docs" / "server-latency.svg"
@@ -75,10 +75,6 @@ def svg_plot(runs: list[LoadRun]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
 def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
     """The issues' goals against this run's figures, at the largest number of phones (the run
     with the median phones p99 of the repeated ones)."""
@@ -98,25 +94,25 @@ def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
             f"### Goals ({top.phones:,} phones)",
             "",
             f"- Screens p99 {top.display.p99:.1f} ms (goal {server_load.DISPLAY_GOAL_MS:.0f} "
-            f"ms): {_verdict(top.display.p99 <= server_load.DISPLAY_GOAL_MS)}.",
+            f"ms): {verdict(top.display.p99 <= server_load.DISPLAY_GOAL_MS)}.",
             f"- Phones p99, a new place (or call, state, alert): {top.place.p99:.0f} ms (goal "
             f"{server_load.PHONE_GOAL_MS:.0f} ms): "
-            f"{_verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"{verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
             f"- Phones p99, every message of the calls (a new place, or an estimate moved by a "
             f"new median visit): {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} "
-            f"ms): {_verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"ms): {verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
             f"- Phones p99 when every phone is told at once (a desk pauses or resumes): "
             f"{top.everyone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
-            f"{_verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
+            f"{verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
             f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
             f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
-            f"{_verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
+            f"{verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
             f"- Largest phone message {phone_bytes} bytes (goal {server_load.PHONE_BYTES_GOAL}): "
-            f"{_verdict(phone_bytes <= server_load.PHONE_BYTES_GOAL)}.",
+            f"{verdict(phone_bytes <= server_load.PHONE_BYTES_GOAL)}.",
             f"- Restart, signal to last client current: {kills} (goal "
-            f"{server_restart.GOAL_S:.0f} s): {_verdict(restarted)}.",
+            f"{server_restart.GOAL_S:.0f} s): {verdict(restarted)}.",
             f"- Messages lost or received twice over the restarts: {lost} (goal 0): "
-            f"{_verdict(lost == 0)}.",
+            f"{verdict(lost == 0)}.",
         ]
     )
 
