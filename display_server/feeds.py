@@ -5,8 +5,8 @@ the database's files (display_server/log_watch.py) and looking every millisecond
 change, and hands the events to the event loop. There, in one step, each event goes to the
 screens, moves the in-memory line (display_server/line.py) and the hub's `seq`, so a connection
 joining (snapshot or replay) never sees one without the other. Displays are always sent before
-phones; each distinct message is encoded once and written to each of its connections without
-awaiting.
+phones; each distinct message is encoded and framed once (display_server/wire.py) and written
+to each of its connections without awaiting.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import ServerConnection, broadcast
-from websockets.protocol import State
 
 from display_server import protocol
 from display_server.line import LiveLine
 from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, SETTLE_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
+from display_server.wire import fan_out
 from queue_core.config import ClinicConfig
 from queue_core.model import Event, Ticket, TicketState
 from queue_core.patient import LineFacts, estimate_minutes, patient_view, position_reason
@@ -456,19 +456,6 @@ def _own_row(event: Event) -> dict[str, object] | None:
         if row.get("number") == event.ticket:
             return {f: row.get(f) for f in Ticket.ROW_FIELDS}
     return None
-
-
-def fan_out(conns: set[ServerConnection], limit: int, data: str | bytes) -> None:
-    """What `broadcast()` does for each connection, minus its generality (a round calls this
-    once per phone), plus backpressure: a peer `limit` bytes behind is dropped, not fed."""
-    payload = data.encode() if isinstance(data, str) else data
-    for conn in conns:
-        transport = conn.transport
-        if transport.get_write_buffer_size() > limit:
-            transport.abort()  # a close frame would wait behind the unread data forever
-        elif conn.protocol.state is State.OPEN and conn.send_in_progress is None:
-            conn.protocol.send_text(payload)
-            conn.send_data()
 
 
 def _send(conn: ServerConnection, messages: list[Message]) -> None:

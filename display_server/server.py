@@ -272,7 +272,7 @@ async def serve(
             port,
             process_request=app.process_request,
             origins=protocol.allowed_origins(),
-            compression=None,
+            compression=None,  # display_server/wire.py frames messages itself, once for all
             max_size=protocol.MAX_FRAME,
             max_queue=8,
             ping_interval=ping_interval,
