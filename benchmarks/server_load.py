@@ -234,7 +234,7 @@ def markdown(runs: list[LoadRun]) -> str:
                 "time in the client process minus `time.time_ns()` right after the command",
                 "returned in the committing process (same clock), first message of each",
                 "commit per client. Phones are spread over client processes of ~1,000",
-                "connections (benchmarks/ws_client.py). Memory = server RSS growth /",
+                "connections (benchmarks/ws_client.py, on uvloop). Memory = server RSS growth /",
                 "connections, idle, after every first message. The polling screen asks",
                 "`/healthz` every 2 s. CPU = user + system time per commit of the server",
                 "process and of all client processes, from the first commit until the last",
