@@ -140,8 +140,11 @@ class Hub:
                     awake_until = time.monotonic() + SETTLE_S
                 if self._stop.is_set():
                     return
-            elif self._stop.wait(POLL_S):
-                return
+            else:
+                if self._stop.wait(POLL_S):
+                    return
+                if watch is not None:
+                    watch.drain()  # this look covers them: they must not wake the tail again
             current = self.store.data_version()
             if current == version:
                 continue

@@ -6,7 +6,10 @@ time). A commit writes the WAL file; inotify wakes the tail on that write. The c
 visible to readers only later (after its fsync and the WAL index update, which raise no event;
 on a busy machine the fsync alone took over 50 ms), so after a wake-up the tail looks every
 millisecond until it sees the change (for at most `SETTLE_S`), then for `AWAKE_S` more, and
-trusts the watch again only once things are quiet. Where inotify is missing it just polls.
+trusts the watch again only once things are quiet. A commit writes its log in several steps,
+each an event, and the tail wakes at the first: it drains the events before every look, or
+those of a commit it had already seen woke it again and kept it looking every millisecond for
+`SETTLE_S` (between calls a second apart, it never slept). Where inotify is missing it polls.
 """
 
 from __future__ import annotations
@@ -56,11 +59,12 @@ class LogWatch:
         ready, _, _ = select.select([self.fd, self.wake_read], [], [], timeout)
         if self.fd not in ready:
             return False
-        self._drain()
+        self.drain()
         return True
 
-    def _drain(self) -> None:
-        """Read the pending events and drop them: which file changed does not matter."""
+    def drain(self) -> None:
+        """Read the pending events and drop them: which file changed does not matter, and a
+        look at the database right after this covers every change they announced."""
         while True:
             try:
                 os.read(self.fd, 65_536)

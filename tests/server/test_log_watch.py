@@ -39,3 +39,18 @@ def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
         assert results == [False]
     finally:
         watch.close()
+
+
+def test_drained_events_wake_no_one(store: Store, db_path: Path) -> None:
+    """The tail drains before each look: a commit it has already seen must not wake it again."""
+    watch = LogWatch.open(db_path.parent)
+    assert watch is not None
+    try:
+        command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        watch.drain()
+        assert watch.wait(0.05) is False
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        assert watch.wait(LIMIT_S) is True  # a commit after the drain still wakes it
+    finally:
+        watch.close()
