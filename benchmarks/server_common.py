@@ -220,8 +220,18 @@ def latencies_ms(
     `estimates`: None counts every message; False leaves out `pos` messages that moved only the
     estimate (the fleet marks them), True counts only those.
     """
+    return [ms for _, ms in arrivals_ms(clients, samples, since, estimates)]
+
+
+def arrivals_ms(
+    clients: Iterable[dict[str, Any]],
+    samples: list[Sample],
+    since: int,
+    estimates: bool | None = None,
+) -> list[tuple[int, float]]:
+    """`latencies_ms` with the index of the commit each latency belongs to."""
     ends = [s for s, _ in samples]
-    out: list[float] = []
+    out: list[tuple[int, float]] = []
     for client in clients:
         seen: set[int] = set()
         marked = {(seq, at) for kind, seq, at, _ in client["messages"] if kind == "estimate"}
@@ -235,7 +245,7 @@ def latencies_ms(
             if index == len(ends) or seq <= first or index in seen:
                 continue
             seen.add(index)
-            out.append((at - samples[index][1]) / 1e6)
+            out.append((index, (at - samples[index][1]) / 1e6))
     return out
 
 

@@ -10,6 +10,7 @@ phones in several more; the server is a `clinic-queue serve` process of its own.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import statistics
@@ -28,6 +29,7 @@ from benchmarks.server_common import (
     MARKERS,
     Fleet,
     ServerProcess,
+    arrivals_ms,
     calm,
     clients_of,
     clinic_with_line,
@@ -64,6 +66,32 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Call:
+    """Where one call's time went: commit -> its first message at the first screen, at the
+    last screen, and at the first phone. A late first screen and first phone mean the server
+    (or the whole machine) was late; a late last screen alone, the screens' client process."""
+
+    first_screen: float
+    last_screen: float
+    first_phone: float
+
+
+def calls(screens: list[tuple[int, float]], phones: list[tuple[int, float]]) -> list[Call]:
+    """One `Call` per commit that reached every screen, from `arrivals_ms` of each feed."""
+    by_commit: dict[int, list[float]] = {}
+    for index, ms in screens:
+        by_commit.setdefault(index, []).append(ms)
+    first_phone: dict[int, float] = {}
+    for index, ms in phones:
+        first_phone[index] = min(ms, first_phone.get(index, ms))
+    return [
+        Call(min(v), max(v), first_phone.get(i, float("nan")))
+        for i, v in sorted(by_commit.items())
+        if len(v) == DISPLAYS
+    ]
+
+
+@dataclass(frozen=True)
 class LoadRun:
     phones: int
     commits: int
@@ -79,6 +107,19 @@ class LoadRun:
     sizes: dict[str, list[int]]
     server_cpu_ms: float  # per commit, the server process (user + system)
     clients_cpu_ms: float  # per commit, every client process together
+    calls: list[Call]
+
+    @property
+    def slowest(self) -> Call:
+        return max(self.calls, key=lambda c: c.last_screen)
+
+    @property
+    def typical(self) -> Call:
+        return Call(
+            statistics.median(c.first_screen for c in self.calls),
+            statistics.median(c.last_screen for c in self.calls),
+            statistics.median(c.first_phone for c in self.calls),
+        )
 
     @property
     def clients(self) -> int:
@@ -135,6 +176,7 @@ def measure(db: Path, tokens: list[str], phones: int, commits: int, workdir: Pat
         {**sizes_by_type(display_clients), **sizes_by_type(phoned)},
         server_cpu * 1000 / commits,
         clients_cpu * 1000 / commits,
+        calls(arrivals_ms(display_clients, samples, since), arrivals_ms(phoned, samples, since)),
     )
 
 
@@ -212,6 +254,10 @@ def size_table(runs: list[LoadRun]) -> str:
     return "\n".join(lines)
 
 
+def _ms(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1f}"
+
+
 def largest_phone_message(runs: list[LoadRun]) -> int:
     return max((max(r.sizes.get(k, [0])) for r in runs for k in PHONE_MESSAGES), default=0)
 
@@ -276,6 +322,24 @@ def markdown(runs: list[LoadRun]) -> str:
             f"| {r.place.p99:.1f} | {r.estimate.count:,} | {r.estimate.median:.1f} "
             f"| {r.estimate.p99:.1f} | {r.everyone_messages / PAUSES:,.0f} "
             f"| {r.everyone.median:.1f} | {r.everyone.p99:.1f} |"
+        )
+    lines += [
+        "",
+        "Where the slowest call of each run lost its time, against the median call:",
+        "commit -> its first message at the first screen, at the last screen, and at the first",
+        "phone. All late: the server (or the machine) was; the last screen alone: the",
+        "screens' client process.",
+        "",
+        "| phones | slowest: first screen ms | last screen ms | first phone ms "
+        "| median: first screen ms | last screen ms | first phone ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        slow, typical = r.slowest, r.typical
+        lines.append(
+            f"| {r.phones:,} | {slow.first_screen:.1f} | {slow.last_screen:.1f} "
+            f"| {_ms(slow.first_phone)} | {typical.first_screen:.1f} "
+            f"| {typical.last_screen:.1f} | {_ms(typical.first_phone)} |"
         )
     lines += ["", "Message sizes (every message the clients received in these runs):", ""]
     lines.append(size_table(runs))
