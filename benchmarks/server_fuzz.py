@@ -26,7 +26,9 @@ from benchmarks.report import ROOT, percentile
 from benchmarks.server_common import (
     HEAD,
     Fleet,
+    Sample,
     ServerProcess,
+    arrivals_ms,
     calm,
     clients_of,
     clinic_with_line,
@@ -164,29 +166,32 @@ CATEGORIES: dict[str, Attempt] = {
 
 
 async def attack(base: str, token: str, seed: int, each: int) -> dict[str, list[int]]:
+    """Per category: [tried, expected answers, time.time_ns() at its start, at its end]."""
     raise_file_limit()
     rng = random.Random(seed)
     counts: dict[str, list[int]] = {}
     for name, attempt in CATEGORIES.items():
+        began = time.time_ns()
         tally: Counter[bool] = Counter()
         for _ in range(each):
             try:
                 tally[await attempt(base, token, rng)] += 1
             except (OSError, ConnectionClosed, TimeoutError, InvalidStatus):
                 tally[False] += 1
-        counts[name] = [each, tally[True]]
-    crowd = each * 5
-    counts["many connections, one address"] = [
-        crowd,
-        await many_connections(base, token, rng, crowd),
-    ]
-    counts["half-open handshakes (slowloris)"] = [each, await half_open(base, each)]
+        counts[name] = [each, tally[True], began, time.time_ns()]
+    crowd, began = each * 5, time.time_ns()
+    crowded = await many_connections(base, token, rng, crowd)
+    counts["many connections, one address"] = [crowd, crowded, began, time.time_ns()]
+    began = time.time_ns()
+    lingered = await half_open(base, each)
+    counts["half-open handshakes (slowloris)"] = [each, lingered, began, time.time_ns()]
     return counts
 
 
 @dataclass(frozen=True)
 class Fuzz:
-    counts: dict[str, list[int]]
+    counts: dict[str, list[int]]  # category: [tried, expected answers, start ns, end ns]
+    during: dict[str, list[float]]  # category: well-behaved latencies of the calls made in it
     quiet_p99: float
     busy_p50: float
     busy_p99: float
@@ -237,6 +242,7 @@ def run(quick: bool = False) -> Fuzz:
     busy_ms = latencies_ms(results, busy, busy_since)
     return Fuzz(
         counts,
+        during(counts, busy, arrivals_ms(results, busy, busy_since)),
         percentile(quiet_ms, 0.99),
         percentile(busy_ms, 0.5),
         percentile(busy_ms, 0.99),
@@ -244,6 +250,17 @@ def run(quick: bool = False) -> Fuzz:
         max(rss, default=end_rss),
         end_rss,
     )
+
+
+def during(
+    counts: dict[str, list[int]], calls: list[Sample], arrivals: list[tuple[int, float]]
+) -> dict[str, list[float]]:
+    """The arrivals of the calls committed while each category was under way."""
+    out: dict[str, list[float]] = {}
+    for name, (_, _, began, ended) in counts.items():
+        inside = {i for i, (_, at) in enumerate(calls) if began <= at <= ended}
+        out[name] = [ms for i, ms in arrivals if i in inside]
+    return out
 
 
 def markdown(f: Fuzz) -> str:
@@ -257,11 +274,16 @@ def markdown(f: Fuzz) -> str:
         "token), 404/405 without any file content (paths), a snapshot for every connection, "
         "and the server closing handshakes that never finish (websockets' 10 s open timeout).",
         "",
-        "| category | tried | expected answer |",
-        "|---|---:|---:|",
+        "| category | tried | expected answer | seconds | well-behaved messages meanwhile "
+        "| their p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, (tried, ok) in f.counts.items():
-        lines.append(f"| {name} | {tried:,} | {ok:,} |")
+    for name, (tried, ok, began, ended) in f.counts.items():
+        seen = f.during[name]
+        p99 = f"{percentile(seen, 0.99):.1f}" if seen else "-"
+        lines.append(
+            f"| {name} | {tried:,} | {ok:,} | {(ended - began) / 1e9:.1f} | {len(seen):,} | {p99} |"
+        )
     lines += [
         "",
         f"Well-behaved clients: p99 {f.quiet_p99:.1f} ms before the attack; during it p50 "
