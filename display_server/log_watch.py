@@ -7,9 +7,10 @@ visible to readers only later (after its fsync and the WAL index update, which r
 on a busy machine the fsync alone took over 50 ms), so after a wake-up the tail looks every
 millisecond until it sees the change (for at most `SETTLE_S`), then for `AWAKE_S` more, and
 trusts the watch again only once things are quiet. A commit writes its log in several steps,
-each an event, and the tail wakes at the first: it drains the events before every look, or
-those of a commit it had already seen woke it again and kept it looking every millisecond for
-`SETTLE_S` (between calls a second apart, it never slept). Where inotify is missing it polls.
+each an event, and the tail wakes at the first; so it drains the events before every look.
+Otherwise those of a commit it had just seen woke it again when the awake window ended, for
+another `SETTLE_S` of looks every millisecond: with calls a second apart, it never slept.
+Where inotify is missing it polls.
 """
 
 from __future__ import annotations
