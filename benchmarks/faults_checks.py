@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from queue_core.model import Event
+from queue_core.events import Called, Event, EventType
 from queue_core.replay import current_tables, replay
 from queue_core.store import Store
 
@@ -40,21 +40,21 @@ def call_violations(events: list[Event]) -> list[str]:
     ids: dict[tuple[str, str], int] = {}
     current: dict[str, int | None] = {}
     for event in events:
-        changes = event.payload.get("changes", {})
-        if event.type == "call":
+        fact = event.fact()
+        if isinstance(fact, Called):
             ticket_id = ids.get((event.day, event.ticket or ""))
-            out_of_turn = bool(event.payload.get("out_of_turn"))
+            out_of_turn = fact.out_of_turn
             before = state.get(ticket_id) if ticket_id is not None else None
             if before not in CALLABLE[out_of_turn]:
                 problems.append(f"seq {event.seq}: {event.ticket} called while {before}")
             if out_of_turn and not (event.reason or "").strip():
                 problems.append(f"seq {event.seq}: {event.ticket} called out of turn, no reason")
-        for row in changes.get("tickets", []):
+        for row in event.changed("tickets"):
             key = (row["day"], row["number"])
             if ids.setdefault(key, row["id"]) != row["id"]:
                 problems.append(f"seq {event.seq}: number {row['number']} given to two tickets")
             state[row["id"]] = row["state"]
-        for row in changes.get("desks", []):
+        for row in event.changed("desks"):
             current[row["id"]] = row["current_ticket"]
         held = [t for t in current.values() if t is not None]
         if len(held) != len(set(held)):
@@ -103,5 +103,5 @@ def violations(db: Path) -> tuple[list[str], LogFacts]:
         problems += counter_violations(tables, store)
     finally:
         store.close()
-    calls = sum(1 for e in events if e.type == "call")
+    calls = sum(1 for e in events if e.type is EventType.CALL)
     return problems, LogFacts(len(events), calls, len(tables["tickets"]))

@@ -89,7 +89,12 @@ def random_command(store: Store, rng: random.Random) -> Callable[[], object] | N
         8: (("missed",), lambda n, _: commands.requeue(store, n, "nurse")),
         9: (("called", "waiting"), lambda n, _: commands.send_away(store, n, "nurse")),
         10: (("away",), lambda n, _: commands.come_back(store, n, "nurse")),
-        11: (("waiting",), lambda n, _: commands.transfer(store, n, rng.choice(QUEUES), "nurse")),
+        11: (
+            ("waiting",),
+            lambda n, _: commands.transfer(
+                store, n, commands.transfer_target(store.config, rng.choice(QUEUES)), "nurse"
+            ),
+        ),
         12: (("waiting", "registered"), lambda n, _: commands.cancel(store, n, "离开", "nurse")),
         13: (("waiting",), lambda n, _: set_priority(store, n, "disabled", "triage")),
         14: (("waiting", "called"), lambda _, t: feedback.record_presence(store, t, "here")),

@@ -23,7 +23,8 @@ from benchmarks.clinic_day import DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
 from queue_core.board import Board, DeskView, QueueView, public_board, read_board
 from queue_core.config import ClinicConfig
-from queue_core.model import Event, Ticket, TicketState
+from queue_core.events import Event
+from queue_core.model import Ticket, TicketState
 from queue_core.patient import (
     PatientView,
     last_called,

@@ -18,10 +18,11 @@ from queue_core import commands, registration
 from queue_core.board import public_board, read_board
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import ConfigError, NotInitialised, QueueError
+from queue_core.events import Event
 from queue_core.importer import import_appointments
 from queue_core.lineup import queue_order
 from queue_core.masking import mask_name
-from queue_core.model import Event, Ticket
+from queue_core.model import Ticket
 from queue_core.store import Store, default_db_path
 
 
@@ -151,7 +152,9 @@ def cmd_done(args: argparse.Namespace) -> None:
 
 
 def cmd_transfer(args: argparse.Namespace) -> None:
-    ticket = commands.transfer(_open(args), args.number, args.to, args.actor, reason=args.reason)
+    store = _open(args)
+    target = commands.transfer_target(store.config, args.to)
+    ticket = commands.transfer(store, args.number, target, args.actor, reason=args.reason)
     _say(ticket, f"transferred to {args.to}")
 
 

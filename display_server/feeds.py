@@ -26,7 +26,8 @@ from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, SETTLE_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
 from display_server.wire import fan_out
 from queue_core.config import ClinicConfig
-from queue_core.model import Event, Ticket, TicketState
+from queue_core.events import Event, Why
+from queue_core.model import Ticket, TicketState
 from queue_core.patient import LineFacts, estimate_minutes, patient_view, position_reason
 from queue_core.store import Store
 
@@ -186,10 +187,9 @@ class Hub:
             for group in self.screens.values():
                 if group.seen.shows(public.desk, public.queues):
                     fan_out(group.conns, self.send_limit, text)
-        row = _own_row(event)
-        if row is None:
+        ticket = event.own_ticket()
+        if ticket is None:
             return
-        ticket = Ticket.from_row(row)
         phone = self.phones.get(ticket.id)
         if phone is not None:
             phone.ticket = ticket
@@ -340,7 +340,7 @@ class Hub:
             assert since is not None
             missed = [m for s, m in self.phone_journal.get(ticket.id, []) if s > since]
             if since < self.seq and view.state == TicketState.WAITING.value:
-                missed.append(protocol.pos_message(view, self.seq, "resume", alert_ahead))
+                missed.append(protocol.pos_message(view, self.seq, Why.RESUME, alert_ahead))
             _send(conn, missed)
         else:
             queue = self.config.queue(view.queue)
@@ -435,12 +435,7 @@ class Places:
 def _brief(facts: LineFacts, batch: Sequence[Event]) -> LineFacts:
     """The facts with only the batch's own tickets indexed: `position_reason` looks up no other,
     and indexing every ticket by number for each phone was the round's largest cost."""
-    ids = {
-        row["id"]
-        for event in batch
-        for row in event.payload.get("changes", {}).get("tickets", [])
-        if row.get("number") == event.ticket
-    }
+    ids = {row["id"] for event in batch if (row := event.own_row()) is not None}
     own = {i: facts.tickets[i] for i in ids if i in facts.tickets}
     return LineFacts(facts.seq, own, facts.ahead, facts.reasons, facts.now, facts.open_desks, {})
 
@@ -451,14 +446,6 @@ def _eta_worth_sending(sent: int | None, eta: int | None) -> bool:
     if sent is None or eta is None:
         return True
     return abs(eta - sent) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * sent)
-
-
-def _own_row(event: Event) -> dict[str, object] | None:
-    """The event's own ticket row; rows logged before a column existed read it as empty."""
-    for row in event.payload.get("changes", {}).get("tickets", []):
-        if row.get("number") == event.ticket:
-            return {f: row.get(f) for f in Ticket.ROW_FIELDS}
-    return None
 
 
 def _send(conn: ServerConnection, messages: list[Message]) -> None:

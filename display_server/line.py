@@ -15,11 +15,11 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from queue_core.board import Board, DeskView, QueueView, read_board
 from queue_core.config import ClinicConfig
-from queue_core.model import DeskState, Event, Ticket, TicketState
+from queue_core.events import Event, EventType
+from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.patient import (
     LineFacts,
     facts_with_desks,
@@ -47,11 +47,6 @@ def read_state(store: Store) -> State:
     board = read_board(store)
     with store.read() as conn:
         return State(board, service_minutes(conn, board.day), last_called(conn, board.day))
-
-
-def ticket_of(row: dict[str, Any]) -> Ticket:
-    """A ticket from a logged row; rows logged before a column existed read it as empty."""
-    return Ticket.from_row({f: row.get(f) for f in Ticket.ROW_FIELDS})
 
 
 def _visit_minutes(ticket: Ticket) -> float | None:
@@ -124,13 +119,12 @@ class LiveLine:
         self.seq = event.seq
         self._board = None
         self._facts = None
-        if event.type == "configure" or event.day != self.day:
+        if event.type is EventType.CONFIGURE or event.day != self.day:
             self.needs_reload = True
             return
-        changes = event.payload.get("changes", {})
-        for row in changes.get("tickets", []):
-            self._put(ticket_of(row))
-        for row in changes.get("desks", []):
+        for row in event.changed("tickets"):
+            self._put(Ticket.from_row(row))
+        for row in event.changed("desks"):
             desk = DeskState.from_row(row)
             self.desks[desk.id] = desk
 

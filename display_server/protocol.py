@@ -20,8 +20,20 @@ from websockets.typing import Origin
 
 from queue_core.board import Board
 from queue_core.config import ClinicConfig
+from queue_core.events import (
+    Called,
+    Event,
+    Finished,
+    Paused,
+    PresenceSet,
+    Recalled,
+    Requeued,
+    Resumed,
+    Skipped,
+    Transferred,
+)
 from queue_core.masking import mask_name
-from queue_core.model import Event
+from queue_core.model import PRESENCE
 from queue_core.patient import PatientView
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
@@ -32,7 +44,6 @@ ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
 POLICY_VIOLATION = 1008
 DISPLAY_TYPES = ("hello", "ack", "ping")
 PHONE_TYPES = ("hello", "presence", "ping")
-PRESENCE = ("on_my_way", "here")
 Message = dict[str, Any]
 # Near the head a phone hears of every step of its line. Farther back its place is rounded up
 # to a step that grows with the distance and the number being served is left out: a call then
@@ -112,14 +123,6 @@ def spoken(number: str, masked: str, room: str) -> dict[str, str]:
     return {"zh": f"请 {who} 到 {room} 诊室就诊", "en": english}
 
 
-def _row(event: Event) -> dict[str, Any]:
-    """The event's own ticket row as it became (it holds the full name: never sent as is)."""
-    for row in event.payload.get("changes", {}).get("tickets", []):
-        if row.get("number") == event.ticket:
-            return dict(row)
-    return {}
-
-
 @dataclass(frozen=True)
 class Public:
     """One display message with the scope a screen filter is checked against."""
@@ -132,70 +135,70 @@ class Public:
 
 def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
     """The public messages of one log event; most events only change the board."""
-    row = _row(event)
+    fact = event.fact()
+    row = event.own_row() or {}
     name = mask_name(row.get("name"))
     base: Message = {"seq": event.seq}
     desk = config.desk(event.desk) if event.desk else None
-    kind = event.type
-    if kind in ("call", "recall") and desk is not None:
-        room = str(event.payload.get("room") or desk.room)
-        message = {
-            "type": "call",
-            **base,
-            "ticket": event.ticket,
-            "name": name,
-            "desk": desk.id,
-            "desk_name": desk.name,
-            "desk_name_en": desk.name_en,
-            "room": room,
-            "queue": event.queue,
-            "recall": int(event.payload.get("recalls", 0)),
-            "out_of_turn": bool(event.payload.get("out_of_turn", False)),
-            "text": spoken(event.ticket or "", name, room),
-            "repeats": config.announce_repeats,
-        }
-    elif kind == "skip":
-        message = {
-            "type": "skip",
-            **base,
-            "ticket": event.ticket,
-            "name": name,
-            "desk": event.desk,
-            "queue": event.queue,
-        }
-    elif kind == "requeue":
-        message = {
-            "type": "requeue",
-            **base,
-            "ticket": event.ticket,
-            "name": name,
-            "queue": event.queue,
-        }
-        return [Public(event.seq, None, (event.queue,), message)]
-    elif kind == "done":
-        message = {
-            "type": "done",
-            **base,
-            "ticket": event.ticket,
-            "desk": event.desk,
-            "queue": event.queue,
-        }
-    elif kind == "transfer":
-        source = event.payload.get("from_queue")
-        message = {
-            "type": "transfer",
-            **base,
-            "ticket": event.ticket,
-            "name": name,
-            "queue": event.queue,
-            "from_queue": source,
-            "desk": event.desk,
-        }
-        return [Public(event.seq, None, (event.queue, source), message)]
-    elif kind in ("pause", "resume"):
-        message = {"type": kind, **base, "desk": event.desk}
-    else:
-        return []
+    match fact:
+        case Called() | Recalled() if desk is not None:
+            room = fact.room or desk.room
+            message = {
+                "type": "call",
+                **base,
+                "ticket": event.ticket,
+                "name": name,
+                "desk": desk.id,
+                "desk_name": desk.name,
+                "desk_name_en": desk.name_en,
+                "room": room,
+                "queue": event.queue,
+                "recall": fact.recalls if isinstance(fact, Recalled) else 0,
+                "out_of_turn": isinstance(fact, Called) and fact.out_of_turn,
+                "text": spoken(event.ticket or "", name, room),
+                "repeats": config.announce_repeats,
+            }
+        case Skipped():
+            message = {
+                "type": "skip",
+                **base,
+                "ticket": event.ticket,
+                "name": name,
+                "desk": event.desk,
+                "queue": event.queue,
+            }
+        case Requeued():
+            message = {
+                "type": "requeue",
+                **base,
+                "ticket": event.ticket,
+                "name": name,
+                "queue": event.queue,
+            }
+            return [Public(event.seq, None, (event.queue,), message)]
+        case Finished():
+            message = {
+                "type": "done",
+                **base,
+                "ticket": event.ticket,
+                "desk": event.desk,
+                "queue": event.queue,
+            }
+        case Transferred():
+            message = {
+                "type": "transfer",
+                **base,
+                "ticket": event.ticket,
+                "name": name,
+                "queue": event.queue,
+                "from_queue": fact.from_queue,
+                "desk": event.desk,
+            }
+            return [Public(event.seq, None, (event.queue, fact.from_queue), message)]
+        case Paused() | Resumed():
+            message = {"type": event.type.value, **base, "desk": event.desk}
+        case _:
+            return []
     return [Public(event.seq, event.desk, (event.queue,), message)]
 
 
@@ -236,42 +239,29 @@ def board_message(board: Board, seen: ScreenFilter) -> Message:
 
 def phone_milestones(event: Event) -> list[Message]:
     """What a patient's own event tells their phone (never anything about anyone else)."""
-    row = _row(event)
+    fact = event.fact()
     base: Message = {"seq": event.seq}
-    kind = event.type
-    if kind in ("call", "recall"):
-        return [
-            {
-                "type": "called",
-                **base,
-                "room": event.payload.get("room"),
-                "desk": event.desk,
-                "recall": int(event.payload.get("recalls", 0)),
-            },
-            {"type": "alert", **base, "kind": "called"},
-        ]
-    if kind == "presence":
-        return [{"type": "presence", **base, "status": event.payload.get("status")}]
-    states = {
-        "skip": "missed",
-        "away": "away",
-        "done": "done",
-        "cancel": "cancelled",
-        "requeue": "waiting",
-        "back": "waiting",
-        "transfer": "waiting",
-        "checkin": "waiting",
-    }
-    if kind in states and (kind != "done" or row.get("state") == "done"):
-        return [
-            {
-                "type": "state",
-                **base,
-                "state": states[kind],
-                "why": "requeued" if kind == "requeue" else kind,
-            }
-        ]
-    return []
+    match fact:
+        case Called() | Recalled():
+            return [
+                {
+                    "type": "called",
+                    **base,
+                    "room": fact.room,
+                    "desk": event.desk,
+                    "recall": fact.recalls if isinstance(fact, Recalled) else 0,
+                },
+                {"type": "alert", **base, "kind": "called"},
+            ]
+        case PresenceSet():
+            return [{"type": "presence", **base, "status": fact.status}]
+    told = event.kind.TOLD
+    if told is None:
+        return []
+    row = event.own_row() or {}
+    if row.get("state") != told.value:
+        return []  # a visit ended whose ticket had already left the room: not its news
+    return [{"type": "state", **base, "state": told.value, "why": event.kind.TOLD_WHY}]
 
 
 def place_step(ahead: int, alert_ahead: int) -> int:

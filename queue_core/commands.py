@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from queue_core.config import DeskConfig, QueueConfig
+from queue_core.config import ClinicConfig, DeskConfig, QueueConfig
 from queue_core.errors import (
     DeskNotFound,
     DeskPaused,
@@ -14,6 +15,19 @@ from queue_core.errors import (
     NotEligible,
     QueueNotFound,
     ReasonRequired,
+)
+from queue_core.events import (
+    Called,
+    CameBack,
+    Cancelled,
+    Finished,
+    Paused,
+    Recalled,
+    Requeued,
+    Resumed,
+    SentAway,
+    Skipped,
+    Transferred,
 )
 from queue_core.lineup import desk_next, reinsert_window
 from queue_core.model import OPEN_STATES, DeskState, Placement, Ticket, TicketState
@@ -43,7 +57,7 @@ def _finish(tx: Tx, state: DeskState, ticket: Ticket, actor: str) -> Ticket:
         ticket.state = TicketState.DONE
         ticket.finished_at = iso(tx.now)
         tx.save_ticket(ticket)
-    tx.append("done", actor, ticket=ticket.number, desk=state.id, queue=ticket.queue)
+    tx.append(Finished(ticket=ticket.number, desk=state.id, queue=ticket.queue), actor)
     return ticket
 
 
@@ -67,14 +81,15 @@ def _call(
     tx.save_ticket(ticket)
     tx.save_desk(desk)
     tx.append(
-        "call",
+        Called(
+            ticket=ticket.number,
+            desk=desk.id,
+            queue=ticket.queue,
+            reason=reason,
+            out_of_turn=reason is not None,
+            room=room,
+        ),
         actor,
-        ticket=ticket.number,
-        desk=desk.id,
-        queue=ticket.queue,
-        reason=reason,
-        out_of_turn=reason is not None,
-        room=room,
     )
     return ticket
 
@@ -84,7 +99,7 @@ def call_next(store: Store, desk_id: str, actor: str, now: datetime | None = Non
     desk = desk_config(store, desk_id)
     with store.write(now) as tx:
         state = _open_desk(tx, desk)
-        head = desk_next(tx.conn, tx.day, desk, tx.config)
+        head = desk_next(tx.read, tx.day, desk, tx.config)
         if head is None:
             raise NobodyWaiting(desk.id)
         return _call(tx, state, head.ticket, actor, None, desk.room)
@@ -115,13 +130,14 @@ def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) 
         ticket.recalls += 1
         tx.save_ticket(ticket)
         tx.append(
-            "recall",
+            Recalled(
+                ticket=ticket.number,
+                desk=desk.id,
+                queue=ticket.queue,
+                recalls=ticket.recalls,
+                room=desk.room,
+            ),
             actor,
-            ticket=ticket.number,
-            desk=desk.id,
-            queue=ticket.queue,
-            recalls=ticket.recalls,
-            room=desk.room,
         )
         return ticket
 
@@ -135,7 +151,7 @@ def skip(store: Store, desk_id: str, actor: str, now: datetime | None = None) ->
         state.current_ticket = None
         tx.save_ticket(ticket)
         tx.save_desk(state)
-        tx.append("skip", actor, ticket=ticket.number, desk=desk.id, queue=ticket.queue)
+        tx.append(Skipped(ticket=ticket.number, desk=desk.id, queue=ticket.queue), actor)
         return ticket
 
 
@@ -155,7 +171,7 @@ def _reinsert(
     and a requeued patient's priority class must not move the trial ticket either.
     """
     ticket.placement = placement
-    window = reinsert_window(tx.conn, tx.day, queue.id, tx.config, behind)
+    window = reinsert_window(tx.read, tx.day, queue.id, tx.config, behind)
     key = reinsert_key(window, ticket, behind, tx.next_seq(), tx.config)
     ticket.sort_key = key if key is not None else base_key(to_micros(tx.now), ticket.id)
     ticket.state = TicketState.WAITING
@@ -169,12 +185,13 @@ def requeue(store: Store, number: str, actor: str, now: datetime | None = None) 
         _reinsert(tx, ticket, queue, queue.requeue_behind, Placement.REQUEUED)
         tx.save_ticket(ticket)
         tx.append(
-            "requeue",
+            Requeued(
+                ticket=ticket.number,
+                desk=ticket.desk,
+                queue=ticket.queue,
+                behind=queue.requeue_behind,
+            ),
             actor,
-            ticket=ticket.number,
-            desk=ticket.desk,
-            queue=ticket.queue,
-            behind=queue.requeue_behind,
         )
         return ticket
 
@@ -190,7 +207,7 @@ def send_away(store: Store, number: str, actor: str, now: datetime | None = None
         tx.free_desk_of(ticket)
         ticket.state = TicketState.AWAY
         tx.save_ticket(ticket)
-        tx.append("away", actor, ticket=ticket.number, desk=ticket.desk, queue=ticket.queue)
+        tx.append(SentAway(ticket=ticket.number, desk=ticket.desk, queue=ticket.queue), actor)
         return ticket
 
 
@@ -204,35 +221,59 @@ def come_back(store: Store, number: str, actor: str, now: datetime | None = None
         _reinsert(tx, ticket, queue, queue.return_behind, Placement.RETURNED)
         tx.save_ticket(ticket)
         tx.append(
-            "back",
+            CameBack(
+                ticket=ticket.number,
+                desk=ticket.pinned_desk,
+                queue=ticket.queue,
+                behind=queue.return_behind,
+            ),
             actor,
-            ticket=ticket.number,
-            desk=ticket.pinned_desk,
-            queue=ticket.queue,
-            behind=queue.return_behind,
         )
         return ticket
+
+
+@dataclass(frozen=True)
+class ToDesk:
+    """A transfer to one desk: the ticket is pinned there (in its queue if the desk serves it)."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class ToQueue:
+    """A transfer to a queue: any of its desks may call the ticket."""
+
+    id: str
+
+
+TransferTarget = ToDesk | ToQueue
+
+
+def transfer_target(config: ClinicConfig, name: str) -> TransferTarget:
+    """The desk or queue a nurse typed: `desk:ID` or `queue:ID` says which when a desk and a
+    queue share an id; a bare id means the desk if there is one."""
+    kind, _, bare = name.partition(":") if name.startswith(("desk:", "queue:")) else ("", "", name)
+    if kind in ("", "desk") and config.desk(bare) is not None:
+        return ToDesk(bare)
+    if kind in ("", "queue") and config.queue(bare) is not None:
+        return ToQueue(bare)
+    raise QueueNotFound(name)
 
 
 def transfer(
     store: Store,
     number: str,
-    to: str,
+    to: TransferTarget,
     actor: str,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """To another queue, or to a desk (pinned there); keeps the arrival time unless configured.
-
-    `to` is a desk or queue id; `desk:ID` or `queue:ID` says which when a desk and a queue
-    share an id (a bare id then means the desk).
-    """
+    """To another queue, or to a desk (pinned there); keeps the arrival time unless configured."""
     config = store.config
-    kind, _, name = to.partition(":") if to.startswith(("desk:", "queue:")) else ("", "", to)
-    target_desk = config.desk(name) if kind in ("", "desk") else None
-    target_queue = config.queue(name) if kind == "queue" or (not kind and not target_desk) else None
+    target_desk = config.desk(to.id) if isinstance(to, ToDesk) else None
+    target_queue = config.queue(to.id) if isinstance(to, ToQueue) else None
     if target_desk is None and target_queue is None:
-        raise QueueNotFound(to)
+        raise QueueNotFound(to.id)
     with store.write(now) as tx:
         ticket = tx.ticket_in(
             number,
@@ -261,13 +302,14 @@ def transfer(
         ticket.sort_key = base_key(arrival, ticket.id)
         tx.save_ticket(ticket)
         tx.append(
-            "transfer",
+            Transferred(
+                ticket=ticket.number,
+                desk=ticket.pinned_desk,
+                queue=queue.id,
+                reason=reason,
+                from_queue=source_queue,
+            ),
             actor,
-            ticket=ticket.number,
-            desk=ticket.pinned_desk,
-            queue=queue.id,
-            reason=reason,
-            from_queue=source_queue,
         )
         return ticket
 
@@ -284,7 +326,7 @@ def cancel(
         ticket.note = reason.strip()
         ticket.finished_at = iso(tx.now)
         tx.save_ticket(ticket)
-        tx.append("cancel", actor, ticket=ticket.number, queue=ticket.queue, reason=reason.strip())
+        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=reason.strip()), actor)
         return ticket
 
 
@@ -313,7 +355,7 @@ def _set_paused(
             )
         state.paused = paused
         tx.save_desk(state)
-        tx.append("pause" if paused else "resume", actor, desk=desk.id, reason=reason)
+        tx.append(Paused(desk=desk.id, reason=reason) if paused else Resumed(desk=desk.id), actor)
         return state
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from queue_core.errors import InvalidState, QueueError, TicketNotFound
-from queue_core.model import OPEN_STATES, Ticket
+from queue_core.events import CALLS, Announced, PresenceSet
+from queue_core.model import OPEN_STATES, PRESENCE, Ticket
 from queue_core.store import Store, iso
-
-PRESENCE = ("on_my_way", "here")
 
 
 def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
@@ -22,21 +21,22 @@ def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | Non
     """
     screen = screen.strip()[:64] or "screen"
     with store.write(now) as tx:
-        row = tx.conn.execute(
+        row = tx.read.execute(
             "SELECT type, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)
         ).fetchone()
-        if row is None or row["type"] not in ("call", "recall"):
+        if row is None or row["type"] not in CALLS:
             raise QueueError(f"Event {call_seq} is not a call.")
         if not tx.save_receipt(call_seq, screen):
             return False
         tx.append(
-            "announced",
+            Announced(
+                ticket=row["ticket"],
+                desk=row["desk"],
+                queue=row["queue"],
+                call_seq=call_seq,
+                screen=screen,
+            ),
             "screen:" + screen,
-            ticket=row["ticket"],
-            desk=row["desk"],
-            queue=row["queue"],
-            call_seq=call_seq,
-            screen=screen,
         )
         return True
 
@@ -55,8 +55,8 @@ def last_call_seq(store: Store, desk_id: str, number: str) -> int | None:
     with store.read() as conn:
         row = conn.execute(
             "SELECT MAX(seq) FROM events WHERE day = ? AND ticket = ? AND desk = ?"
-            " AND type IN ('call', 'recall')",
-            (store.today(), number, desk_id),
+            " AND type IN (?, ?)",
+            (store.today(), number, desk_id, *CALLS),
         ).fetchone()
     return int(row[0]) if row[0] is not None else None
 
@@ -74,7 +74,7 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
     if status not in PRESENCE:
         raise QueueError(f"Presence must be one of {', '.join(PRESENCE)}.")
     with store.write(now) as tx:
-        row = tx.conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+        row = tx.read.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
         if row is None:
             raise TicketNotFound("(link)")
         ticket = Ticket.from_row(dict(row))
@@ -88,11 +88,7 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
         ticket.presence_at = iso(tx.now)
         tx.save_ticket(ticket)
         tx.append(
-            "presence",
+            PresenceSet(ticket=ticket.number, desk=ticket.desk, queue=ticket.queue, status=status),
             "patient",
-            ticket=ticket.number,
-            desk=ticket.desk,
-            queue=ticket.queue,
-            status=status,
         )
         return ticket

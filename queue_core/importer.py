@@ -16,6 +16,7 @@ from typing import Any
 
 from queue_core.config import ClinicConfig
 from queue_core.errors import ImportRejected
+from queue_core.events import Imported
 from queue_core.model import Source
 from queue_core.registration import make_ticket
 from queue_core.store import Store
@@ -150,7 +151,7 @@ def import_appointments(store: Store, path: Path, actor: str, now: datetime | No
     with store.write(now) as tx:
         known = {
             r[0]
-            for r in tx.conn.execute(
+            for r in tx.read.execute(
                 "SELECT external_id FROM tickets WHERE external_id IS NOT NULL"
             ).fetchall()
         }
@@ -178,5 +179,5 @@ def import_appointments(store: Store, path: Path, actor: str, now: datetime | No
                 slot_start=a.slot_start,
             )
             tx.save_ticket(ticket)
-        tx.append("import", actor, reason=path.name, count=len(good))
+        tx.append(Imported(reason=path.name, count=len(good)), actor)
         return len(good)

@@ -12,15 +12,14 @@ import sqlite3
 from queue_core.config import ClinicConfig, DeskConfig
 from queue_core.model import Ticket
 from queue_core.rules import Placed, desk_order, order_queue
+from queue_core.store import Reader
 
 # Calling needs only the head: read one place (plus the priority reach) and read more only
 # when tickets pinned to other desks hide it. Reading 32 places cost a third of a call.
 _FIRST_FETCH = 1
 
 
-def _waiting_rows(
-    conn: sqlite3.Connection, day: str, queue: str, limit: int | None
-) -> list[sqlite3.Row]:
+def _waiting_rows(conn: Reader, day: str, queue: str, limit: int | None) -> list[sqlite3.Row]:
     query = (
         "SELECT * FROM tickets WHERE day = ? AND queue = ? AND state = 'waiting' ORDER BY sort_key"
     )
@@ -31,9 +30,7 @@ def _waiting_rows(
     return conn.execute(query, params).fetchall()
 
 
-def _waiting_by_key(
-    conn: sqlite3.Connection, day: str, queue: str, limit: int | None
-) -> list[Ticket]:
+def _waiting_by_key(conn: Reader, day: str, queue: str, limit: int | None) -> list[Ticket]:
     return [Ticket.from_row(dict(r)) for r in _waiting_rows(conn, day, queue, limit)]
 
 
@@ -53,14 +50,12 @@ def _rows_that_matter(rows: list[sqlite3.Row], config: ClinicConfig, places: int
     return min(needed, len(rows))
 
 
-def queue_order(
-    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig
-) -> list[Placed]:
+def queue_order(conn: Reader, day: str, queue: str, config: ClinicConfig) -> list[Placed]:
     return order_queue(_waiting_by_key(conn, day, queue, None), config)
 
 
 def queue_prefix(
-    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig, places: int
+    conn: Reader, day: str, queue: str, config: ClinicConfig, places: int
 ) -> list[Placed]:
     """Exactly the first `places` of the queue's call order (fewer if fewer are waiting)."""
     reach = max((p.max_ahead for p in config.priorities), default=0)
@@ -70,20 +65,18 @@ def queue_prefix(
 
 
 def reinsert_window(
-    conn: sqlite3.Connection, day: str, queue: str, config: ClinicConfig, behind: int
+    conn: Reader, day: str, queue: str, config: ClinicConfig, behind: int
 ) -> list[Ticket]:
     """The start of the line by key that settles every place a reinsertion `behind` can take."""
     reach = max((p.max_ahead for p in config.priorities), default=0)
     return _waiting_by_key(conn, day, queue, behind + 2 * reach + 1)
 
 
-def all_orders(conn: sqlite3.Connection, day: str, config: ClinicConfig) -> dict[str, list[Placed]]:
+def all_orders(conn: Reader, day: str, config: ClinicConfig) -> dict[str, list[Placed]]:
     return {q.id: queue_order(conn, day, q.id, config) for q in config.queues}
 
 
-def desk_next(
-    conn: sqlite3.Connection, day: str, desk: DeskConfig, config: ClinicConfig
-) -> Placed | None:
+def desk_next(conn: Reader, day: str, desk: DeskConfig, config: ClinicConfig) -> Placed | None:
     """The ticket this desk calls next; reads further only while pinned tickets hide it."""
     places = _FIRST_FETCH
     while True:

@@ -1,10 +1,10 @@
-"""The nouns of a clinic day: tickets, their states, why they stand where they stand, and events."""
+"""The nouns of a clinic day: tickets, their states, why they stand where they stand, desks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 _KEY_OFFSET = 1 << 63
 _KEY_WIDTH = 16
@@ -39,6 +39,16 @@ OPEN_STATES = (
     TicketState.MISSED,
     TicketState.AWAY,
 )
+
+
+class Presence(StrEnum):
+    """What a patient said from their phone page."""
+
+    ON_MY_WAY = "on_my_way"
+    HERE = "here"
+
+
+PRESENCE = tuple(p.value for p in Presence)
 
 
 class Source(StrEnum):
@@ -83,36 +93,10 @@ class Ticket:
     recalls: int = 0
     finished_at: str | None = None
     note: str | None = None
-    presence: str | None = None  # "on_my_way" | "here", from the patient's phone
+    presence: str | None = None  # a Presence, from the patient's phone
     presence_at: str | None = None
 
-    ROW_FIELDS = (
-        "id",
-        "day",
-        "number",
-        "queue",
-        "token",
-        "state",
-        "source",
-        "created_at",
-        "name",
-        "phone_last4",
-        "external_id",
-        "slot_start",
-        "priority",
-        "pinned_desk",
-        "checked_in_at",
-        "arrival_key",
-        "sort_key",
-        "placement",
-        "desk",
-        "called_at",
-        "recalls",
-        "finished_at",
-        "note",
-        "presence",
-        "presence_at",
-    )
+    ROW_FIELDS: ClassVar[tuple[str, ...]]  # the columns of its row: every field, in order
 
     def to_row(self) -> dict[str, Any]:
         row = {f: getattr(self, f) for f in self.ROW_FIELDS}
@@ -124,12 +108,16 @@ class Ticket:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Ticket:
-        values = {f: row[f] for f in cls.ROW_FIELDS}
+        """From a table row, or a row logged before a column existed (it reads as empty)."""
+        values: dict[str, Any] = {f: row.get(f) for f in cls.ROW_FIELDS}
         values["state"] = TicketState(row["state"])
         values["source"] = Source(row["source"])
         values["placement"] = Placement(row["placement"])
         values["sort_key"] = decode_key(row["sort_key"] or "")
         return cls(**values)
+
+
+Ticket.ROW_FIELDS = tuple(f.name for f in fields(Ticket))
 
 
 @dataclass
@@ -155,33 +143,3 @@ class DeskState:
             paused=bool(row["paused"]),
             changed_at=row["changed_at"],
         )
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of the append-only log. `payload["changes"]` holds the rows as they became."""
-
-    seq: int
-    at: str
-    day: str
-    type: str
-    ticket: str | None
-    desk: str | None
-    queue: str | None
-    actor: str
-    reason: str | None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "day": self.day,
-            "type": self.type,
-            "ticket": self.ticket,
-            "desk": self.desk,
-            "queue": self.queue,
-            "actor": self.actor,
-            "reason": self.reason,
-            "payload": self.payload,
-        }

@@ -14,26 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from queue_core.board import Board
-from queue_core.model import Event, Ticket, TicketState
-
-# What a patient's own event says about their new place (the `why` of a position message).
-_OWN_REASONS = {
-    "issue": "issued",
-    "checkin": "checked_in",
-    "priority": "priority",
-    "requeue": "requeued",
-    "back": "returned",
-    "transfer": "transferred",
-    "call": "called",
-    "recall": "called",
-    "skip": "skip",
-    "away": "away",
-    "done": "done",
-    "cancel": "cancel",
-}
-# Why a patient moved up when someone ahead of them left the line.
-_LEFT_REASONS = {"call": "called", "cancel": "cancel", "transfer": "transferred", "away": "away"}
-_DESK_REASONS = {"pause": "paused", "resume": "resumed"}
+from queue_core.events import Event, Why
+from queue_core.model import Ticket, TicketState
 
 
 @dataclass(frozen=True)
@@ -181,15 +163,6 @@ def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) ->
     )
 
 
-def alert_due(view: PatientView, alert_ahead: int) -> str | None:
-    """`called` when called, `soon` when `alert_ahead` or fewer patients are ahead."""
-    if view.state == TicketState.CALLED.value:
-        return "called"
-    if view.ahead is not None and view.ahead <= alert_ahead:
-        return "soon"
-    return None
-
-
 def position_reason(
     number: str,
     batch: Sequence[Event],
@@ -198,18 +171,18 @@ def position_reason(
     facts: LineFacts,
 ) -> str:
     """The reason code shown when a patient's place changes: their own event first, then others'."""
-    own = [e.type for e in batch if e.ticket == number and e.type in _OWN_REASONS]
+    own = [e.kind.OWN for e in batch if e.ticket == number and e.kind.OWN is not None]
     if own:
-        return _OWN_REASONS[own[-1]]
+        return own[-1]
     if before is not None and after is not None and after > before:
         numbers = {t.number: i for i, t in facts.tickets.items()}
         for event in batch:
             ticket_id = numbers.get(event.ticket or "")
             if ticket_id is not None and facts.ahead.get(ticket_id, after) < after:
-                return facts.reasons.get(ticket_id, "inserted")
-        return "inserted"
+                return facts.reasons.get(ticket_id, Why.INSERTED)
+        return Why.INSERTED
     if before is not None and after is not None and after < before:
-        left = [_LEFT_REASONS[e.type] for e in batch if e.type in _LEFT_REASONS]
-        return left[0] if left else "moved_up"
-    desk_changes = [_DESK_REASONS[e.type] for e in batch if e.type in _DESK_REASONS]
-    return desk_changes[-1] if desk_changes else "progress"
+        left = [e.kind.LEFT for e in batch if e.kind.LEFT is not None]
+        return left[0] if left else Why.MOVED_UP
+    desk_changes = [e.kind.DESK for e in batch if e.kind.DESK is not None]
+    return desk_changes[-1] if desk_changes else Why.PROGRESS

@@ -14,9 +14,10 @@ from queue_core.errors import (
     QueueNotFound,
     UnknownPriority,
 )
+from queue_core.events import CheckedIn, Configured, Issued, PrioritySet
 from queue_core.model import OPEN_STATES, DeskState, Source, Ticket, TicketState
 from queue_core.rules import arrival, base_key
-from queue_core.store import Store, Tx, iso, parse_iso, utc_now
+from queue_core.store import CONFIG_KEY, Store, Tx, iso, parse_iso, utc_now
 
 
 def initialise(
@@ -30,27 +31,27 @@ def initialise(
     store = Store.create(path, config, clock=utc_now)
     with store.write(now) as tx:
         wanted = {d.id for d in config.desks}
-        for row in tx.conn.execute("SELECT * FROM desks").fetchall():
-            if row["id"] not in wanted and row["current_ticket"] is not None:
+        existing = {row["id"]: row for row in tx.read.execute("SELECT * FROM desks").fetchall()}
+        for desk_id, row in sorted(existing.items()):
+            if desk_id in wanted:
+                continue
+            if row["current_ticket"] is not None:
                 raise QueueError(
-                    f"Desk {row['id']} still has a patient called;"
+                    f"Desk {desk_id} still has a patient called;"
                     " finish it before removing the desk."
                 )
-        tx.conn.execute(
-            f"DELETE FROM desks WHERE id NOT IN ({','.join('?' * len(wanted))})", tuple(wanted)
-        )
+            tx.remove_desk(desk_id)
         for desk in config.desks:
-            if tx.conn.execute("SELECT 1 FROM desks WHERE id = ?", (desk.id,)).fetchone() is None:
+            if desk.id not in existing:
                 tx.save_desk(DeskState(id=desk.id))
-        tx.conn.execute(
-            "INSERT OR REPLACE INTO settings (key, value) VALUES ('config', ?)", (config.source,)
-        )
+        tx.save_setting(CONFIG_KEY, config.source)
         tx.append(
-            "configure",
+            Configured(
+                clinic=config.name,
+                desks=tuple(sorted(wanted)),
+                queues=tuple(q.id for q in config.queues),
+            ),
             actor,
-            clinic=config.name,
-            desks=sorted(wanted),
-            queues=[q.id for q in config.queues],
         )
     return store
 
@@ -146,7 +147,7 @@ def issue_ticket(
         )
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
-        tx.append("issue", actor, ticket=ticket.number, desk=ticket.pinned_desk, queue=queue.id)
+        tx.append(Issued(ticket=ticket.number, desk=ticket.pinned_desk, queue=queue.id), actor)
         return ticket
 
 
@@ -157,12 +158,13 @@ def check_in(store: Store, number: str, actor: str, now: datetime | None = None)
         enter_line(tx, ticket)
         tx.save_ticket(ticket)
         tx.append(
-            "checkin",
+            CheckedIn(
+                ticket=ticket.number,
+                desk=ticket.pinned_desk,
+                queue=ticket.queue,
+                placement=ticket.placement.value,
+            ),
             actor,
-            ticket=ticket.number,
-            desk=ticket.pinned_desk,
-            queue=ticket.queue,
-            placement=ticket.placement.value,
         )
         return ticket
 
@@ -183,12 +185,10 @@ def set_priority(
         ticket.priority = priority or None
         tx.save_ticket(ticket)
         tx.append(
-            "priority",
+            PrioritySet(
+                ticket=ticket.number, queue=ticket.queue, reason=reason, priority=ticket.priority
+            ),
             actor,
-            ticket=ticket.number,
-            queue=ticket.queue,
-            reason=reason,
-            priority=ticket.priority,
         )
         return ticket
 

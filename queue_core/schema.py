@@ -3,10 +3,82 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 MIGRATION_SET = "clinic_queue"
-MIGRATION_NAMES = ("0001_initial", "0002_receipts_presence")
+Step = Callable[[Any], None]
+# The numbered migrations in order; sqlite-utils' registry is built from this one on demand.
+_STEPS: list[tuple[str, Step]] = []
+
+
+def _migration(name: str) -> Callable[[Step], Step]:
+    def register(step: Step) -> Step:
+        _STEPS.append((name, step))
+        return step
+
+    return register
+
+
+@_migration("0001_initial")
+def _initial(db: Any) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["tickets"].create(
+        {
+            "id": int,
+            "day": str,
+            "number": str,
+            "queue": str,
+            "token": str,
+            "state": str,
+            "source": str,
+            "created_at": str,
+            "name": str,
+            "phone_last4": str,
+            "external_id": str,
+            "slot_start": str,
+            "priority": str,
+            "pinned_desk": str,
+            "checked_in_at": str,
+            "arrival_key": int,
+            "sort_key": str,
+            "placement": str,
+            "desk": str,
+            "called_at": str,
+            "recalls": int,
+            "finished_at": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"day", "number", "queue", "token", "state", "source", "created_at"},
+    )
+    db["tickets"].create_index(["day", "number"], unique=True)
+    db["tickets"].create_index(["token"], unique=True)
+    db["tickets"].create_index(["external_id"], unique=True)
+    db["tickets"].create_index(["day", "queue", "state", "sort_key"])
+    db["desks"].create(
+        {"id": str, "current_ticket": int, "paused": int, "changed_at": str}, pk="id"
+    )
+    db["counters"].create({"day": str, "queue": str, "last": int}, pk=("day", "queue"))
+    # AUTOINCREMENT: a sequence number is never reused, even after the newest row is gone.
+    db.execute(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+        " day TEXT NOT NULL, type TEXT NOT NULL, ticket TEXT, desk TEXT, queue TEXT,"
+        " actor TEXT NOT NULL, reason TEXT, payload TEXT NOT NULL)"
+    )
+    db["events"].create_index(["day", "ticket"])
+
+
+@_migration("0002_receipts_presence")
+def _receipts_presence(db: Any) -> None:
+    # Which screen announced which call (acks from the TV pages), for the desk console.
+    db["receipts"].create({"call_seq": int, "screen": str, "at": str}, pk=("call_seq", "screen"))
+    # "I'm on my way" / "I'm here" from the patient's phone page.
+    db["tickets"].add_column("presence", str)
+    db["tickets"].add_column("presence_at", str)
+
+
+MIGRATION_NAMES = tuple(name for name, _ in _STEPS)
 
 
 def _migrations() -> Any:
@@ -14,65 +86,8 @@ def _migrations() -> Any:
     from sqlite_utils.migrations import Migrations
 
     migrations = Migrations(MIGRATION_SET)
-
-    @migrations(name="0001_initial")
-    def initial(db: Any) -> None:
-        db["settings"].create({"key": str, "value": str}, pk="key")
-        db["tickets"].create(
-            {
-                "id": int,
-                "day": str,
-                "number": str,
-                "queue": str,
-                "token": str,
-                "state": str,
-                "source": str,
-                "created_at": str,
-                "name": str,
-                "phone_last4": str,
-                "external_id": str,
-                "slot_start": str,
-                "priority": str,
-                "pinned_desk": str,
-                "checked_in_at": str,
-                "arrival_key": int,
-                "sort_key": str,
-                "placement": str,
-                "desk": str,
-                "called_at": str,
-                "recalls": int,
-                "finished_at": str,
-                "note": str,
-            },
-            pk="id",
-            not_null={"day", "number", "queue", "token", "state", "source", "created_at"},
-        )
-        db["tickets"].create_index(["day", "number"], unique=True)
-        db["tickets"].create_index(["token"], unique=True)
-        db["tickets"].create_index(["external_id"], unique=True)
-        db["tickets"].create_index(["day", "queue", "state", "sort_key"])
-        db["desks"].create(
-            {"id": str, "current_ticket": int, "paused": int, "changed_at": str}, pk="id"
-        )
-        db["counters"].create({"day": str, "queue": str, "last": int}, pk=("day", "queue"))
-        # AUTOINCREMENT: a sequence number is never reused, even after the newest row is gone.
-        db.execute(
-            "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
-            " day TEXT NOT NULL, type TEXT NOT NULL, ticket TEXT, desk TEXT, queue TEXT,"
-            " actor TEXT NOT NULL, reason TEXT, payload TEXT NOT NULL)"
-        )
-        db["events"].create_index(["day", "ticket"])
-
-    @migrations(name="0002_receipts_presence")
-    def receipts_presence(db: Any) -> None:
-        # Which screen announced which call (acks from the TV pages), for the desk console.
-        db["receipts"].create(
-            {"call_seq": int, "screen": str, "at": str}, pk=("call_seq", "screen")
-        )
-        # "I'm on my way" / "I'm here" from the patient's phone page.
-        db["tickets"].add_column("presence", str)
-        db["tickets"].add_column("presence_at", str)
-
+    for name, step in _STEPS:
+        migrations(name=name)(step)
     return migrations
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
@@ -29,7 +30,8 @@ from queue_core.errors import (
     StoreBusy,
     TicketNotFound,
 )
-from queue_core.model import DeskState, Event, Ticket, TicketState
+from queue_core.events import Event, EventType, Fact
+from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
@@ -37,6 +39,7 @@ BUSY_TIMEOUT_MS = 5_000
 GIVE_UP_AFTER_S = 30.0
 DB_ENV = "CLINIC_QUEUE_DB"
 DEFAULT_DB = "clinic-queue.db"
+CONFIG_KEY = "config"  # the settings row holding the clinic's TOML, as `init` stored it
 
 
 def default_db_path() -> Path:
@@ -97,35 +100,72 @@ def _retry(action: Callable[[], Any]) -> Any:
             delay = min(delay * 2, 0.1)
 
 
+class Reader(Protocol):
+    """What reading the line needs: a connection, or a transaction's read-only view of one."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> sqlite3.Cursor: ...
+
+
+class ReadOnly:
+    """The transaction's connection for reading only: a command writes through `Tx`'s own
+    methods, each of which records the row into the event it appends, and nothing else."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if not _READ.match(sql):
+            raise RuntimeError("a command writes rows only through Tx, which logs them")
+        return self._conn.execute(sql, params)
+
+
+_READ = re.compile(r"\s*(SELECT|WITH)\b[^;]*$", re.IGNORECASE | re.DOTALL)
+# The tables a command may change, in the order an event lists its changes, with their keys.
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "settings": ("key",),
+    "tickets": ("id",),
+    "desks": ("id",),
+    "counters": ("day", "queue"),
+    "receipts": ("call_seq", "screen"),
+}
+
+
 @dataclass
 class Tx:
     """An open write transaction: rows saved here are recorded into the events it appends."""
 
-    conn: sqlite3.Connection
+    _conn: sqlite3.Connection
     now: datetime
     config: ClinicConfig
-    _tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
-    _desks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _counters: dict[tuple[str, str], int] = field(default_factory=dict)
-    _receipts: list[dict[str, Any]] = field(default_factory=list)
+    _changed: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
+    _removed: dict[str, list[Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+
+    @property
+    def read(self) -> ReadOnly:
+        return ReadOnly(self._conn)
+
+    @property
+    def pending(self) -> bool:
+        """Rows changed since the last event: committing now would leave them undescribed."""
+        return bool(self._changed or self._removed)
 
     @property
     def day(self) -> str:
         return self.now.astimezone(self.config.tz).date().isoformat()
 
     def next_seq(self) -> int:
-        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
         return (row[0] if row else 0) + 1
 
     def ticket(self, ticket_id: int) -> Ticket:
-        row = self.conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        row = self._conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         if row is None:
             raise TicketNotFound(f"#{ticket_id}")
         return Ticket.from_row(dict(row))
 
     def ticket_by_number(self, number: str) -> Ticket:
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT * FROM tickets WHERE day = ? AND number = ?", (self.day, number.upper())
         ).fetchone()
         if row is None:
@@ -151,99 +191,82 @@ class Tx:
                 state.current_ticket = None
                 self.save_desk(state)
 
-    def tickets_where(self, clause: str, params: tuple[Any, ...]) -> list[Ticket]:
-        rows = self.conn.execute(f"SELECT * FROM tickets WHERE {clause}", params)
-        return [Ticket.from_row(dict(r)) for r in rows]
-
     def desk(self, desk_id: str) -> DeskState:
-        row = self.conn.execute("SELECT * FROM desks WHERE id = ?", (desk_id,)).fetchone()
+        row = self._conn.execute("SELECT * FROM desks WHERE id = ?", (desk_id,)).fetchone()
         return DeskState.from_row(dict(row)) if row else DeskState(id=desk_id)
 
-    def save_ticket(self, ticket: Ticket) -> None:
-        row = ticket.to_row()
+    def _save(self, table: str, row: dict[str, Any]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(
-            f"INSERT OR REPLACE INTO tickets ({columns}) VALUES ({marks})", tuple(row.values())
+        self._conn.execute(
+            f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
         )
-        self._tickets[ticket.id] = row
+        key = tuple(row[k] for k in TABLE_KEYS[table])
+        self._changed.setdefault(table, {})[key] = row
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        self._save("tickets", ticket.to_row())
 
     def new_ticket_id(self) -> int:
-        row = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        row = self._conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
         return int(row[0])
 
     def save_desk(self, desk: DeskState) -> None:
         desk.changed_at = iso(self.now)
-        row = desk.to_row()
-        self.conn.execute(
-            "INSERT OR REPLACE INTO desks (id, current_ticket, paused, changed_at)"
-            " VALUES (?, ?, ?, ?)",
-            (row["id"], row["current_ticket"], row["paused"], row["changed_at"]),
-        )
-        self._desks[desk.id] = row
+        self._save("desks", desk.to_row())
+
+    def remove_desk(self, desk_id: str) -> None:
+        """A desk the configuration no longer has (see registration.initialise)."""
+        self._conn.execute("DELETE FROM desks WHERE id = ?", (desk_id,))
+        self._removed.setdefault("desks", []).append(desk_id)
+
+    def save_setting(self, key: str, value: str) -> None:
+        self._save("settings", {"key": key, "value": value})
 
     def take_number(self, day: str, queue: str) -> int:
         """The next daily sequence of a queue; the counter only grows, so no number is reused."""
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT last FROM counters WHERE day = ? AND queue = ?", (day, queue)
         ).fetchone()
         value = (row[0] if row else 0) + 1
-        self.conn.execute(
-            "INSERT OR REPLACE INTO counters (day, queue, last) VALUES (?, ?, ?)",
-            (day, queue, value),
-        )
-        self._counters[(day, queue)] = value
+        self._save("counters", {"day": day, "queue": queue, "last": value})
         return value
 
     def save_receipt(self, call_seq: int, screen: str) -> bool:
         """Record that `screen` announced the call at `call_seq`; False if it already had."""
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO receipts (call_seq, screen, at) VALUES (?, ?, ?)",
-            (call_seq, screen, iso(self.now)),
-        )
-        if cursor.rowcount:
-            self._receipts.append({"call_seq": call_seq, "screen": screen, "at": iso(self.now)})
-        return bool(cursor.rowcount)
+        known = self._conn.execute(
+            "SELECT 1 FROM receipts WHERE call_seq = ? AND screen = ?", (call_seq, screen)
+        ).fetchone()
+        if known is not None:
+            return False
+        self._save("receipts", {"call_seq": call_seq, "screen": screen, "at": iso(self.now)})
+        return True
 
-    def append(
-        self,
-        type_: str,
-        actor: str,
-        *,
-        ticket: str | None = None,
-        desk: str | None = None,
-        queue: str | None = None,
-        reason: str | None = None,
-        **extra: Any,
-    ) -> Event:
-        """Append an event carrying every row changed since the previous append."""
-        payload: dict[str, Any] = dict(extra)
-        changes: dict[str, Any] = {}
-        if self._tickets:
-            changes["tickets"] = list(self._tickets.values())
-        if self._desks:
-            changes["desks"] = list(self._desks.values())
-        if self._counters:
-            changes["counters"] = [
-                {"day": d, "queue": q, "last": v} for (d, q), v in self._counters.items()
-            ]
-        if self._receipts:
-            changes["receipts"] = self._receipts
+    def append(self, fact: Fact, actor: str) -> Event:
+        """Append `fact` as an event carrying every row changed since the previous append."""
+        payload = fact.payload()
+        changes: dict[str, Any] = {
+            table: list(self._changed[table].values())
+            for table in TABLE_KEYS
+            if table in self._changed
+        }
+        if self._removed:
+            changes["removed"] = self._removed
         payload["changes"] = changes
-        self._tickets, self._desks, self._counters, self._receipts = {}, {}, {}, []
+        self._changed, self._removed = {}, {}
         at = iso(self.now)
-        cursor = self.conn.execute(
+        cursor = self._conn.execute(
             "INSERT INTO events (at, day, type, ticket, desk, queue, actor, reason, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at,
                 self.day,
-                type_,
-                ticket,
-                desk,
-                queue,
+                fact.TYPE.value,
+                fact.ticket,
+                fact.desk,
+                fact.queue,
                 actor,
-                reason,
+                fact.reason,
                 json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
             ),
         )
@@ -251,12 +274,12 @@ class Tx:
             int(cursor.lastrowid or 0),
             at,
             self.day,
-            type_,
-            ticket,
-            desk,
-            queue,
+            fact.TYPE,
+            fact.ticket,
+            fact.desk,
+            fact.queue,
             actor,
-            reason,
+            fact.reason,
             payload,
         )
         self.events.append(event)
@@ -284,7 +307,7 @@ class Store:
         try:
             if schema.pending(conn):
                 raise NotInitialised(str(target))
-            row = conn.execute("SELECT value FROM settings WHERE key = 'config'").fetchone()
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)).fetchone()
         except sqlite3.DatabaseError:
             conn.close()
             raise NotInitialised(str(target)) from None
@@ -331,7 +354,7 @@ class Store:
                 tx = Tx(self.conn, now or self.now(), self.config)
                 try:
                     yield tx
-                    if tx._tickets or tx._desks or tx._counters or tx._receipts:
+                    if tx.pending:
                         raise RuntimeError("rows changed without an event describing them")
                     _retry(lambda: self.conn.execute("COMMIT"))
                 except BaseException:
@@ -379,7 +402,7 @@ def _event(row: dict[str, Any]) -> Event:
         seq=row["seq"],
         at=row["at"],
         day=row["day"],
-        type=row["type"],
+        type=EventType(row["type"]),
         ticket=row["ticket"],
         desk=row["desk"],
         queue=row["queue"],

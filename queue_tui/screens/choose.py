@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,12 +11,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+T = TypeVar("T")
 
-class ChooseDialog(ModalScreen[str | None]):
+
+class ChooseDialog(ModalScreen[T | None], Generic[T]):
+    """Dismissed with the value of the chosen line, or None."""
+
     CSS_PATH = "choose.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "back", id="choose.back")]
 
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, choices: list[tuple[T, str]]) -> None:
         super().__init__()
         self.title_text = title
         self.choices = choices
@@ -25,11 +29,12 @@ class ChooseDialog(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="title")
             yield OptionList(
-                *(Option(label, id=value) for value, label in self.choices), id="choices"
+                *(Option(label, id=f"choice-{i}") for i, (_, label) in enumerate(self.choices)),
+                id="choices",
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self.choices[event.option_index][0])
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -245,12 +245,15 @@ class DeskScreen(ConsoleScreen):
             self._tell("none.selected")
             return
         config, lang = self.store.config, self.lang
-        choices = [
-            (f"queue:{q.id}", t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en))
+        choices: list[tuple[commands.TransferTarget, str]] = [
+            (
+                commands.ToQueue(q.id),
+                t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en),
+            )
             for q in config.queues
         ] + [
             (
-                f"desk:{d.id}",
+                commands.ToDesk(d.id),
                 t(lang, "transfer.desk", name=d.name if lang == "zh" else d.name_en, room=d.room),
             )
             for d in config.desks
@@ -264,8 +267,7 @@ class DeskScreen(ConsoleScreen):
 
         def move() -> Outcome:
             ticket = commands.transfer(store, number, target, actor)
-            to = target.partition(":")[2]
-            return CommandDone("done.transfer", {"number": ticket.number, "to": to})
+            return CommandDone("done.transfer", {"number": ticket.number, "to": target.id})
 
         self.run_command(move)
 

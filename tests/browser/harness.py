@@ -22,7 +22,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from queue_core.model import Event, Ticket
+from queue_core.events import Event
+from queue_core.model import Ticket
 from queue_core.store import Store
 from tests.conftest import ROOT
 

@@ -523,7 +523,9 @@ def test_store_transfer_and_arrival(
     surgery = walk_ins(store, clock, "wk", 2)
     commands.call_next(store, "nk1", ACTOR)
     clock.advance(minutes=10)
-    ticket = commands.transfer(store, moved, "wk", ACTOR, reason="needs a surgeon")
+    ticket = commands.transfer(
+        store, moved, commands.ToQueue("wk"), ACTOR, reason="needs a surgeon"
+    )
     assert ticket.queue == "wk" and ticket.pinned_desk is None
     expected = [moved, *surgery] if keeps else [*surgery, moved]
     assert line(store, "wk") == expected
@@ -533,7 +535,7 @@ def test_store_transfer_and_arrival(
 
 def test_store_transfer_to_a_desk_pins_it_there(store: Store, clock: SteppingClock) -> None:
     first, second = walk_ins(store, clock, "nk-pt", 2)
-    commands.transfer(store, second, "nk-zj", ACTOR)
+    commands.transfer(store, second, commands.ToDesk("nk-zj"), ACTOR)
     assert line(store, "nk-pt") == [first, second]
     assert commands.call_next(store, "nk1", ACTOR).number == first
     with pytest.raises(NobodyWaiting):

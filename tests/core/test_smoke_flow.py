@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from queue_core import commands
 from queue_core.board import read_board
 from queue_core.model import TicketState
@@ -35,9 +37,10 @@ def test_transfer_to_a_queue_that_shares_its_id_with_a_desk(
     store: Store, clock: SteppingClock
 ) -> None:
     ticket = issue_ticket(store, "nk-pt", ACTOR, name="钱七")
-    pinned = commands.transfer(store, ticket.number, "nk-zj", ACTOR)
+    to = functools.partial(commands.transfer_target, store.config)
+    pinned = commands.transfer(store, ticket.number, to("nk-zj"), ACTOR)
     assert (pinned.queue, pinned.pinned_desk) == ("nk-pt", "nk-zj")  # that desk serves nk-pt too
-    unpinned = commands.transfer(store, ticket.number, "queue:nk-zj", ACTOR)
+    unpinned = commands.transfer(store, ticket.number, to("queue:nk-zj"), ACTOR)
     assert (unpinned.queue, unpinned.pinned_desk) == ("nk-zj", None)
-    back = commands.transfer(store, ticket.number, "desk:nk1", ACTOR)
+    back = commands.transfer(store, ticket.number, to("desk:nk1"), ACTOR)
     assert (back.queue, back.pinned_desk) == ("nk-pt", "nk1")

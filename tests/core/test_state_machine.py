@@ -210,7 +210,13 @@ class ClinicDay(RuleBasedStateMachine):
     def transfer(self, index: int, to: str, reason: str) -> None:
         number = self._pick(index, "waiting", "called", "missed")
         self._attempt(
-            lambda: commands.transfer(self.store, number, to, ACTOR, reason=reason or None)
+            lambda: commands.transfer(
+                self.store,
+                number,
+                commands.transfer_target(CONFIG, to),
+                ACTOR,
+                reason=reason or None,
+            )
         )
 
     @rule(index=st.integers(0, 50), reason=st.sampled_from(REASONS))

@@ -23,7 +23,7 @@ import sys, time
 from queue_core.store import Store
 store = Store.open(sys.argv[1])
 with store.write() as tx:
-    tx.conn.execute("UPDATE desks SET changed_at = 'held' WHERE id = 'nk1'")
+    tx.save_desk(tx.desk("nk1"))
     print("inside", flush=True)
     time.sleep(3600)
 """

@@ -81,7 +81,7 @@ async def busy_morning(store: Store, clock: SteppingClock, server: DisplayServer
                     commands.come_back(store, away[0].number, ACTOR)
             elif action < 0.92:
                 waiting = [t for t in all_tickets(store) if t.state.value == "waiting"]
-                target = "nk-zj" if rng.random() < 0.5 else "wk"
+                target = commands.ToDesk("nk-zj") if rng.random() < 0.5 else commands.ToQueue("wk")
                 commands.transfer(store, rng.choice(waiting).number, target, ACTOR, "referral")
             elif action < 0.94:
                 waiting = [t for t in all_tickets(store) if t.state.value == "waiting"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from queue_core.model import Event
+from queue_core.events import Event
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from textual.pilot import Pilot
-from textual.widgets import Digits, Static
+from textual.widgets import Digits, OptionList, Static
 
 from queue_core import commands
 from queue_core.model import TicketState
@@ -190,11 +190,12 @@ async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) 
         seq = store.last_seq()
         await pilot.press("t")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
-        dialog = cast(ChooseDialog, pilot.app.screen)
-        targets = [value for value, _ in dialog.choices]
-        assert "desk:nk1" not in targets
-        assert {"queue:nk-pt", "queue:nk-zj", "queue:wk", "desk:nk2", "desk:nk-zj"} <= set(targets)
-        for _ in range(targets.index("desk:nk2")):
+        shown = [plain(o.prompt) for o in pilot.app.screen.query_one(OptionList).options]
+        assert not any("（1诊室）" in line for line in shown)  # not this desk's own room
+        queues = ["队列 内科普通号", "队列 内科专家号", "队列 外科"]
+        assert set(queues) <= set(shown)
+        assert {"诊室 内科2诊室（2诊室）", "诊室 内科专家诊室（3诊室）"} <= set(shown)
+        for _ in range(shown.index("诊室 内科2诊室（2诊室）")):
             await pilot.press("down")
         await pilot.press("enter")
         await until(pilot, lambda: current(pilot) is None, "an empty room")

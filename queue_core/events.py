@@ -1,0 +1,340 @@
+"""The event vocabulary: every kind of change the log records, each declared once.
+
+A declaration names the event's type, the fields it carries (its header columns and its
+payload), and what it means for a patient's phone: the `why` of a new place it implies, and
+the `state` message the ticket's own phones get. Commands append facts through `Tx.append`;
+the read model, replay, the display server, reports and the phone page's tables all read
+these declarations instead of matching type strings of their own.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+from queue_core.model import Ticket, TicketState
+
+
+class EventType(StrEnum):
+    CONFIGURE = "configure"
+    IMPORT = "import"
+    ISSUE = "issue"
+    CHECKIN = "checkin"
+    PRIORITY = "priority"
+    CALL = "call"
+    RECALL = "recall"
+    SKIP = "skip"
+    REQUEUE = "requeue"
+    AWAY = "away"
+    BACK = "back"
+    DONE = "done"
+    TRANSFER = "transfer"
+    CANCEL = "cancel"
+    PAUSE = "pause"
+    RESUME = "resume"
+    ANNOUNCED = "announced"
+    PRESENCE = "presence"
+
+
+class Why(StrEnum):
+    """Why a waiting patient's place (or estimate) changed, as their phone is told it.
+
+    The placement reasons (`model.Placement`) are `why` codes too: a patient placed ahead of
+    another gives the reason they stand there.
+    """
+
+    ISSUED = "issued"
+    CHECKED_IN = "checked_in"
+    PRIORITY = "priority"
+    REQUEUED = "requeued"
+    RETURNED = "returned"
+    TRANSFERRED = "transferred"
+    CALLED = "called"
+    SKIP = "skip"
+    AWAY = "away"
+    DONE = "done"
+    CANCEL = "cancel"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    PROGRESS = "progress"  # the number served or the estimate moved; the place did not
+    RESUME = "resume"  # the place after a client resumed its feed
+    INSERTED = "inserted"  # someone went ahead, for no more precise reason
+    MOVED_UP = "moved_up"  # the line moved, for no more precise reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact:
+    """What one event says: its header columns (ticket, desk, queue, reason) and payload."""
+
+    TYPE: ClassVar[EventType]
+    # What the event means for a patient's phone (None: nothing).
+    OWN: ClassVar[Why | None] = None  # this ticket's own place changed because of it
+    LEFT: ClassVar[Why | None] = None  # its ticket left the line ahead of other patients
+    DESK: ClassVar[Why | None] = None  # a desk changed, and with it the estimates
+    TOLD: ClassVar[TicketState | None] = None  # the `state` its ticket's phones are told
+    TOLD_WHY: ClassVar[str | None] = None  # the `why` of that `state` message
+
+    ticket: str | None = None
+    desk: str | None = None
+    queue: str | None = None
+    reason: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The fields beyond the header, as the log stores them."""
+        return {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _HEADER
+        }
+
+
+_HEADER = frozenset(("ticket", "desk", "queue", "reason"))
+FactT = TypeVar("FactT", bound=Fact)
+FACTS: dict[EventType, type[Fact]] = {}
+
+
+def _declare(cls: type[FactT]) -> type[FactT]:
+    if cls.TYPE in FACTS:
+        raise TypeError(f"event type {cls.TYPE} is declared twice")
+    FACTS[cls.TYPE] = cls
+    return cls
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Configured(Fact):
+    """`init` stored a (new) configuration; removed desks leave with it."""
+
+    TYPE = EventType.CONFIGURE
+    clinic: str
+    desks: tuple[str, ...]
+    queues: tuple[str, ...]
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Imported(Fact):
+    """Appointments from a HIS file; `reason` is the file's name."""
+
+    TYPE = EventType.IMPORT
+    count: int
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Issued(Fact):
+    """A walk-in ticket, issued and checked in at once; `desk` is the desk it is pinned to."""
+
+    TYPE = EventType.ISSUE
+    OWN = Why.ISSUED
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class CheckedIn(Fact):
+    TYPE = EventType.CHECKIN
+    OWN = Why.CHECKED_IN
+    TOLD = TicketState.WAITING
+    TOLD_WHY = "checkin"
+    placement: str
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class PrioritySet(Fact):
+    """A priority class marked, or cleared (`priority` None)."""
+
+    TYPE = EventType.PRIORITY
+    OWN = Why.PRIORITY
+    priority: str | None
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Called(Fact):
+    """A desk called a ticket; with a `reason` it was out of turn."""
+
+    TYPE = EventType.CALL
+    OWN = Why.CALLED
+    LEFT = Why.CALLED
+    out_of_turn: bool
+    room: str
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Recalled(Fact):
+    TYPE = EventType.RECALL
+    OWN = Why.CALLED
+    recalls: int
+    room: str
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Skipped(Fact):
+    """The called patient did not come: to the missed list."""
+
+    TYPE = EventType.SKIP
+    OWN = Why.SKIP
+    TOLD = TicketState.MISSED
+    TOLD_WHY = "skip"
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Requeued(Fact):
+    TYPE = EventType.REQUEUE
+    OWN = Why.REQUEUED
+    TOLD = TicketState.WAITING
+    TOLD_WHY = "requeued"
+    behind: int
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class SentAway(Fact):
+    """Sent for tests; `desk` is the desk it will come back to."""
+
+    TYPE = EventType.AWAY
+    OWN = Why.AWAY
+    LEFT = Why.AWAY
+    TOLD = TicketState.AWAY
+    TOLD_WHY = "away"
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class CameBack(Fact):
+    """Back from tests; `desk` is the desk it is pinned to again."""
+
+    TYPE = EventType.BACK
+    OWN = Why.RETURNED
+    TOLD = TicketState.WAITING
+    TOLD_WHY = "back"
+    behind: int
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Finished(Fact):
+    """The visit at `desk` ended (finish, or the desk called its next patient)."""
+
+    TYPE = EventType.DONE
+    OWN = Why.DONE
+    TOLD = TicketState.DONE
+    TOLD_WHY = "done"
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Transferred(Fact):
+    """To `queue` (and pinned to `desk` when one was chosen), from `from_queue`."""
+
+    TYPE = EventType.TRANSFER
+    OWN = Why.TRANSFERRED
+    LEFT = Why.TRANSFERRED
+    TOLD = TicketState.WAITING
+    TOLD_WHY = "transfer"
+    from_queue: str
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Cancelled(Fact):
+    TYPE = EventType.CANCEL
+    OWN = Why.CANCEL
+    LEFT = Why.CANCEL
+    TOLD = TicketState.CANCELLED
+    TOLD_WHY = "cancel"
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Paused(Fact):
+    TYPE = EventType.PAUSE
+    DESK = Why.PAUSED
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Resumed(Fact):
+    TYPE = EventType.RESUME
+    DESK = Why.RESUMED
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class Announced(Fact):
+    """A screen played the call (or recall) at `call_seq`: the receipt desks count."""
+
+    TYPE = EventType.ANNOUNCED
+    call_seq: int
+    screen: str
+
+
+@_declare
+@dataclass(frozen=True, kw_only=True)
+class PresenceSet(Fact):
+    """The patient pressed "on my way" or "here" on their phone page."""
+
+    TYPE = EventType.PRESENCE
+    status: str
+
+
+CALLS = (EventType.CALL, EventType.RECALL)  # the events a screen announces and acknowledges
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the append-only log. `payload["changes"]` holds the rows as they became."""
+
+    seq: int
+    at: str
+    day: str
+    type: EventType
+    ticket: str | None
+    desk: str | None
+    queue: str | None
+    actor: str
+    reason: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> builtins.type[Fact]:
+        """The declaration of this event's type."""
+        return FACTS[self.type]
+
+    def fact(self) -> Fact:
+        """The event as its typed fact; a field logged before it existed reads as its default."""
+        cls = self.kind
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in _HEADER:
+                values[f.name] = getattr(self, f.name)
+            elif f.name in self.payload:
+                value = self.payload[f.name]
+                values[f.name] = tuple(value) if isinstance(value, list) else value
+            elif f.default is not dataclasses.MISSING:
+                values[f.name] = f.default
+            else:
+                values[f.name] = None
+        return cls(**values)
+
+    def changed(self, table: str) -> list[dict[str, Any]]:
+        """The rows of `table` this event changed, as they became."""
+        rows: list[dict[str, Any]] = self.payload.get("changes", {}).get(table, [])
+        return rows
+
+    def own_row(self) -> dict[str, Any] | None:
+        """The event's own ticket row as it became. It holds the full name: never sent
+        anywhere public as it is."""
+        for row in self.changed("tickets"):
+            if row.get("number") == self.ticket:
+                return row
+        return None
+
+    def own_ticket(self) -> Ticket | None:
+        row = self.own_row()
+        return None if row is None else Ticket.from_row(row)

@@ -1,0 +1,115 @@
+"""One event vocabulary: every event the commands append is declared, and every table that
+explains events to a patient (the protocol doc, the phone page) agrees with the declarations."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from benchmarks.clinic_day import clinic_day_store, play_day
+from queue_core.config import parse_config
+from queue_core.events import FACTS, EventType, Why
+from queue_core.model import Placement, TicketState
+from queue_core.registration import initialise
+from queue_core.store import Store
+from tests.conftest import ROOT
+
+PHONE_JS = ROOT / "display_server" / "static" / "phone.js"
+PROTOCOL = ROOT / "docs" / "protocol.md"
+
+
+def test_every_event_type_has_one_declaration() -> None:
+    assert set(FACTS) == set(EventType)
+    assert all(cls.TYPE is kind for kind, cls in FACTS.items())
+
+
+def test_a_whole_day_logs_only_declared_fields(tmp_path: Path) -> None:
+    store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
+    play_day(store, clock, seed=3, walk_ins=120, step_minutes=3.0)
+    events = store.events_since(0)
+    assert {e.type for e in events} == set(EventType)
+    for event in events:
+        fact = event.fact()
+        extra = set(event.payload) - {"changes"}
+        assert extra == set(fact.payload()), event
+        assert (fact.ticket, fact.desk, fact.queue, fact.reason) == (
+            event.ticket,
+            event.desk,
+            event.queue,
+            event.reason,
+        )
+        assert {k: list(v) if isinstance(v, tuple) else v for k, v in fact.payload().items()} == {
+            k: event.payload[k] for k in extra
+        }
+    store.close()
+
+
+def _js_table(name: str) -> dict[str, str]:
+    text = PHONE_JS.read_text(encoding="utf-8")
+    found = re.search(rf"var {name} = \{{([^}}]*)\}}", text)
+    assert found, f"{name} is gone from phone.js"
+    return dict(re.findall(r"(\w+): \"(\w+)\"", found.group(1)))
+
+
+def test_the_phone_page_explains_every_state_message_that_puts_a_ticket_back_in_line() -> None:
+    back_in_line = {
+        cls.TOLD_WHY: cls.OWN.value
+        for cls in FACTS.values()
+        if cls.TOLD is TicketState.WAITING and cls.TOLD_WHY and cls.OWN
+    }
+    assert _js_table("OWN_STATE_REASONS") == back_in_line
+
+
+def _doc_table(heading: str) -> set[str]:
+    """The codes in the first column of the table that follows `heading` in the protocol doc."""
+    lines = PROTOCOL.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    codes: set[str] = set()
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        codes.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+    return codes
+
+
+def test_the_protocol_doc_lists_exactly_the_why_codes_phones_can_get() -> None:
+    assert _doc_table("| `why` | meaning |") == {w.value for w in Why} | {
+        p.value for p in Placement
+    }
+
+
+def test_the_protocol_doc_lists_the_state_messages_of_the_vocabulary() -> None:
+    text = PROTOCOL.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `state` |"))
+    states, whys = re.findall(r"\(([^)]*)\)", row)[-2:]
+    told = [cls for cls in FACTS.values() if cls.TOLD is not None]
+    assert set(re.findall(r"`(\w+)`", states)) == {cls.TOLD.value for cls in told if cls.TOLD}
+    assert set(re.findall(r"`(\w+)`", whys)) == {cls.TOLD_WHY for cls in told}
+
+
+def test_a_command_cannot_write_a_row_that_no_event_describes(store: Store) -> None:
+    with pytest.raises(RuntimeError, match="only through Tx"), store.write() as tx:
+        tx.read.execute("UPDATE desks SET paused = 1")
+    with pytest.raises(RuntimeError, match="without an event"), store.write() as tx:
+        tx.save_desk(tx.desk("nk1"))
+    with store.read() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM desks WHERE paused = 1").fetchone()[0] == 0
+
+
+def test_reconfiguring_logs_the_settings_and_the_desks_it_removes(
+    store: Store, tmp_path: Path
+) -> None:
+    text = (ROOT / "sample_data" / "clinic.toml").read_text(encoding="utf-8")
+    wk2 = text.index('[[desks]]\nid = "wk2"')
+    smaller = text[:wk2] + text[text.index("[[priority]]", wk2) :]
+    config = parse_config(smaller)
+    assert config.desk("wk2") is None
+    initialise(store.path, config, "admin").close()
+    [event] = store.events_since(store.last_seq() - 1)
+    assert event.type is EventType.CONFIGURE
+    assert event.payload["changes"]["removed"] == {"desks": ["wk2"]}
+    assert event.changed("settings") == [{"key": "config", "value": smaller}]
+    assert "wk2" not in event.fact().payload()["desks"]
