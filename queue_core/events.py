@@ -82,11 +82,14 @@ class Fact:
     queue: str | None = None
     reason: str | None = None
 
+    @classmethod
+    def payload_fields(cls) -> tuple[str, ...]:
+        """The names of the fields its payload carries beyond the header."""
+        return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _HEADER)
+
     def payload(self) -> dict[str, Any]:
         """The fields beyond the header, as the log stores them."""
-        return {
-            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _HEADER
-        }
+        return {name: getattr(self, name) for name in self.payload_fields()}
 
 
 _HEADER = frozenset(("ticket", "desk", "queue", "reason"))

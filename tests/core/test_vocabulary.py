@@ -113,3 +113,17 @@ def test_reconfiguring_logs_the_settings_and_the_desks_it_removes(
     assert event.payload["changes"]["removed"] == {"desks": ["wk2"]}
     assert event.changed("settings") == [{"key": "config", "value": smaller}]
     assert "wk2" not in event.fact().payload()["desks"]
+
+
+def test_the_cli_doc_lists_every_event_type_with_its_fields() -> None:
+    documented: dict[str, set[str]] = {}
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    start = text.index("| type | written by | extra fields |")
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        kinds, _, fields = (cell.strip() for cell in line.strip("|").split("|"))
+        for kind in re.findall(r"`(\w+)`", kinds):
+            documented[kind] = set(re.findall(r"`(\w+)`", fields.split("(")[0]))
+    declared = {kind.value: set(cls.payload_fields()) for kind, cls in FACTS.items()}
+    assert documented == declared
