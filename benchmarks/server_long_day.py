@@ -30,13 +30,14 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from benchmarks.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
-from benchmarks.faults_long_day import board_from_log, todays_views
+from benchmarks.faults_long_day import line_from_log
 from benchmarks.report import DOC, machine_line, write_block
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from benchmarks.server_day_clients import DayClients
 from display_server.protocol import told_place
-from queue_core.board import public_board, read_board
+from queue_core.board import public_board
 from queue_core.config import ClinicConfig, load_config
+from queue_core.line import Line, read_board
 from queue_core.store import Store
 
 SCREENS = (
@@ -146,7 +147,9 @@ def shown(state: str, ahead: int | None, desk: str | None, room: str | None) -> 
 def expected_phones(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     """token -> (number, view) from the board, as `queue_core.patient` computes a phone's view."""
     out = {}
-    for ticket, view in todays_views(store):
+    line = Line.load(store)
+    for ticket in [t for t in line.tickets.values() if t.day == line.day]:
+        view = line.view(ticket)
         ahead = told_place(view.ahead, view.now, store.config.alert_ahead)[0]
         out[ticket.token] = (ticket.number, shown(view.state, ahead, view.desk, view.room))
     return out
@@ -241,7 +244,7 @@ def check(store: Store, server: ServerProcess, phones: Phones, run: DayRun, fina
 def board_check(store: Store, run: DayRun) -> None:
     """The final state equals a replay of the event log (replayed rows, the pure ordering)."""
     events = store.events_since(0)
-    rebuilt = public_board(board_from_log(events, store.config, store.today()))
+    rebuilt = public_board(line_from_log(events, store.config, store.today()).board)
     if public_board(read_board(store)) != rebuilt:
         run.problems.append("closing: the public board differs from the one the log rebuilds")
 

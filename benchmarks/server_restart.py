@@ -30,9 +30,8 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
-from display_server.line import read_state
 from display_server.protocol import display_messages, told_place
-from queue_core.patient import line_facts
+from queue_core.line import Line
 from queue_core.store import Store
 
 DISPLAYS = 20
@@ -67,8 +66,7 @@ def check_clients(
     """(display messages missed, messages received twice, phones whose last place is wrong)."""
     config = store.config
     events = store.events_since(0)
-    state = read_state(store)
-    facts = line_facts(state.board, state.last_called)
+    line = Line.load(store)
     missed = duplicated = wrong = 0
     for client in clients:
         messages = client["messages"]
@@ -82,7 +80,7 @@ def check_clients(
         else:
             token = client["path"].rsplit("/", 1)[1]
             last = [s for k, s, _, _ in messages if k == "ahead"][-1]
-            told = told_place(facts.ahead.get(ids[token]), None, config.alert_ahead)[0]
+            told = told_place(line.ahead_of(ids[token]), None, config.alert_ahead)[0]
             wrong += int(last != told)
     return missed, duplicated, wrong
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from queue_core import commands, registration
-from queue_core.board import public_board, read_board
+from queue_core.board import public_board
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import ConfigError, NotInitialised, QueueError
 from queue_core.events import Event
 from queue_core.importer import import_appointments
-from queue_core.lineup import queue_order
+from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
 from queue_core.store import Store, default_db_path
@@ -77,9 +77,7 @@ def cmd_ticket(args: argparse.Namespace) -> None:
         priority=args.priority,
         desk=args.desk,
     )
-    with store.read() as conn:
-        order = queue_order(conn, ticket.day, ticket.queue, store.config)
-    ahead = next((p.position for p in order if p.ticket.id == ticket.id), 0)
+    ahead = Line.load(store).ahead_of(ticket.id) or 0
     queue = store.config.queue(ticket.queue)
     if args.json:
         print(

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from queue_core import commands
-from queue_core.board import public_board, read_board
+from queue_core.board import public_board
 from queue_core.config import load_config
 from queue_core.importer import import_appointments
+from queue_core.line import read_board
 from queue_core.model import Ticket, TicketState
 from queue_core.registration import check_in, initialise, issue_ticket
 from queue_core.store import Store, default_db_path

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from display_server import protocol
-from display_server.line import LiveLine
 from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, SETTLE_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
 from display_server.wire import fan_out
 from queue_core.config import ClinicConfig
 from queue_core.events import Event, Why
+from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
-from queue_core.patient import LineFacts, estimate_minutes, patient_view, position_reason
+from queue_core.patient import LineFacts, estimate_minutes, position_reason
 from queue_core.store import Store
 
 # While the database changes (or where its files cannot be watched), the tail looks this often:
@@ -97,12 +97,12 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._watch: LogWatch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.line: LiveLine
+        self.line: Line
 
     async def start(self) -> None:
         """Load the line, refill the journal from the log's tail, start tailing."""
         self._loop = asyncio.get_running_loop()
-        self.line = await asyncio.to_thread(LiveLine.load, self.store)
+        self.line = await asyncio.to_thread(Line.load, self.store)
         refill = min(self.journal_size, REFILL_EVENTS)
         first = max(0, self.line.seq - refill)
         events = await asyncio.to_thread(self.store.events_since, first, refill)
@@ -177,7 +177,7 @@ class Hub:
         if not batch:
             return
         if self.line.needs_reload or self.line.day != self.store.today():
-            self.line = LiveLine.load(self.store)  # a new day or configuration: rare
+            self.line = Line.load(self.store)  # a new day or configuration: rare
         self._on_change(batch)
 
     def _event_messages(self, event: Event) -> None:
@@ -334,7 +334,7 @@ class Hub:
         phone = self.phones.get(ticket.id)
         if phone is None:
             phone = self.phones[ticket.id] = Phone(ticket)
-        view = patient_view(self.line.facts, phone.ticket, self.line.medians)
+        view = self.line.view(phone.ticket)
         alert_ahead = self.config.alert_ahead
         if self.resumable(since):
             assert since is not None

@@ -1,4 +1,4 @@
-"""Reading the line out of the database: the whole order for boards, a short prefix for calls.
+"""Reading the start of the line out of the database, for the commands that act on it.
 
 Calling the next patient must stay fast with thousands waiting, so it reads only the first
 tickets by key. That is exact: a priority ticket moves at most `max_ahead` places, so the first
@@ -50,10 +50,6 @@ def _rows_that_matter(rows: list[sqlite3.Row], config: ClinicConfig, places: int
     return min(needed, len(rows))
 
 
-def queue_order(conn: Reader, day: str, queue: str, config: ClinicConfig) -> list[Placed]:
-    return order_queue(_waiting_by_key(conn, day, queue, None), config)
-
-
 def queue_prefix(
     conn: Reader, day: str, queue: str, config: ClinicConfig, places: int
 ) -> list[Placed]:
@@ -70,10 +66,6 @@ def reinsert_window(
     """The start of the line by key that settles every place a reinsertion `behind` can take."""
     reach = max((p.max_ahead for p in config.priorities), default=0)
     return _waiting_by_key(conn, day, queue, behind + 2 * reach + 1)
-
-
-def all_orders(conn: Reader, day: str, config: ClinicConfig) -> dict[str, list[Placed]]:
-    return {q.id: queue_order(conn, day, q.id, config) for q in config.queues}
 
 
 def desk_next(conn: Reader, day: str, desk: DeskConfig, config: ClinicConfig) -> Placed | None:

@@ -1,4 +1,4 @@
-"""What each console shows, read from the core in one go (always on a worker thread)."""
+"""What each console shows, taken from the read model its watcher follows (on a worker thread)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from queue_core.board import read_board
 from queue_core.config import DeskConfig, QueueConfig
-from queue_core.feedback import last_call_seq, receipts_for
+from queue_core.line import Line
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
 from queue_core.registration import find_tickets
@@ -36,8 +35,8 @@ class DeskSnapshot:
     away: list[Ticket]
 
 
-def read_desk(store: Store, desk_id: str) -> DeskSnapshot:
-    board = read_board(store)
+def read_desk(line: Line, desk_id: str) -> DeskSnapshot:
+    board = line.board
     view = board.desk(desk_id)
     if view is None:
         raise LookupError(desk_id)
@@ -50,12 +49,15 @@ def read_desk(store: Store, desk_id: str) -> DeskSnapshot:
         if t.pinned_desk in (None, desk.id)
     ]
     away = [t for q in board.queues for t in q.away if t.desk == desk.id]
-    receipts = 0
-    if view.current is not None:
-        call_seq = last_call_seq(store, desk.id, view.current.number)
-        receipts = receipts_for(store, call_seq) if call_seq is not None else 0
     return DeskSnapshot(
-        board.seq, desk, view.paused, view.current, receipts, view.line, missed, away
+        board.seq,
+        desk,
+        view.paused,
+        view.current,
+        line.receipts_of(desk.id),
+        view.line,
+        missed,
+        away,
     )
 
 
@@ -73,8 +75,8 @@ class TriageSnapshot:
     found: list[Ticket]
 
 
-def read_triage(store: Store, search: str) -> TriageSnapshot:
-    board = read_board(store)
+def read_triage(line: Line, store: Store, search: str) -> TriageSnapshot:
+    board = line.board
     counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
     return TriageSnapshot(board.seq, counts, search, find_tickets(store, search))
 
@@ -93,18 +95,16 @@ class Slip:
 
 
 def slip_for(store: Store, ticket: Ticket, base_url: str) -> Slip:
-    board = read_board(store)
+    line = Line.load(store)
     queue = store.config.queue(ticket.queue)
     if queue is None:
         raise LookupError(ticket.queue)
-    pinned = board.desk(ticket.pinned_desk) if ticket.pinned_desk else None
+    pinned = line.board.desk(ticket.pinned_desk) if ticket.pinned_desk else None
     if pinned is not None:
-        line, rooms = pinned.line, [pinned.config.room]
+        rooms = [pinned.config.room]
     else:
-        view = board.queue(queue.id)
-        line = view.line if view else []
         rooms = [d.room for d in store.config.desks_serving(queue.id)]
-    ahead = next((i for i, p in enumerate(line) if p.ticket.id == ticket.id), 0)
+    ahead = line.ahead_of(ticket.id) or 0
     issued = parse_iso(ticket.checked_in_at or ticket.created_at)
     return Slip(
         ticket.number,

@@ -1,4 +1,5 @@
-"""Watching the shared file cheaply: poll change counters, read a snapshot only when they move."""
+"""Following the shared file cheaply: poll change counters, and when they move, apply the new
+events to the console's own read model instead of reading the board again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from queue_core.errors import QueueError
+from queue_core.line import Line
 from queue_core.store import Store
 
 T = TypeVar("T")
@@ -17,12 +19,13 @@ POLL_SECONDS = 0.02
 
 class Watcher(Generic[T]):
     """Runs on a worker thread. `PRAGMA data_version` moves on other connections' commits and
-    the last event seq on this one's, so together they catch every change at ~no cost."""
+    the last event seq on this one's, so together they catch every change at ~no cost; `read`
+    turns the line, moved forward by the events after it, into what the console shows."""
 
     def __init__(
         self,
         store: Store,
-        read: Callable[[], T],
+        read: Callable[[Line], T],
         deliver: Callable[[T], object],
         fail: Callable[[str], object],
     ) -> None:
@@ -32,6 +35,7 @@ class Watcher(Generic[T]):
         self.fail = fail
         self.last_ok = time.monotonic()
         self._again = threading.Event()
+        self._line: Line | None = None
 
     def again(self) -> None:
         """Read on the next poll even if nothing changed (the question changed, not the data)."""
@@ -40,6 +44,19 @@ class Watcher(Generic[T]):
     def seconds_since_ok(self) -> float:
         return time.monotonic() - self.last_ok
 
+    def _follow(self) -> Line:
+        """The line after the newest event; loaded again for a new day or configuration."""
+        line = self._line
+        if line is not None and line.day == self.store.today():
+            for event in self.store.events_since(line.seq):
+                line.apply(event)
+                if line.needs_reload:
+                    break
+            if not line.needs_reload:
+                return line
+        self._line = Line.load(self.store)
+        return self._line
+
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
         while not cancelled():
@@ -47,7 +64,7 @@ class Watcher(Generic[T]):
                 mark = (self.store.data_version(), self.store.last_seq())
                 if mark != seen or self._again.is_set():
                     self._again.clear()
-                    self.deliver(self.read())
+                    self.deliver(self.read(self._follow()))
                     seen = mark
                 self.last_ok = time.monotonic()
             except QueueError as exc:

@@ -43,7 +43,7 @@ class DeskScreen(ConsoleScreen):
         self.desk_id = desk_id
         self.watcher = Watcher(
             store,
-            lambda: read_desk(store, desk_id),
+            lambda line: read_desk(line, desk_id),
             lambda snapshot: self.post_message(DeskRead(snapshot)),
             self.report_read_failure,
         )

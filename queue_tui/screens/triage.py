@@ -46,7 +46,7 @@ class TriageScreen(ConsoleScreen):
         self.last_slip: Slip | None = None
         self.watcher = Watcher(
             store,
-            lambda: read_triage(store, self.search_text),
+            lambda line: read_triage(line, store, self.search_text),
             lambda snapshot: self.post_message(TriageRead(snapshot)),
             self.report_read_failure,
         )

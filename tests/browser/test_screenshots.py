@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from queue_core import commands
 from queue_core.feedback import receipts_for
-from queue_core.lineup import queue_order
+from queue_core.line import read_board
 from queue_core.store import Store
 from tests.browser.harness import ServerProcess, event_after, open_phone, open_tv, wait_until
 from tests.browser.morning import fill_waiting_room, run_first_hour
@@ -49,9 +49,7 @@ def test_busy_morning_fits_the_tv_and_the_phone(
 ) -> None:
     fill_waiting_room(live_store)
     run_first_hour(live_store)
-    with live_store.read() as conn:
-        line = queue_order(conn, live_store.today(), "nk-pt", live_store.config)
-    mine = line[5].ticket
+    mine = read_board(live_store).queue("nk-pt").line[5].ticket  # type: ignore[union-attr]
     tv = open_tv(tv_context, server, screen="tv-hall")
     phone = open_phone(phone_context, server, mine)
     expect(phone.locator("#ahead")).to_have_text("5 人")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from queue_core import commands
-from queue_core.board import read_board
+from queue_core.line import read_board
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock

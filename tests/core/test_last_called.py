@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queue_core import commands
-from queue_core.patient import last_called
+from queue_core.line import Line
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
@@ -19,5 +19,4 @@ def test_simultaneous_calls_name_the_later_ticket_every_time(
     second = commands.call_next(store, "nk2", ACTOR)
     assert first.called_at == second.called_at
     commands.skip(store, "nk2", ACTOR)  # its row now sorts elsewhere in the queue's index
-    with store.read() as conn:
-        assert last_called(conn, store.today()) == {"nk-pt": second.number}
+    assert Line.load(store).last_called == {"nk-pt": second.number}

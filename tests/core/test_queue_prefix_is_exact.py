@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from queue_core.config import ClinicConfig, load_config
-from queue_core.lineup import queue_order, queue_prefix
+from queue_core.line import read_board
+from queue_core.lineup import queue_prefix
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, MORNING, SAMPLE_CONFIG, SteppingClock
@@ -38,8 +39,8 @@ def test_prefix_equals_the_start_of_the_whole_order(
         for priority in priorities:
             issue_ticket(store, "nk-pt", ACTOR, priority=priority)
             clock.advance(minutes=1)
+        whole = read_board(store).queue("nk-pt").line  # type: ignore[union-attr]
         with store.read() as conn:
-            whole = queue_order(conn, store.today(), "nk-pt", config)
             prefix = queue_prefix(conn, store.today(), "nk-pt", config, places)
     finally:
         store.close()

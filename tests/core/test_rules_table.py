@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from queue_core import commands
-from queue_core.board import read_board
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import NobodyWaiting, NotEligible
 from queue_core.importer import import_appointments
+from queue_core.line import read_board
 from queue_core.model import Placement, Source, Ticket, TicketState
 from queue_core.registration import check_in, initialise, issue_ticket
 from queue_core.rules import (

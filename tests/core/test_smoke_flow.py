@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from queue_core import commands
-from queue_core.board import read_board
+from queue_core.line import read_board
 from queue_core.model import TicketState
 from queue_core.registration import issue_ticket
 from queue_core.replay import current_tables, replay

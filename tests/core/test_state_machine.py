@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from queue_core import commands
-from queue_core.board import read_board
 from queue_core.config import load_config
 from queue_core.errors import DeskPaused, NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
+from queue_core.line import read_board
 from queue_core.model import Ticket
 from queue_core.registration import check_in, initialise, issue_ticket
 from queue_core.replay import current_tables, replay

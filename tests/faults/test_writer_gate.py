@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from queue_core.board import read_board
+from queue_core.line import read_board
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from queue_core.writer_gate import lock_path

@@ -1,52 +1,30 @@
-"""The line kept in the server's memory, moved forward by the rows each event carries.
+"""The read model: today's line in memory, loaded once and then moved forward by the log.
 
-Re-reading the whole board from SQLite after every change cost ~85 ms with 5,000 waiting. Every
-event already holds the rows it changed (`payload["changes"]`), so the server reads the database
-once at start and then applies those rows: only the queues an event touched are ordered again,
-with the same pure rules (`order_queue`, `desk_order`) that `read_board` uses, and the board,
-the line facts and the estimates' medians are derived from this state. A `configure` event or
-a new day makes the owner load it again (`needs_reload`).
+Every event holds the rows it changed, so a reader loads the day once (`Line.load`) and then
+applies the events that follow (`apply`): only the queues an event touched are ordered again,
+with the pure rules. The board, each patient's place, the estimates' medians and the receipts
+of the desks' calls all derive from this one state, for the CLI, the desk consoles, the
+display server and the checks alike. A new configuration or another day cannot be followed row
+by row: `needs_reload` then says to load again.
 """
 
 from __future__ import annotations
 
 import bisect
-import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from queue_core.board import Board, DeskView, QueueView, read_board
+from queue_core.board import Board, DeskView, QueueView
 from queue_core.config import ClinicConfig
-from queue_core.events import Event, EventType
+from queue_core.events import CALLS, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
-from queue_core.patient import (
-    LineFacts,
-    facts_with_desks,
-    last_called,
-    median_minutes,
-    service_minutes,
-)
+from queue_core.patient import LineFacts, PatientView, median_minutes, patient_view
 from queue_core.rules import Placed, desk_order, order_queue
 from queue_core.store import Store
 
 _BOARD_STATES = (TicketState.WAITING, TicketState.MISSED, TicketState.AWAY)
-
-
-@dataclass(frozen=True)
-class State:
-    """A board with what estimates need: the reference the live line must always equal."""
-
-    board: Board
-    medians: dict[str, float]
-    last_called: dict[str, str]
-
-
-def read_state(store: Store) -> State:
-    """The state as SQLite holds it now (the slow, complete read)."""
-    board = read_board(store)
-    with store.read() as conn:
-        return State(board, service_minutes(conn, board.day), last_called(conn, board.day))
+# A queue's share of the facts: its tickets, their places and their reasons.
+Piece = tuple[dict[int, Ticket], dict[int, int], dict[int, str]]
 
 
 def _visit_minutes(ticket: Ticket) -> float | None:
@@ -58,8 +36,8 @@ def _visit_minutes(ticket: Ticket) -> float | None:
     return max(seconds, 0.0) / 60
 
 
-class LiveLine:
-    """Today's tickets and desks in memory; `apply(event)` keeps them equal to the tables."""
+class Line:
+    """Today's tickets and desks; `apply(event)` keeps them equal to the tables."""
 
     def __init__(
         self,
@@ -68,6 +46,8 @@ class LiveLine:
         day: str,
         tickets: Iterable[Ticket],
         desks: Iterable[DeskState],
+        calls: Iterable[tuple[str, str, int]] = (),
+        receipts: dict[int, int] | None = None,
     ) -> None:
         self.config = config
         self.seq = seq
@@ -82,7 +62,11 @@ class LiveLine:
         self.counts: dict[tuple[str, TicketState], int] = {}
         self.visits: dict[int, tuple[str, float]] = {}  # done ticket id -> (queue, minutes)
         self.durations: dict[str, list[float]] = {q: [] for q in queue_ids}
-        self.calls: dict[str, dict[int, tuple[str, int]]] = {}  # queue -> id -> (called_at, id)
+        self.called: dict[str, dict[int, tuple[str, int]]] = {}  # queue -> id -> (called_at, id)
+        # (desk, number) -> seq of that ticket's latest call or recall there today, and the
+        # number of screens that announced each such call.
+        self.last_call: dict[tuple[str, str], int] = {(d, n): s for d, n, s in calls}
+        self.receipts: dict[int, int] = dict(receipts or {})
         self.orders: dict[str, list[Placed]] = {}
         self.desk_lines: dict[str, list[Placed]] = {}
         self.dirty: set[str] = set(queue_ids)
@@ -90,15 +74,16 @@ class LiveLine:
         self._facts: LineFacts | None = None
         self._medians: dict[str, float] | None = None
         self._last_called: dict[str, str] | None = None
-        self._pieces: dict[str, tuple[dict[int, Ticket], dict[int, int], dict[int, str]]] = {}
+        self._pieces: dict[str, Piece] = {}
         self._pinned: dict[str, dict[int, int]] = {}
         for ticket in tickets:
             self._put(ticket)
 
     @classmethod
-    def load(cls, store: Store) -> LiveLine:
-        """One consistent read: the last seq, today's tickets, the desks and their patients."""
-        day = store.today()
+    def load(cls, store: Store, now: datetime | None = None) -> Line:
+        """One consistent read: the last seq, today's tickets, the desks and their patients,
+        and today's calls with their receipts."""
+        day = store.today(now)
         with store.read() as conn:
             seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
             rows = conn.execute(
@@ -107,7 +92,25 @@ class LiveLine:
                 (day,),
             ).fetchall()
             desks = [DeskState.from_row(dict(r)) for r in conn.execute("SELECT * FROM desks")]
-        return cls(store.config, seq, day, (_ticket(r) for r in rows), desks)
+            calls = conn.execute(
+                "SELECT desk, ticket, MAX(seq) FROM events WHERE day = ? AND type IN (?, ?)"
+                " GROUP BY desk, ticket",
+                (day, *CALLS),
+            ).fetchall()
+            receipts = conn.execute(
+                "SELECT call_seq, COUNT(*) FROM receipts WHERE call_seq IN"
+                " (SELECT seq FROM events WHERE day = ? AND type IN (?, ?)) GROUP BY call_seq",
+                (day, *CALLS),
+            ).fetchall()
+        return cls(
+            store.config,
+            seq,
+            day,
+            (Ticket.from_row(dict(r)) for r in rows),
+            desks,
+            ((d, n, s) for d, n, s in calls),
+            {call_seq: count for call_seq, count in receipts},
+        )
 
     # -- applying the log --------------------------------------------------------------------
 
@@ -127,6 +130,12 @@ class LiveLine:
         for row in event.changed("desks"):
             desk = DeskState.from_row(row)
             self.desks[desk.id] = desk
+        if event.type in CALLS and event.desk and event.ticket:
+            self.last_call[event.desk, event.ticket] = event.seq
+        elif event.type is EventType.ANNOUNCED:
+            fact = event.fact()
+            assert isinstance(fact, Announced)
+            self.receipts[fact.call_seq] = self.receipts.get(fact.call_seq, 0) + 1
 
     def _put(self, ticket: Ticket) -> None:
         old = self.tickets.get(ticket.id)
@@ -150,7 +159,7 @@ class LiveLine:
             bisect.insort(self.durations[queue], minutes)
             self._medians = None
         if ticket.called_at:
-            self.calls.setdefault(queue, {})[ticket.id] = (ticket.called_at, ticket.id)
+            self.called.setdefault(queue, {})[ticket.id] = (ticket.called_at, ticket.id)
             self._last_called = None
         # Only a ticket entering, leaving or changing within a line or a missed/away list
         # changes that queue's part of the board (counts are kept apart).
@@ -173,19 +182,36 @@ class LiveLine:
             durations = self.durations[queue]
             del durations[bisect.bisect_left(durations, visit[1])]
             self._medians = None
-        if self.calls.get(queue, {}).pop(ticket.id, None) is not None:
+        if self.called.get(queue, {}).pop(ticket.id, None) is not None:
             self._last_called = None
 
-    # -- what the feeds read -------------------------------------------------------------------
+    # -- what readers ask ----------------------------------------------------------------------
 
     def ticket_by_token(self, token: str) -> Ticket | None:
         """A ticket this line holds (today's, or at a desk); None means: ask the database."""
         ticket_id = self.by_token.get(token)
         return None if ticket_id is None else self.tickets[ticket_id]
 
+    def ahead_of(self, ticket_id: int) -> int | None:
+        """How many patients are before this waiting ticket: the one answer every surface
+        gives (slip, CLI, phone). A pinned ticket counts its place in its desk's line."""
+        return self.facts.ahead.get(ticket_id)
+
+    def view(self, ticket: Ticket) -> PatientView:
+        """What this ticket's phone shows."""
+        return patient_view(self.facts, ticket, self.medians)
+
+    def receipts_of(self, desk_id: str) -> int:
+        """On how many screens the desk's current patient's latest call was announced."""
+        desk = self.board.desk(desk_id)
+        if desk is None or desk.current is None:
+            return 0
+        call_seq = self.last_call.get((desk_id, desk.current.number))
+        return self.receipts.get(call_seq, 0) if call_seq is not None else 0
+
     @property
     def board(self) -> Board:
-        """The board `read_board` would return at `seq`; queues not touched keep their order."""
+        """Every desk and queue at `seq`; queues no event touched keep their order."""
         if self._board is not None:
             return self._board
         config = self.config
@@ -223,7 +249,7 @@ class LiveLine:
 
     @property
     def medians(self) -> dict[str, float]:
-        """Today's median visit per queue, as `service_minutes` computes it from the table."""
+        """Today's median visit per queue (call to finish): the basis of every estimate."""
         if self._medians is None:
             medians = {q: median_minutes(d) for q, d in self.durations.items() if d}
             self._medians = {q: m for q, m in medians.items() if m is not None}
@@ -231,18 +257,21 @@ class LiveLine:
 
     @property
     def last_called(self) -> dict[str, str]:
-        """The number each queue called last (latest `called_at`, then highest id)."""
+        """The number each queue called last today, whatever became of that patient.
+
+        Two calls in the same instant (desks sharing a queue) go to the higher ticket id.
+        """
         if self._last_called is None:
             self._last_called = {
                 queue: self.tickets[max(calls.values())[1]].number
-                for queue, calls in self.calls.items()
+                for queue, calls in self.called.items()
                 if calls
             }
         return self._last_called
 
     @property
     def facts(self) -> LineFacts:
-        """`line_facts(board, last_called)`, rebuilt per touched queue and desk only."""
+        """What every phone view needs, rebuilt per touched queue and desk only."""
         if self._facts is not None:
             return self._facts
         board = self.board
@@ -261,13 +290,16 @@ class LiveLine:
             if pinned is None:
                 pinned = self._pinned[desk.config.id] = _pinned_places(desk)
             ahead.update(pinned)
-        self._facts = facts_with_desks(board, tickets, ahead, reasons, self.last_called)
+        self._facts = _with_desks(board, tickets, ahead, reasons, self.last_called)
         return self._facts
 
 
-def _queue_piece(
-    queue: QueueView,
-) -> tuple[dict[int, Ticket], dict[int, int], dict[int, str]]:
+def read_board(store: Store, now: datetime | None = None) -> Board:
+    """The board as it stands: one consistent read of the day."""
+    return Line.load(store, now).board
+
+
+def _queue_piece(queue: QueueView) -> Piece:
     tickets = {p.ticket.id: p.ticket for p in queue.line}
     ahead = {p.ticket.id: p.position for p in queue.line}
     reasons = {p.ticket.id: p.reason.value for p in queue.line}
@@ -285,5 +317,34 @@ def _pinned_places(desk: DeskView) -> dict[int, int]:
     }
 
 
-def _ticket(row: sqlite3.Row) -> Ticket:
-    return Ticket.from_row(dict(row))
+def _with_desks(
+    board: Board,
+    tickets: dict[int, Ticket],
+    ahead: dict[int, int],
+    reasons: dict[int, str],
+    last_called: dict[str, str],
+) -> LineFacts:
+    """Complete the line's facts with what the desks tell: who is in a room, which desks are open.
+
+    `now` is the queue's ticket in a room; when none is, the queue's last called number.
+    """
+    latest: dict[str, Ticket] = {}
+    open_desks: dict[str, int] = {q.config.id: 0 for q in board.queues}
+    for desk in board.desks:
+        current = desk.current
+        if current is not None:
+            tickets[current.id] = current
+            best = latest.get(current.queue)
+            if best is None or (current.called_at or "") > (best.called_at or ""):
+                latest[current.queue] = current
+        if not desk.paused:
+            for queue_id in desk.config.queues:
+                open_desks[queue_id] = open_desks.get(queue_id, 0) + 1
+    now = {
+        q.config.id: latest[q.config.id].number
+        if q.config.id in latest
+        else last_called.get(q.config.id)
+        for q in board.queues
+    }
+    rooms = {d.config.id: d.config.room for d in board.desks}
+    return LineFacts(board.seq, tickets, ahead, reasons, now, open_desks, rooms)

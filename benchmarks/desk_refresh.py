@@ -1,0 +1,139 @@
+"""How long another desk's commit takes to show on a desk console (no key pressed).
+
+The desk console of 内科1诊室 runs headless (Textual's test driver) on the sample clinic with
+150 patients waiting. A second process plays the other desks and the triage desk, one commit
+at a time: a walk-in joins the end of the line, then 内科2诊室 calls the head, and so on. Each
+commit's wall-clock time is reported by that process; the console side notes when its waiting
+list holds the new number of rows. Reported: median, p99 and max over the samples.
+
+    python -m benchmarks.desk_refresh [--samples 300] [--waiting 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.report import ROOT, percentile
+from queue_core.config import load_config
+from queue_core.registration import initialise, issue_ticket
+from queue_core.store import Store
+from queue_tui.app import desk_app
+from queue_tui.widgets.tickets import TicketTable
+
+GOAL_P99_MS = 50.0
+# The other desks: odd lines issue a walk-in, even lines call at desk nk2; each prints the
+# wall-clock time right after its commit.
+WRITER = """
+import sys, time
+from queue_core import commands
+from queue_core.registration import issue_ticket
+from queue_core.store import Store
+store = Store.open(sys.argv[1])
+for index, _ in enumerate(sys.stdin):
+    if index % 2 == 0:
+        issue_ticket(store, "nk-pt", "bench-triage", name="测试")
+    else:
+        commands.call_next(store, "nk2", "bench-desk2")
+    print(time.time(), flush=True)
+"""
+
+
+@dataclass(frozen=True)
+class Refresh:
+    waiting: int
+    samples: list[float]  # seconds from commit to the console's list holding the change
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.samples, 0.99) * 1000
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.samples) * 1000
+
+
+async def measure(db: Path, samples: int, waiting: int) -> list[float]:
+    store = Store.open(db)
+    app = desk_app(store, "nk1", "bench-desk")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)],
+        cwd=ROOT,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert writer.stdin is not None and writer.stdout is not None
+    latencies = []
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one("#waiting", TicketTable)
+            while table.row_count != waiting:
+                await pilot.pause(0.05)
+            for index in range(samples):
+                expected = waiting + 1 if index % 2 == 0 else waiting
+                writer.stdin.write("go\n")
+                writer.stdin.flush()
+                committed = float(await asyncio.to_thread(writer.stdout.readline))
+                while table.row_count != expected:
+                    await asyncio.sleep(0.0005)
+                latencies.append(time.time() - committed)
+    finally:
+        writer.stdin.close()
+        writer.wait()
+        store.close()
+    return latencies
+
+
+def run(quick: bool = False, samples: int = 300, waiting: int = 150) -> Refresh:
+    samples = 40 if quick else samples
+    with tempfile.TemporaryDirectory(prefix="cq-desk-") as tmp:
+        db = Path(tmp) / "bench.db"
+        initialise(db, load_config(ROOT / "sample_data" / "clinic.toml"), "bench").close()
+        store = Store.open(db)
+        for i in range(waiting):
+            issue_ticket(store, "nk-pt", "bench", name=f"患者{i:03d}")
+        store.close()
+        return Refresh(waiting, asyncio.run(measure(db, samples, waiting)))
+
+
+def markdown(result: Refresh) -> str:
+    return "\n".join(
+        [
+            f"### Desk refresh: another desk's commit on this desk's screen "
+            f"(goal: p99 <= {GOAL_P99_MS:.0f} ms)",
+            "",
+            f"The desk console of 内科1诊室, headless, with {result.waiting} waiting; another "
+            "process alternately issues a walk-in and calls the head at 内科2诊室. Measured from "
+            "that process's commit to the console's waiting list holding the change "
+            "(`benchmarks/desk_refresh.py`).",
+            "",
+            "| samples | median | p99 | max |",
+            "|---:|---:|---:|---:|",
+            f"| {len(result.samples)} | {result.median_ms:.1f} ms | {result.p99_ms:.1f} ms "
+            f"| {result.max_ms:.1f} ms |",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--waiting", type=int, default=150)
+    args = parser.parse_args()
+    print(markdown(run(samples=args.samples, waiting=args.waiting)))
+
+
+if __name__ == "__main__":
+    main()
