@@ -10,7 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmarks import call_latency, cli_start, commit_floor, desk_throughput, faults_report
+from benchmarks import (
+    call_latency,
+    cli_start,
+    commit_floor,
+    desk_refresh,
+    desk_throughput,
+    faults_report,
+)
 from benchmarks.report import DOC, machine_line, verdict, write_block
 from benchmarks.server_long_day import main as server_day_main
 from benchmarks.server_run import main as server_main
@@ -25,6 +32,7 @@ def verdicts(
     latency: list[call_latency.Latency],
     start: list[cli_start.Start],
     floor: commit_floor.Floor,
+    refresh: desk_refresh.Refresh,
 ) -> str:
     """Each goal, met or not, from the figures just measured."""
     four = next(t for t in throughput if t.processes == 4)
@@ -45,6 +53,9 @@ def verdicts(
             f"- `status` cold start: median {status.median_ms:.0f} ms "
             f"(goal well under {START_GOAL_MS:.0f} ms): "
             f"{verdict(status.median_ms < START_GOAL_MS)}.",
+            f"- Desk refresh with {refresh.waiting} waiting: p99 {refresh.p99_ms:.1f} ms "
+            f"(goal {desk_refresh.GOAL_P99_MS:.0f} ms): "
+            f"{verdict(refresh.p99_ms <= desk_refresh.GOAL_P99_MS)}.",
             "",
             "Why desk throughput does not grow with processes: SQLite lets one writer in at a "
             "time, so all desks share one ceiling of 1 / (time a command holds the write lock). "
@@ -86,6 +97,7 @@ def run_core(quick: bool, output: Path) -> None:
     throughput = desk_throughput.run(quick)
     latency = call_latency.run(quick)
     start = cli_start.run(quick)
+    refresh = desk_refresh.run(quick)
     block = "\n\n".join(
         [
             "## Core: queue engine and CLI",
@@ -95,7 +107,8 @@ def run_core(quick: bool, output: Path) -> None:
             commit_floor.markdown(floor),
             call_latency.markdown(latency),
             cli_start.markdown(start),
-            verdicts(throughput, latency, start, floor),
+            desk_refresh.markdown(refresh),
+            verdicts(throughput, latency, start, floor, refresh),
         ]
     )
     if quick:

@@ -1,7 +1,7 @@
 """From the event log to every screen and phone: one tail, a replay journal, fan-out.
 
 A single thread tails the log (PRAGMA data_version, then `events_since`), woken by changes to
-the database's files (display_server/log_watch.py) and looking every millisecond while they
+the database's files (queue_core/log_watch.py) and looking every millisecond while they
 change, and hands the events to the event loop. There, in one step, each event goes to the
 screens, moves the in-memory line (display_server/line.py) and the hub's `seq`, so a connection
 joining (snapshot or replay) never sees one without the other. Displays are always sent before
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,19 +20,16 @@ from dataclasses import dataclass, field
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from display_server import protocol
-from display_server.log_watch import AWAKE_S, SAFETY_LOOK_S, SETTLE_S, LogWatch
 from display_server.protocol import Message, Public, ScreenFilter, encode
 from display_server.wire import fan_out
 from queue_core.config import ClinicConfig
 from queue_core.events import Event, Why
 from queue_core.line import Line
+from queue_core.log_watch import POLL_S, LogWatch
 from queue_core.model import Ticket, TicketState
 from queue_core.patient import LineFacts, estimate_minutes, position_reason
 from queue_core.store import Store
 
-# While the database changes (or where its files cannot be watched), the tail looks this often:
-# a call reaches the screens at most this long after its commit, plus delivery (goal: p99 10 ms).
-POLL_S = 0.001
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
 # At start the journal is refilled with at most this many of the log's last events: enough for
 # clients to resume across a restart (they were away seconds), and reading and re-encoding the
@@ -113,7 +109,7 @@ class Hub:
         self.seq = self.line.seq
         facts = self.line.facts
         self.alerted = {i for i, ahead in facts.ahead.items() if ahead <= self.config.alert_ahead}
-        self._watch = LogWatch.open(self.store.path.parent)
+        self._watch = LogWatch.open(self.store.path.parent, POLL_S)
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
@@ -134,23 +130,16 @@ class Hub:
         seq = self.seq
         version = -1
         watch = self._watch
-        awake_until = 0.0  # look every POLL_S until then; after it, sleep until a file changes
-        while not self._stop.is_set():
-            if watch is not None and time.monotonic() >= awake_until:
-                if watch.wait(SAFETY_LOOK_S):
-                    awake_until = time.monotonic() + SETTLE_S
-                if self._stop.is_set():
-                    return
-            else:
-                if self._stop.wait(POLL_S):
-                    return
-                if watch is not None:
-                    watch.drain()  # this look covers them: they must not wake the tail again
+        assert watch is not None
+        while True:
+            watch.pause()
+            if self._stop.is_set():
+                return
             current = self.store.data_version()
             if current == version:
                 continue
             version = current
-            awake_until = time.monotonic() + AWAKE_S
+            watch.changed()
             events = self.store.events_since(seq)
             if not events:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -15,6 +16,16 @@ from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
 from queue_tui.screens.triage import TriageScreen
 from queue_tui.snapshot import public_url
+
+# Every refresh makes thousands of short-lived objects (rows, styled text, segments). At the
+# default threshold (700) they were promoted, and full collections walking the console's whole
+# heap held a desk's refresh for tens of milliseconds (docs/benchmarks.md, desk refresh).
+GC_YOUNG = 20_000
+
+
+def tune_collector() -> None:
+    """For a console's process: short-lived objects die in young collections."""
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 class ClinicQueueApp(App[None]):
@@ -68,8 +79,10 @@ def triage_app(
 
 
 def run_desk(store: Store, desk_id: str, actor: str) -> None:
+    tune_collector()
     desk_app(store, desk_id, actor).run()
 
 
 def run_triage(store: Store, actor: str) -> None:
+    tune_collector()
     triage_app(store, actor).run()

@@ -1,5 +1,5 @@
-"""Following the shared file cheaply: poll change counters, and when they move, apply the new
-events to the console's own read model instead of reading the board again."""
+"""Following the shared file cheaply: wake when its files change, and then apply the new events
+to the console's own read model instead of reading the board again."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from typing import Generic, TypeVar
 
 from queue_core.errors import QueueError
 from queue_core.line import Line
+from queue_core.log_watch import LogWatch
 from queue_core.store import Store
 
 T = TypeVar("T")
+# Where the database's files cannot be watched (not Linux), how often a console looks.
 POLL_SECONDS = 0.02
 
 
@@ -35,11 +37,18 @@ class Watcher(Generic[T]):
         self.fail = fail
         self.last_ok = time.monotonic()
         self._again = threading.Event()
+        self._stopped = threading.Event()
         self._line: Line | None = None
+        self._watch = LogWatch.open(store.path.parent, POLL_SECONDS)
 
     def again(self) -> None:
-        """Read on the next poll even if nothing changed (the question changed, not the data)."""
+        """Read on the next look even if nothing changed (the question changed, not the data)."""
         self._again.set()
+        self._watch.wake()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._watch.wake()
 
     def seconds_since_ok(self) -> float:
         return time.monotonic() - self.last_ok
@@ -59,16 +68,20 @@ class Watcher(Generic[T]):
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
-        while not cancelled():
-            try:
-                mark = (self.store.data_version(), self.store.last_seq())
-                if mark != seen or self._again.is_set():
-                    self._again.clear()
-                    self.deliver(self.read(self._follow()))
-                    seen = mark
-                self.last_ok = time.monotonic()
-            except QueueError as exc:
-                self.fail(exc.message)
-            except sqlite3.Error as exc:
-                self.fail(str(exc))
-            time.sleep(POLL_SECONDS)
+        try:
+            while not (cancelled() or self._stopped.is_set()):
+                try:
+                    mark = (self.store.data_version(), self.store.last_seq())
+                    if mark != seen or self._again.is_set():
+                        self._again.clear()
+                        self.deliver(self.read(self._follow()))
+                        seen = mark
+                        self._watch.changed()
+                    self.last_ok = time.monotonic()
+                except QueueError as exc:
+                    self.fail(exc.message)
+                except sqlite3.Error as exc:
+                    self.fail(str(exc))
+                self._watch.pause()
+        finally:
+            self._watch.close()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from queue_core.errors import QueueError
+from queue_core.log_watch import SAFETY_LOOK_S
 from queue_core.store import Store
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
@@ -21,7 +22,9 @@ from queue_tui.widgets.header import StatusHeader
 
 Clock = Callable[[], datetime]
 Outcome = Message  # what a command's worker posts back: usually a CommandDone
-STALE_AFTER_SECONDS = 1.0  # twenty missed polls: the data on screen can no longer be trusted
+# A console looks at the log at least once per SAFETY_LOOK_S even when nothing changes: two
+# looks missed and the data on screen can no longer be trusted.
+STALE_AFTER_SECONDS = 2 * SAFETY_LOOK_S
 
 
 class ConsoleScreen(Screen[None]):
@@ -41,6 +44,9 @@ class ConsoleScreen(Screen[None]):
         self.tick()
         self.set_interval(0.25, self.tick)
         self.run_worker(self._watch, thread=True, group="watch", name="watch")
+
+    def on_unmount(self) -> None:
+        self.watcher.stop()
 
     def _watch(self) -> None:
         worker = get_current_worker()

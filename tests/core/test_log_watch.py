@@ -1,13 +1,16 @@
-"""The log tail sleeps until the database's files change: a commit elsewhere wakes it."""
+"""Readers of the log sleep until the database's files change: a commit elsewhere wakes them."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from display_server.log_watch import LogWatch
+import pytest
+
+from queue_core.log_watch import AWAKE_S, InotifyWatch, LogWatch, PollWatch
 from queue_core.store import Store
 from tests.conftest import ROOT
 
@@ -15,8 +18,7 @@ LIMIT_S = 10.0  # how long a test waits before failing (not a timing check)
 
 
 def test_a_commit_by_another_process_wakes_the_watch(store: Store, db_path: Path) -> None:
-    watch = LogWatch.open(db_path.parent)
-    assert watch is not None  # Linux: inotify is there
+    watch = InotifyWatch(db_path.parent)
     try:
         assert watch.wait(0.05) is False  # nothing changed
         command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
@@ -28,8 +30,7 @@ def test_a_commit_by_another_process_wakes_the_watch(store: Store, db_path: Path
 
 
 def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
-    watch = LogWatch.open(tmp_path)
-    assert watch is not None
+    watch = InotifyWatch(tmp_path)
     try:
         results: list[bool] = []
         waiter = threading.Thread(target=lambda: results.append(watch.wait(LIMIT_S * 6)))
@@ -43,8 +44,7 @@ def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
 
 def test_drained_events_wake_no_one(store: Store, db_path: Path) -> None:
     """The tail drains before each look: a commit it has already seen must not wake it again."""
-    watch = LogWatch.open(db_path.parent)
-    assert watch is not None
+    watch = InotifyWatch(db_path.parent)
     try:
         command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
         subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
@@ -52,5 +52,41 @@ def test_drained_events_wake_no_one(store: Store, db_path: Path) -> None:
         assert watch.wait(0.05) is False
         subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
         assert watch.wait(LIMIT_S) is True  # a commit after the drain still wakes it
+    finally:
+        watch.close()
+
+
+@pytest.mark.parametrize("kind", ["inotify", "poll"])
+def test_wake_ends_a_pause_of_either_watch(tmp_path: Path, kind: str) -> None:
+    watch: LogWatch = InotifyWatch(tmp_path) if kind == "inotify" else PollWatch(LIMIT_S * 6)
+    try:
+        done = threading.Event()
+
+        def reader() -> None:
+            watch.pause()
+            done.set()
+
+        waiter = threading.Thread(target=reader)
+        waiter.start()
+        watch.wake()
+        waiter.join(LIMIT_S)
+        assert done.is_set()
+    finally:
+        watch.close()
+
+
+def test_a_reader_wakes_for_a_commit_and_stays_awake_a_while(store: Store, db_path: Path) -> None:
+    watch = InotifyWatch(db_path.parent)
+    try:
+        command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        watch.pause()  # the commit's file writes end this pause at once
+        watch.changed()
+        looks = 0
+        started = time.monotonic()
+        while time.monotonic() - started < AWAKE_S / 2:
+            watch.pause()
+            looks += 1
+        assert looks > 1  # still looking closely: a second commit may follow the first
     finally:
         watch.close()
