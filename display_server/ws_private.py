@@ -9,17 +9,18 @@ nothing that keeps its behaviour or its speed; each function here names the ones
 why. The rest of display_server uses only the public API and this module, so a new websockets
 release is checked here.
 
-display_server/keepalive.py still overrides the library's private `keepalive()` on its own.
-
 As read in the source of each release from 17.0 to 17.4, all of them have what this module
 uses, with the same meaning:
 
 - `Connection.transport`: the asyncio transport, set in `connection_made()`;
-- `Connection.protocol`: the sans-I/O protocol, whose `state` and `send_close()` are the
-  sans-I/O API's public ones;
+- `Connection.protocol`: the sans-I/O protocol, whose `state`, `send_close()` and `fail()` are
+  the sans-I/O API's public ones;
 - `Connection.send_in_progress`: the future held while a fragmented message is being sent
   (15.x called it `fragmented_send_waiter`; 16.0 renamed it);
-- `Connection.send_data()`, `Connection.connection_lost_waiter`;
+- `Connection.send_data()`, `Connection.send_context()`, `Connection.connection_lost_waiter`;
+- `Connection.keepalive()`, run by `start_keepalive()` in `keepalive_task` once the opening
+  handshake is done, and cancelled by `connection_lost()`; its `ping_interval` and
+  `ping_timeout` attributes;
 - `Server.server`: the asyncio.Server that listens (17.0.1 rewrote `Server`; this stayed).
 
 The server needs two things more of a release, which is why pyproject.toml starts at 17.1:
@@ -98,3 +99,33 @@ def lost_waiter(conn: ServerConnection) -> asyncio.Future[None]:
     (`connection_lost_waiter`), for `asyncio.wait` over many connections with a timeout: the
     public `wait_closed()` awaits the same future but needs a task per connection."""
     return conn.connection_lost_waiter
+
+
+async def fail(conn: ServerConnection, code: CloseCode, reason: str) -> None:
+    """Fail the connection as the library's own keepalive does when a pong is late: a close
+    frame with `code` and `reason`, then the socket closes without the closing handshake
+    (`send_context()` around `protocol.fail()`). Returns once the connection is lost; in the
+    keepalive task, `connection_lost()` cancels the task instead."""
+    async with conn.send_context():
+        conn.protocol.fail(code, reason)
+
+
+class KeepaliveHook(ServerConnection):
+    """A server connection whose keepalive task runs `before_keepalive()` first, then the
+    library's own ping loop if that returned True.
+
+    The library's `keepalive()` is the one place that runs once per connection, after the
+    opening handshake, in a task that the connection's loss cancels; there is no public hook
+    for the time before the first ping.
+    """
+
+    async def keepalive(self) -> None:
+        # Only started when ping_interval is not None (Connection.start_keepalive).
+        assert self.ping_interval is not None
+        if await self.before_keepalive(self.ping_interval, self.ping_timeout):
+            await super().keepalive()
+
+    async def before_keepalive(self, interval: float, timeout: float | None) -> bool:
+        """What to do before the library's loop, which waits `interval` before its first ping;
+        False keeps that loop from running (the connection failed here, or closed)."""
+        return True
