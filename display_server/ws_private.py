@@ -7,7 +7,9 @@ methods"); what comes under "# Private methods", and attributes such as `transpo
 docstring, can change in any release. The server needs a few of them where the public API has
 nothing that keeps its behaviour or its speed; each function here names the ones it uses and
 why. The rest of display_server uses only the public API and this module, so a new websockets
-release is checked here.
+release is checked here, and tests/server/test_ws_private.py runs these functions against real
+servers and clients of the first and the newest release of every series that pyproject.toml
+allows.
 
 As read in the source of each release from 17.0 to 17.4, all of them have what this module
 uses, with the same meaning:
