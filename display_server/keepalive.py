@@ -13,34 +13,32 @@ from __future__ import annotations
 import asyncio
 import random
 
-from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
+from display_server.ws_private import KeepaliveHook, fail
 
-class SpreadPings(ServerConnection):
+
+class SpreadPings(KeepaliveHook):
     """A server connection whose keepalive starts at a random phase of the ping interval."""
 
-    async def keepalive(self) -> None:
-        assert self.ping_interval is not None
-        await asyncio.sleep(random.uniform(0, self.ping_interval))
-        if await self._first_pong():
-            await super().keepalive()
+    async def before_keepalive(self, interval: float, timeout: float | None) -> bool:
+        await asyncio.sleep(random.uniform(0, interval))
+        return await self._first_pong(timeout)
 
-    async def _first_pong(self) -> bool:
+    async def _first_pong(self, timeout: float | None) -> bool:
         """The first ping, failed like the library fails any other: 1011 without a pong in
-        `ping_timeout` (a client gone quiet right after connecting is dropped just as soon)."""
+        `timeout` (a client gone quiet right after connecting is dropped just as soon)."""
         try:
             pong = await self.ping()
         except ConnectionClosed:
             return False
-        if self.ping_timeout is None:
+        if timeout is None:
             return True
         try:
-            async with asyncio.timeout(self.ping_timeout):
+            async with asyncio.timeout(timeout):
                 await pong
         except TimeoutError:
-            async with self.send_context():  # returns once the connection is lost
-                self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+            await fail(self, CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
             return False
         return True

@@ -29,6 +29,7 @@ from display_server import protocol, routes
 from display_server.feeds import JOURNAL_SIZE, SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
 from display_server.protocol import BadMessage, Message, RateLimit, encode
+from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt, ticket_by_token
 from queue_core.model import Ticket
@@ -127,7 +128,7 @@ class DisplayServer:
 
     async def handler(self, conn: ServerConnection) -> None:
         assert conn.request is not None
-        sock = conn.transport.get_extra_info("socket")
+        sock = transport(conn).get_extra_info("socket")
         if sock is not None:  # cap the kernel's share too, so a stuck peer hits SEND_BUFFER_LIMIT
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
         route, query = protocol.parse_query(conn.request.path)
@@ -297,12 +298,10 @@ def going_away(server: Server) -> list[ServerConnection]:
     (their clients answer one by one) while the new one could not take its port's clients;
     a client reconnects on the close frame alone.
     """
-    server.server.close()  # stop listening first: a client retrying must be refused, not queued
+    stop_listening(server)  # first: a client retrying must be refused, not queued
     connections = list(server.connections)
     for conn in connections:
-        conn.protocol.send_close(CloseCode.GOING_AWAY)
-        conn.send_data()
-        conn.transport.close()
+        hang_up(conn, CloseCode.GOING_AWAY)
     return connections
 
 
@@ -363,7 +362,7 @@ async def _run_until_signal(store: Store, host: str, port: int) -> None:
         closed = going_away(app.server)
         # A close frame still queued behind unread data may take a moment (a stalled phone
         # will never take it: it reconnects after its ping timeout like any dropped client).
-        queued = [c.connection_lost_waiter for c in closed if c.transport.get_write_buffer_size()]
+        queued = [lost_waiter(c) for c in closed if transport(c).get_write_buffer_size()]
         if queued:
             await asyncio.wait(queued, timeout=GOODBYE_S)
         app.close()
