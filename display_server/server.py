@@ -26,7 +26,8 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
-from display_server.feeds import JOURNAL_SIZE, SEND_BUFFER_LIMIT, Hub
+from display_server.delivery import JOURNAL_SIZE
+from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
 from display_server.protocol import BadMessage, Message, RateLimit, encode
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport

@@ -10,6 +10,8 @@ the sockets through `write_frame()` (display_server/ws_private.py: it takes libr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from websockets.asyncio.server import ServerConnection
 
 from display_server.ws_private import write_frame
@@ -30,7 +32,7 @@ def text_frame(payload: bytes) -> bytes:
     return header + payload
 
 
-def fan_out(conns: set[ServerConnection], limit: int, data: str | bytes) -> None:
+def fan_out(conns: Iterable[ServerConnection], limit: int, data: str | bytes) -> None:
     """One text message to each open connection, without awaiting, plus backpressure: a peer
     `limit` bytes behind is dropped, not fed (it resumes with `since` when it reads again)."""
     write_frame(conns, text_frame(data.encode() if isinstance(data, str) else data), limit)
