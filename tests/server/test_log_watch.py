@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from display_server.log_watch import LogWatch
 from queue_core.store import Store
 from tests.conftest import ROOT
@@ -14,6 +16,7 @@ from tests.conftest import ROOT
 LIMIT_S = 10.0  # how long a test waits before failing (not a timing check)
 
 
+@pytest.mark.slow
 def test_a_commit_by_another_process_wakes_the_watch(store: Store, db_path: Path) -> None:
     watch = LogWatch.open(db_path.parent)
     assert watch is not None  # Linux: inotify is there
@@ -41,6 +44,7 @@ def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
         watch.close()
 
 
+@pytest.mark.slow
 def test_drained_events_wake_no_one(store: Store, db_path: Path) -> None:
     """The tail drains before each look: a commit it has already seen must not wake it again."""
     watch = LogWatch.open(db_path.parent)
