@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from benchmarks.clinic_day import clinic_day_store, play_day
 from display_server.line import LiveLine, read_state
 from queue_core.board import public_board
@@ -22,6 +24,7 @@ def assert_same(line: LiveLine, store: Store) -> None:
     assert line.facts == line_facts(state.board, state.last_called)
 
 
+@pytest.mark.slow
 def test_live_line_follows_a_busy_day_event_by_event(tmp_path: Path) -> None:
     store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
     line = LiveLine.load(store)

@@ -85,6 +85,8 @@ async def test_a_ticket_issued_by_another_process_appears(store: Store, db_path:
     live.close()
 
 
+# Stale means no good read for STALE_AFTER_SECONDS of real time: the test waits it out.
+@pytest.mark.slow
 async def test_an_unreadable_database_turns_the_indicator_stale(
     store: Store, clock: SteppingClock
 ) -> None:
