@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench browser clean
+.PHONY: demo test test-fast check bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# While working: everything but the tests marked slow (processes, browsers, real-time waits).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -45,7 +46,9 @@ def _login() -> str:
 
 
 def _open(args: argparse.Namespace) -> Store:
-    return Store.open(args.db)
+    """The command's store; `main` closes it when the command ends, refused or not."""
+    store: Store = args.opened.enter_context(closing(Store.open(args.db)))
+    return store
 
 
 def _say(ticket: Ticket, text: str) -> None:
@@ -54,7 +57,9 @@ def _say(ticket: Ticket, text: str) -> None:
 
 def cmd_init(args: argparse.Namespace) -> None:
     config = load_config(Path(args.config) if args.config else DEFAULT_CONFIG)
-    store = registration.initialise(args.db or default_db_path(), config, args.actor)
+    store: Store = args.opened.enter_context(
+        closing(registration.initialise(args.db or default_db_path(), config, args.actor))
+    )
     print(
         f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
         f"{len(config.desks)} desks."
@@ -310,7 +315,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
             raise UsageError("clinic-queue: a command is required (see clinic-queue --help)")
-        args.handler(args)
+        # `main` is also called in-process (tests, scripts): no connection or lock file
+        # descriptor may outlive the command.
+        with ExitStack() as opened:
+            args.opened = opened
+            args.handler(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

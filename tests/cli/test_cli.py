@@ -1,31 +1,40 @@
-"""The `clinic-queue` command line, run as a real process against a real database file.
+"""The `clinic-queue` command line against a real database file.
 
 Every desk action is checked through what a nurse and an auditor would look at next:
 `status --json` (the board) and `events --json` (the log). Refusals must be one readable line
 with exit code 1, usage and configuration mistakes one line with exit code 2, never a traceback.
+
+The behaviour tests call `clinic_queue.cli.main` in this process, as the console script does;
+the tests at the end start a fresh interpreter for what only a real process shows.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import getpass
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clinic_queue.cli import build_parser
+from clinic_queue.cli import build_parser, main
+from queue_core.store import DB_ENV
 from tests.conftest import ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
 
 CLI_DOC = ROOT / "docs" / "cli.md"
+# The login name the shell of every in-process run has: the default `--actor`.
+LOGIN = "nurse-login"
+# Commands that open a console or a server instead of printing and returning.
+LONG_RUNNING = {"desk", "triage", "serve"}
 
 
 @dataclass(frozen=True)
@@ -40,18 +49,35 @@ class Run:
 
 
 class Cli:
-    """`clinic-queue --db <tmp file> ...` in a fresh interpreter, as a nurse's shell runs it."""
+    """`clinic-queue --db <tmp file> ...` as a nurse's shell runs it, through `main` in-process.
+
+    Each run sees the environment of a fresh shell in the database's folder: no
+    CLINIC_QUEUE_DB unless the test gives one, LOGIN as the login name. Nothing of it
+    outlives the run, so no test sees another's environment or working directory.
+    """
 
     def __init__(self, db: Path) -> None:
         self.db = db
-        self.env = {k: v for k, v in os.environ.items() if k != "CLINIC_QUEUE_DB"}
+
+    def invoke(
+        self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.MonkeyPatch.context() as shell:
+            shell.delenv(DB_ENV, raising=False)
+            shell.setenv("LOGNAME", LOGIN)
+            for name, value in (env or {}).items():
+                shell.setenv(name, value)
+            shell.chdir(cwd or self.db.parent)
+            with redirect_stdout(out), redirect_stderr(err):
+                try:
+                    code = main(argv)
+                except SystemExit as exc:  # --help ends through argparse, not a return
+                    code = exc.code if isinstance(exc.code, int) else 1
+        return Run(code, out.getvalue(), err.getvalue())
 
     def run(self, *args: str, db: Path | None = None) -> Run:
-        argv = [sys.executable, "-m", "clinic_queue", "--db", str(db or self.db), *args]
-        done = subprocess.run(
-            argv, capture_output=True, text=True, env=self.env, cwd=self.db.parent, timeout=60
-        )
-        return Run(done.returncode, done.stdout, done.stderr)
+        return self.invoke(["--db", str(db or self.db), *args])
 
     def ok(self, *args: str) -> str:
         result = self.run(*args)
@@ -315,8 +341,9 @@ def test_out_of_turn_call_with_a_reason_is_recorded(cli: Cli) -> None:
 def test_actor_lands_in_the_events(cli: Cli) -> None:
     cli.ok("ticket", "wk", "--actor", "triage-li")
     cli.ok("call", "wk1", "--actor", "nurse-wang")
-    assert [e["actor"] for e in cli.events()[-2:]] == ["triage-li", "nurse-wang"]
-    assert cli.events()[0]["actor"] == getpass.getuser()
+    cli.ok("done", "wk1")
+    # Without --actor (init, import, done) the login name of the shell's user.
+    assert [e["actor"] for e in cli.events()] == [LOGIN, LOGIN, "triage-li", "nurse-wang", LOGIN]
 
 
 # --- refusals: exit 1, one line, nothing changed ------------------------------------------------
@@ -428,17 +455,49 @@ def test_unreadable_config_path_is_exit_2(cli: Cli, tmp_path: Path) -> None:
     assert result.code == 2 and len(result.err_lines) == 1 and "cannot read" in result.err
 
 
-def test_db_from_the_environment(cli: Cli, tmp_path: Path) -> None:
-    env = {**cli.env, "CLINIC_QUEUE_DB": str(cli.db)}
-    done = subprocess.run(
-        [sys.executable, "-m", "clinic_queue", "status", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
+def test_db_from_the_environment_and_the_option_before_it(cli: Cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    seq = cli.status()["seq"]
+    from_env = cli.invoke(["status", "--json"], env={DB_ENV: str(cli.db)}, cwd=elsewhere)
+    assert from_env.code == 0 and json.loads(from_env.out)["seq"] == seq
+    missing = tmp_path / "missing.db"
+    from_option = cli.invoke(
+        ["--db", str(cli.db), "status", "--json"], env={DB_ENV: str(missing)}, cwd=elsewhere
     )
-    assert done.returncode == 0 and json.loads(done.stdout)["seq"] == cli.status()["seq"]
+    assert from_option.code == 0 and json.loads(from_option.out)["seq"] == seq
+    neither = cli.invoke(["status"], cwd=elsewhere)
+    assert neither.code == 2 and neither.err_lines == [
+        "clinic-queue: clinic-queue.db is not a clinic-queue database yet; run 'clinic-queue init'."
+    ]
+    assert not missing.exists() and list(elsewhere.iterdir()) == []
+
+
+def open_files_of(db: Path) -> list[str]:
+    """What this process holds open of the database and its -wal, -shm and .lock files."""
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # the descriptor listing the folder itself is gone by now
+            continue
+        if target.startswith(str(db.resolve())):
+            held.append(target)
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
+def test_a_command_leaves_no_file_of_the_database_open(cli: Cli, tmp_path: Path) -> None:
+    # A script (or a test) calling `main` many times in one process must not run out of files.
+    new = tmp_path / "new.db"
+    assert cli.run("init", "--config", str(SAMPLE_CONFIG), db=new).code == 0
+    cli.ok("ticket", "wk")
+    cli.ok("call", "wk1")
+    assert cli.run("call", "wk2").code == 1
+    assert cli.run("transfer", "C999", "--to", "wk").code == 1
+    cli.ok("status")
+    cli.ok("events")
+    assert open_files_of(new) == [] and open_files_of(cli.db) == []
 
 
 # --- privacy and the documentation --------------------------------------------------------------
@@ -472,3 +531,115 @@ def test_every_command_is_documented_in_cli_md() -> None:
     assert len(subcommands()) >= 21
     assert [c for c in subcommands() if c not in headings] == []
     assert headings <= set(subcommands())
+
+
+# --- as a real process: what only a fresh interpreter shows -----------------------------------
+# The exit code the shell receives, stderr free of tracebacks, a first run on a new machine,
+# and which libraries a plain command loads: a call of `main` in this process shows none of it.
+
+
+def process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """`python -m clinic_queue ...` in a new interpreter, without this shell's CLINIC_QUEUE_DB."""
+    shell = {k: v for k, v in os.environ.items() if k != DB_ENV}
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_queue", *argv],
+        capture_output=True,
+        text=True,
+        env={**shell, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("db", "args", "code", "says"),
+    [
+        ("clinic-queue.db", ["call", "wk1"], 1, "Nobody is waiting"),
+        ("clinic-queue.db", ["status", "--colour"], 2, "unrecognized arguments: --colour"),
+        ("clinic-queue.db", ["init", "--config", "nope.toml"], 2, "cannot read"),
+        (".", ["status"], 2, "cannot be used as a queue database"),
+    ],
+    ids=["refusal", "usage", "config", "not-a-database"],
+)
+def test_process_exit_code_and_one_line_on_stderr(
+    cli: Cli, db: str, args: list[str], code: int, says: str
+) -> None:
+    seq = cli.status()["seq"]
+    result = process(["--db", db, *args], cwd=cli.db.parent)
+    assert result.code == code
+    assert len(result.err_lines) == 1 and says in result.err, result.err
+    assert "Traceback" not in result.err and result.out == ""
+    assert cli.status()["seq"] == seq
+
+
+@pytest.mark.slow
+def test_process_first_run_on_a_new_machine(tmp_path: Path) -> None:
+    """No database yet; CLINIC_QUEUE_DB says where it goes, as in the README's quick start."""
+    env = {DB_ENV: str(tmp_path / "clinic.db")}
+    init = process(["init", "--config", str(SAMPLE_CONFIG)], cwd=tmp_path, env=env)
+    assert (init.code, init.err) == (0, "") and "3 queues, 5 desks" in init.out
+    issued = process(["ticket", "nk-pt", "--name", "张三丰", "--json"], cwd=tmp_path, env=env)
+    assert (issued.code, issued.err) == (0, "")
+    number = json.loads(issued.out)["number"]
+    board = process(["status"], cwd=tmp_path, env=env)
+    assert (board.code, board.err) == (0, "")
+    assert f"{number}" in board.out and "内科普通号" in board.out and "张三丰" not in board.out
+
+
+EVERY_COMMAND_IN_ONE_INTERPRETER = """
+import json, sys
+from clinic_queue.cli import main
+codes = [main(argv) for argv in json.loads(sys.argv[1])]
+print(json.dumps({"codes": codes, "loaded": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.slow
+def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Path) -> None:
+    # Plain commands start fast because only `desk`, `triage` and `serve` load those libraries.
+    runs = [
+        ["init", "--config", str(SAMPLE_CONFIG)],
+        ["import", str(SAMPLE_APPOINTMENTS)],
+        ["ticket", "nk-pt", "--json"],
+        ["checkin", "A001"],
+        ["priority", "A001", "elderly"],
+        ["priority", "A001", "--clear"],
+        ["call", "nk1", "--ticket", "A001", "--reason", "first of the morning"],
+        ["recall", "nk1"],
+        ["skip", "nk1"],
+        ["requeue", "A001"],
+        ["call", "nk1", "--ticket", "A001", "--reason", "back"],
+        ["away", "A001"],
+        ["back", "A001"],
+        ["call", "nk1", "--ticket", "A001", "--reason", "results in"],
+        ["done", "nk1"],
+        ["checkin", "C001"],
+        ["transfer", "C001", "--to", "nk-pt", "--reason", "referral"],
+        ["cancel", "C001", "--reason", "went home"],
+        ["pause", "nk2"],
+        ["resume", "nk2"],
+        ["status"],
+        ["status", "--json"],
+        ["events"],
+        ["events", "--json"],
+        ["call", "wk2"],
+        ["bogus"],
+    ]
+    assert {argv[0] for argv in runs} >= set(subcommands()) - LONG_RUNNING
+    db = str(tmp_path / "clinic-queue.db")
+    argvs = json.dumps([["--db", db, *argv] for argv in runs])
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_COMMAND_IN_ONE_INTERPRETER, argvs],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["codes"] == [0] * (len(runs) - 2) + [1, 2], done.stderr
+    loaded = report["loaded"]
+    assert "queue_core.store" in loaded and "clinic_queue.render" in loaded
+    for library in ("textual", "websockets"):
+        assert not [m for m in loaded if m == library or m.startswith(f"{library}.")], library

@@ -5,11 +5,15 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
 from queue_core.config import parse_config
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, MORNING
 from tests.core.processes import desk_caller, log_problems
+
+pytestmark = pytest.mark.slow
 
 TICKETS = 1000
 DESKS = ("d1", "d2", "d3", "d4")

@@ -10,11 +10,15 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from queue_core.config import ClinicConfig
 from queue_core.registration import initialise
 from queue_core.store import Store
 from tests.conftest import ACTOR, ROOT
 from tests.core.processes import log_problems
+
+pytestmark = pytest.mark.slow
 
 KILLS = 20
 

@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from queue_core.config import ClinicConfig
 from queue_core.registration import initialise
 from tests.conftest import ACTOR, ROOT
+
+# Each test starts an interpreter (or lint-imports) of its own.
+pytestmark = pytest.mark.slow
 
 FORBIDDEN = ("textual", "websockets", "rich")
 IMPORT_EVERY_CORE_MODULE = """

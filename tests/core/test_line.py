@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from benchmarks.clinic_day import clinic_day_store, play_day
 from queue_core.board import public_board
 from queue_core.events import EventType
@@ -25,6 +27,7 @@ def assert_same(line: Line, store: Store) -> None:
     }
 
 
+@pytest.mark.slow
 def test_the_line_follows_a_busy_day_event_by_event(tmp_path: Path) -> None:
     store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
     line = Line.load(store)

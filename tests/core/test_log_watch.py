@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from queue_core.log_watch import AWAKE_S, InotifyWatch, LogWatch, PollWatch
+from queue_core.registration import issue_ticket
 from queue_core.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ACTOR, ROOT
 
 LIMIT_S = 10.0  # how long a test waits before failing (not a timing check)
 
 
+@pytest.mark.slow
 def test_a_commit_by_another_process_wakes_the_watch(store: Store, db_path: Path) -> None:
     watch = InotifyWatch(db_path.parent)
     try:
@@ -42,6 +44,7 @@ def test_wake_ends_a_wait_without_a_change(tmp_path: Path) -> None:
         watch.close()
 
 
+@pytest.mark.slow
 def test_drained_events_wake_no_one(store: Store, db_path: Path) -> None:
     """The tail drains before each look: a commit it has already seen must not wake it again."""
     watch = InotifyWatch(db_path.parent)
@@ -78,8 +81,7 @@ def test_wake_ends_a_pause_of_either_watch(tmp_path: Path, kind: str) -> None:
 def test_a_reader_wakes_for_a_commit_and_stays_awake_a_while(store: Store, db_path: Path) -> None:
     watch = InotifyWatch(db_path.parent)
     try:
-        command = [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "ticket", "nk-pt"]
-        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        issue_ticket(store, "nk-pt", ACTOR)
         watch.pause()  # the commit's file writes end this pause at once
         watch.changed()
         looks = 0

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -29,6 +30,9 @@ from queue_core.replay import current_tables, replay
 from queue_core.rules import Placed, desk_order, order_queue, overtaken_within_caps
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
+
+# Plays dozens of generated clinic days, each on a database file of its own.
+pytestmark = pytest.mark.slow
 
 settings.register_profile("clinic-ci", max_examples=40, stateful_step_count=40, deadline=None)
 settings.register_profile("clinic-long", max_examples=500, stateful_step_count=80, deadline=None)

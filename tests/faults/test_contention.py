@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks import faults_contention
+
+pytestmark = pytest.mark.slow
 
 
 def test_four_desks_and_the_server_at_full_speed_surface_no_error(tmp_path: Path) -> None:

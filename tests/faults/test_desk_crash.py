@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks import faults_crash
+
+pytestmark = pytest.mark.slow
 
 KILLS = 50
 

@@ -11,6 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from queue_core.line import read_board
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
@@ -60,6 +62,7 @@ def test_a_process_that_only_reads_creates_no_lock_file(db_path: Path, store: St
     assert not lock_path(db_path).exists()
 
 
+@pytest.mark.slow
 def test_a_writer_killed_inside_a_transaction_leaves_the_gate_open(
     db_path: Path, store: Store
 ) -> None:

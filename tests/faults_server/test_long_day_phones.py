@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.server_long_day import SCREENS, Plan, run
+
+# The server runs as a process of its own, as in the benchmark.
+pytestmark = pytest.mark.slow
 
 # Every other simulated minute from 07:30 to 18:00 (315 steps), a phone opened every ~3 steps.
 SHORT_DAY = Plan(

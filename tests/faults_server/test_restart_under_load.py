@@ -19,6 +19,8 @@ from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_CONFIG
 
+pytestmark = pytest.mark.slow
+
 WAIT_S = 30.0  # generous bound so a broken resume fails instead of hanging; not a timing check
 
 

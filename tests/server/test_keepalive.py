@@ -20,6 +20,9 @@ from display_server.server import DisplayServer, serve
 from queue_core.store import Store
 from tests.server.conftest import WAIT_S, open_feed, ws_url
 
+# Each test waits for real pings, INTERVAL_S apart, more than one of them.
+pytestmark = pytest.mark.slow
+
 INTERVAL_S = 1.0
 CLIENTS = 24
 

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from websockets.asyncio.client import connect
 
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, ROOT
 from tests.server.conftest import WAIT_S, Feed
+
+pytestmark = pytest.mark.slow
 
 
 async def test_sigterm_closes_every_client_with_1001(store: Store, db_path: Path) -> None:

@@ -149,6 +149,7 @@ def test_the_pin_is_tested_from_its_first_release_to_the_newest_of_each_series()
     ]
 
 
+@pytest.mark.slow
 def test_the_seam_holds_with_the_installed_release(tmp_path: Path) -> None:
     result = run_check(Path(sys.executable), tmp_path)
     assert result["websockets"] == version("websockets")

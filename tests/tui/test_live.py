@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import cast
 
+import pytest
 from textual.pilot import Pilot
 
 from queue_core.store import Store
@@ -55,6 +56,7 @@ async def test_two_desks_on_one_file_see_each_other(
         other.close()
 
 
+@pytest.mark.slow
 async def test_a_ticket_issued_by_another_process_appears(store: Store, db_path: Path) -> None:
     # The other process reads the wall clock for "today", so this console does too.
     live = Store.open(db_path)
@@ -83,6 +85,8 @@ async def test_a_ticket_issued_by_another_process_appears(store: Store, db_path:
     live.close()
 
 
+# Stale means no good read for STALE_AFTER_SECONDS of real time: the test waits it out.
+@pytest.mark.slow
 async def test_an_unreadable_database_turns_the_indicator_stale(
     store: Store, clock: SteppingClock
 ) -> None:

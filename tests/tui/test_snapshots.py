@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from queue_core.store import Store
@@ -81,6 +82,7 @@ def test_triage_screen_zh(snap_compare: Snap, store: Store, clock: SteppingClock
     assert snap_compare(app, run_before=triage_ready)
 
 
+@pytest.mark.slow
 def test_triage_screen_en(snap_compare: Snap, store: Store, clock: SteppingClock) -> None:
     """The same after F8: the form, counts, result columns and key bar in English."""
     busy_morning(store, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Digits, Select, Static
 
@@ -44,6 +45,7 @@ async def find(pilot: Pilot[None], text: str, number: str) -> None:
     await pilot.press("enter")  # to the results list
 
 
+@pytest.mark.slow
 async def test_issue_a_walk_in_shows_and_prints_the_slip(
     store: Store, clock: SteppingClock, tmp_path: Path
 ) -> None:
@@ -135,6 +137,7 @@ async def test_check_in_an_appointment_found_by_phone_digits(store: Store, tmp_p
         await until(pilot, lambda: "候诊" in table.ticket_rows[0].cells[3], "shown as waiting")
 
 
+@pytest.mark.slow
 async def test_mark_priority_and_cancel_with_a_reason(
     store: Store, clock: SteppingClock, tmp_path: Path
 ) -> None:
