@@ -35,7 +35,7 @@ from benchmarks.report import DOC, machine_line, write_block
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from benchmarks.server_day_clients import DayClients
 from display_server.protocol import told_place
-from queue_core.board import public_board
+from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig, load_config
 from queue_core.line import Line, read_board
 from queue_core.store import Store
@@ -48,7 +48,6 @@ SCREENS = (
 )
 # Who looks at their phone: mostly patients still waiting for their turn.
 LOOK_WEIGHTS = {"waiting": 6, "called": 4, "missed": 3, "away": 3, "registered": 1}
-BOARD_NEXT = 5  # docs/protocol.md: `next` holds at most 5 tickets
 
 
 @dataclass(frozen=True)
@@ -155,8 +154,8 @@ def expected_phones(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
-def expected_screen(public: dict[str, Any], config: ClinicConfig, path: str) -> dict[str, Any]:
-    """`public_board` cut to a screen's filters, in the `board` shape of docs/protocol.md."""
+def expected_screen(board: Board, config: ClinicConfig, path: str) -> dict[str, Any]:
+    """The public board cut to a screen's filters as docs/protocol.md describes them."""
     query = parse_qs(urlsplit(path).query)
 
     def ids(key: str) -> set[str]:
@@ -168,33 +167,7 @@ def expected_screen(public: dict[str, Any], config: ClinicConfig, path: str) -> 
     if not (departments or named_queues or named_desks):
         queues = {q.id for q in config.queues}
     desks = named_desks or {d.id for d in config.desks if queues & set(d.queues)}
-
-    def entry(ticket: dict[str, Any]) -> dict[str, Any]:
-        return {"ticket": ticket["number"], "name": ticket["masked_name"]}
-
-    return {
-        "desks": [
-            {
-                **{k: d[k] for k in ("id", "name", "name_en", "room", "current")},
-                "current_name": d["current_masked_name"],
-                "recall": d["recalls"],
-                "paused": d["paused"],
-                "next": d["next"],
-            }
-            for d in public["desks"]
-            if d["id"] in desks
-        ],
-        "queues": [
-            {
-                **{k: q[k] for k in ("id", "name", "name_en")},
-                "waiting": len(q["waiting"]),
-                "next": [entry(t) for t in q["waiting"][:BOARD_NEXT]],
-                "missed": [entry(t) for t in q["missed"]],
-            }
-            for q in public["queues"]
-            if q["id"] in queues
-        ],
-    }
+    return public_board(board, desks=desks, queues=queues)
 
 
 def check(store: Store, server: ServerProcess, phones: Phones, run: DayRun, final: bool) -> None:
@@ -206,7 +179,7 @@ def check(store: Store, server: ServerProcess, phones: Phones, run: DayRun, fina
         client.tell("check")
     reports = [client.answer() for client in phones.clients]
     views = expected_phones(store)
-    public = public_board(read_board(store))
+    board = read_board(store)
     for report in reports:
         if not report["synced"]:
             run.problems.append(f"{at}: some clients never answered a ping")
@@ -224,7 +197,7 @@ def check(store: Store, server: ServerProcess, phones: Phones, run: DayRun, fina
                 )
         for path, screen in report["screens"].items():
             run.screen_boards += 1
-            want_board = expected_screen(public, store.config, path)
+            want_board = expected_screen(board, store.config, path)
             if screen["board"] != want_board:
                 run.problems.append(
                     f"{at}: screen {path} shows {screen['board']}, public_board {want_board}"
@@ -244,8 +217,8 @@ def check(store: Store, server: ServerProcess, phones: Phones, run: DayRun, fina
 def board_check(store: Store, run: DayRun) -> None:
     """The final state equals a replay of the event log (replayed rows, the pure ordering)."""
     events = store.events_since(0)
-    rebuilt = public_board(line_from_log(events, store.config, store.today()).board)
-    if public_board(read_board(store)) != rebuilt:
+    rebuilt = public_board(line_from_log(events, store.config, store.today()).board, limit=None)
+    if public_board(read_board(store), limit=None) != rebuilt:
         run.problems.append("closing: the public board differs from the one the log rebuilds")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from queue_core import commands, registration
-from queue_core.board import public_board
+from queue_core.board import public_status
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import ConfigError, NotInitialised, QueueError
 from queue_core.events import Event
@@ -176,7 +176,7 @@ def cmd_resume(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    data = public_board(read_board(_open(args)))
+    data = public_status(read_board(_open(args)))
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return

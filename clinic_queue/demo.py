@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from queue_core import commands
-from queue_core.board import public_board
+from queue_core.board import public_status
 from queue_core.config import load_config
 from queue_core.importer import import_appointments
 from queue_core.line import read_board
@@ -94,13 +94,13 @@ def scripted_morning(store: Store) -> None:
     ]
     for title, step in steps:
         print(f"\n== {title}: {step().number}")
-        print_board(public_board(read_board(store)))
+        print_board(public_status(read_board(store)))
         time.sleep(0.3)
     missed = [t for q in read_board(store).queues for t in q.missed]
     if missed and missed[0].state is TicketState.MISSED:
         commands.requeue(store, missed[0].number, ACTOR)
         print(f"\n== {missed[0].number} came back: requeued behind the head")
-        print_board(public_board(read_board(store)))
+        print_board(public_status(read_board(store)))
 
 
 def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:

@@ -7,9 +7,22 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+SHOWN = 8  # tickets of a line printed; the rest is "…"
 
-def board_table(board: dict[str, Any]) -> Table:
-    table = Table(title=f"{board['day']}  seq {board['seq']}", expand=False)
+
+def _line(entries: list[dict[str, Any]], reasons: bool = False) -> str:
+    shown = [
+        e["ticket"]
+        + ("" if not reasons or e["reason"] in ("walk_in", "appointment") else f"({e['reason']})")
+        for e in entries[:SHOWN]
+    ]
+    return " ".join(shown) + (" …" if len(entries) > SHOWN else "")
+
+
+def board_table(status: dict[str, Any]) -> Table:
+    """`status`: {"seq", "board"} as `status --json` prints it."""
+    board = status["board"]
+    table = Table(title=f"{board['day']}  seq {status['seq']}", expand=False)
     table.add_column("desk")
     table.add_column("room")
     table.add_column("now serving")
@@ -17,41 +30,35 @@ def board_table(board: dict[str, Any]) -> Table:
     for desk in board["desks"]:
         current = "paused" if desk["paused"] else "-"
         if desk["current"]:
-            current = f"{desk['current']} {desk['current_masked_name']}"
-            if desk["recalls"]:
-                current += f" (recall {desk['recalls']})"
+            patient = desk["current"]
+            current = f"{patient['ticket']} {patient['name']}"
+            if patient["recall"]:
+                current += f" (recall {patient['recall']})"
             if desk["paused"]:
                 current += " [paused]"
-        table.add_row(desk["name"], desk["room"], current, " ".join(desk["next"]))
+        table.add_row(desk["name"], desk["room"], current, _line(desk["next"]))
     return table
 
 
-def queues_table(board: dict[str, Any]) -> Table:
+def queues_table(status: dict[str, Any]) -> Table:
     table = Table(expand=False)
     table.add_column("queue")
     table.add_column("waiting", justify="right")
     table.add_column("line (reason)")
     table.add_column("missed")
     table.add_column("away")
-    for queue in board["queues"]:
-        line = " ".join(
-            f"{w['number']}"
-            + ("" if w["reason"] in ("walk_in", "appointment") else f"({w['reason']})")
-            for w in queue["waiting"][:8]
-        )
-        if len(queue["waiting"]) > 8:
-            line += " …"
+    for queue in status["board"]["queues"]:
         table.add_row(
             queue["name"],
-            str(len(queue["waiting"])),
-            line,
-            " ".join(t["number"] for t in queue["missed"]),
-            " ".join(t["number"] for t in queue["away"]),
+            str(queue["waiting"]),
+            _line(queue["next"], reasons=True),
+            " ".join(t["ticket"] for t in queue["missed"]),
+            " ".join(t["ticket"] for t in queue["away"]),
         )
     return table
 
 
-def print_board(board: dict[str, Any], console: Console | None = None) -> None:
+def print_board(status: dict[str, Any], console: Console | None = None) -> None:
     out = console or Console()
-    out.print(board_table(board))
-    out.print(queues_table(board))
+    out.print(board_table(status))
+    out.print(queues_table(status))

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from websockets.typing import Origin
 
-from queue_core.board import Board
+from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig
 from queue_core.events import (
     Called,
@@ -39,7 +39,6 @@ from queue_core.patient import PatientView
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
 RATE_PER_S = 20.0  # client messages a second, sustained, before close 1008
 BURST = 20
-BOARD_NEXT = 5  # "next" tickets per desk and per queue on a board
 ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
 POLICY_VIOLATION = 1008
 DISPLAY_TYPES = ("hello", "ack", "ping")
@@ -204,37 +203,8 @@ def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
 
 def board_message(board: Board, seen: ScreenFilter) -> Message:
     """The public board restricted to one screen's queues and desks."""
-    desks = [
-        {
-            "id": d.config.id,
-            "name": d.config.name,
-            "name_en": d.config.name_en,
-            "room": d.config.room,
-            "current": d.current.number if d.current else None,
-            "current_name": mask_name(d.current.name) if d.current else None,
-            "recall": d.current.recalls if d.current else 0,
-            "paused": d.paused,
-            "next": [p.ticket.number for p in d.line[:BOARD_NEXT]],
-        }
-        for d in board.desks
-        if d.config.id in seen.desks
-    ]
-    queues = [
-        {
-            "id": q.config.id,
-            "name": q.config.name,
-            "name_en": q.config.name_en,
-            "waiting": len(q.line),
-            "next": [
-                {"ticket": p.ticket.number, "name": mask_name(p.ticket.name)}
-                for p in q.line[:BOARD_NEXT]
-            ],
-            "missed": [{"ticket": t.number, "name": mask_name(t.name)} for t in q.missed],
-        }
-        for q in board.queues
-        if q.config.id in seen.queues
-    ]
-    return {"type": "board", "seq": board.seq, "board": {"desks": desks, "queues": queues}}
+    public = public_board(board, desks=seen.desks, queues=seen.queues)
+    return {"type": "board", "seq": board.seq, "board": public}
 
 
 def phone_milestones(event: Event) -> list[Message]:

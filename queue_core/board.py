@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,24 +44,28 @@ class Board:
         return next((q for q in self.queues if q.config.id == queue_id), None)
 
 
+BOARD_NEXT = 5  # tickets in `next` on the screens: who is called soon, at each desk and queue
+
+
 def _public_ticket(ticket: Ticket) -> dict[str, Any]:
-    return {"number": ticket.number, "masked_name": mask_name(ticket.name)}
+    return {"ticket": ticket.number, "name": mask_name(ticket.name)}
 
 
 def _public_placed(placed: Placed) -> dict[str, Any]:
-    return {
-        **_public_ticket(placed.ticket),
-        "position": placed.position,
-        "reason": placed.reason.value,
-        "priority": placed.ticket.priority,
-        "pinned_desk": placed.ticket.pinned_desk,
-    }
+    return {**_public_ticket(placed.ticket), "reason": placed.reason.value}
 
 
-def public_board(board: Board) -> dict[str, Any]:
-    """The board as public screens and `status --json` carry it: numbers and masked names only."""
+def public_board(
+    board: Board,
+    desks: Collection[str] | None = None,
+    queues: Collection[str] | None = None,
+    limit: int | None = BOARD_NEXT,
+) -> dict[str, Any]:
+    """The board as every public surface carries it (the screens' `board`, `status --json`):
+    ticket numbers and masked names only. `desks` and `queues` keep only those ids (a screen's
+    filter); `next` holds the first `limit` tickets of each line, or all of them with None.
+    docs/protocol.md describes it once."""
     return {
-        "seq": board.seq,
         "day": board.day,
         "desks": [
             {
@@ -69,13 +74,16 @@ def public_board(board: Board) -> dict[str, Any]:
                 "name_en": d.config.name_en,
                 "room": d.config.room,
                 "queues": list(d.config.queues),
-                "current": d.current.number if d.current else None,
-                "current_masked_name": mask_name(d.current.name) if d.current else None,
-                "recalls": d.current.recalls if d.current else 0,
+                "current": (
+                    {**_public_ticket(d.current), "recall": d.current.recalls}
+                    if d.current
+                    else None
+                ),
                 "paused": d.paused,
-                "next": [p.ticket.number for p in d.line[:5]],
+                "next": [_public_placed(p) for p in d.line[:limit]],
             }
             for d in board.desks
+            if desks is None or d.config.id in desks
         ],
         "queues": [
             {
@@ -84,12 +92,19 @@ def public_board(board: Board) -> dict[str, Any]:
                 "name_en": q.config.name_en,
                 "department": q.config.department,
                 "prefix": q.config.prefix,
-                "waiting": [_public_placed(p) for p in q.line],
+                "waiting": len(q.line),
+                "next": [_public_placed(p) for p in q.line[:limit]],
                 "missed": [_public_ticket(t) for t in q.missed],
                 "away": [_public_ticket(t) for t in q.away],
                 "registered": q.registered,
                 "done": q.done,
             }
             for q in board.queues
+            if queues is None or q.config.id in queues
         ],
     }
+
+
+def public_status(board: Board) -> dict[str, Any]:
+    """`status --json`: the board with every waiting ticket, and the seq it stands at."""
+    return {"seq": board.seq, "board": public_board(board, limit=None)}

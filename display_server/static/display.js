@@ -57,18 +57,6 @@
     return name;
   }
 
-  /* Board entries may name a ticket as a plain string or as {ticket|number, name|masked_name}. */
-  function ticketOf(entry) {
-    if (entry === null || entry === undefined) { return ""; }
-    if (typeof entry === "string") { return entry; }
-    return entry.ticket || entry.number || "";
-  }
-
-  function nameOf(entry) {
-    if (entry === null || typeof entry !== "object") { return ""; }
-    return entry.name || entry.masked_name || "";
-  }
-
   function findDesk(deskId) {
     for (var i = 0; i < board.desks.length; i += 1) {
       if (board.desks[i].id === deskId) { return board.desks[i]; }
@@ -77,16 +65,16 @@
   }
 
   function renderDesks() {
-    var desks = board.desks || [];
+    var desks = board.desks;
     el.desks.style.setProperty("--rows", String(Math.max(desks.length, 4)));
     el.desks.innerHTML = desks.map(function (desk) {
       var current = desk.current
-        ? '<span class="ticket">' + esc(desk.current) + '</span><span class="name">' +
-          esc(desk.current_name || desk.current_masked_name || "") + "</span>"
+        ? '<span class="ticket">' + esc(desk.current.ticket) + '</span><span class="name">' +
+          esc(desk.current.name) + "</span>"
         : "";
       if (desk.paused) { current = "停诊 <small>Paused</small>"; }
-      var next = (desk.next || []).slice(0, NEXT_PER_DESK).map(function (entry) {
-        return "<span>" + esc(ticketOf(entry)) + "</span>";
+      var next = desk.next.slice(0, NEXT_PER_DESK).map(function (entry) {
+        return "<span>" + esc(entry.ticket) + "</span>";
       }).join("");
       var classes = "desk" + (desk.paused ? " paused" : "") +
         (desk.id === board.lastCalledDesk ? " just-called" : "");
@@ -100,10 +88,10 @@
 
   function renderMissed() {
     var chips = [];
-    (board.queues || []).forEach(function (queue) {
-      (queue.missed || []).forEach(function (entry) {
-        chips.push('<span class="missed-ticket">' + esc(ticketOf(entry)) +
-          '<span class="name">' + esc(nameOf(entry)) + "</span></span>");
+    board.queues.forEach(function (queue) {
+      queue.missed.forEach(function (entry) {
+        chips.push('<span class="missed-ticket">' + esc(entry.ticket) +
+          '<span class="name">' + esc(entry.name) + "</span></span>");
       });
     });
     // Newest at the front: when the list is long it is the oldest that falls off the edge.
@@ -128,9 +116,7 @@
 
   function applyBoard(next, seq) {
     var lastCalledDesk = board.lastCalledDesk;
-    board = next || { desks: [], queues: [] };
-    board.desks = board.desks || [];
-    board.queues = board.queues || [];
+    board = next;
     board.lastCalledDesk = lastCalledDesk;
     board.seq = seq;
     render();
@@ -140,9 +126,8 @@
   function applyCall(call) {
     var desk = findDesk(call.desk);
     if (desk) {
-      desk.current = call.ticket;
-      desk.current_name = call.name;
-      desk.next = (desk.next || []).filter(function (entry) { return ticketOf(entry) !== call.ticket; });
+      desk.current = { ticket: call.ticket, name: call.name, recall: call.recall };
+      desk.next = desk.next.filter(function (entry) { return entry.ticket !== call.ticket; });
     }
     board.lastCalledDesk = call.desk;
     render();
@@ -160,7 +145,7 @@
   /* A call whose patient has since been finished, skipped or replaced at the desk is not read out. */
   function stillCurrent(call) {
     var desk = findDesk(call.desk);
-    return desk === null || desk.current === call.ticket;
+    return desk === null || (desk.current !== null && desk.current.ticket === call.ticket);
   }
 
   async function pump() {
@@ -184,18 +169,16 @@
     var repeats = typeof call.repeats === "number" && call.repeats > 0 ? call.repeats : 2;
     for (var round = 0; round < repeats; round += 1) {
       for (var i = 0; i < languages.length; i += 1) {
-        var text = textFor(call, languages[i], i);
+        var text = textFor(call, languages[i]);
         if (text) { await speak(text, languages[i]); }
       }
     }
     showCall(call, false);
   }
 
-  function textFor(call, lang, index) {
-    var text = call.text;
-    if (typeof text === "string") { return index === 0 ? text : ""; }
-    if (!text) { return ""; }
-    return text[lang] || text[lang.slice(0, 2).toLowerCase()] || "";
+  /* The call's text in a page language: "zh-CN" takes the call's "zh". */
+  function textFor(call, lang) {
+    return call.text[lang] || call.text[lang.slice(0, 2).toLowerCase()] || "";
   }
 
   async function chime() {

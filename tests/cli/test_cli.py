@@ -89,19 +89,23 @@ class Cli:
         data: dict[str, Any] = json.loads(self.ok("status", "--json"))
         return data
 
+    def board(self) -> dict[str, Any]:
+        board: dict[str, Any] = self.status()["board"]
+        return board
+
     def events(self, since: int = 0) -> list[dict[str, Any]]:
         out = self.ok("events", "--since", str(since), "--json")
         return [json.loads(line) for line in out.splitlines()]
 
     def waiting(self, queue: str) -> list[str]:
-        return [w["number"] for w in self.queue(queue)["waiting"]]
+        return [w["ticket"] for w in self.queue(queue)["next"]]
 
     def queue(self, queue_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = next(q for q in self.status()["queues"] if q["id"] == queue_id)
+        found: dict[str, Any] = next(q for q in self.board()["queues"] if q["id"] == queue_id)
         return found
 
     def desk(self, desk_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = next(d for d in self.status()["desks"] if d["id"] == desk_id)
+        found: dict[str, Any] = next(d for d in self.board()["desks"] if d["id"] == desk_id)
         return found
 
     def ticket(self, queue: str, *extra: str) -> str:
@@ -152,25 +156,19 @@ def test_status_json_has_the_documented_shape(cli: Cli) -> None:
     number = cli.ticket("nk-pt", "--name", "李四")
     status = cli.status()
     assert status["seq"] == cli.last_event()["seq"]
-    assert [d["id"] for d in status["desks"]] == ["nk1", "nk2", "nk-zj", "wk1", "wk2"]
-    for desk in status["desks"]:
-        assert {"id", "name", "room", "queues", "current", "paused"} <= desk.keys()
-    specialist = next(d for d in status["desks"] if d["id"] == "nk-zj")
+    board = status["board"]
+    assert [d["id"] for d in board["desks"]] == ["nk1", "nk2", "nk-zj", "wk1", "wk2"]
+    for desk in board["desks"]:
+        assert {"id", "name", "room", "queues", "current", "paused", "next"} <= desk.keys()
+    specialist = next(d for d in board["desks"] if d["id"] == "nk-zj")
     assert specialist["queues"] == ["nk-zj", "nk-pt"] and specialist["room"] == "3"
     assert specialist["current"] is None and specialist["paused"] is False
-    queues = {q["id"]: q for q in status["queues"]}
+    queues = {q["id"]: q for q in board["queues"]}
     assert {q: queues[q]["prefix"] for q in queues} == {"nk-pt": "A", "nk-zj": "B", "wk": "C"}
     assert queues["nk-pt"]["name"] == "内科普通号"
-    assert queues["nk-pt"]["waiting"] == [
-        {
-            "number": number,
-            "masked_name": "李*",
-            "position": 0,
-            "reason": "walk_in",
-            "priority": None,
-            "pinned_desk": None,
-        }
-    ]
+    assert queues["nk-pt"]["waiting"] == 1
+    assert queues["nk-pt"]["next"] == [{"ticket": number, "name": "李*", "reason": "walk_in"}]
+    assert specialist["next"] == queues["nk-pt"]["next"]
 
 
 def test_events_json_lines_carry_seq_type_ticket_desk_actor_reason(cli: Cli) -> None:
@@ -192,7 +190,7 @@ def test_events_json_lines_carry_seq_type_ticket_desk_actor_reason(cli: Cli) -> 
 def test_call_puts_the_head_of_the_line_at_the_desk(cli: Cli) -> None:
     first, second = cli.ticket("nk-pt"), cli.ticket("nk-pt")
     assert cli.ok("call", "nk1").startswith(first)
-    assert cli.desk("nk1")["current"] == first
+    assert cli.desk("nk1")["current"]["ticket"] == first
     assert cli.waiting("nk-pt") == [second]
     event = cli.last_event()
     assert (event["type"], event["ticket"], event["desk"], event["out_of_turn"]) == (
@@ -207,7 +205,7 @@ def test_calling_again_finishes_the_previous_patient(cli: Cli) -> None:
     first, second = cli.ticket("wk"), cli.ticket("wk")
     cli.ok("call", "wk1")
     cli.ok("call", "wk1")
-    assert cli.desk("wk1")["current"] == second
+    assert cli.desk("wk1")["current"]["ticket"] == second
     assert cli.queue("wk")["done"] == 1
     assert [(e["type"], e["ticket"]) for e in cli.events()[-2:]] == [
         ("done", first),
@@ -220,7 +218,7 @@ def test_recall_counts_on_the_board_and_in_the_log(cli: Cli) -> None:
     cli.ok("call", "wk2")
     cli.ok("recall", "wk2")
     cli.ok("recall", "wk2")
-    assert cli.desk("wk2")["recalls"] == 2
+    assert cli.desk("wk2")["current"]["recall"] == 2
     event = cli.last_event()
     assert (event["type"], event["ticket"], event["recalls"]) == ("recall", number, 2)
 
@@ -230,11 +228,11 @@ def test_skip_then_requeue_puts_the_patient_two_behind_the_head(cli: Cli) -> Non
     cli.ok("call", "nk1")
     cli.ok("skip", "nk1")
     assert cli.desk("nk1")["current"] is None
-    assert [t["number"] for t in cli.queue("nk-pt")["missed"]] == [missed]
+    assert [t["ticket"] for t in cli.queue("nk-pt")["missed"]] == [missed]
     assert cli.last_event()["type"] == "skip"
     cli.ok("requeue", missed)
     assert cli.waiting("nk-pt") == [others[0], others[1], missed, others[2]]
-    requeued = cli.queue("nk-pt")["waiting"][2]
+    requeued = cli.queue("nk-pt")["next"][2]
     assert requeued["reason"] == "requeued"
     assert (cli.last_event()["type"], cli.last_event()["behind"]) == ("requeue", 2)
 
@@ -244,12 +242,14 @@ def test_away_for_tests_then_back_behind_the_head_pinned_to_the_desk(cli: Cli) -
     cli.ok("call", "nk2")
     cli.ok("away", patient)
     assert cli.desk("nk2")["current"] is None
-    assert [t["number"] for t in cli.queue("nk-pt")["away"]] == [patient]
+    assert [t["ticket"] for t in cli.queue("nk-pt")["away"]] == [patient]
     assert patient not in cli.waiting("nk-pt")
     cli.ok("back", patient)
     assert cli.waiting("nk-pt") == [others[0], patient, others[1]]
-    back = cli.queue("nk-pt")["waiting"][1]
-    assert (back["reason"], back["pinned_desk"]) == ("returned", "nk2")
+    back = cli.queue("nk-pt")["next"][1]
+    assert back["reason"] == "returned"
+    assert patient in [e["ticket"] for e in cli.desk("nk2")["next"]]  # back to the desk that
+    assert patient not in [e["ticket"] for e in cli.desk("nk1")["next"]]  # sent it, only there
     assert (cli.last_event()["type"], cli.last_event()["desk"]) == ("back", "nk2")
 
 
@@ -267,8 +267,8 @@ def test_transfer_to_another_queue_keeps_arrival_and_records_the_reason(cli: Cli
     later = cli.ticket("wk")
     cli.ok("transfer", moved, "--to", "wk", "--reason", "needs a surgeon")
     assert moved not in cli.waiting("nk-pt")
-    surgery = cli.queue("wk")["waiting"]
-    assert [w["number"] for w in surgery] == [moved, later]
+    surgery = cli.queue("wk")["next"]
+    assert [w["ticket"] for w in surgery] == [moved, later]
     assert surgery[0]["reason"] == "transferred"
     event = cli.last_event()
     assert (event["type"], event["queue"], event["from_queue"], event["reason"]) == (
@@ -297,7 +297,7 @@ def test_pause_stops_calls_until_resume(cli: Cli) -> None:
     assert cli.desk("wk1")["paused"] is False
     assert cli.last_event()["type"] == "resume"
     cli.ok("call", "wk1")
-    assert cli.desk("wk1")["current"] == number
+    assert cli.desk("wk1")["current"]["ticket"] == number
 
 
 def test_checkin_puts_an_imported_appointment_in_the_line(cli: Cli) -> None:
@@ -315,7 +315,7 @@ def test_priority_moves_a_ticket_ahead_within_its_cap(cli: Cli) -> None:
     line = [cli.ticket("nk-pt") for _ in range(5)]
     cli.ok("priority", line[4], "elderly", "--reason", "82 years old")
     assert cli.waiting("nk-pt") == [line[0], line[4], *line[1:4]]
-    assert cli.queue("nk-pt")["waiting"][1]["reason"] == "priority"
+    assert cli.queue("nk-pt")["next"][1]["reason"] == "priority"
     event = cli.last_event()
     assert (event["type"], event["priority"], event["reason"]) == (
         "priority",
@@ -329,7 +329,7 @@ def test_priority_moves_a_ticket_ahead_within_its_cap(cli: Cli) -> None:
 def test_out_of_turn_call_with_a_reason_is_recorded(cli: Cli) -> None:
     line = [cli.ticket("nk-pt") for _ in range(3)]
     cli.ok("call", "nk1", "--ticket", line[2], "--reason", "chest pain")
-    assert cli.desk("nk1")["current"] == line[2]
+    assert cli.desk("nk1")["current"]["ticket"] == line[2]
     event = cli.last_event()
     assert (event["ticket"], event["out_of_turn"], event["reason"]) == (
         line[2],
@@ -513,9 +513,9 @@ def test_status_shows_only_masked_names(cli: Cli) -> None:
     json_out, table_out = cli.ok("status", "--json"), cli.ok("status")
     for full in [*walk_ins, *sample_names()]:
         assert full not in json_out and full not in table_out
-    masked = {w["number"]: w["masked_name"] for w in cli.queue("nk-pt")["waiting"]}
-    current = cli.desk("nk1")
-    masked[current["current"]] = current["current_masked_name"]
+    masked = {w["ticket"]: w["name"] for w in cli.queue("nk-pt")["next"]}
+    current = cli.desk("nk1")["current"]
+    masked[current["ticket"]] = current["name"]
     assert [masked[n] for n in numbers] == list(walk_ins.values())
 
 

@@ -18,7 +18,7 @@ from queue_core.store import Store
 def assert_same(line: Line, store: Store) -> None:
     fresh = Line.load(store)
     assert line.seq == fresh.seq
-    assert public_board(line.board) == public_board(fresh.board)
+    assert public_board(line.board, limit=None) == public_board(fresh.board, limit=None)
     assert line.medians == fresh.medians
     assert line.last_called == fresh.last_called
     assert line.facts == fresh.facts

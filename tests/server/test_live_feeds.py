@@ -38,7 +38,7 @@ async def test_call_reaches_display_and_phone(
     board = await display.until_type("board")
     assert board["seq"] >= call["seq"]
     nk2 = next(d for d in board["board"]["desks"] if d["id"] == "nk2")
-    assert (nk2["current"], nk2["current_name"]) == (first.number, "张*丰")
+    assert nk2["current"] == {"ticket": first.number, "name": "张*丰", "recall": 0}
     pos = await phone.until_type("pos")
     assert (pos["ahead"], pos["now"], pos["why"]) == (0, first.number, "called")
     assert len(phone.frames[-1].encode()) <= 120

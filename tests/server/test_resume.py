@@ -48,7 +48,7 @@ async def test_display_resume_misses_nothing_and_repeats_nothing(
     assert len(set(events_of(replay))) == len(replay)
     board = await resumed.until(lambda m: m["type"] == "board" and m["seq"] >= final["seq"])
     nk1 = next(d for d in board["board"]["desks"] if d["id"] == "nk1")
-    assert nk1["current"] == missed.number
+    assert nk1["current"]["ticket"] == missed.number
     commands.resume(store, "nk2", ACTOR)
     live = await resumed.until(lambda m: m["type"] in EVENT_TYPES)
     assert (live["type"], live["seq"]) == ("resume", final["seq"] + 1)
