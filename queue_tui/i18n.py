@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from queue_core.errors import QueueError
 
@@ -10,9 +10,23 @@ Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
 
+
+class Named(Protocol):
+    """Anything the configuration names in both languages: queues, desks, priority classes."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
+
+def localized(named: Named, lang: Lang) -> str:
+    return named.name if lang == "zh" else named.name_en
+
+
 _CATALOGUE: dict[str, tuple[str, str]] = {
     # header
-    "desk.title": ("{name}", "{name_en}"),
     "header.room": ("{room}诊室", "Room {room}"),
     "header.queues": ("队列 {queues}", "Queues {queues}"),
     "header.paused": ("停诊中", "PAUSED"),
@@ -81,7 +95,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "key.priority": ("标记优先", "Mark priority"),
     "key.cancel": ("取消号", "Cancel ticket"),
     "key.print": ("打印", "Print"),
-    "key.close": ("关闭", "Close"),
     # notifications
     "done.call": (
         "请 {number} 号 {name} 到 {room} 诊室就诊",
@@ -96,7 +109,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "done.transfer": ("{number} 已转至 {to}", "{number} transferred to {to}"),
     "done.pause": ("已停诊", "Desk paused"),
     "done.resume": ("已开诊", "Desk open again"),
-    "done.check_in": ("{number} 已签到", "{number} checked in"),
     "done.priority": ("{number} 优先：{cls}", "{number} priority: {cls}"),
     "done.cancel": ("{number} 已取消", "{number} cancelled"),
     "done.print": ("已打印到 {where}", "Printed to {where}"),
@@ -144,8 +156,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "triage.waiting": ("{name}：候诊 {count} 人", "{name}: {count} waiting"),
     # the ticket slip
     "slip.title": ("就诊凭条", "Your ticket"),
-    "slip.number": ("{number}", "{number}"),
-    "slip.queue": ("{name}", "{name_en}"),
     "slip.rooms": ("诊室：{rooms}", "Room: {rooms}"),
     "slip.ahead": ("前面还有 {ahead} 人", "{ahead} ahead of you"),
     "slip.scan": ("扫码查看进度", "Scan for live progress"),

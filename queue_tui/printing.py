@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from queue_tui.i18n import Lang, t
+from queue_tui.i18n import Lang, localized, t
 from queue_tui.qr import qr_lines
 from queue_tui.snapshot import Slip
 
@@ -19,7 +19,7 @@ def ticket_dir(db_path: Path) -> Path:
 
 
 def slip_text(slip: Slip, lang: Lang) -> str:
-    queue_name = slip.queue.name if lang == "zh" else slip.queue.name_en
+    queue_name = localized(slip.queue, lang)
     lines = [
         t(lang, "slip.title"),
         "",
@@ -63,7 +63,7 @@ def _escpos(slip: Slip, target: str, lang: Lang) -> bool:
         device = Usb(int(vendor, 16), int(product, 16))
     else:
         return False
-    queue_name = slip.queue.name if lang == "zh" else slip.queue.name_en
+    queue_name = localized(slip.queue, lang)
     device.set(align="center", double_height=True, double_width=True)
     device.text(f"{slip.number}\n")
     device.set(align="center")

@@ -16,7 +16,7 @@ from queue_core.registration import find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
-from queue_tui.i18n import t
+from queue_tui.i18n import localized, t
 from queue_tui.messages import CommandDone, DeskRead
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
@@ -92,7 +92,7 @@ class DeskScreen(ConsoleScreen):
             return
         lang = self.lang
         header = self.query_one(StatusHeader)
-        header.heading = desk.name if lang == "zh" else desk.name_en
+        header.heading = localized(desk, lang)
         paused = self.snapshot.paused if self.snapshot else False
         header.detail = "  ".join(
             [
@@ -108,7 +108,7 @@ class DeskScreen(ConsoleScreen):
         for queue_id in queue_ids:
             queue = self.store.config.queue(queue_id)
             if queue is not None:
-                names.append(queue.name if self.lang == "zh" else queue.name_en)
+                names.append(localized(queue, self.lang))
         return names
 
     def _show_current(self) -> None:
@@ -158,7 +158,7 @@ class DeskScreen(ConsoleScreen):
         """Why this patient stands here: the rules' placement, priority class, pinning."""
         lang, ticket = self.lang, placed.ticket
         cls = self.store.config.priority(ticket.priority) if ticket.priority else None
-        cls_name = (cls.name if lang == "zh" else cls.name_en) if cls else ""
+        cls_name = localized(cls, lang) if cls else ""
         slot = ""
         if ticket.slot_start:
             slot = parse_iso(ticket.slot_start).astimezone(self.store.config.tz).strftime("%H:%M")
@@ -248,13 +248,13 @@ class DeskScreen(ConsoleScreen):
         choices: list[tuple[commands.TransferTarget, str]] = [
             (
                 commands.ToQueue(q.id),
-                t(lang, "transfer.queue", name=q.name if lang == "zh" else q.name_en),
+                t(lang, "transfer.queue", name=localized(q, lang)),
             )
             for q in config.queues
         ] + [
             (
                 commands.ToDesk(d.id),
-                t(lang, "transfer.desk", name=d.name if lang == "zh" else d.name_en, room=d.room),
+                t(lang, "transfer.desk", name=localized(d, lang), room=d.room),
             )
             for d in config.desks
             if d.id != self.desk_id

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Static
 
-from queue_tui.i18n import Lang, t
+from queue_tui.i18n import Lang, localized, t
 from queue_tui.snapshot import Slip
 from queue_tui.widgets.qrcode import QrCode
 
@@ -32,7 +32,7 @@ class SlipScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         slip, lang = self.slip, self.lang
-        queue_name = slip.queue.name if lang == "zh" else slip.queue.name_en
+        queue_name = localized(slip.queue, lang)
         facts = Text()
         facts.append(queue_name + "\n", style="bold")
         if slip.masked_name:

@@ -15,7 +15,7 @@ from queue_core import commands, registration
 from queue_core.model import Ticket
 from queue_core.store import Store
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
-from queue_tui.i18n import t
+from queue_tui.i18n import localized, t
 from queue_tui.messages import CommandDone, SlipReady, TriageRead
 from queue_tui.printing import print_slip
 from queue_tui.screens.choose import ChooseDialog
@@ -106,7 +106,6 @@ class TriageScreen(ConsoleScreen):
         self.query_one("#find-label", Label).update(t(lang, "triage.find"))
         self.query_one("#issue", Button).label = f"{t(lang, 'key.issue')} (F2)"
         self.query_one("#issue-form").border_title = t(lang, "triage.issue")
-        zh = lang == "zh"
         for select_id, prompt in (
             ("#queue", "triage.choose"),
             ("#priority", "triage.optional"),
@@ -114,13 +113,13 @@ class TriageScreen(ConsoleScreen):
         ):
             self.query_one(select_id, Select).prompt = t(lang, prompt)
         self.query_one("#queue", Select).set_options(
-            [(q.name if zh else q.name_en, q.id) for q in config.queues]
+            [(localized(q, lang), q.id) for q in config.queues]
         )
         self.query_one("#priority", Select).set_options(
-            [(p.name if zh else p.name_en, p.id) for p in config.priorities]
+            [(localized(p, lang), p.id) for p in config.priorities]
         )
         self.query_one("#desk", Select).set_options(
-            [(f"{d.name if zh else d.name_en} ({d.room})", d.id) for d in config.desks]
+            [(f"{localized(d, lang)} ({d.room})", d.id) for d in config.desks]
         )
 
     def _show_found(self) -> None:
@@ -131,7 +130,7 @@ class TriageScreen(ConsoleScreen):
                 t(
                     lang,
                     "triage.waiting",
-                    name=c.config.name if lang == "zh" else c.config.name_en,
+                    name=localized(c.config, lang),
                     count=c.waiting,
                 )
                 for c in counts
@@ -146,10 +145,10 @@ class TriageScreen(ConsoleScreen):
         rows = []
         for ticket in found:
             queue = config.queue(ticket.queue)
-            queue_name = (queue.name if lang == "zh" else queue.name_en) if queue else ticket.queue
+            queue_name = localized(queue, lang) if queue else ticket.queue
             state = t(lang, f"state.{ticket.state.value}")
             if ticket.priority and (cls := config.priority(ticket.priority)):
-                state += " · " + (cls.name if lang == "zh" else cls.name_en)
+                state += " · " + localized(cls, lang)
             rows.append(
                 Row(
                     ticket.number,
@@ -238,8 +237,7 @@ class TriageScreen(ConsoleScreen):
         number = self._selected()
         if number is None:
             return
-        zh = self.lang == "zh"
-        choices = [(p.id, p.name if zh else p.name_en) for p in self.store.config.priorities]
+        choices = [(p.id, localized(p, self.lang)) for p in self.store.config.priorities]
         choices.append(("-", t(self.lang, "priority.clear")))
         title = t(self.lang, "priority.title", number=number)
         chosen = await self.app.push_screen_wait(ChooseDialog(title, choices))
