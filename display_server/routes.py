@@ -15,22 +15,10 @@ from websockets.http11 import Response
 from queue_core.config import ClinicConfig
 
 STATIC = Path(__file__).with_name("static")
-CONTENT_TYPES = {
+CONTENT_TYPES = {  # every kind of file static/ holds
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".ico": "image/x-icon",
-    ".wav": "audio/wav",
-    ".mp3": "audio/mpeg",
-    ".ogg": "audio/ogg",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
-    ".webmanifest": "application/manifest+json",
 }
 NOT_FOUND_PAGE = (
     '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+from pathlib import Path
 
 import pytest
 
 from display_server.server import DisplayServer
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, ROOT
 from tests.server.conftest import WAIT_S
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -70,17 +71,18 @@ async def test_healthz_reports_the_last_seq(store: Store, server: DisplayServer)
     assert data["status"] == "ok" and data["seq"] == store.last_seq()
 
 
-@pytest.mark.parametrize(
-    ("name", "content_type"),
-    [("display.js", "text/javascript; charset=utf-8"), ("display.css", "text/css; charset=utf-8")],
-)
-async def test_static_files_have_their_content_type(
-    server: DisplayServer, name: str, content_type: str
+KINDS = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "display_server/static").iterdir()))
+async def test_every_static_file_is_served_with_its_content_type(
+    server: DisplayServer, name: str
 ) -> None:
     status, headers, body = await get(server, f"/static/{name}")
-    assert status == 200 and headers["content-type"] == content_type
+    assert status == 200
+    assert headers["content-type"] == f"{KINDS[Path(name).suffix]}; charset=utf-8"
     assert headers["x-content-type-options"] == "nosniff"
-    assert body
+    assert body == (ROOT / "display_server/static" / name).read_bytes()
 
 
 @pytest.mark.parametrize(
