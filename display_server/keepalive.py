@@ -1,9 +1,9 @@
 """Keepalive pings spread over the interval instead of sent to everyone at once.
 
 websockets pings each connection `ping_interval` after it opened, then every interval after
-that. After a restart, or at 5,000 phones opening within a second, every connection shares
-one phase: each interval 5,000 pings went out and 5,000 pongs came back in a burst of ~300 ms,
-and a call landing in it reached the phones that much later. Here each connection's first ping
+that. After a restart, or with thousands of phones opening within a second, every connection
+shares one phase: each interval every ping goes out and every pong comes back in one burst, and
+a call landing in it reaches the phones that much later. Here each connection's first ping
 comes at a random point of its first interval; the library's loop then keeps that phase (it
 subtracts the measured round trip from each wait).
 """

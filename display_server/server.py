@@ -41,18 +41,18 @@ KERNEL_SEND_BUFFER = 64 * 1024  # messages are small; the default autotunes up t
 DISPLAY_PATH = "/ws/display"
 TICKET_PATH = "/ws/ticket/"
 # Every change re-orders a queue: thousands of objects that replace the previous order at once.
-# At the default threshold (700) they were promoted, and every ~15 changes a full collection
-# walked every connection's objects (~300 ms with 5,000 phones). Short-lived objects should die
-# between two young collections, not be counted into old ones.
+# At the default threshold (700) they were promoted, and full collections walked every
+# connection's objects while every feed waited (docs/benchmarks.md, why these settings).
+# Short-lived objects should die between two young collections, not be counted into old ones.
 GC_YOUNG = 50_000
 # Objects that lived this long (connections, the day's line) are frozen out of the cyclic
-# collector's sight: a collection that walked the 5,000 phones' connections stalled every feed
-# for ~200 ms. They are still freed by reference counting when they go; a closed connection is
+# collector's sight: a collection that walks thousands of phones' connections stalls every
+# feed. They are still freed by reference counting when they go; a closed connection is
 # (tests/server/test_gc_freeze.py holds that). Cyclic garbage frozen by chance is never freed,
 # so this is not done more often than it pays.
 FREEZE_EVERY_S = 10.0
-# ...and sooner when this many connections opened since: 5,000 phones connecting within a second
-# left a full collection 3 s later walking all of them (250 ms during which no phone was told).
+# ...and sooner when this many connections opened since: thousands of phones connecting at
+# once (after a restart) would otherwise all be walked by the next full collection.
 FREEZE_AFTER_JOINS = 200
 FREEZE_LOOK_S = 0.5
 # After a restart thousands of clients connect within a second; asyncio's default queue of 100
@@ -133,8 +133,8 @@ class DisplayServer:
         if sock is not None:  # cap the kernel's share too, so a stuck peer hits SEND_BUFFER_LIMIT
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
         route, query = protocol.parse_query(conn.request.path)
-        # The handshake's headers (~3 KiB) are never read again, yet websockets keeps the
-        # request and response for the connection's life, 5,000 idle phones long.
+        # The handshake's headers are never read again, yet websockets keeps the request and
+        # response for the connection's life: kilobytes per idle phone.
         conn.request.headers = Headers()
         conn.response = None
         try:
@@ -368,6 +368,6 @@ async def _run_until_signal(store: Store, host: str, port: int) -> None:
             await asyncio.wait(queued, timeout=GOODBYE_S)
         app.close()
         # Every other close frame is in the kernel, which delivers it even if the socket is
-        # reset after it. Finishing thousands of handler tasks and freeing their objects took
-        # ~1.5 s more with 5,000 phones, while the next process waited for the port: exit now.
+        # reset after it. Finishing thousands of handler tasks and freeing their objects would
+        # keep the next process waiting for the port: exit now.
         os._exit(0)

@@ -1,8 +1,8 @@
 """Writing one message to many connections: the frame is built once and written as is.
 
-`broadcast()` asks each connection's protocol object to frame the message again, and a round
-that tells 5,000 phones their estimate (a desk pausing) spent ~28 ms of its ~150 ms there and
-in the checks around it, outside the socket writes themselves. A server's text frame is simple
+`broadcast()` asks each connection's protocol object to frame the message again: in a round
+that tells every phone its estimate (a desk pausing) that was a large share of the work beside
+the socket writes themselves. A server's text frame is simple
 (RFC 6455 section 5.2: FIN and the opcode, the length, no mask), and the server negotiates no
 extension (`compression=None`), so the bytes are the same for every connection. They go to
 the sockets through `write_frame()` (display_server/ws_private.py: it takes library internals).
