@@ -102,55 +102,55 @@ class Delivery:
 
     # -- events in -----------------------------------------------------------------------------
 
-    def on_events(self, events: Sequence[Event]) -> list[Out]:
+    def on_events(self, events: Sequence[Event]) -> Iterator[Out]:
         """Every display first, then the phones of the tickets concerned, then the line moves
         (in this same step, so `seq` and the board never disagree), boards and alerts follow;
-        positions wait for the next `phone_round`."""
-        out: list[Out] = []
+        positions wait for the next `phone_round`.
+
+        Each message comes out as soon as it is decided, so the driver writes a call to the
+        screens before the line and the boards are worked out; the step is whole once the
+        iterator is exhausted.
+        """
         batch = []
         for event in events:
             if event.seq <= self.seq:
                 continue
             self.seq = event.seq
-            out += self._event_messages(event)
+            yield from self._event_messages(event)
             self.line.apply(event)
             batch.append(event)
         if not batch:
-            return out
+            return
         fresh = self.fresh_line(self.line)
         if fresh is not None:
             self.line = fresh
-        out += self._on_change(batch)
-        return out
+        yield from self._on_change(batch)
 
-    def _event_messages(self, event: Event) -> list[Out]:
-        out: list[Out] = []
+    def _event_messages(self, event: Event) -> Iterator[Out]:
         for public in protocol.display_messages(event, self.config):
             self._journal(public)
             data = encode(public.message)
             for seen in self.screens:
                 if seen.shows(public.desk, public.queues):
-                    out.append((seen, data))
+                    yield seen, data
         ticket = event.own_ticket()
         if ticket is None:
-            return out
+            return
         phone = self.phones.get(ticket.id)
         if phone is not None:
             phone.ticket = ticket
         for message in protocol.phone_milestones(event):
             self._phone_journal(ticket.id, message)
             if phone is not None:
-                out.append((ticket.id, encode(message)))
-        return out
+                yield ticket.id, encode(message)
 
-    def _on_change(self, batch: list[Event]) -> list[Out]:
+    def _on_change(self, batch: list[Event]) -> Iterator[Out]:
         """Changed boards to screens, then alerts; the phones' positions are now due."""
-        out: list[Out] = []
         for seen, group in self.screens.items():
             board = protocol.board_message(self.line.board, seen)
             if group.board is None or group.board["board"] != board["board"]:
                 group.board = board
-                out.append((seen, encode(board)))
+                yield seen, encode(board)
         facts = self.line.facts
         alert_ahead = self.config.alert_ahead
         soon = {i for i, ahead in facts.ahead.items() if ahead <= alert_ahead}
@@ -158,13 +158,12 @@ class Delivery:
             message: Message = {"type": "alert", "seq": facts.seq, "kind": "soon"}
             self._phone_journal(ticket_id, message)
             if ticket_id in self.phones:
-                out.append((ticket_id, encode(message)))
+                yield ticket_id, encode(message)
         self.alerted = (self.alerted & set(facts.ahead)) | soon
         self.phone_batch.extend(batch)
         if self.round_batch is not None:
             self.round_batch.extend(batch)
         self.phones_dirty = True
-        return out
 
     # -- positions to phones -------------------------------------------------------------------
 

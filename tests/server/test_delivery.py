@@ -28,7 +28,7 @@ class Policy:
         self.delivery = Delivery(Line.load(store), lambda line: None)
 
     def step(self) -> list[Out]:
-        return self.delivery.on_events(self.store.events_since(self.delivery.seq))
+        return list(self.delivery.on_events(self.store.events_since(self.delivery.seq)))
 
     def round(self) -> list[list[Out]]:
         return list(self.delivery.phone_round())
