@@ -225,13 +225,14 @@ def phone_milestones(event: Event) -> list[Message]:
             ]
         case PresenceSet():
             return [{"type": "presence", **base, "status": fact.status}]
-    told = event.kind.TOLD
+    told = event.phones.told
     if told is None:
         return []
+    state, why = told
     row = event.own_row() or {}
-    if row.get("state") != told.value:
+    if row.get("state") != state.value:
         return []  # a visit ended whose ticket had already left the room: not its news
-    return [{"type": "state", **base, "state": told.value, "why": event.kind.TOLD_WHY}]
+    return [{"type": "state", **base, "state": state.value, "why": why}]
 
 
 def place_step(ahead: int, alert_ahead: int) -> int:

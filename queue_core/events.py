@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -65,17 +66,22 @@ class Why(StrEnum):
     MOVED_UP = "moved_up"  # the line moved, for no more precise reason
 
 
+@dataclass(frozen=True)
+class ForPhones:
+    """What an event means for a patient's phone (None: nothing)."""
+
+    own: Why | None = None  # this ticket's own place changed because of it
+    left: Why | None = None  # its ticket left the line ahead of other patients
+    desk: Why | None = None  # a desk changed, and with it the estimates
+    told: tuple[TicketState, str] | None = None  # the `state` and `why` its phones are told
+
+
 @dataclass(frozen=True, kw_only=True)
 class Fact:
     """What one event says: its header columns (ticket, desk, queue, reason) and payload."""
 
     TYPE: ClassVar[EventType]
-    # What the event means for a patient's phone (None: nothing).
-    OWN: ClassVar[Why | None] = None  # this ticket's own place changed because of it
-    LEFT: ClassVar[Why | None] = None  # its ticket left the line ahead of other patients
-    DESK: ClassVar[Why | None] = None  # a desk changed, and with it the estimates
-    TOLD: ClassVar[TicketState | None] = None  # the `state` its ticket's phones are told
-    TOLD_WHY: ClassVar[str | None] = None  # the `why` of that `state` message
+    PHONES: ClassVar[ForPhones]
 
     ticket: str | None = None
     desk: str | None = None
@@ -97,192 +103,153 @@ FactT = TypeVar("FactT", bound=Fact)
 FACTS: dict[EventType, type[Fact]] = {}
 
 
-def _declare(cls: type[FactT]) -> type[FactT]:
-    if cls.TYPE in FACTS:
-        raise TypeError(f"event type {cls.TYPE} is declared twice")
-    FACTS[cls.TYPE] = cls
-    return cls
+def _declare(
+    kind: EventType, phones: ForPhones = ForPhones()
+) -> Callable[[type[FactT]], type[FactT]]:
+    """Register a fact class as the one declaration of `kind`."""
+
+    def register(cls: type[FactT]) -> type[FactT]:
+        if kind in FACTS:
+            raise TypeError(f"event type {kind} is declared twice")
+        cls.TYPE, cls.PHONES = kind, phones
+        FACTS[kind] = cls
+        return cls
+
+    return register
 
 
-@_declare
+@_declare(EventType.CONFIGURE)
 @dataclass(frozen=True, kw_only=True)
 class Configured(Fact):
     """`init` stored a (new) configuration; removed desks leave with it."""
 
-    TYPE = EventType.CONFIGURE
     clinic: str
     desks: tuple[str, ...]
     queues: tuple[str, ...]
 
 
-@_declare
+@_declare(EventType.IMPORT)
 @dataclass(frozen=True, kw_only=True)
 class Imported(Fact):
     """Appointments from a HIS file; `reason` is the file's name."""
 
-    TYPE = EventType.IMPORT
     count: int
 
 
-@_declare
+@_declare(EventType.ISSUE, ForPhones(own=Why.ISSUED))
 @dataclass(frozen=True, kw_only=True)
 class Issued(Fact):
     """A walk-in ticket, issued and checked in at once; `desk` is the desk it is pinned to."""
 
-    TYPE = EventType.ISSUE
-    OWN = Why.ISSUED
 
-
-@_declare
+@_declare(EventType.CHECKIN, ForPhones(own=Why.CHECKED_IN, told=(TicketState.WAITING, "checkin")))
 @dataclass(frozen=True, kw_only=True)
 class CheckedIn(Fact):
-    TYPE = EventType.CHECKIN
-    OWN = Why.CHECKED_IN
-    TOLD = TicketState.WAITING
-    TOLD_WHY = "checkin"
     placement: str
 
 
-@_declare
+@_declare(EventType.PRIORITY, ForPhones(own=Why.PRIORITY))
 @dataclass(frozen=True, kw_only=True)
 class PrioritySet(Fact):
     """A priority class marked, or cleared (`priority` None)."""
 
-    TYPE = EventType.PRIORITY
-    OWN = Why.PRIORITY
     priority: str | None
 
 
-@_declare
+@_declare(EventType.CALL, ForPhones(own=Why.CALLED, left=Why.CALLED))
 @dataclass(frozen=True, kw_only=True)
 class Called(Fact):
     """A desk called a ticket; with a `reason` it was out of turn."""
 
-    TYPE = EventType.CALL
-    OWN = Why.CALLED
-    LEFT = Why.CALLED
     out_of_turn: bool
     room: str
 
 
-@_declare
+@_declare(EventType.RECALL, ForPhones(own=Why.CALLED))
 @dataclass(frozen=True, kw_only=True)
 class Recalled(Fact):
-    TYPE = EventType.RECALL
-    OWN = Why.CALLED
     recalls: int
     room: str
 
 
-@_declare
+@_declare(EventType.SKIP, ForPhones(own=Why.SKIP, told=(TicketState.MISSED, "skip")))
 @dataclass(frozen=True, kw_only=True)
 class Skipped(Fact):
     """The called patient did not come: to the missed list."""
 
-    TYPE = EventType.SKIP
-    OWN = Why.SKIP
-    TOLD = TicketState.MISSED
-    TOLD_WHY = "skip"
 
-
-@_declare
+@_declare(EventType.REQUEUE, ForPhones(own=Why.REQUEUED, told=(TicketState.WAITING, "requeued")))
 @dataclass(frozen=True, kw_only=True)
 class Requeued(Fact):
-    TYPE = EventType.REQUEUE
-    OWN = Why.REQUEUED
-    TOLD = TicketState.WAITING
-    TOLD_WHY = "requeued"
     behind: int
 
 
-@_declare
+@_declare(EventType.AWAY, ForPhones(own=Why.AWAY, left=Why.AWAY, told=(TicketState.AWAY, "away")))
 @dataclass(frozen=True, kw_only=True)
 class SentAway(Fact):
     """Sent for tests; `desk` is the desk it will come back to."""
 
-    TYPE = EventType.AWAY
-    OWN = Why.AWAY
-    LEFT = Why.AWAY
-    TOLD = TicketState.AWAY
-    TOLD_WHY = "away"
 
-
-@_declare
+@_declare(EventType.BACK, ForPhones(own=Why.RETURNED, told=(TicketState.WAITING, "back")))
 @dataclass(frozen=True, kw_only=True)
 class CameBack(Fact):
     """Back from tests; `desk` is the desk it is pinned to again."""
 
-    TYPE = EventType.BACK
-    OWN = Why.RETURNED
-    TOLD = TicketState.WAITING
-    TOLD_WHY = "back"
     behind: int
 
 
-@_declare
+@_declare(EventType.DONE, ForPhones(own=Why.DONE, told=(TicketState.DONE, "done")))
 @dataclass(frozen=True, kw_only=True)
 class Finished(Fact):
     """The visit at `desk` ended (finish, or the desk called its next patient)."""
 
-    TYPE = EventType.DONE
-    OWN = Why.DONE
-    TOLD = TicketState.DONE
-    TOLD_WHY = "done"
 
-
-@_declare
+@_declare(
+    EventType.TRANSFER,
+    ForPhones(own=Why.TRANSFERRED, left=Why.TRANSFERRED, told=(TicketState.WAITING, "transfer")),
+)
 @dataclass(frozen=True, kw_only=True)
 class Transferred(Fact):
     """To `queue` (and pinned to `desk` when one was chosen), from `from_queue`."""
 
-    TYPE = EventType.TRANSFER
-    OWN = Why.TRANSFERRED
-    LEFT = Why.TRANSFERRED
-    TOLD = TicketState.WAITING
-    TOLD_WHY = "transfer"
     from_queue: str
 
 
-@_declare
+@_declare(
+    EventType.CANCEL,
+    ForPhones(own=Why.CANCEL, left=Why.CANCEL, told=(TicketState.CANCELLED, "cancel")),
+)
 @dataclass(frozen=True, kw_only=True)
 class Cancelled(Fact):
-    TYPE = EventType.CANCEL
-    OWN = Why.CANCEL
-    LEFT = Why.CANCEL
-    TOLD = TicketState.CANCELLED
-    TOLD_WHY = "cancel"
+    pass
 
 
-@_declare
+@_declare(EventType.PAUSE, ForPhones(desk=Why.PAUSED))
 @dataclass(frozen=True, kw_only=True)
 class Paused(Fact):
-    TYPE = EventType.PAUSE
-    DESK = Why.PAUSED
+    pass
 
 
-@_declare
+@_declare(EventType.RESUME, ForPhones(desk=Why.RESUMED))
 @dataclass(frozen=True, kw_only=True)
 class Resumed(Fact):
-    TYPE = EventType.RESUME
-    DESK = Why.RESUMED
+    pass
 
 
-@_declare
+@_declare(EventType.ANNOUNCED)
 @dataclass(frozen=True, kw_only=True)
 class Announced(Fact):
     """A screen played the call (or recall) at `call_seq`: the receipt desks count."""
 
-    TYPE = EventType.ANNOUNCED
     call_seq: int
     screen: str
 
 
-@_declare
+@_declare(EventType.PRESENCE)
 @dataclass(frozen=True, kw_only=True)
 class PresenceSet(Fact):
     """The patient pressed "on my way" or "here" on their phone page."""
 
-    TYPE = EventType.PRESENCE
     status: str
 
 
@@ -308,6 +275,11 @@ class Event:
     def kind(self) -> builtins.type[Fact]:
         """The declaration of this event's type."""
         return FACTS[self.type]
+
+    @property
+    def phones(self) -> ForPhones:
+        """What this event means for patients' phones."""
+        return FACTS[self.type].PHONES
 
     def fact(self) -> Fact:
         """The event as its typed fact; a field logged before it existed reads as its default."""

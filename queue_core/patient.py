@@ -85,7 +85,7 @@ def position_reason(
     facts: LineFacts,
 ) -> str:
     """The reason code shown when a patient's place changes: their own event first, then others'."""
-    own = [e.kind.OWN for e in batch if e.ticket == number and e.kind.OWN is not None]
+    own = [e.phones.own for e in batch if e.ticket == number and e.phones.own is not None]
     if own:
         return own[-1]
     if before is not None and after is not None and after > before:
@@ -96,7 +96,7 @@ def position_reason(
                 return facts.reasons.get(ticket_id, Why.INSERTED)
         return Why.INSERTED
     if before is not None and after is not None and after < before:
-        left = [e.kind.LEFT for e in batch if e.kind.LEFT is not None]
+        left = [e.phones.left for e in batch if e.phones.left is not None]
         return left[0] if left else Why.MOVED_UP
-    desk_changes = [e.kind.DESK for e in batch if e.kind.DESK is not None]
+    desk_changes = [e.phones.desk for e in batch if e.phones.desk is not None]
     return desk_changes[-1] if desk_changes else Why.PROGRESS

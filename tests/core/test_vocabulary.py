@@ -56,9 +56,9 @@ def _js_table(name: str) -> dict[str, str]:
 
 def test_the_phone_page_explains_every_state_message_that_puts_a_ticket_back_in_line() -> None:
     back_in_line = {
-        cls.TOLD_WHY: cls.OWN.value
+        cls.PHONES.told[1]: cls.PHONES.own.value
         for cls in FACTS.values()
-        if cls.TOLD is TicketState.WAITING and cls.TOLD_WHY and cls.OWN
+        if cls.PHONES.told and cls.PHONES.told[0] is TicketState.WAITING and cls.PHONES.own
     }
     assert _js_table("OWN_STATE_REASONS") == back_in_line
 
@@ -85,9 +85,9 @@ def test_the_protocol_doc_lists_the_state_messages_of_the_vocabulary() -> None:
     text = PROTOCOL.read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `state` |"))
     states, whys = re.findall(r"\(([^)]*)\)", row)[-2:]
-    told = [cls for cls in FACTS.values() if cls.TOLD is not None]
-    assert set(re.findall(r"`(\w+)`", states)) == {cls.TOLD.value for cls in told if cls.TOLD}
-    assert set(re.findall(r"`(\w+)`", whys)) == {cls.TOLD_WHY for cls in told}
+    told = [cls.PHONES.told for cls in FACTS.values() if cls.PHONES.told is not None]
+    assert set(re.findall(r"`(\w+)`", states)) == {state.value for state, _ in told}
+    assert set(re.findall(r"`(\w+)`", whys)) == {why for _, why in told}
 
 
 def test_a_command_cannot_write_a_row_that_no_event_describes(store: Store) -> None:
