@@ -23,7 +23,7 @@ from display_server.protocol import Message, Public, ScreenFilter
 from queue_core.events import Event, Why
 from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
-from queue_core.patient import LineFacts, estimate_minutes, position_reason
+from queue_core.patient import LineFacts, place_of, position_reason
 
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
 # At start the journal is refilled with at most this many of the log's last events: enough for
@@ -334,18 +334,11 @@ class Places:
         self.reasons: dict[bool, str] = {}
 
     def shown(self, ticket: Ticket) -> Shown:
-        """(ahead, now, eta, step) as `patient_view` computes them and the phone is told them;
-        ahead is None unless waiting."""
-        facts = self.facts
-        current = facts.tickets.get(ticket.id, ticket)
-        now = facts.now.get(current.queue)
-        if current.state is not TicketState.WAITING:
-            return (None, now, None, 1)
-        ahead = facts.ahead.get(current.id)
+        """(ahead, now, eta, step) as the phone is told its place; ahead is None unless it
+        waits."""
+        _, ahead, now, eta = place_of(self.facts, ticket, self.medians)
         if ahead is None:
             return (None, now, None, 1)
-        median = self.medians.get(current.queue)
-        eta = estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0))
         told, now, step = protocol.told_place(ahead, now, self.alert_ahead)
         return (told, now, eta, step)
 

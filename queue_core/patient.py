@@ -52,16 +52,33 @@ def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int |
     return math.ceil(ahead * median / open_desks)
 
 
+Place = tuple[Ticket, int | None, str | None, int | None]
+
+
+def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Place:
+    """(the ticket as the board holds it, patients ahead, the number served in its queue, the
+    estimate in minutes): ahead and the estimate are None unless it waits. The one derivation
+    of a patient's place, for a whole view and for a phone round's position alike."""
+    current = facts.tickets.get(ticket.id, ticket)
+    now = facts.now.get(current.queue)
+    if current.state is not TicketState.WAITING:
+        return current, None, now, None
+    ahead = facts.ahead.get(current.id)
+    if ahead is None:
+        return current, None, now, None
+    median = medians.get(current.queue)
+    return (
+        current,
+        ahead,
+        now,
+        estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)),
+    )
+
+
 def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> PatientView:
     """The view of `ticket`; its state comes from the board when the board holds it."""
-    current = facts.tickets.get(ticket.id, ticket)
+    current, ahead, now, eta = place_of(facts, ticket, medians)
     state = current.state
-    ahead = facts.ahead.get(current.id) if state is TicketState.WAITING else None
-    eta = None
-    if ahead is not None:
-        eta = estimate_minutes(
-            ahead, medians.get(current.queue), facts.open_desks.get(current.queue, 0)
-        )
     desk = current.desk if state in (TicketState.CALLED, TicketState.AWAY) else None
     desk = desk or current.pinned_desk
     return PatientView(
@@ -69,7 +86,7 @@ def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) ->
         state=state.value,
         queue=current.queue,
         ahead=ahead,
-        now=facts.now.get(current.queue),
+        now=now,
         eta=eta,
         desk=desk,
         room=facts.rooms.get(desk) if desk else None,
