@@ -119,7 +119,7 @@ class ReadOnly:
         return self._conn.execute(sql, params)
 
 
-_READ = re.compile(r"\s*(SELECT|WITH)\b[^;]*$", re.IGNORECASE | re.DOTALL)
+_READ = re.compile(r"\s*SELECT\b[^;]*$", re.IGNORECASE | re.DOTALL)  # a SELECT cannot write
 # The tables a command may change, in the order an event lists its changes, with their keys.
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "settings": ("key",),

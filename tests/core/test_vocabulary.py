@@ -91,8 +91,13 @@ def test_the_protocol_doc_lists_the_state_messages_of_the_vocabulary() -> None:
 
 
 def test_a_command_cannot_write_a_row_that_no_event_describes(store: Store) -> None:
-    with pytest.raises(RuntimeError, match="only through Tx"), store.write() as tx:
-        tx.read.execute("UPDATE desks SET paused = 1")
+    for sneaky in (
+        "UPDATE desks SET paused = 1",
+        "WITH d AS (SELECT 1) UPDATE desks SET paused = 1",
+        "SELECT 1; UPDATE desks SET paused = 1",
+    ):
+        with pytest.raises(RuntimeError, match="only through Tx"), store.write() as tx:
+            tx.read.execute(sneaky)
     with pytest.raises(RuntimeError, match="without an event"), store.write() as tx:
         tx.save_desk(tx.desk("nk1"))
     with store.read() as conn:
