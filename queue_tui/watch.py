@@ -39,16 +39,22 @@ class Watcher(Generic[T]):
         self._again = threading.Event()
         self._stopped = threading.Event()
         self._line: Line | None = None
-        self._watch = LogWatch.open(store.path.parent, POLL_SECONDS)
+        self._watch: LogWatch | None = None  # while `run` runs
+        self._watch_lock = threading.Lock()  # the UI thread wakes it, the worker closes it
 
     def again(self) -> None:
         """Read on the next look even if nothing changed (the question changed, not the data)."""
         self._again.set()
-        self._watch.wake()
+        self._wake()
 
     def stop(self) -> None:
         self._stopped.set()
-        self._watch.wake()
+        self._wake()
+
+    def _wake(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.wake()
 
     def seconds_since_ok(self) -> float:
         return time.monotonic() - self.last_ok
@@ -68,6 +74,7 @@ class Watcher(Generic[T]):
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
+        watch = self._watch = LogWatch.open(self.store.path.parent, POLL_SECONDS)
         try:
             while not (cancelled() or self._stopped.is_set()):
                 try:
@@ -76,12 +83,14 @@ class Watcher(Generic[T]):
                         self._again.clear()
                         self.deliver(self.read(self._follow()))
                         seen = mark
-                        self._watch.changed()
+                        watch.changed()
                     self.last_ok = time.monotonic()
                 except QueueError as exc:
                     self.fail(exc.message)
                 except sqlite3.Error as exc:
                     self.fail(str(exc))
-                self._watch.pause()
+                watch.pause()
         finally:
-            self._watch.close()
+            with self._watch_lock:
+                self._watch = None
+                watch.close()
