@@ -52,11 +52,12 @@ class LogWatch(ABC):
         """Release what the watch holds; only once its reader has stopped."""
 
     @staticmethod
-    def open(directory: Path, poll_s: float) -> LogWatch:
-        """inotify on the database's directory where it works, else polling every `poll_s`."""
+    def open(directory: Path, poll_s: float, idle_s: float = SAFETY_LOOK_S) -> LogWatch:
+        """inotify on the database's directory where it works (a look at least every
+        `idle_s` even when nothing changes), else polling every `poll_s`."""
         if sys.platform.startswith("linux"):
             try:
-                return InotifyWatch(directory)
+                return InotifyWatch(directory, idle_s)
             except (OSError, AttributeError):
                 pass
         return PollWatch(poll_s)
@@ -78,7 +79,8 @@ class PollWatch(LogWatch):
 class InotifyWatch(LogWatch):
     """A directory's inotify descriptor, plus a pipe that `wake()` writes to."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, idle_s: float = SAFETY_LOOK_S) -> None:
+        self.idle_s = idle_s
         libc = ctypes.CDLL(None, use_errno=True)
         fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
         if fd < 0:
@@ -97,7 +99,7 @@ class InotifyWatch(LogWatch):
         if time.monotonic() < self._awake_until:
             self._select([self.wake_read], POLL_S)
             self.drain()  # this look covers them: they must not wake the reader again
-        elif self.wait(SAFETY_LOOK_S):
+        elif self.wait(self.idle_s):
             self._awake_until = time.monotonic() + SETTLE_S
 
     def changed(self) -> None:

@@ -17,6 +17,9 @@ from queue_core.store import Store
 T = TypeVar("T")
 # Where the database's files cannot be watched (not Linux), how often a console looks.
 POLL_SECONDS = 0.02
+# With nothing changing, a console still looks this often: its thread ends this soon after the
+# console closes (Textual cannot interrupt it), and the live indicator shows the reads work.
+IDLE_SECONDS = 0.1
 
 
 class Watcher(Generic[T]):
@@ -74,7 +77,7 @@ class Watcher(Generic[T]):
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
-        watch = self._watch = LogWatch.open(self.store.path.parent, POLL_SECONDS)
+        watch = self._watch = LogWatch.open(self.store.path.parent, POLL_SECONDS, IDLE_SECONDS)
         try:
             while not (cancelled() or self._stopped.is_set()):
                 try:

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from queue_core.errors import QueueError
-from queue_core.log_watch import SAFETY_LOOK_S
 from queue_core.store import Store
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
@@ -22,9 +21,7 @@ from queue_tui.widgets.header import StatusHeader
 
 Clock = Callable[[], datetime]
 Outcome = Message  # what a command's worker posts back: usually a CommandDone
-# A console looks at the log at least once per SAFETY_LOOK_S even when nothing changes: two
-# looks missed and the data on screen can no longer be trusted.
-STALE_AFTER_SECONDS = 2 * SAFETY_LOOK_S
+STALE_AFTER_SECONDS = 1.0  # ten looks missed: the data on screen can no longer be trusted
 
 
 class ConsoleScreen(Screen[None]):
