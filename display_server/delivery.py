@@ -98,7 +98,8 @@ class Delivery:
         self.horizon = horizon
         for event in events:
             if event.seq <= self.line.seq:
-                self._event_messages(event)
+                for _ in self._event_messages(event):
+                    pass  # nobody is connected yet: only the journals keep what it decides
 
     # -- events in -----------------------------------------------------------------------------
 

@@ -136,3 +136,21 @@ def test_a_screen_resuming_within_the_journal_gets_what_it_missed_then_the_board
     ]
     too_old = [json.loads(d) for d in policy.delivery.join_display(hall, since + 1000)]
     assert [m["type"] for m in too_old] == ["snapshot"]
+
+
+def test_a_server_that_starts_refills_the_journal_so_screens_resume_across_a_restart(
+    store: Store, clock: SteppingClock
+) -> None:
+    walk_ins(store, clock, "nk-pt", 3)
+    since = store.last_seq()
+    commands.call_next(store, "nk1", ACTOR)  # while the server was down
+    commands.call_next(store, "nk2", ACTOR)
+    policy = Policy(store)  # a new server process
+    policy.delivery.refill(store.events_since(0), 0)
+    hall = screen_filter(store.config, {})
+    resumed = [json.loads(d) for d in policy.delivery.join_display(hall, since)]
+    assert [(m["type"], m.get("ticket")) for m in resumed] == [
+        ("call", "A001"),
+        ("call", "A002"),
+        ("board", None),
+    ]
