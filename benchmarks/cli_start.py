@@ -13,12 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.clinic import ACTOR, fill, fresh_clinic
-from benchmarks.report import ROOT, median_ms
+from benchmarks.clinic import ACTOR, APPOINTMENTS, fill, fresh_clinic
+from benchmarks.report import median_ms
 from queue_core.importer import import_appointments
 from queue_core.store import Store
-
-APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 
-from benchmarks.clinic import ACTOR, fill, fresh_clinic
-from benchmarks.clinic_day import APPOINTMENTS
+from benchmarks.clinic import ACTOR, APPOINTMENTS, fill, fresh_clinic
 from benchmarks.faults_checks import violations
 from queue_core import commands, feedback
 from queue_core.errors import QueueError

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from benchmarks.clinic_day import DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
 from queue_core.board import public_board
 from queue_core.config import ClinicConfig
@@ -27,6 +26,7 @@ from queue_core.line import Line
 from queue_core.model import DeskState, Ticket
 from queue_core.replay import replay
 from queue_core.store import Store
+from tests.scenarios.clinic_day import DayStats, clinic_day_store, play_day
 
 DAY = date(2026, 11, 23)
 CHECK_EVERY_MINUTES = 60

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from benchmarks.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 from benchmarks.faults_checks import violations
 from benchmarks.faults_long_day import line_from_log
 from benchmarks.report import DOC, machine_line, write_block
@@ -39,6 +38,7 @@ from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig, load_config
 from queue_core.line import Line, read_board
 from queue_core.store import Store
+from tests.scenarios.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
 
 SCREENS = (
     "/ws/display",

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks import faults_long_day
-from benchmarks.clinic_day import clinic_day_store, play_day
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 
 def test_a_whole_day_ends_with_the_board_and_every_phone_matching_the_log(
