@@ -26,13 +26,13 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR, SAMPLE_CONFIG, fill
-from benchmarks.faults_checks import violations
 from benchmarks.report import median_ms, percentile_ms
 from queue_core import commands, feedback
 from queue_core.config import parse_config
 from queue_core.errors import QueueError, StoreBusy
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
+from tests.oracle import violations
 
 SECONDS = 60.0
 BASE_DESKS = (("nk1", "nk-pt"), ("nk2", "nk-pt"), ("wk1", "wk"), ("wk2", "wk"))

@@ -26,12 +26,12 @@ from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR, APPOINTMENTS, fill, fresh_clinic
-from benchmarks.faults_checks import violations
 from queue_core import commands, feedback
 from queue_core.errors import QueueError
 from queue_core.importer import import_appointments
 from queue_core.registration import check_in, issue_ticket, set_priority
 from queue_core.store import Store
+from tests.oracle import violations
 
 KILLS = 1_000
 DESKS = ("nk1", "nk2", "nk-zj", "wk1", "wk2")

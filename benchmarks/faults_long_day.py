@@ -18,14 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from benchmarks.faults_checks import violations
-from queue_core.board import public_board
-from queue_core.config import ClinicConfig
-from queue_core.events import Event
-from queue_core.line import Line
-from queue_core.model import DeskState, Ticket
-from queue_core.replay import replay
 from queue_core.store import Store
+from tests.oracle import read_model_problems, violations
 from tests.scenarios.clinic_day import DayStats, clinic_day_store, play_day
 
 DAY = date(2026, 11, 23)
@@ -42,41 +36,12 @@ class DayResult:
     seconds: float = 0.0
 
 
-def line_from_log(events: list[Event], config: ClinicConfig, day: str) -> Line:
-    """The read model as the log alone tells it: the replayed rows, not the tables."""
-    tables = replay(events)
-    tickets = [Ticket.from_row(r) for r in tables["tickets"].values()]
-    desks = [DeskState.from_row(r) for r in tables["desks"].values()]
-    seq = events[-1].seq if events else 0
-    return Line(config, seq, day, (t for t in tickets if t.day == day), desks)
-
-
-def view_problems(live: Line, rebuilt: Line) -> tuple[int, list[str]]:
-    """Every ticket's phone view from the tables' read model against the log's."""
-    problems = []
-    tickets = [t for t in live.tickets.values() if t.day == live.day]
-    for ticket in tickets:
-        got, want = live.view(ticket), rebuilt.view(rebuilt.tickets.get(ticket.id, ticket))
-        shown = {"state": got.state, "ahead": got.ahead, "desk": got.desk, "room": got.room}
-        told = {"state": want.state, "ahead": want.ahead, "desk": want.desk, "room": want.room}
-        if shown != told:
-            problems.append(f"{ticket.number}: phone shows {shown}, the log says {told}")
-    return len(tickets), problems
-
-
 def checkpoint(store: Store, result: DayResult) -> None:
     result.checkpoints += 1
-    # The day is played in this process, so nothing commits between these two reads.
-    events = store.events_since(0)
-    live = Line.load(store)
-    rebuilt = line_from_log(events, store.config, store.today())
-    if public_board(live.board, limit=None) == public_board(rebuilt.board, limit=None):
-        result.boards_equal += 1
-    else:
-        result.problems.append(f"{store.now():%H:%M}: the public board differs from the log's")
-    checked, problems = view_problems(live, rebuilt)
-    result.views_checked += checked
-    result.problems += [f"{store.now():%H:%M}: {p}" for p in problems]
+    found = read_model_problems(store)
+    result.boards_equal += found.board_equal
+    result.views_checked += found.views
+    result.problems += [f"{store.now():%H:%M}: {p}" for p in found.problems]
 
 
 def run(seed: int = 1, walk_ins: int = 300, workdir: Path | None = None) -> DayResult:

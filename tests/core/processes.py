@@ -1,4 +1,4 @@
-"""Code that runs in other processes for the concurrency and crash tests, and the checks after.
+"""Code that runs in other processes for the concurrency and crash tests.
 
 Spawned processes import this module afresh, so it holds only plain functions and no fixtures.
 """
@@ -6,7 +6,6 @@ Spawned processes import this module afresh, so it holds only plain functions an
 from __future__ import annotations
 
 import random
-import sqlite3
 import sys
 import traceback
 from datetime import datetime
@@ -17,7 +16,6 @@ from pathlib import Path
 from queue_core import commands
 from queue_core.errors import NobodyWaiting, QueueError
 from queue_core.registration import issue_ticket
-from queue_core.replay import current_tables, replay
 from queue_core.store import Store
 
 WORKER = "worker"
@@ -84,35 +82,6 @@ def _some(store: Store, state: str) -> str | None:
             (state, store.today()),
         ).fetchone()
     return str(row[0]) if row else None
-
-
-def log_problems(db: Path) -> list[str]:
-    """Everything that would show a half-applied command or a broken log; empty when sound."""
-    problems: list[str] = []
-    conn = sqlite3.connect(str(db))
-    conn.row_factory = sqlite3.Row
-    try:
-        check = conn.execute("PRAGMA integrity_check").fetchall()
-        if [r[0] for r in check] != ["ok"]:
-            problems.append(f"integrity_check: {[r[0] for r in check]}")
-        seqs = [r[0] for r in conn.execute("SELECT seq FROM events ORDER BY seq")]
-        if seqs != list(range(1, len(seqs) + 1)):
-            problems.append(f"event seqs are not 1..{len(seqs)} without gaps")
-        doubles = conn.execute(
-            "SELECT day, number FROM tickets GROUP BY day, number HAVING COUNT(*) > 1"
-        ).fetchall()
-        if doubles:
-            problems.append(f"numbers used twice: {[tuple(r) for r in doubles]}")
-    finally:
-        conn.close()
-    store = Store.open(db)
-    try:
-        with store.read() as snapshot:
-            if replay(store.events_since(0)) != current_tables(snapshot):
-                problems.append("replaying the event log does not rebuild the tables")
-    finally:
-        store.close()
-    return problems
 
 
 if __name__ == "__main__":

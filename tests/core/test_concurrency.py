@@ -11,7 +11,8 @@ from queue_core.config import parse_config
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, MORNING
-from tests.core.processes import desk_caller, log_problems
+from tests.core.processes import desk_caller
+from tests.oracle import violations
 
 pytestmark = pytest.mark.slow
 
@@ -69,4 +70,4 @@ def test_four_desk_processes_call_every_ticket_exactly_once(tmp_path: Path) -> N
     store.close()
     calls = [e.ticket for e in events if e.type == "call"]
     assert sorted(calls) == sorted(issued)  # type: ignore[type-var]
-    assert log_problems(db) == []
+    assert violations(db)[0] == []

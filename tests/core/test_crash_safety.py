@@ -16,7 +16,7 @@ from queue_core.config import ClinicConfig
 from queue_core.registration import initialise
 from queue_core.store import Store
 from tests.conftest import ACTOR, ROOT
-from tests.core.processes import log_problems
+from tests.oracle import violations
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_sigkill_in_the_middle_of_commands_loses_no_half_command(
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
         assert child.returncode == -signal.SIGKILL, child.stderr.read() if child.stderr else ""
-        assert log_problems(db) == [], f"after kill {round_ + 1}"
+        assert violations(db)[0] == [], f"after kill {round_ + 1}"
         store = Store.open(db)
         seqs.append(store.last_seq())
         store.close()
