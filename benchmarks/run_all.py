@@ -39,7 +39,7 @@ def verdicts(
     largest = latency[-1]
     status = next(s for s in start if s.what.startswith("clinic-queue status ("))
 
-    busy = sum(t.busy for t in throughput)
+    errors = sum(t.errors for t in throughput)
     return "\n".join(
         [
             "### Goals",
@@ -47,7 +47,7 @@ def verdicts(
             f"- Desk commands: {four.per_second:,.0f}/s with 4 processes "
             f"({four.per_second / THROUGHPUT_GOAL:.0%} of {THROUGHPUT_GOAL:,}/s): "
             f"{verdict(four.per_second >= THROUGHPUT_GOAL)}; "
-            f"busy errors {busy}: {verdict(busy == 0)}.",
+            f"errors {errors}: {verdict(errors == 0)}.",
             f"- Call next with {largest.waiting:,} waiting: median {largest.median_ms:.2f} ms "
             f"(goal {LATENCY_GOAL_MS:.0f} ms): {verdict(largest.median_ms <= LATENCY_GOAL_MS)}.",
             f"- `status` cold start: median {status.median_ms:.0f} ms "
