@@ -6,9 +6,8 @@ in docs/benchmarks.md is ever replaced.
 
 from __future__ import annotations
 
-from benchmarks import faults_long_day
 from benchmarks.report import machine_line, median_ms, percentile_ms
-from tests.scenarios import contention, desk_crash
+from tests.scenarios import contention, desk_crash, long_day
 
 
 def crash_markdown(result: desk_crash.CrashResult) -> str:
@@ -68,21 +67,45 @@ def contention_markdown(results: list[contention.Contention]) -> str:
     )
 
 
+def day_markdown(result: long_day.DayResult) -> str:
+    done = result.stats.done
+    counted = ", ".join(f"{name} {count:,}" for name, count in done.most_common())
+    refused = ", ".join(f"{n} {c}" for n, c in result.stats.refused.most_common()) or "none"
+    return "\n".join(
+        [
+            "### Long day: a whole clinic day, accelerated (goal: 0 mismatches)",
+            "",
+            "The sample clinic from 07:30 to 18:00 in one-minute steps (`clinic_day.py`):",
+            f"commands applied: {counted}. Refused by the rules (and left unchanged): {refused}.",
+            "Every simulated hour and at closing: the public board read from the tables ==",
+            "the board rebuilt from the event log; every ticket's phone view (state, desk,",
+            "room, patients ahead) == the rebuilt board; at closing, the checks of the crash",
+            "scenario.",
+            "",
+            "| events | checkpoints | boards equal | phone views checked | mismatches "
+            "| wall seconds for the day |",
+            "|---:|---:|---:|---:|---:|---:|",
+            f"| {result.stats.events:,} | {result.checkpoints} | {result.boards_equal} "
+            f"| {result.views_checked:,} | {len(result.problems)} | {result.seconds:.1f} |",
+            *([""] + [f"- {p}" for p in result.problems[:10]] if result.problems else []),
+        ]
+    )
+
+
 def block(quick: bool = False) -> str:
     """Every scenario, full length unless `quick` (a smoke run of a few seconds each)."""
     machine = machine_line()
     crash = desk_crash.run(20 if quick else desk_crash.KILLS)
     contended = contention.run(3.0, (4,)) if quick else contention.run()
-    day = faults_long_day.run(walk_ins=100 if quick else 300)
+    day = long_day.run(walk_ins=100) if quick else long_day.run()
     return "\n\n".join(
         [
             "## Faults: desk crashes, contention, a long day (the database side)",
             machine + (" Quick smoke run: short scenarios." if quick else ""),
-            "Reproduce with `make bench`, or one scenario at a time: "
-            ""
-            "`python -m benchmarks.faults_long_day`.",
+            "Reproduce with `make bench`, or as tests at full length: "
+            "`CLINIC_QUEUE_LONG=1 pytest tests/faults`.",
             crash_markdown(crash),
             contention_markdown(contended),
-            faults_long_day.markdown(day),
+            day_markdown(day),
         ]
     )
