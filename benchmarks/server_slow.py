@@ -1,4 +1,4 @@
-"""Scenario 4: 10 % of clients stop reading or vanish; everyone else must not notice.
+"""10 % of clients stop reading or vanish; everyone else must not notice.
 
 Healthy screens and phones run in some client processes; "stalled" clients in another stop
 reading their socket (it stays open, pings go unanswered); "dead" clients' process is frozen
