@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import median_ms, percentile_ms
+from benchmarks.report import Blocks, Table, median_ms, percentile_ms, show_blocks
 from tests.scenarios import contention
 
 CYCLE = ("issue", "call", "finish")
@@ -57,28 +57,37 @@ def run(quick: bool = False) -> list[Throughput]:
         return [measure(n, seconds, Path(tmp)) for n in (1, 4)]
 
 
-def markdown(results: list[Throughput]) -> str:
+def blocks(results: list[Throughput]) -> Blocks:
     one = next(r for r in results if r.processes == 1)
-    lines = [
-        "### Desk commands per second (goal: >= 2,000/s total, 0 busy errors)",
-        "",
-        "Each process is one desk (nk1, wk1, nk2, wk2: two desks per queue) looping issue ->",
-        "call next -> finish on one shared file, each command one `BEGIN IMMEDIATE`",
-        "transaction with its event and an fsync'd commit;",
-        f"{contention.ALREADY_WAITING} patients already wait in each queue.",
-        "",
-        "| processes | commands | seconds | commands/s | vs 1 process | errors "
-        "| fewest by one desk | command median ms | p99 ms | slowest ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.processes} | {r.commands:,} | {r.seconds:.1f} | {r.per_second:,.0f} "
-            f"| {r.per_second / one.per_second:.2f}x | {r.errors} | {r.slowest_desk:,} "
-            f"| {r.median_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.1f} |"
+    columns = (
+        "processes",
+        "commands",
+        "seconds",
+        "commands/s",
+        "vs 1 process",
+        "errors",
+        "fewest by one desk",
+        "command median ms",
+        "p99 ms",
+        "slowest ms",
+    )
+    rows = [
+        (
+            f"{r.processes}",
+            f"{r.commands:,}",
+            f"{r.seconds:.1f}",
+            f"{r.per_second:,.0f}",
+            f"{r.per_second / one.per_second:.2f}x",
+            f"{r.errors}",
+            f"{r.slowest_desk:,}",
+            f"{r.median_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            f"{r.max_ms:.1f}",
         )
-    return "\n".join(lines)
+        for r in results
+    ]
+    return {"desk-throughput": [Table(columns, rows)]}
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import ROOT, percentile
+from benchmarks.report import ROOT, Blocks, Table, percentile, show_blocks
 from benchmarks.server_common import (
     HEAD,
     Fleet,
@@ -111,35 +111,37 @@ def during(
     return out
 
 
-def markdown(f: Fuzz) -> str:
-    lines = [
-        "### Hostile input (issue 6, scenario 5)",
-        "",
-        "A seeded generator (seed 5) in a client process of its own sends each category in "
-        "turn to the display and phone feeds and the HTTP routes, while 10 screens and 199 "
-        "phones stay connected and desk calls go on. Expected answer: an `error` message "
-        "(malformed, unknown type, binary), close 1009 (huge), close 1008 (flood, wrong "
-        "token), 404/405 without any file content (paths), a snapshot for every connection, "
-        "and the server closing handshakes that never finish (websockets' 10 s open timeout).",
-        "",
-        "| category | tried | expected answer | seconds | well-behaved messages meanwhile "
-        "| their p99 ms |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+def blocks(f: Fuzz) -> Blocks:
+    columns = (
+        "category",
+        "tried",
+        "expected answer",
+        "seconds",
+        "well-behaved messages meanwhile",
+        "their p99 ms",
+    )
+    rows = []
     for name, (tried, ok, began, ended) in f.counts.items():
         seen = f.during[name]
-        p99 = f"{percentile(seen, 0.99):.1f}" if seen else "-"
-        lines.append(
-            f"| {name} | {tried:,} | {ok:,} | {(ended - began) / 1e9:.1f} | {len(seen):,} | {p99} |"
+        rows.append(
+            (
+                name,
+                f"{tried:,}",
+                f"{ok:,}",
+                f"{(ended - began) / 1e9:.1f}",
+                f"{len(seen):,}",
+                f"{percentile(seen, 0.99):.1f}" if seen else "-",
+            )
         )
-    lines += [
-        "",
-        f"Well-behaved clients: p99 {f.quiet_p99:.1f} ms before the attack; during it p50 "
-        f"{f.busy_p50:.1f} ms, p99 {f.busy_p99:.1f} ms. Server memory: "
-        f"{f.rss_start_kib / 1024:.1f} MiB before, at most {f.rss_max_kib / 1024:.1f} MiB, "
-        f"{f.rss_end_kib / 1024:.1f} MiB after.",
-    ]
-    return "\n".join(lines)
+    return {
+        "server-fuzz": [
+            Table(columns, rows, left={"category"}),
+            f"Well-behaved clients: p99 {f.quiet_p99:.1f} ms before the attack; during it p50 "
+            f"{f.busy_p50:.1f} ms, p99 {f.busy_p99:.1f} ms. Server memory: "
+            f"{f.rss_start_kib / 1024:.1f} MiB before, at most {f.rss_max_kib / 1024:.1f} MiB, "
+            f"{f.rss_end_kib / 1024:.1f} MiB after.",
+        ]
+    }
 
 
 if __name__ == "__main__":
@@ -148,4 +150,4 @@ if __name__ == "__main__":
         result = asyncio.run(attack(base, token, int(seed), int(each)))
         Path(out).write_text(json.dumps(result), "utf-8")
     else:
-        print(markdown(run(quick="--quick" in sys.argv)))
+        show_blocks(blocks(run(quick="--quick" in sys.argv)))

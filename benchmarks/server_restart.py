@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.report import Blocks, Table, show_blocks
 from benchmarks.server_common import (
     HEAD,
     Fleet,
@@ -112,35 +113,26 @@ def _seconds(value: float | None) -> str:
     return "never (60 s)" if value is None else f"{value:.2f}"
 
 
-def markdown(outcome: Outcome) -> str:
-    lines = [
-        "### Server restart under load (issue 6, scenario 3; goal: last client current <= 5 s)",
-        "",
-        f"{outcome.displays} screens and {outcome.phones:,} phones (separate client processes) "
-        "stay connected while the server process is killed and started again at once on the same "
-        "port; two desk calls are committed while it is down. Clients reconnect like the pages "
-        "(`common.js`: the first ten tries 0.5-1 s apart, jittered, then the wait growing by "
-        "half per try up to 30 s; `?since=<last seq>`). "
-        "'Current' = has received a message carrying the newest seq (every phone's place "
-        "changed, so every client gets one).",
-        "",
-        "| signal | old process gone s | last client current, from the signal s "
-        "| from the new server listening s |",
-        "|---|---:|---:|---:|",
+def blocks(outcome: Outcome) -> Blocks:
+    columns = (
+        "signal",
+        "old process gone s",
+        "last client current, from the signal s",
+        "from the new server listening s",
+    )
+    rows = [
+        (r.signal_name, f"{r.stop_s:.2f}", _seconds(r.from_kill_s), _seconds(r.from_ready_s))
+        for r in outcome.restarts
     ]
-    for r in outcome.restarts:
-        lines.append(
-            f"| {r.signal_name} | {r.stop_s:.2f} | {_seconds(r.from_kill_s)} "
-            f"| {_seconds(r.from_ready_s)} |"
-        )
-    lines += [
-        "",
-        f"Over both restarts: {outcome.reconnects:,} reconnections; display event messages "
-        f"missed: {outcome.missed}; messages received twice: {outcome.duplicated}; phones whose "
-        f"last shown place differs from the board: {outcome.wrong_place}.",
-    ]
-    return "\n".join(lines)
+    return {
+        "server-restart": [
+            Table(columns, rows, left={"signal"}),
+            f"Over both restarts: {outcome.reconnects:,} reconnections; display event messages "
+            f"missed: {outcome.missed}; messages received twice: {outcome.duplicated}; phones "
+            f"whose last shown place differs from the board: {outcome.wrong_place}.",
+        ]
+    }
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))
