@@ -207,14 +207,13 @@ class ClinicDay:
             self._do("away", lambda: commands.send_away(store, number, "doctor"))
             self._plan(now + timedelta(minutes=rng.randrange(20, 61)), "back", number)
         elif roll < 0.13:
-            to = rng.choice(
-                [
-                    commands.ToDesk("nk-zj"),
-                    commands.ToQueue("wk"),
-                    commands.ToQueue("nk-pt"),
-                    commands.ToDesk("nk2"),
-                ]
-            )
+            targets: list[commands.ToDesk | commands.ToQueue] = [
+                commands.ToDesk("nk-zj"),
+                commands.ToQueue("wk"),
+                commands.ToQueue("nk-pt"),
+                commands.ToDesk("nk2"),
+            ]
+            to = rng.choice(targets)
             self._do("transfer", lambda: commands.transfer(store, number, to, "doctor", "转诊"))
         elif roll < 0.5:
             self._do("finish", lambda: commands.finish(store, desk_id, "doctor"))

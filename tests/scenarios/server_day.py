@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from benchmarks.clinic import SAMPLE_CONFIG
 from benchmarks.server_common import ServerProcess, wait_caught_up
 from display_server.protocol import told_place
 from queue_core.board import Board, public_board
@@ -31,7 +32,7 @@ from queue_core.config import ClinicConfig, load_config
 from queue_core.line import Line, read_board
 from queue_core.store import Store
 from tests.oracle import read_model_problems, violations
-from tests.scenarios.clinic_day import SAMPLE_CONFIG, DayStats, clinic_day_store, play_day
+from tests.scenarios.clinic_day import DayStats, clinic_day_store, play_day
 from tests.scenarios.day_clients import DayClients
 
 SCREENS = (
