@@ -33,7 +33,7 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
-from tests.scenarios.hostile import attack
+from tests.scenarios import hostile
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Fuzz:
 
 
 def run(quick: bool = False) -> Fuzz:
-    each = 10 if quick else 200
+    each = 10 if quick else hostile.EACH
     with tempfile.TemporaryDirectory(prefix="cq-server-", dir=Path.cwd()) as tmp:
         workdir = Path(tmp)
         db = workdir / "fuzz.db"
@@ -147,7 +147,7 @@ def blocks(f: Fuzz) -> Blocks:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["attack"]:
         base, token, seed, each, out = sys.argv[2:7]
-        result = asyncio.run(attack(base, token, int(seed), int(each)))
+        result = asyncio.run(hostile.attack(base, token, int(seed), int(each)))
         Path(out).write_text(json.dumps(result), "utf-8")
     else:
         show_blocks(blocks(run(quick="--quick" in sys.argv)))

@@ -23,6 +23,7 @@ from benchmarks.server_fleet import raise_file_limit
 PATH_PIECES = ["..", "%2e%2e", "%2E%2e%2f", "..%5c", "%00", "static", ".git", "etc", "passwd"]
 PATH_PIECES += ["display_server", "server.py", "~", "//", "%c0%ae", ".env", "t", "ws", "%252e"]
 LEAKS = ("root:", "import ", "[project]", "def ", "sqlite")
+EACH = 200  # attempts of each category in the benchmark's attack
 
 
 async def _answer(ws: ClientConnection) -> str:
@@ -146,7 +147,7 @@ CATEGORIES: dict[str, Attempt] = {
 
 
 async def attack(
-    base: str, token: str, seed: int, each: int, slowloris: bool = True
+    base: str, token: str, seed: int, each: int = EACH, slowloris: bool = True
 ) -> dict[str, list[int]]:
     """Per category: [tried, expected answers, time.time_ns() at its start, at its end].
 
