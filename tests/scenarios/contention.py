@@ -93,33 +93,35 @@ def clinic_text(desks: int) -> str:
     return text
 
 
-def _attempt(action: Callable[[], object], errors: list[str]) -> object | None:
-    """Run one command; an error that reaches the caller is kept, a rules refusal is not."""
+def _attempt(action: Callable[[], object], errors: list[str]) -> tuple[bool, object]:
+    """Run one command: whether it was done, and its answer. An error that reaches the caller
+    is kept; a refusal by the rules is not an error."""
     try:
-        return action()
+        return True, action()
     except StoreBusy as exc:
         errors.append(f"StoreBusy: {exc.message}")
     except QueueError:
         pass
     except sqlite3.Error as exc:
         errors.append(f"{type(exc).__name__}: {exc}")
-    return None
+    return False, None
 
 
-def _timed(
-    action: Callable[[], object], latencies: list[float], errors: list[str]
-) -> object | None:
+def _timed(action: Callable[[], object], latencies: list[float], errors: list[str]) -> object:
     before = time.perf_counter()
-    result = _attempt(action, errors)
-    if result is not None:
+    done, answer = _attempt(action, errors)
+    if done:
         latencies.append(time.perf_counter() - before)
-    return result
+    return answer
 
 
 def _drain(store: Store, desk: str, called: list[str], errors: list[str]) -> None:
     """Call next until it calls nobody: nobody waits for this desk, or an error (kept) ended it."""
     call = partial(commands.call_next, store, desk, ACTOR)
-    while isinstance(ticket := _attempt(call, errors), Ticket):
+    while True:
+        done, ticket = _attempt(call, errors)
+        if not (done and isinstance(ticket, Ticket)):
+            return
         called.append(ticket.number)
 
 
