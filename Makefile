@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast check bench browser clean
+.PHONY: demo test test-fast test-long check bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP) browser
 # While working: everything but the tests marked slow (processes, browsers, real-time waits).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The fault scenarios at the length docs/benchmarks.md reports: minutes, so not in `make test`.
+test-long: $(STAMP)
+	CLINIC_QUEUE_LONG=1 $(BIN)/python -m pytest -q tests/faults tests/faults_server
 
 check: $(STAMP)
 	$(BIN)/ruff check .

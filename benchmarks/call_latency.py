@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR, fill, fresh_clinic
-from benchmarks.report import median_ms, percentile_ms
+from benchmarks.report import Blocks, Table, median_ms, percentile_ms, show_blocks
 from queue_core import commands
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
@@ -50,24 +50,21 @@ def run(quick: bool = False) -> list[Latency]:
         return [measure(n, samples, Path(tmp)) for n in SIZES]
 
 
-def markdown(results: list[Latency]) -> str:
+def blocks(results: list[Latency]) -> Blocks:
     smallest = results[0]
-    lines = [
-        "### Call-next latency (goal: <= 5 ms median with 10,000 waiting)",
-        "",
-        f"`call_next` at desk {DESK} on queue {QUEUE}, every 20th patient elderly (priority",
-        "reordering active); each call also finishes the previous patient and commits with fsync.",
-        "",
-        "| waiting | samples | median ms | p99 ms | median vs 100 waiting |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.waiting:,} | {r.samples} | {r.median_ms:.2f} | {r.p99_ms:.2f} "
-            f"| {r.median_ms / smallest.median_ms:.2f}x |"
+    columns = ("waiting", "samples", "median ms", "p99 ms", "median vs 100 waiting")
+    rows = [
+        (
+            f"{r.waiting:,}",
+            f"{r.samples}",
+            f"{r.median_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            f"{r.median_ms / smallest.median_ms:.2f}x",
         )
-    return "\n".join(lines)
+        for r in results
+    ]
+    return {"call-latency": [Table(columns, rows)]}
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

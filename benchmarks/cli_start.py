@@ -13,12 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.clinic import ACTOR, fill, fresh_clinic
-from benchmarks.report import ROOT, median_ms
+from benchmarks.clinic import ACTOR, APPOINTMENTS, fill, fresh_clinic
+from benchmarks.report import Blocks, Table, median_ms, show_blocks
 from queue_core.importer import import_appointments
 from queue_core.store import Store
-
-APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 
 
 @dataclass(frozen=True)
@@ -65,24 +63,21 @@ def run(quick: bool = False) -> list[Start]:
         return results
 
 
-def markdown(results: list[Start]) -> str:
+def blocks(results: list[Start]) -> Blocks:
     base = results[0]
-    lines = [
-        "### CLI cold start (goal: `status` well under 300 ms)",
-        "",
-        "A fresh process per run against the sample clinic (200 appointments, 50 walk-ins",
-        "waiting); the first row is the bare interpreter for comparison.",
-        "",
-        "| command | runs | median ms | fastest ms | median vs bare interpreter |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.what} | {r.runs} | {r.median_ms:.0f} | {r.fastest_ms:.0f} "
-            f"| {r.median_ms / base.median_ms:.1f}x |"
+    columns = ("command", "runs", "median ms", "fastest ms", "median vs bare interpreter")
+    rows = [
+        (
+            r.what,
+            f"{r.runs}",
+            f"{r.median_ms:.0f}",
+            f"{r.fastest_ms:.0f}",
+            f"{r.median_ms / base.median_ms:.1f}x",
         )
-    return "\n".join(lines)
+        for r in results
+    ]
+    return {"cli-start": [Table(columns, rows, left={"command"})]}
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

@@ -1,4 +1,5 @@
-"""A sample clinic on a fresh database file with a line already waiting, for every benchmark."""
+"""A sample clinic on a fresh database file with a line already waiting, for every benchmark
+and every scenario they share with the tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
+APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 ACTOR = "bench"
 
 

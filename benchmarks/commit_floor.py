@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR, fresh_clinic
-from benchmarks.report import median_ms, percentile_ms
+from benchmarks.report import Blocks, Table, median_ms, percentile_ms, show_blocks
 from queue_core import commands
 from queue_core.store import Store
 
@@ -43,18 +43,16 @@ def run(quick: bool = False) -> Floor:
     return Floor(samples, median_ms(times), percentile_ms(times, 0.99))
 
 
-def markdown(result: Floor) -> str:
-    return "\n".join(
-        [
-            "### The floor: the cheapest write (pause / resume a desk)",
-            "",
-            "| samples | median ms | p99 ms | ceiling for one file (1 / median) |",
-            "|---:|---:|---:|---:|",
-            f"| {result.samples:,} | {result.median_ms:.3f} | {result.p99_ms:.3f} "
-            f"| {result.ceiling_per_second:,.0f}/s |",
-        ]
+def blocks(result: Floor) -> Blocks:
+    columns = ("samples", "median ms", "p99 ms", "ceiling for one file (1 / median)")
+    row = (
+        f"{result.samples:,}",
+        f"{result.median_ms:.3f}",
+        f"{result.p99_ms:.3f}",
+        f"{result.ceiling_per_second:,.0f}/s",
     )
+    return {"commit-floor": [Table(columns, [row])]}
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

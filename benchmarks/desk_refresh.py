@@ -8,7 +8,7 @@ line, then 内科2诊室 calls the head, and so on. Each commit's wall-clock tim
 process; the console side notes when its waiting list holds the new number of rows (Textual
 repaints it on its next refresh). Reported: median, p99 and max.
 
-    python -m benchmarks.desk_refresh [--samples 200] [--waiting 150]
+    python -m benchmarks.desk_refresh [--samples 200] [--waiting 150] [--quick]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import ROOT, percentile
+from benchmarks.report import ROOT, Blocks, Table, percentile, show_blocks
 from queue_core.config import load_config
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
@@ -113,31 +113,23 @@ def run(quick: bool = False, samples: int = 200, waiting: int = 150) -> Refresh:
         return Refresh(waiting, asyncio.run(measure(db, samples, waiting)))
 
 
-def markdown(result: Refresh) -> str:
-    return "\n".join(
-        [
-            f"### Desk refresh: another desk's commit on this desk's screen "
-            f"(goal: p99 <= {GOAL_P99_MS:.0f} ms)",
-            "",
-            f"The desk console of 内科1诊室, headless, with {result.waiting} waiting; another "
-            "process alternately issues a walk-in and calls the head at 内科2诊室. Measured from "
-            "that process's commit to the console's waiting list holding the change "
-            "(`benchmarks/desk_refresh.py`).",
-            "",
-            "| samples | median | p99 | max |",
-            "|---:|---:|---:|---:|",
-            f"| {len(result.samples)} | {result.median_ms:.1f} ms | {result.p99_ms:.1f} ms "
-            f"| {result.max_ms:.1f} ms |",
-        ]
+def blocks(result: Refresh) -> Blocks:
+    row = (
+        f"{len(result.samples)}",
+        f"{result.median_ms:.1f} ms",
+        f"{result.p99_ms:.1f} ms",
+        f"{result.max_ms:.1f} ms",
     )
+    return {"desk-refresh": [Table(("samples", "median", "p99", "max"), [row])]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--waiting", type=int, default=150)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
     args = parser.parse_args()
-    print(markdown(run(samples=args.samples, waiting=args.waiting)))
+    show_blocks(blocks(run(args.quick, args.samples, args.waiting)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Where results go: the machine they were taken on, and our marked block of docs/benchmarks.md.
+"""Where results go: the machine they were taken on, and the rows of docs/benchmarks.md.
 
-Other benchmarks own other blocks of the same file, so only the text between our markers is
-ever replaced.
+The doc is prose written by hand; each script gives only its rows (tables and lines of
+figures) for named blocks, and `write_blocks` replaces the text between each block's markers,
+`<!-- name:begin -->` and `<!-- name:end -->`. What a figure means is said in the prose.
 """
 
 from __future__ import annotations
@@ -10,17 +11,72 @@ import os
 import platform
 import sqlite3
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-INTRO = (
-    "# Benchmarks\n\n"
-    "Figures measured on a real machine by the scripts in `benchmarks/` (`make bench`).\n"
-    "Each section is written by its own script between its markers; the rest is left alone.\n"
-)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells under named columns; figures are right-aligned, the `left` columns not."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    left: Collection[str] = ()
+
+
+Part = Table | str  # a table, or one line of figures
+Blocks = Mapping[str, Sequence[Part]]  # block name -> its parts, in order
+
+
+def render(parts: Sequence[Part]) -> str:
+    """Markdown for the parts, a blank line between each."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        rule = "|" + "|".join("---" if c in part.left else "---:" for c in part.columns) + "|"
+        lines = ["| " + " | ".join(cells) + " |" for cells in (part.columns, *part.rows)]
+        out.append("\n".join([lines[0], rule, *lines[1:]]))
+    return "\n\n".join(out)
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+
+
+def replace_block(text: str, name: str, block: str) -> str:
+    """`text` with the block between `name`'s markers replaced; the prose around stays."""
+    begin, end = _markers(name)
+    start, stop = text.find(begin), text.find(end)
+    if start == -1 or stop < start:
+        raise KeyError(f"docs/benchmarks.md has no place for {name!r}: add {begin} ... {end}")
+    return f"{text[:start]}{begin}\n{block.rstrip()}\n{text[stop:]}"
+
+
+def fill(text: str, blocks: Blocks) -> str:
+    """Every block in its place; a block without one fails before anything is written."""
+    for name, parts in blocks.items():
+        text = replace_block(text, name, render(parts))
+    return text
+
+
+def write_blocks(blocks: Blocks, doc: Path = DOC) -> None:
+    doc.write_text(fill(doc.read_text(encoding="utf-8"), blocks), encoding="utf-8")
+    print(f"Wrote {', '.join(blocks)} in {doc}")
+
+
+def show_blocks(blocks: Blocks, doc: Path = DOC) -> None:
+    """A quick run's rows, printed under their block names, not written: quick figures are not
+    for the doc. Each block must still have its place there."""
+    fill(doc.read_text(encoding="utf-8"), blocks)
+    for name, parts in blocks.items():
+        print(f"<!-- {name} -->\n{render(parts)}\n")
 
 
 def cpu_model() -> str:
@@ -33,13 +89,14 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine_line() -> str:
+def machine_line(quick: bool = False) -> str:
     """Figures mean little without the machine, and a shared machine's load at the time."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}; "
         f"load average before the run {load}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."
+        + (" Quick smoke run: short and few samples." if quick else "")
     )
 
 
@@ -61,20 +118,3 @@ def percentile_ms(samples: list[float], fraction: float) -> float:
 def verdict(ok: bool) -> str:
     """How a goals section marks a goal: a miss stands out."""
     return "met" if ok else "**missed**"
-
-
-def replace_block(text: str, name: str, block: str) -> str:
-    """`text` with the block between `name`'s markers replaced (appended if they are absent)."""
-    begin, end_marker = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    body = f"{begin}\n{block.rstrip()}\n{end_marker}"
-    start, end = text.find(begin), text.find(end_marker)
-    if start == -1 or end == -1 or end < start:
-        return text.rstrip() + "\n\n" + body + "\n"
-    return text[:start] + body + text[end + len(end_marker) :]
-
-
-def write_block(name: str, block: str, doc: Path = DOC) -> None:
-    """Each script owns one named block of docs/benchmarks.md; the rest is left alone."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else INTRO
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(replace_block(text, name, block), encoding="utf-8")

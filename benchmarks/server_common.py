@@ -36,7 +36,7 @@ MARKERS = ("ahead", "estimate")  # notes the fleet adds after a message, not mes
 def clinic_with_line(path: Path, waiting: int) -> Store:
     """The sample clinic with `waiting` walk-ins in nk-pt, every 20th elderly."""
     store = Store.open(fresh_clinic(path))
-    store.conn.execute("PRAGMA synchronous = OFF")  # setup only: 5,000 fsyncs would take a minute
+    store.conn.execute("PRAGMA synchronous = OFF")  # setup only: its fsyncs are not measured
     for i in range(waiting):
         priority = "elderly" if i % 20 == 19 else None
         issue_ticket(store, QUEUE, ACTOR, name=f"患者{i:05d}", priority=priority)

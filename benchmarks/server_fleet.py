@@ -6,10 +6,9 @@ Run as `python -m benchmarks.server_fleet SPEC OUT`. It opens every client of th
 deadline. Clients reconnect as the pages do (display_server/static/common.js): quick jittered
 tries, then backoff, resuming with `?since=<last seq>`, so restart figures are honest. They
 speak websocket through benchmarks/ws_client.py, which costs a fraction of a full client's CPU,
-on uvloop: on asyncio's own loop the five phone processes used more CPU than the server itself
-while a desk pause told every phone its estimate (215 against 207 ms per pause; on uvloop 87-106
-ms), on the same two cores, and that time showed up as the server's latency. Real phones spend
-their own CPU.
+on uvloop: on asyncio's own loop the phone processes took more of the shared cores than the
+server itself while a desk pause told every phone its estimate, and that time showed up as the
+server's latency (docs/benchmarks.md, why these settings). Real phones spend their own CPU.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.clinic import ACTOR
-from benchmarks.report import percentile
+from benchmarks.report import Blocks, Table, percentile, show_blocks
 from benchmarks.server_common import (
     DESKS,
     HEAD,
@@ -234,24 +234,24 @@ def median_runs(runs: list[LoadRun]) -> list[LoadRun]:
     return out
 
 
-def size_table(runs: list[LoadRun]) -> str:
+def size_table(runs: list[LoadRun]) -> Table:
     merged: dict[str, list[int]] = {}
     for r in runs:
         for kind, sizes in r.sizes.items():
             merged.setdefault(kind, []).extend(sizes)
-    lines = [
-        "| message | feed | received | median bytes | max bytes |",
-        "|---|---|---:|---:|---:|",
-    ]
     phone_kinds = {"ticket", *PHONE_MESSAGES}
-    for kind in sorted(merged, key=lambda k: (k in phone_kinds, k)):
-        sizes = merged[kind]
-        feed = "phone" if kind in phone_kinds else "display"
-        lines.append(
-            f"| `{kind}` | {feed} | {len(sizes):,} | {statistics.median(sizes):.0f} "
-            f"| {max(sizes):,} |"
+    rows = [
+        (
+            f"`{kind}`",
+            "phone" if kind in phone_kinds else "display",
+            f"{len(merged[kind]):,}",
+            f"{statistics.median(merged[kind]):.0f}",
+            f"{max(merged[kind]):,}",
         )
-    return "\n".join(lines)
+        for kind in sorted(merged, key=lambda k: (k in phone_kinds, k))
+    ]
+    columns = ("message", "feed", "received", "median bytes", "max bytes")
+    return Table(columns, rows, left={"message", "feed"})
 
 
 def _ms(value: float) -> str:
@@ -262,89 +262,106 @@ def largest_phone_message(runs: list[LoadRun]) -> int:
     return max((max(r.sizes.get(k, [0])) for r in runs for k in PHONE_MESSAGES), default=0)
 
 
-def markdown(runs: list[LoadRun]) -> str:
-    lines = [
-        "### Commit -> message received (issues 5 and 6), and a 2 s polling screen side by side",
-        "",
-        " ".join(
-            [
-                f"{DISPLAYS} screens (no filter) plus N phones, each phone on its own ticket in",
-                f"one line of {LINE_HEAD + runs[-1].phones + 50:,} waiting patients, behind",
-                f"the first {LINE_HEAD}; {runs[0].commits} desk calls per row,",
-                f"{GAP_S[0]}-{GAP_S[1]} s apart; the largest number of phones is run",
-                f"{REPEATS} times (the goals quote the run with the median phones p99);",
-                "each call moves every phone's place. Far back a phone is told its place",
-                "in steps (docs/protocol.md), so a call messages the phones whose rounded",
-                "place changed; when a finished visit moves the day's median visit length,",
-                "every phone's estimate moves and every phone gets a `pos`. Latency = receive",
-                "time in the client process minus `time.time_ns()` right after the command",
-                "returned in the committing process (same clock), first message of each",
-                "commit per client. Phones are spread over client processes of ~1,000",
-                "connections (benchmarks/ws_client.py, on uvloop). Memory = server RSS growth /",
-                "connections, idle, after every first message. The polling screen asks",
-                "`/healthz` every 2 s. CPU = user + system time per commit of the server",
-                "process and of all client processes, from the first commit until the last",
-                "client had read the last one (the clients share the machine's cores).",
-            ]
-        ),
-        "",
-        "| phones | screens p50 ms | screens p99 ms | phones p50 ms | phones p99 ms "
-        "| polling p50 ms | polling p99 ms | polling / push (p50) | KiB per connection "
-        "| server CPU ms / commit | clients CPU ms / commit |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in runs:
-        phone = f"{r.phone.median:.1f} | {r.phone.p99:.1f}" if r.phones else "- | -"
-        lines.append(
-            f"| {r.phones:,} | {r.display.median:.1f} | {r.display.p99:.1f} | {phone} "
-            f"| {r.poll.median:.0f} | {r.poll.p99:.0f} "
-            f"| {r.poll.median / r.display.median:,.0f}x | {r.kib_per_connection:.1f} "
-            f"| {r.server_cpu_ms:.0f} | {r.clients_cpu_ms:.0f} |"
+def latency_table(runs: list[LoadRun]) -> Table:
+    columns = (
+        "phones",
+        "screens p50 ms",
+        "screens p99 ms",
+        "phones p50 ms",
+        "phones p99 ms",
+        "polling p50 ms",
+        "polling p99 ms",
+        "polling / push (p50)",
+        "KiB per connection",
+        "server CPU ms / commit",
+        "clients CPU ms / commit",
+    )
+    rows = [
+        (
+            f"{r.phones:,}",
+            f"{r.display.median:.1f}",
+            f"{r.display.p99:.1f}",
+            f"{r.phone.median:.1f}" if r.phones else "-",
+            f"{r.phone.p99:.1f}" if r.phones else "-",
+            f"{r.poll.median:.0f}",
+            f"{r.poll.p99:.0f}",
+            f"{r.poll.median / r.display.median:,.0f}x",
+            f"{r.kib_per_connection:.1f}",
+            f"{r.server_cpu_ms:.0f}",
+            f"{r.clients_cpu_ms:.0f}",
         )
-    lines += [
-        "",
-        "Phones, by what the message told during the calls: a new place (or state, call,",
-        "alert), or an estimate that moved alone (a round tells every changed place before",
-        f"any estimate-only change). Then desk {DESKS[1]} pauses and resumes {PAUSES} times,",
-        f"{GAP_S[0]}-{GAP_S[1]} s apart: the line's open desks go 2 -> 1 -> 2, every",
-        "estimate doubles or halves, and every phone gets a `pos`: the worst case.",
-        "",
-        "| phones | phone messages per call | new place p50 ms | new place p99 ms "
-        "| estimate alone: messages | estimate alone p50 ms | estimate alone p99 ms "
-        "| a desk pauses: messages per commit | p50 ms | p99 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        for r in runs
     ]
-    for r in runs:
-        if not r.phones:
-            continue
-        lines.append(
-            f"| {r.phones:,} | {r.phone_messages / r.commits:,.0f} | {r.place.median:.1f} "
-            f"| {r.place.p99:.1f} | {r.estimate.count:,} | {r.estimate.median:.1f} "
-            f"| {r.estimate.p99:.1f} | {r.everyone_messages / PAUSES:,.0f} "
-            f"| {r.everyone.median:.1f} | {r.everyone.p99:.1f} |"
+    return Table(columns, rows)
+
+
+def phones_table(runs: list[LoadRun]) -> Table:
+    columns = (
+        "phones",
+        "phone messages per call",
+        "new place p50 ms",
+        "new place p99 ms",
+        "estimate alone: messages",
+        "estimate alone p50 ms",
+        "estimate alone p99 ms",
+        "a desk pauses: messages per commit",
+        "p50 ms",
+        "p99 ms",
+    )
+    rows = [
+        (
+            f"{r.phones:,}",
+            f"{r.phone_messages / r.commits:,.0f}",
+            f"{r.place.median:.1f}",
+            f"{r.place.p99:.1f}",
+            f"{r.estimate.count:,}",
+            f"{r.estimate.median:.1f}",
+            f"{r.estimate.p99:.1f}",
+            f"{r.everyone_messages / PAUSES:,.0f}",
+            f"{r.everyone.median:.1f}",
+            f"{r.everyone.p99:.1f}",
         )
-    lines += [
-        "",
-        "Where the slowest call of each run lost its time, against the median call:",
-        "commit -> its first message at the first screen, at the last screen, and at the first",
-        "phone. All late: the server (or the machine) was; the last screen alone: the",
-        "screens' client process.",
-        "",
-        "| phones | slowest: first screen ms | last screen ms | first phone ms "
-        "| median: first screen ms | last screen ms | first phone ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        for r in runs
+        if r.phones
     ]
+    return Table(columns, rows)
+
+
+def calls_table(runs: list[LoadRun]) -> Table:
+    columns = (
+        "phones",
+        "slowest: first screen ms",
+        "last screen ms",
+        "first phone ms",
+        "median: first screen ms",
+        "last screen ms",
+        "first phone ms",
+    )
+    rows = []
     for r in runs:
         slow, typical = r.slowest, r.typical
-        lines.append(
-            f"| {r.phones:,} | {slow.first_screen:.1f} | {slow.last_screen:.1f} "
-            f"| {_ms(slow.first_phone)} | {typical.first_screen:.1f} "
-            f"| {typical.last_screen:.1f} | {_ms(typical.first_phone)} |"
+        rows.append(
+            (
+                f"{r.phones:,}",
+                f"{slow.first_screen:.1f}",
+                f"{slow.last_screen:.1f}",
+                _ms(slow.first_phone),
+                f"{typical.first_screen:.1f}",
+                f"{typical.last_screen:.1f}",
+                _ms(typical.first_phone),
+            )
         )
-    lines += ["", "Message sizes (every message the clients received in these runs):", ""]
-    lines.append(size_table(runs))
-    return "\n".join(lines)
+    return Table(columns, rows)
+
+
+def blocks(runs: list[LoadRun]) -> Blocks:
+    return {
+        "server-load": [latency_table(runs)],
+        "server-load-phones": [phones_table(runs)],
+        "server-load-calls": [calls_table(runs)],
+        "server-load-sizes": [size_table(runs)],
+    }
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

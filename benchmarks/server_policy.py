@@ -7,7 +7,7 @@ or resuming moves every phone's estimate at once (the every-phone round); a call
 phones near the head and one in each rounding step behind them. Each commit's events go in,
 and the whole phone round is drawn out; reported: the time per commit and per phone told.
 
-    python -m benchmarks.server_policy [--phones 5000] [--rounds 30]
+    python -m benchmarks.server_policy [--phones 5000] [--rounds 30] [--quick]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks.report import percentile
+from benchmarks.report import Table, percentile, render
 from benchmarks.server_common import DESKS, HEAD, clinic_with_line, phone_tokens
 from display_server.delivery import Delivery
 from display_server.protocol import screen_filter
@@ -39,7 +39,7 @@ class Cost:
     seconds: list[float]  # per commit: its events in, then its whole phone round out
     messages: list[int]  # phone messages per commit
 
-    def row(self) -> str:
+    def row(self) -> tuple[str, ...]:
         median = statistics.median(self.seconds) * 1000
         p99 = percentile(self.seconds, 0.99) * 1000
         told = statistics.median(self.messages)
@@ -47,8 +47,12 @@ class Cost:
             s / max(m, 1) for s, m in zip(self.seconds, self.messages, strict=True)
         )
         return (
-            f"| {self.what} | {len(self.seconds)} | {told:,.0f} | {median:.1f} ms "
-            f"| {p99:.1f} ms | {per_phone * 1e6:.1f} µs |"
+            self.what,
+            f"{len(self.seconds)}",
+            f"{told:,.0f}",
+            f"{median:.1f} ms",
+            f"{p99:.1f} ms",
+            f"{per_phone * 1e6:.1f} µs",
         )
 
 
@@ -107,28 +111,18 @@ def _call(store: Store, index: int) -> None:
     commands.call_next(store, DESKS[index % 2], ACTOR, now=_moment(store, 7 * index))
 
 
-def markdown(costs: list[Cost], phones: int) -> str:
-    return "\n".join(
-        [
-            "### The feeds' policy alone, without sockets (`benchmarks/server_policy.py`)",
-            "",
-            f"{phones:,} phones open on the line of nk-pt and {SCREENS} screens, in this "
-            "process: each commit's events go into the policy and its whole phone round is "
-            "drawn out; no byte is written. Time per commit, and per phone message.",
-            "",
-            "| commit | commits | phone messages per commit | median | p99 | per message |",
-            "|---|---:|---:|---:|---:|---:|",
-            *(cost.row() for cost in costs),
-        ]
-    )
+def table(costs: list[Cost]) -> Table:
+    columns = ("commit", "commits", "phone messages per commit", "median", "p99", "per message")
+    return Table(columns, [cost.row() for cost in costs], left={"commit"})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--phones", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
     args = parser.parse_args()
-    print(markdown(run(phones=args.phones, rounds=args.rounds), args.phones))
+    print(render([table(run(args.quick, args.phones, args.rounds))]))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Scenario 3: the server is killed (SIGKILL, then SIGTERM) under 20 screens and 5,000 phones.
+"""The server is killed (SIGKILL, then SIGTERM) under 20 screens and 5,000 phones.
 
 Desks keep working while it is down (two calls land in the log), then it is started again on
 the same port at once. Clients reconnect as the pages do (backoff with jitter, `?since=`).
@@ -13,11 +13,10 @@ import signal
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from benchmarks.report import Blocks, Table, show_blocks
 from benchmarks.server_common import (
     HEAD,
     Fleet,
@@ -30,13 +29,9 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
-from display_server.protocol import display_messages, told_place
-from queue_core.line import Line
-from queue_core.store import Store
+from tests.scenarios.restart import check_clients
 
 DISPLAYS = 20
-EVENT_TYPES = {"call", "skip", "requeue", "done", "transfer", "pause", "resume"}
-ONCE_TYPES = EVENT_TYPES | {"pos", "called", "state", "alert", "presence"}
 GOAL_S = 5.0
 LIMIT_S = 60.0
 
@@ -58,31 +53,6 @@ class Outcome:
     missed: int
     duplicated: int
     wrong_place: int
-
-
-def check_clients(
-    store: Store, clients: list[dict[str, Any]], ids: dict[str, int]
-) -> tuple[int, int, int]:
-    """(display messages missed, messages received twice, phones whose last place is wrong)."""
-    config = store.config
-    events = store.events_since(0)
-    line = Line.load(store)
-    missed = duplicated = wrong = 0
-    for client in clients:
-        messages = client["messages"]
-        seen = Counter((k, s) for k, s, _, _ in messages if k in ONCE_TYPES)
-        duplicated += sum(n - 1 for n in seen.values() if n > 1)
-        if client["path"].startswith("/ws/display"):
-            start = next(s for k, s, _, _ in messages if k == "snapshot")
-            expected = {p.seq for e in events if e.seq > start for p in display_messages(e, config)}
-            got = {s for (k, s) in seen if k in EVENT_TYPES}
-            missed += len(expected - got)
-        else:
-            token = client["path"].rsplit("/", 1)[1]
-            last = [s for k, s, _, _ in messages if k == "ahead"][-1]
-            told = told_place(line.ahead_of(ids[token]), None, config.alert_ahead)[0]
-            wrong += int(last != told)
-    return missed, duplicated, wrong
 
 
 def run(quick: bool = False) -> Outcome:
@@ -143,35 +113,26 @@ def _seconds(value: float | None) -> str:
     return "never (60 s)" if value is None else f"{value:.2f}"
 
 
-def markdown(outcome: Outcome) -> str:
-    lines = [
-        "### Server restart under load (issue 6, scenario 3; goal: last client current <= 5 s)",
-        "",
-        f"{outcome.displays} screens and {outcome.phones:,} phones (separate client processes) "
-        "stay connected while the server process is killed and started again at once on the same "
-        "port; two desk calls are committed while it is down. Clients reconnect like the pages "
-        "(`common.js`: the first ten tries 0.5-1 s apart, jittered, then the wait growing by "
-        "half per try up to 30 s; `?since=<last seq>`). "
-        "'Current' = has received a message carrying the newest seq (every phone's place "
-        "changed, so every client gets one).",
-        "",
-        "| signal | old process gone s | last client current, from the signal s "
-        "| from the new server listening s |",
-        "|---|---:|---:|---:|",
+def blocks(outcome: Outcome) -> Blocks:
+    columns = (
+        "signal",
+        "old process gone s",
+        "last client current, from the signal s",
+        "from the new server listening s",
+    )
+    rows = [
+        (r.signal_name, f"{r.stop_s:.2f}", _seconds(r.from_kill_s), _seconds(r.from_ready_s))
+        for r in outcome.restarts
     ]
-    for r in outcome.restarts:
-        lines.append(
-            f"| {r.signal_name} | {r.stop_s:.2f} | {_seconds(r.from_kill_s)} "
-            f"| {_seconds(r.from_ready_s)} |"
-        )
-    lines += [
-        "",
-        f"Over both restarts: {outcome.reconnects:,} reconnections; display event messages "
-        f"missed: {outcome.missed}; messages received twice: {outcome.duplicated}; phones whose "
-        f"last shown place differs from the board: {outcome.wrong_place}.",
-    ]
-    return "\n".join(lines)
+    return {
+        "server-restart": [
+            Table(columns, rows, left={"signal"}),
+            f"Over both restarts: {outcome.reconnects:,} reconnections; display event messages "
+            f"missed: {outcome.missed}; messages received twice: {outcome.duplicated}; phones "
+            f"whose last shown place differs from the board: {outcome.wrong_place}.",
+        ]
+    }
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

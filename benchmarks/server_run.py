@@ -1,6 +1,6 @@
-"""Run every display-server benchmark and write the `server` block of docs/benchmarks.md.
+"""Run every display-server benchmark and write their rows into docs/benchmarks.md.
 
-`--quick` is a short smoke run that prints the block instead of writing it (and no plot).
+`--quick` is a short smoke run that prints the rows instead of writing them (and no plot).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import server_fuzz, server_load, server_restart, server_slow
-from benchmarks.report import DOC, ROOT, machine_line, verdict, write_block
+from benchmarks.report import DOC, ROOT, Part, machine_line, show_blocks, verdict, write_blocks
 from benchmarks.server_load import LoadRun
 
 PLOT = ROOT / "docs" / "server-latency.svg"
@@ -75,9 +75,9 @@ def svg_plot(runs: list[LoadRun]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
-    """The issues' goals against this run's figures, at the largest number of phones (the run
-    with the median phones p99 of the repeated ones)."""
+def goals(load: list[LoadRun], restart: server_restart.Outcome) -> list[Part]:
+    """The goals against this run's figures, at the largest number of phones (the run with the
+    median phones p99 of the repeated ones)."""
     top = server_load.median_runs(load)[-1]
     phone_bytes = server_load.largest_phone_message(load)
     kills = ", ".join(
@@ -89,32 +89,29 @@ def goals(load: list[LoadRun], restart: server_restart.Outcome) -> str:
         for r in restart.restarts
     )
     lost = restart.missed + restart.duplicated
-    return "\n".join(
-        [
-            f"### Goals ({top.phones:,} phones)",
-            "",
-            f"- Screens p99 {top.display.p99:.1f} ms (goal {server_load.DISPLAY_GOAL_MS:.0f} "
-            f"ms): {verdict(top.display.p99 <= server_load.DISPLAY_GOAL_MS)}.",
-            f"- Phones p99, a new place (or call, state, alert): {top.place.p99:.0f} ms (goal "
-            f"{server_load.PHONE_GOAL_MS:.0f} ms): "
-            f"{verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
-            f"- Phones p99, every message of the calls (a new place, or an estimate moved by a "
-            f"new median visit): {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} "
-            f"ms): {verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
-            f"- Phones p99 when every phone is told at once (a desk pauses or resumes): "
-            f"{top.everyone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
-            f"{verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
-            f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
-            f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
-            f"{verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
-            f"- Largest phone message {phone_bytes} bytes (goal {server_load.PHONE_BYTES_GOAL}): "
-            f"{verdict(phone_bytes <= server_load.PHONE_BYTES_GOAL)}.",
-            f"- Restart, signal to last client current: {kills} (goal "
-            f"{server_restart.GOAL_S:.0f} s): {verdict(restarted)}.",
-            f"- Messages lost or received twice over the restarts: {lost} (goal 0): "
-            f"{verdict(lost == 0)}.",
-        ]
-    )
+    lines = [
+        f"- Screens p99 {top.display.p99:.1f} ms (goal {server_load.DISPLAY_GOAL_MS:.0f} "
+        f"ms): {verdict(top.display.p99 <= server_load.DISPLAY_GOAL_MS)}.",
+        f"- Phones p99, a new place (or call, state, alert): {top.place.p99:.0f} ms (goal "
+        f"{server_load.PHONE_GOAL_MS:.0f} ms): "
+        f"{verdict(top.place.p99 <= server_load.PHONE_GOAL_MS)}.",
+        f"- Phones p99, every message of the calls (a new place, or an estimate moved by a "
+        f"new median visit): {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} "
+        f"ms): {verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
+        f"- Phones p99 when every phone is told at once (a desk pauses or resumes): "
+        f"{top.everyone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
+        f"{verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
+        f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
+        f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
+        f"{verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
+        f"- Largest phone message {phone_bytes} bytes (goal {server_load.PHONE_BYTES_GOAL}): "
+        f"{verdict(phone_bytes <= server_load.PHONE_BYTES_GOAL)}.",
+        f"- Restart, signal to last client current: {kills} (goal "
+        f"{server_restart.GOAL_S:.0f} s): {verdict(restarted)}.",
+        f"- Messages lost or received twice over the restarts: {lost} (goal 0): "
+        f"{verdict(lost == 0)}.",
+    ]
+    return [f"With {top.phones:,} phones:", "\n".join(lines)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,34 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     args = parser.parse_args(argv)
-    machine = machine_line()
     load = server_load.run(args.quick)
     restart = server_restart.run(args.quick)
     slow = server_slow.run(args.quick)
     fuzz = server_fuzz.run(args.quick)
-    block = "\n\n".join(
-        [
-            "## Display server: load, restarts, stuck clients, hostile input",
-            machine + (" Quick smoke run: few clients." if args.quick else ""),
-            "Reproduce with `python -m benchmarks.server_run` (also part of `make bench`); "
-            "each script also runs alone (`python -m benchmarks.server_load`, `server_restart`, "
-            "`server_slow`, `server_fuzz`, with `--quick` for a smoke run). Server, clients and "
-            "the committing desk share the machine's cores: client processes' CPU is inside "
-            "every figure.",
-            server_load.markdown(load),
-            f"![latency against clients]({PLOT.name})",
-            server_restart.markdown(restart),
-            server_slow.markdown(slow),
-            server_fuzz.markdown(fuzz),
-            goals(load, restart),
-        ]
-    )
+    blocks = {
+        "server-machine": [machine_line(args.quick)],
+        **server_load.blocks(load),
+        **server_restart.blocks(restart),
+        **server_slow.blocks(slow),
+        **server_fuzz.blocks(fuzz),
+        "server-goals": goals(load, restart),
+    }
     if args.quick:
-        print(block)
+        show_blocks(blocks, args.output)
         return 0
     PLOT.write_text(svg_plot(server_load.median_runs(load)), encoding="utf-8")
-    write_block("server", block, args.output)
-    print(f"Wrote {args.output} and {PLOT}")
+    write_blocks(blocks, args.output)
+    print(f"Wrote {PLOT}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Scenario 4: 10 % of clients stop reading or vanish; everyone else must not notice.
+"""10 % of clients stop reading or vanish; everyone else must not notice.
 
 Healthy screens and phones run in some client processes; "stalled" clients in another stop
 reading their socket (it stays open, pings go unanswered); "dead" clients' process is frozen
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR
-from benchmarks.report import percentile
+from benchmarks.report import Blocks, Table, percentile, show_blocks
 from benchmarks.server_common import (
     HEAD,
     QUEUE,
@@ -136,30 +136,25 @@ def run(quick: bool = False) -> Slow:
     )
 
 
-def markdown(s: Slow) -> str:
-    return "\n".join(
-        [
-            "### Slow and dead clients (issue 6, scenario 4)",
-            "",
-            f"{s.healthy:,} healthy clients and {s.stuck} stuck ones (10 %: half stop reading "
-            "their socket, half sit in a process frozen with SIGSTOP). While they are stuck, "
-            "hundreds of walk-ins are issued (each changes every screen's board) and desk "
-            "calls go on. Latency of the healthy clients (commit -> first message of that "
-            "commit, all clients):",
-            "",
-            "| | p50 ms | p99 ms |",
-            "|---|---:|---:|",
-            f"| nobody stuck | {s.before_p50:.1f} | {s.before_p99:.1f} |",
-            f"| 10 % stuck | {s.during_p50:.1f} | {s.during_p99:.1f} |",
-            "",
+def blocks(s: Slow) -> Blocks:
+    rows = [
+        ("nobody stuck", f"{s.before_p50:.1f}", f"{s.before_p99:.1f}"),
+        (
+            f"{s.stuck} of {s.healthy + s.stuck:,} stuck",
+            f"{s.during_p50:.1f}",
+            f"{s.during_p99:.1f}",
+        ),
+    ]
+    return {
+        "server-slow": [
+            Table(("", "p50 ms", "p99 ms"), rows, left={""}),
             f"Server memory: {s.rss_start_kib / 1024:.1f} MiB before, at most "
             f"{s.rss_max_kib / 1024:.1f} MiB while they were stuck, {s.rss_end_kib / 1024:.1f} "
             f"MiB at the end. The server dropped {s.dropped} of the {s.stuck} stuck connections "
-            f"within {s.dropped_after_s:.0f} s (screens as soon as 256 KiB were waiting for "
-            "them, phones, whose messages are small, at the ping timeout).",
+            f"within {s.dropped_after_s:.0f} s.",
         ]
-    )
+    }
 
 
 if __name__ == "__main__":
-    print(markdown(run(quick="--quick" in sys.argv)))
+    show_blocks(blocks(run(quick="--quick" in sys.argv)))

@@ -15,7 +15,8 @@ from queue_core.rules import Placed, desk_order, order_queue
 from queue_core.store import Reader
 
 # Calling needs only the head: read one place (plus the priority reach) and read more only
-# when tickets pinned to other desks hide it. Reading 32 places cost a third of a call.
+# when tickets pinned to other desks hide it; a larger first read makes every call pay for rows
+# it never uses (docs/benchmarks.md, why these settings).
 _FIRST_FETCH = 1
 
 

@@ -5,7 +5,7 @@ show another desk's change as soon; yet a clinic's server is idle most of the da
 every millisecond all day costs a share of a core for nothing (and a GIL hand-over each time).
 A commit writes the WAL file, and inotify wakes the reader on that write. The commit becomes
 visible to readers only later (after its fsync and the WAL index update, which raise no event;
-on a busy machine the fsync alone can outlast 50 ms), so after a wake-up the reader looks every
+on a busy machine the fsync alone can outlast `AWAKE_S`), so after a wake-up the reader looks every
 millisecond until it sees the change (for at most `SETTLE_S`), then for `AWAKE_S` more, and
 trusts the watch again only once things are quiet. A commit writes its log in several steps,
 each an event, and the reader wakes at the first; so the events are drained before every look.

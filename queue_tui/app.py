@@ -19,7 +19,7 @@ from queue_tui.snapshot import public_url
 
 # Every refresh makes thousands of short-lived objects (rows, styled text, segments). At the
 # default threshold (700) they were promoted, and full collections walking the console's whole
-# heap held a desk's refresh for tens of milliseconds (docs/benchmarks.md, desk refresh).
+# heap held up a desk's refresh (docs/benchmarks.md, why these settings).
 GC_YOUNG = 20_000
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.clinic_day import clinic_day_store, play_day
 from queue_core.board import public_board
 from queue_core.events import EventType
 from queue_core.line import Line
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 
 def assert_same(line: Line, store: Store) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.clinic_day import clinic_day_store, play_day
 from queue_core.config import parse_config
 from queue_core.events import FACTS, EventType, Why
 from queue_core.model import Placement, TicketState
 from queue_core.registration import initialise
 from queue_core.store import Store
 from tests.conftest import ROOT
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 PHONE_JS = ROOT / "display_server" / "static" / "phone.js"
 PROTOCOL = ROOT / "docs" / "protocol.md"

@@ -1,18 +1,20 @@
-"""Scenario 6, short: a clinic day with fewer walk-ins; board, log and phones agree all day."""
+"""A clinic day (fewer walk-ins unless long): board, log and phones agree all day."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-from benchmarks import faults_long_day
-from benchmarks.clinic_day import clinic_day_store, play_day
+from tests.conftest import LONG
+from tests.scenarios import long_day
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 
 def test_a_whole_day_ends_with_the_board_and_every_phone_matching_the_log(
     tmp_path: Path,
 ) -> None:
-    result = faults_long_day.run(seed=7, walk_ins=120, workdir=tmp_path)
+    walk_ins = long_day.WALK_INS if LONG else 120
+    result = long_day.run(seed=7, walk_ins=walk_ins, workdir=tmp_path)
     assert result.problems == []
     assert result.boards_equal == result.checkpoints >= 10
     done = result.stats.done

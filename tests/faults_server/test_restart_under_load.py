@@ -1,5 +1,5 @@
-"""Scenario 3, short: the server process dies (SIGKILL or SIGTERM) while screens and phones
-listen and desks keep calling; started again, every client resumes with nothing missed or twice."""
+"""The server process dies (SIGKILL or SIGTERM) while screens and phones listen and desks keep
+calling; started again, every client resumes with nothing missed or twice."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 
 from benchmarks.server_common import ServerProcess
 from benchmarks.server_fleet import LiveClient
-from benchmarks.server_restart import check_clients
 from queue_core import commands
 from queue_core.config import load_config
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_CONFIG
+from tests.scenarios.restart import check_clients
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Scenario 4, short: a screen that stops reading is dropped once far behind; others get all."""
+"""A screen that stops reading is dropped once far behind; the others get everything."""
 
 from __future__ import annotations
 

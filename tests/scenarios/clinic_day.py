@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.report import ROOT
+from benchmarks.clinic import APPOINTMENTS, SAMPLE_CONFIG
 from queue_core import commands, feedback
 from queue_core.config import load_config
 from queue_core.errors import QueueError
@@ -31,8 +31,6 @@ from queue_core.model import Ticket
 from queue_core.registration import check_in, initialise, issue_ticket, set_priority
 from queue_core.store import Store
 
-SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
-APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 OPENS_MINUTE = 7 * 60 + 30  # 07:30 local
 CLOSES_MINUTE = 18 * 60  # 18:00 local
 SERVICE_MINUTES = {"nk-pt": (3, 9), "nk-zj": (5, 14), "wk": (3, 10)}
@@ -209,14 +207,13 @@ class ClinicDay:
             self._do("away", lambda: commands.send_away(store, number, "doctor"))
             self._plan(now + timedelta(minutes=rng.randrange(20, 61)), "back", number)
         elif roll < 0.13:
-            to = rng.choice(
-                [
-                    commands.ToDesk("nk-zj"),
-                    commands.ToQueue("wk"),
-                    commands.ToQueue("nk-pt"),
-                    commands.ToDesk("nk2"),
-                ]
-            )
+            targets: list[commands.ToDesk | commands.ToQueue] = [
+                commands.ToDesk("nk-zj"),
+                commands.ToQueue("wk"),
+                commands.ToQueue("nk-pt"),
+                commands.ToDesk("nk2"),
+            ]
+            to = rng.choice(targets)
             self._do("transfer", lambda: commands.transfer(store, number, to, "doctor", "转诊"))
         elif roll < 0.5:
             self._do("finish", lambda: commands.finish(store, desk_id, "doctor"))

@@ -1,10 +1,11 @@
 """One client process of the long day: phones that open and close their link, and a few screens.
 
-Run as `python -m benchmarks.server_day_clients BASE SCREEN_PATH...`. It obeys lines on stdin:
+Run as `python -m tests.scenarios.day_clients BASE SCREEN_PATH...`. It obeys lines on stdin:
 `open TOKEN` (the patient opens their link; a reopen resumes with `?since=` the last seq it saw,
 as the page does), `close TOKEN` (the browser is closed), `check` (make sure every open client
 has received everything the server sent, then print one JSON line with what each shows) and
-`stop`. Clients are benchmarks.server_fleet's `LiveClient`, so they reconnect as the pages do.
+`stop`. Clients are the benchmarks' `LiveClient` (benchmarks/server_fleet.py), so they reconnect
+as the pages do.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ class DayClients:
 
     def __init__(self, base: str, screens: list[str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.server_day_clients", base, *screens],
+            [sys.executable, "-m", "tests.scenarios.day_clients", base, *screens],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

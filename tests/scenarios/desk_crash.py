@@ -1,17 +1,14 @@
-"""Scenario 1: a desk process killed with SIGKILL at random points, over and over.
+"""A desk process killed with SIGKILL at random points, over and over: no half command stays.
 
 Each round forks a desk process that runs random real commands (every desk action, check-ins,
 walk-ins, receipts, presence) on the sample clinic, and kills it a random few milliseconds after
 it began. A separate reader process tails the event log the whole time, as the display server
-does. After every kill the file must pass every check of `faults_checks`, and at the end every
+does. After every kill the file must pass every check of `tests.oracle`, and at the end every
 event the reader saw must still be in the log, unchanged, with no hole between them.
-
-    python -m benchmarks.faults_crash [--kills 1000]
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import multiprocessing
@@ -25,14 +22,13 @@ from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 
-from benchmarks.clinic import ACTOR, fill, fresh_clinic
-from benchmarks.clinic_day import APPOINTMENTS
-from benchmarks.faults_checks import violations
+from benchmarks.clinic import ACTOR, APPOINTMENTS, fill, fresh_clinic
 from queue_core import commands, feedback
 from queue_core.errors import QueueError
 from queue_core.importer import import_appointments
 from queue_core.registration import check_in, issue_ticket, set_priority
 from queue_core.store import Store
+from tests.oracle import violations
 
 KILLS = 1_000
 DESKS = ("nk1", "nk2", "nk-zj", "wk1", "wk2")
@@ -51,6 +47,7 @@ class CrashResult:
     reader_holes: int
     violations: list[str]
     seconds: float
+    log_lengths: list[int]  # events in the log once prepared, then after every kill
 
 
 def _pick(store: Store, states: tuple[str, ...], rng: random.Random) -> tuple[str, str] | None:
@@ -196,6 +193,7 @@ def _run(kills: int, seed: int, tmp: Path) -> CrashResult:
     began = time.perf_counter()
     problems: list[str] = []
     in_transaction = in_commit = commands_done = 0
+    log_lengths = [violations(db)[1].events]
     for round_ in range(kills):
         ready = fork.Event()
         counts = fork.RawValue("i", 0), fork.RawValue("i", 0)
@@ -210,8 +208,9 @@ def _run(kills: int, seed: int, tmp: Path) -> CrashResult:
         in_transaction += counts[0].value == 1
         in_commit += counts[0].value == 2
         commands_done += counts[1].value
-        found, _ = violations(db)
+        found, facts = violations(db)
         problems += [f"after kill {round_ + 1}: {p}" for p in found]
+        log_lengths.append(facts.events)
     stop.set()
     reader.join(timeout=60)
     seconds = time.perf_counter() - began
@@ -229,40 +228,5 @@ def _run(kills: int, seed: int, tmp: Path) -> CrashResult:
         report["holes"],
         problems,
         seconds,
+        log_lengths,
     )
-
-
-def markdown(result: CrashResult) -> str:
-    return "\n".join(
-        [
-            "### Desk crash: SIGKILL at random points (goal: 0 violations)",
-            "",
-            "A forked desk process runs random real commands (every desk action, check-ins,",
-            "walk-ins, out-of-turn calls, receipts, presence) and is killed 2-30 ms after it",
-            "starts; a reader process tails the log throughout. After every kill:",
-            "`PRAGMA integrity_check`, seqs 1..N with no hole, replay of the log == tables, no",
-            "number given to two tickets or beyond its counter, every call of a ticket that was",
-            "waiting (or missed, out of turn with a reason), no ticket current at two desks;",
-            "at the end every event the reader saw is in the final log unchanged.",
-            "",
-            "| kills | inside a transaction | during COMMIT | commands completed | events | calls "
-            "| events seen by the reader | holes seen | violations | seconds |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            f"| {result.kills:,} | {result.in_transaction:,} | {result.in_commit:,} "
-            f"| {result.commands_done:,} "
-            f"| {result.events:,} | {result.calls:,} | {result.reader_events:,} "
-            f"| {result.reader_holes} | {len(result.violations)} | {result.seconds:.0f} |",
-            *([""] + [f"- {v}" for v in result.violations[:10]] if result.violations else []),
-        ]
-    )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--kills", type=int, default=KILLS)
-    args = parser.parse_args()
-    print(markdown(run(args.kills)))
-
-
-if __name__ == "__main__":
-    main()

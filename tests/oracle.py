@@ -1,7 +1,8 @@
-"""What a sound queue file looks like after any fault: checks over its tables and its event log.
+"""What a sound queue file looks like after any run: checks over its tables and its event log.
 
-Every fault scenario (desk crashes, contention, a long day) ends with `violations(db)`; an empty
-list means the file passed them all.
+Every scenario (desk crashes, contention, a long day, the long day through the server) ends
+with `violations(db)`; an empty list means the file passed every check, each made once here.
+The scenarios that play a day also hold the read model to the log (`read_model_problems`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from queue_core.board import public_board
 from queue_core.events import Called, Event, EventType
+from queue_core.line import Line
+from queue_core.model import DeskState, Ticket
 from queue_core.replay import current_tables, replay
 from queue_core.store import Store
 
@@ -91,17 +95,54 @@ def violations(db: Path) -> tuple[list[str], LogFacts]:
             events = store.events_since(0)
             tables = current_tables(snapshot)
             doubles = snapshot.execute(
-                "SELECT number FROM tickets GROUP BY day, number HAVING COUNT(*) > 1"
+                "SELECT day, number FROM tickets GROUP BY day, number HAVING COUNT(*) > 1"
             ).fetchall()
         seqs = [e.seq for e in events]
         if seqs != list(range(1, len(seqs) + 1)):
-            problems.append("event seqs have a hole")
+            problems.append(f"event seqs are not 1..{len(seqs)} without a hole")
         if replay(events) != tables:
             problems.append("replaying the event log does not rebuild the tables")
-        problems += [f"number {r[0]} used twice" for r in doubles]
+        problems += [f"number {number} used twice on {day}" for day, number in doubles]
         problems += call_violations(events)
         problems += counter_violations(tables, store)
     finally:
         store.close()
     calls = sum(1 for e in events if e.type is EventType.CALL)
     return problems, LogFacts(len(events), calls, len(tables["tickets"]))
+
+
+def line_from_log(events: list[Event], store: Store) -> Line:
+    """The read model as the log alone tells it: the replayed rows, not the tables."""
+    tables = replay(events)
+    tickets = [Ticket.from_row(r) for r in tables["tickets"].values()]
+    desks = [DeskState.from_row(r) for r in tables["desks"].values()]
+    seq = events[-1].seq if events else 0
+    day = store.today()
+    return Line(store.config, seq, day, (t for t in tickets if t.day == day), desks)
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """The read model loaded from the tables held to the one rebuilt from the log."""
+
+    board_equal: bool
+    views: int  # phone views compared
+    problems: list[str]
+
+
+def read_model_problems(store: Store, phones: bool = True) -> ReadModel:
+    """The public board, and (with `phones`) every ticket's phone view: its state, its desk and
+    room when called, a waiting patient's `ahead`. Nothing may commit between the two reads,
+    so the caller is the only writer."""
+    live = Line.load(store)
+    rebuilt = line_from_log(store.events_since(0), store)
+    board_equal = public_board(live.board, limit=None) == public_board(rebuilt.board, limit=None)
+    problems = [] if board_equal else ["the public board differs from the one the log rebuilds"]
+    tickets = [t for t in live.tickets.values() if t.day == live.day] if phones else []
+    for ticket in tickets:
+        got, want = live.view(ticket), rebuilt.view(rebuilt.tickets.get(ticket.id, ticket))
+        shown = {"state": got.state, "ahead": got.ahead, "desk": got.desk, "room": got.room}
+        told = {"state": want.state, "ahead": want.ahead, "desk": want.desk, "room": want.room}
+        if shown != told:
+            problems.append(f"{ticket.number}: phone shows {shown}, the log says {told}")
+    return ReadModel(board_equal, len(tickets), problems)

@@ -1,0 +1,175 @@
+"""Hostile input from a seeded generator, and the answer docs/protocol.md promises for each.
+
+Each category makes one kind of attempt against the display and phone feeds or the HTTP routes
+and says whether the server gave the documented answer: an `error` message, a close code, a
+404 with nothing of our files in it, a snapshot for every one of many connections, and
+half-open handshakes closed by the server itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from benchmarks.server_fleet import raise_file_limit
+
+PATH_PIECES = ["..", "%2e%2e", "%2E%2e%2f", "..%5c", "%00", "static", ".git", "etc", "passwd"]
+PATH_PIECES += ["display_server", "server.py", "~", "//", "%c0%ae", ".env", "t", "ws", "%252e"]
+LEAKS = ("root:", "import ", "[project]", "def ", "sqlite")
+EACH = 200  # attempts of each category in the benchmark's attack
+
+
+async def _answer(ws: ClientConnection) -> str:
+    """The first thing the server says after our attempt: an error code or a close code."""
+    try:
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message.get("type") == "error":
+                return str(message["code"])
+    except ConnectionClosed:
+        return f"close {ws.close_code}"
+
+
+async def _feed(base: str, token: str, rng: random.Random) -> ClientConnection:
+    path = rng.choice(["/ws/display?since=", f"/ws/ticket/{token}?since="])
+    ws = await connect(base + path, max_size=None, max_queue=None)
+    await ws.recv()
+    return ws
+
+
+async def malformed_json(base: str, token: str, rng: random.Random) -> bool:
+    pieces = ['{"type":', "[", "{", '"', "}", "]", "null", "1e999", "\\u12", ",", ":", "ack"]
+    async with await _feed(base, token, rng) as ws:
+        await ws.send("".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) + "{")
+        return await _answer(ws) in ("bad_json", "bad_message")
+
+
+async def unknown_type(base: str, token: str, rng: random.Random) -> bool:
+    kind = "".join(rng.choice("abcdefgh_") for _ in range(rng.randint(1, 12)))
+    async with await _feed(base, token, rng) as ws:
+        await ws.send(json.dumps({"type": kind, "seq": rng.randint(-5, 5)}))
+        return await _answer(ws) == "unknown_type"
+
+
+async def binary_frame(base: str, token: str, rng: random.Random) -> bool:
+    async with await _feed(base, token, rng) as ws:
+        await ws.send(rng.randbytes(rng.randint(1, 2048)))
+        return await _answer(ws) == "binary"
+
+
+async def huge_frame(base: str, token: str, rng: random.Random) -> bool:
+    async with await _feed(base, token, rng) as ws:
+        await ws.send("x" * rng.randint(4 * 1024 + 1, 1024 * 1024))
+        return await _answer(ws) == "close 1009"
+
+
+async def flood(base: str, token: str, rng: random.Random) -> bool:
+    async with await _feed(base, token, rng) as ws:
+        try:
+            for _ in range(rng.randint(100, 400)):
+                await ws.send('{"type":"ping"}')
+        except ConnectionClosed:
+            pass
+        return await _answer(ws) == "close 1008"
+
+
+async def wrong_token(base: str, token: str, rng: random.Random) -> bool:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-%./"
+    fake = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 80)))
+    try:
+        async with connect(f"{base}/ws/ticket/{fake}?since=") as ws:
+            return await _answer(ws) == "close 1008" and ws.close_reason == "not found"
+    except InvalidStatus as exc:
+        return exc.response.status_code == 404  # "%" sequences that make no valid request
+
+
+async def path_trick(base: str, token: str, rng: random.Random) -> bool:
+    host, port = base.removeprefix("ws://").rsplit(":", 1)
+    path = "/" + "/".join(rng.choice(PATH_PIECES) for _ in range(rng.randint(1, 6)))
+    path = rng.choice(["", "/static", "/t", "/display"]) + path
+    method = rng.choice(["GET", "GET", "HEAD", "POST", "PUT", "DELETE"])
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    status = int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/1.1 ") else 0
+    body = raw.split(b"\r\n\r\n", 1)[-1].decode(errors="replace")
+    return status in (400, 404, 405) and not any(leak in body for leak in LEAKS)
+
+
+async def many_connections(base: str, token: str, rng: random.Random, count: int) -> int:
+    """`count` connections from one address at once: each still gets its first message."""
+    opened = await asyncio.gather(
+        *(connect(f"{base}/ws/display?since=") for _ in range(count)), return_exceptions=True
+    )
+    ok = 0
+    for ws in opened:
+        if isinstance(ws, ClientConnection):
+            ok += int(json.loads(await ws.recv())["type"] == "snapshot")
+            await ws.close()
+    return ok
+
+
+async def half_open(base: str, count: int) -> int:
+    """Handshakes that never finish (slowloris): the server must close them by itself."""
+    host, port = base.removeprefix("ws://").rsplit(":", 1)
+    streams = [await asyncio.open_connection(host, int(port)) for _ in range(count)]
+    for _, writer in streams:
+        writer.write(b"GET /ws/display HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+    closed = 0
+    for reader, writer in streams:
+        try:
+            await asyncio.wait_for(reader.read(), 30)
+            closed += 1
+        except TimeoutError:
+            pass
+        writer.close()
+    return closed
+
+
+Attempt = Callable[[str, str, random.Random], Awaitable[bool]]
+CATEGORIES: dict[str, Attempt] = {
+    "malformed JSON": malformed_json,
+    "unknown type": unknown_type,
+    "binary frame": binary_frame,
+    "huge frame (4 KiB-1 MiB)": huge_frame,
+    "flood (100-400 pings at once)": flood,
+    "wrong phone token": wrong_token,
+    "HTTP path trick / method": path_trick,
+}
+
+
+async def attack(
+    base: str, token: str, seed: int, each: int = EACH, slowloris: bool = True
+) -> dict[str, list[int]]:
+    """Per category: [tried, expected answers, time.time_ns() at its start, at its end].
+
+    `each` attempts of every category, five times as many connections at once, and (with
+    `slowloris`, which waits out the server's open timeout) `each` handshakes left half-open."""
+    raise_file_limit()
+    rng = random.Random(seed)
+    counts: dict[str, list[int]] = {}
+    for name, attempt in CATEGORIES.items():
+        began = time.time_ns()
+        tally: Counter[bool] = Counter()
+        for _ in range(each):
+            try:
+                tally[await attempt(base, token, rng)] += 1
+            except (OSError, ConnectionClosed, TimeoutError, InvalidStatus):
+                tally[False] += 1
+        counts[name] = [each, tally[True], began, time.time_ns()]
+    crowd, began = each * 5, time.time_ns()
+    crowded = await many_connections(base, token, rng, crowd)
+    counts["many connections, one address"] = [crowd, crowded, began, time.time_ns()]
+    if slowloris:
+        began = time.time_ns()
+        lingered = await half_open(base, each)
+        counts["half-open handshakes (slowloris)"] = [each, lingered, began, time.time_ns()]
+    return counts
