@@ -10,7 +10,7 @@ import math
 import sys
 from pathlib import Path
 
-from benchmarks import server_fuzz, server_load, server_restart, server_slow
+from benchmarks import server_fuzz, server_load, server_policy, server_restart, server_slow
 from benchmarks.report import DOC, ROOT, Part, machine_line, show_blocks, verdict, write_blocks
 from benchmarks.server_load import LoadRun
 
@@ -99,8 +99,10 @@ def goals(load: list[LoadRun], restart: server_restart.Outcome) -> list[Part]:
         f"new median visit): {top.phone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} "
         f"ms): {verdict(top.phone.p99 <= server_load.PHONE_GOAL_MS)}.",
         f"- Phones p99 when every phone is told at once (a desk pauses or resumes): "
-        f"{top.everyone.p99:.0f} ms (goal {server_load.PHONE_GOAL_MS:.0f} ms): "
-        f"{verdict(top.everyone.p99 <= server_load.PHONE_GOAL_MS)}.",
+        f"{top.everyone.p99:.0f} ms (goal {server_load.EVERYONE_GOAL_MS:.0f} ms, screens "
+        f"p99 kept <= {server_load.SCREENS_KEPT_MS:.0f} ms: {top.display.p99:.1f} ms): "
+        f"{verdict(top.everyone.p99 <= server_load.EVERYONE_GOAL_MS)}, "
+        f"{verdict(top.display.p99 <= server_load.SCREENS_KEPT_MS)}.",
         f"- Memory per connection {top.kib_per_connection:.1f} KiB (goal "
         f"{server_load.MEMORY_GOAL_KIB:.0f} KiB): "
         f"{verdict(top.kib_per_connection <= server_load.MEMORY_GOAL_KIB)}.",
@@ -123,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     restart = server_restart.run(args.quick)
     slow = server_slow.run(args.quick)
     fuzz = server_fuzz.run(args.quick)
+    policy = server_policy.run(args.quick)
     blocks = {
         "server-machine": [machine_line(args.quick)],
         **server_load.blocks(load),
         **server_restart.blocks(restart),
         **server_slow.blocks(slow),
         **server_fuzz.blocks(fuzz),
+        "server-policy": [server_policy.table(policy)],
         "server-goals": goals(load, restart),
     }
     if args.quick:
