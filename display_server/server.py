@@ -95,7 +95,7 @@ class DisplayServer:
 
     async def lookup(self, token: str) -> Ticket | None:
         """The ticket of a phone link, or None; malformed tokens never reach the database, and
-        today's are found in memory (5,000 phones reconnect at once after a restart)."""
+        today's are found in memory (thousands of phones reconnect at once after a restart)."""
         if not protocol.TOKEN_SHAPE.match(token):
             return None
         known = self.hub.line.ticket_by_token(token)
@@ -295,9 +295,9 @@ async def serve(
 def going_away(server: Server) -> list[ServerConnection]:
     """Every client gets its 1001 close frame at once, then its socket closes behind it.
 
-    Waiting for each client's closing handshake kept the old process ~5 s with 5,000 phones
-    (their clients answer one by one) while the new one could not take its port's clients;
-    a client reconnects on the close frame alone.
+    Waiting for each client's closing handshake would keep the old process for seconds (their
+    clients answer one by one) while the new one could not take its port's clients; a client
+    reconnects on the close frame alone.
     """
     stop_listening(server)  # first: a client retrying must be refused, not queued
     connections = list(server.connections)
