@@ -20,7 +20,9 @@ from queue_core.board import public_status
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import ConfigError, NotInitialised, QueueError
 from queue_core.events import Event
-from queue_core.importer import import_appointments
+from queue_core.his_diff import Kind
+from queue_core.his_file import known_encoding
+from queue_core.importer import RowsRefused, Sync, import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
@@ -66,9 +68,51 @@ def cmd_init(args: argparse.Namespace) -> None:
     )
 
 
+def _print_sync(sync: Sync) -> None:
+    """A dry run lists every change; a sync all but the additions (a first import has
+    thousands); a refused file only its refused rows. Each on its own line, then the counts."""
+    if not sync.refused:
+        for change in sync.plan.changes:
+            if change.kind is not Kind.ADD or not sync.written:
+                where = f"{change.where}: " if change.where else ""
+                print(f"{change.kind.value:<7} {where}{change.external_id} {change.detail}")
+    for refused in sync.refused:
+        print(f"refused {refused}")
+    verbs = (
+        ("added", "updated", "cancelled") if sync.written else ("to add", "to update", "to cancel")
+    )
+    counts = [
+        f"{sync.count(Kind.ADD)} {verbs[0]}",
+        f"{sync.count(Kind.UPDATE)} {verbs[1]}",
+        f"{sync.count(Kind.CANCEL)} {verbs[2]}",
+        f"{sync.plan.unchanged} unchanged",
+        f"{sync.count(Kind.KEEP)} kept",
+        f"{len(sync.refused)} refused",
+    ]
+    how = "" if sync.written else ", nothing written" if sync.refused else ", dry run"
+    print(f"{sync.source} ({sync.encoding}){how}: {', '.join(counts)}.")
+
+
 def cmd_import(args: argparse.Namespace) -> None:
-    count = import_appointments(_open(args), Path(args.file), args.actor)
-    print(f"Imported {count} appointments from {args.file}.")
+    try:
+        sync = import_appointments(
+            _open(args),
+            Path(args.file),
+            args.actor,
+            encoding=args.encoding,
+            complete=args.complete,
+            dry_run=args.dry_run,
+        )
+    except RowsRefused as refused:
+        _print_sync(refused.sync)
+        raise
+    _print_sync(sync)
+
+
+def _encoding(name: str) -> str:
+    if not known_encoding(name):
+        raise argparse.ArgumentTypeError(f"unknown text encoding {name!r}")
+    return name
 
 
 def cmd_ticket(args: argparse.Namespace) -> None:
@@ -251,9 +295,19 @@ def build_parser() -> _Parser:
     add("init", cmd_init, "create or update the database from a clinic configuration").add_argument(
         "--config", help="clinic TOML file (default: a one-queue clinic)"
     )
-    add(
-        "import", cmd_import, "import appointments from a HIS export (CSV or JSON), all or nothing"
-    ).add_argument("file")
+    p = add(
+        "import", cmd_import, "sync appointments from a HIS export (CSV or JSON), all or nothing"
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--encoding", type=_encoding, help="the file's text encoding (default: UTF-8, else GB18030)"
+    )
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="the file lists every appointment of its days: cancel the ones it lacks",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
     p = add("ticket", cmd_ticket, "issue a walk-in ticket (issued and checked in)")
     p.add_argument("queue")
     p.add_argument("--name")

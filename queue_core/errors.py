@@ -132,12 +132,11 @@ class ConfigError(Exception):
 
 
 class ImportRejected(QueueError):
-    """An import found bad rows; nothing was written. Every problem keeps its line number."""
+    """A HIS file refused as a whole (unreadable, not text, no rows, a missing column); nothing
+    was written. Refused rows are told apart, each with its line (`his_sync.RowsRefused`)."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.problems = problems
-        count = len(problems)
+    def __init__(self, source: str, problem: str) -> None:
+        self.problem = problem
         super().__init__(
-            f"{source}: {count} bad row{'s' if count != 1 else ''}, nothing imported: "
-            + "; ".join(problems)
+            f"{source}: {problem}; nothing imported.", "import_rejected", source=source
         )

@@ -131,9 +131,15 @@ class Configured(Fact):
 @_declare(EventType.IMPORT)
 @dataclass(frozen=True, kw_only=True)
 class Imported(Fact):
-    """Appointments from a HIS file; `reason` is the file's name."""
+    """A HIS file synced; `reason` is the file's name. The event carries the added and updated
+    tickets; each ticket the sync cancelled follows as its own `cancel` event. `kept` counts
+    what the HIS changed but the queue left as it is (checked in, or with a doctor)."""
 
-    count: int
+    added: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    kept: int = 0
+    unchanged: int = 0
 
 
 @_declare(EventType.ISSUE, ForPhones(own=Why.ISSUED))

@@ -1,183 +1,245 @@
-"""Appointments from the hospital information system (HIS), by CSV or JSON file.
+"""Appointments from the hospital information system (HIS): a file synced into the queue.
 
-All or nothing: every row is checked first, every bad row is reported with its line, and
-nothing is written unless all rows are good. Only the last 4 digits of a phone number are kept.
+One path for every import: a first import is a sync into nothing. The file is read and every
+row checked before the database is touched; then the plan is made from a snapshot, without the
+write lock, so desks keep calling meanwhile. Only the catching up on what desks committed since
+the snapshot, and the rows themselves, happen inside the one write transaction. All or nothing:
+a refused row means nothing is written, and every refused row is listed with its line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from queue_core.config import ClinicConfig
 from queue_core.errors import ImportRejected
-from queue_core.events import Imported
-from queue_core.model import Source
-from queue_core.registration import make_ticket
-from queue_core.store import Store
+from queue_core.events import Cancelled, Imported
+from queue_core.his_diff import HIS_REASON, Change, Kind, Plan, plan
+from queue_core.his_file import read_export
+from queue_core.his_rows import REQUIRED, Appointment, Refused, check_rows
+from queue_core.model import Source, Ticket, TicketState
+from queue_core.registration import new_token
+from queue_core.store import Store, Tx, iso
 
-COLUMNS = ("external_id", "name", "queue", "slot_start", "phone", "priority", "desk")
-REQUIRED = ("external_id", "name", "queue", "slot_start")
+LISTED = 10  # refused rows named in the one-line refusal; every one is in `Sync.refused`
 
 
 @dataclass(frozen=True)
-class Appointment:
-    external_id: str
-    name: str
-    queue: str
-    slot_start: datetime
-    phone: str
-    priority: str | None
-    desk: str | None
+class Sync:
+    """What an import did, or (not `written`) would do."""
+
+    source: str  # the file as it was named; the log's `import` event gives its name alone
+    encoding: str
+    plan: Plan
+    refused: list[Refused]
+    written: bool  # False: a dry run, or refused rows
+
+    def count(self, kind: Kind) -> int:
+        return len(self.plan.of(kind))
 
 
-def _records(path: Path, text: str) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
-    """(what a row is called, [(its line or item number, its fields)])."""
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImportRejected(
-                str(path), [f"line {exc.lineno}: not valid JSON ({exc.msg})"]
-            ) from None
-        if not isinstance(data, list):
-            raise ImportRejected(str(path), ["the file must hold a JSON array of objects"])
-        return "item", [
-            (i, r if isinstance(r, dict) else {"__bad__": r}) for i, r in enumerate(data, 1)
-        ]
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportRejected(str(path), [f"line 1: missing column(s) {', '.join(missing)}"])
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for row in reader:
-        rows.append((reader.line_num, row))
-    return "line", rows
+class RowsRefused(ImportRejected):
+    """Rows of the file are refused; nothing was written. The count is of rows, not problems."""
+
+    def __init__(self, sync: Sync) -> None:
+        self.sync = sync
+        refused = sync.refused
+        label, _, _ = refused[0].where.partition(" ")
+        numbers = [r.where.partition(" ")[2] for r in refused]
+        named = ", ".join(numbers[:LISTED])
+        more = f" and {len(numbers) - LISTED} more" if len(numbers) > LISTED else ""
+        plural = "s" if len(refused) != 1 else ""
+        super().__init__(
+            sync.source, f"{len(refused)} row{plural} refused ({label}{plural} {named}{more})"
+        )
 
 
-def _slot(text: str, config: ClinicConfig, today: str) -> datetime:
-    """A full date and time, or only HH:MM for an export of the day's appointments."""
-    if len(text) <= 5 and ":" in text:
-        text = f"{today} {text}"
-    slot = datetime.fromisoformat(text)
-    return slot.replace(tzinfo=config.tz) if slot.tzinfo is None else slot
+def _snapshot(
+    store: Store, rows: list[Appointment], complete: bool
+) -> tuple[int, dict[str, Ticket]]:
+    """The last seq and, as of it, the tickets the rows can touch: theirs by HIS id and, for a
+    complete export, every HIS ticket of the days it covers."""
+    ids = json.dumps([a.external_id for a in rows])
+    days = json.dumps(sorted({a.day for a in rows}) if complete else [])
+    with store.read() as conn:
+        seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+        found = conn.execute(
+            "SELECT * FROM tickets WHERE external_id IN (SELECT value FROM json_each(?))", (ids,)
+        ).fetchall()
+        found += conn.execute(
+            "SELECT * FROM tickets WHERE day IN (SELECT value FROM json_each(?))"
+            " AND external_id IS NOT NULL",
+            (days,),
+        ).fetchall()
+    tickets = (Ticket.from_row(dict(r)) for r in found)
+    return seq, {t.external_id: t for t in tickets if t.external_id}
 
 
-def _check(
-    where: str, raw: dict[str, Any], config: ClinicConfig, today: str, seen: set[str]
-) -> tuple[Appointment | None, list[str]]:
-    if "__bad__" in raw:
-        return None, [f"{where}: expected an object"]
-    problems: list[str] = []
-    fields = {k: ("" if raw.get(k) is None else str(raw.get(k)).strip()) for k in COLUMNS}
-    for column in REQUIRED:
-        if not fields[column]:
-            problems.append(f"{where}: {column} is empty")
-    queue = config.queue(fields["queue"]) if fields["queue"] else None
-    if fields["queue"] and queue is None:
-        problems.append(f"{where}: unknown queue {fields['queue']!r}")
-    slot: datetime | None = None
-    if fields["slot_start"]:
-        try:
-            slot = _slot(fields["slot_start"], config, today)
-        except ValueError:
-            problems.append(
-                f"{where}: slot_start {fields['slot_start']!r} is not a time (HH:MM)"
-                " or a date and time (YYYY-MM-DD HH:MM)"
-            )
+def _caught_up(tx: Tx, seq: int, tickets: dict[str, Ticket]) -> bool:
+    """Take into `tickets` the HIS tickets other writers changed after `seq`; True if any."""
+    moved = {
+        row["external_id"]: Ticket.from_row(row)
+        for event in tx.events_after(seq)
+        for row in event.changed("tickets")
+        if row.get("external_id")
+    }
+    tickets.update(moved)
+    return bool(moved)
+
+
+def _registered(a: Appointment, ticket_id: int, number: str, token: str, created_at: str) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        day=a.day,
+        number=number,
+        queue=a.queue,
+        token=token,
+        state=TicketState.REGISTERED,
+        source=Source.APPOINTMENT,
+        created_at=created_at,
+        name=a.name,
+        phone_last4=a.phone_last4,
+        external_id=a.external_id,
+        slot_start=iso(a.slot_start),
+        priority=a.priority,
+        pinned_desk=a.desk,
+    )
+
+
+def _updated(ticket: Ticket, a: Appointment, number: str) -> Ticket:
+    """The row's values on a ticket not yet checked in; one the sync cancelled is registered
+    again as new, keeping its id and phone link."""
+    if ticket.state is TicketState.CANCELLED:
+        return _registered(a, ticket.id, number, ticket.token, ticket.created_at)
+    return dataclasses.replace(
+        ticket,
+        number=number,
+        day=a.day,
+        queue=a.queue,
+        slot_start=iso(a.slot_start),
+        pinned_desk=a.desk,
+        priority=a.priority,
+        name=a.name,
+        phone_last4=a.phone_last4,
+    )
+
+
+def _tickets(tx: Tx, changes: list[Change]) -> list[Ticket]:
+    """Added and updated tickets; new numbers go out per queue and day in slot order."""
+    numbered = sorted(
+        (c for c in changes if c.kind is Kind.ADD or c.renumbered),
+        key=lambda c: c.appointment.slot_start if c.appointment else tx.now,
+    )
+    wanted = Counter((c.appointment.day, c.appointment.queue) for c in numbered if c.appointment)
+    sequences = {key: iter(tx.take_numbers(*key, n)) for key, n in wanted.items()}
+    next_id = tx.new_ticket_id()
+    made: list[Ticket] = []
+    for c in numbered:
+        a = c.appointment
+        queue = tx.config.queue(a.queue) if a else None
+        assert a is not None and queue is not None
+        number = f"{queue.prefix}{next(sequences[a.day, a.queue]):03d}"
+        if c.ticket is None:
+            made.append(_registered(a, next_id, number, new_token(), iso(tx.now)))
+            next_id += 1
         else:
-            local = slot.astimezone(config.tz)
-            minutes = local.hour * 60 + local.minute
-            if minutes % config.slot_minutes or local.second:
-                problems.append(
-                    f"{where}: slot_start {fields['slot_start']!r} is not on a"
-                    f" {config.slot_minutes}-minute slot boundary"
-                )
-    if fields["priority"] and config.priority(fields["priority"]) is None:
-        problems.append(f"{where}: unknown priority class {fields['priority']!r}")
-    if fields["desk"]:
-        desk = config.desk(fields["desk"])
-        if desk is None:
-            problems.append(f"{where}: unknown desk {fields['desk']!r}")
-        elif queue is not None and queue.id not in desk.queues:
-            problems.append(f"{where}: desk {desk.id!r} does not serve queue {queue.id!r}")
-    phone_digits = "".join(ch for ch in fields["phone"] if ch.isdigit())
-    if fields["phone"] and len(phone_digits) < 4:
-        problems.append(f"{where}: phone {fields['phone']!r} has fewer than 4 digits")
-    if fields["external_id"]:
-        if fields["external_id"] in seen:
-            problems.append(
-                f"{where}: external_id {fields['external_id']!r} appears twice in the file"
-            )
-        seen.add(fields["external_id"])
-    if problems or slot is None:
-        return None, problems
-    return Appointment(
-        fields["external_id"],
-        fields["name"],
-        fields["queue"],
-        slot,
-        phone_digits,
-        fields["priority"] or None,
-        fields["desk"] or None,
-    ), []
+            made.append(_updated(c.ticket, a, number))
+    for c in changes:
+        if c.kind is Kind.UPDATE and not c.renumbered and c.ticket and c.appointment:
+            made.append(_updated(c.ticket, c.appointment, c.ticket.number))
+    return made
 
 
-def import_appointments(store: Store, path: Path, actor: str, now: datetime | None = None) -> int:
-    """Import every appointment of the file or none; returns how many were imported."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportRejected(str(path), [f"cannot read the file ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise ImportRejected(str(path), ["the file is not UTF-8 text"]) from None
-    label, records = _records(path, text)
-    if not records:
-        raise ImportRejected(str(path), ["no rows"])
-    problems: list[str] = []
-    good: list[Appointment] = []
-    seen: set[str] = set()
+def _write(tx: Tx, result: Plan, source: str, actor: str) -> None:
+    """One `import` event with every added and updated row, then one `cancel` per ticket."""
+    tx.save_rows("tickets", [t.to_row() for t in _tickets(tx, result.changes)])
+    counts = Counter(c.kind for c in result.changes)
+    tx.append(
+        Imported(
+            reason=source,
+            added=counts[Kind.ADD],
+            updated=counts[Kind.UPDATE],
+            cancelled=counts[Kind.CANCEL],
+            kept=counts[Kind.KEEP],
+            unchanged=result.unchanged,
+        ),
+        actor,
+    )
+    for c in result.of(Kind.CANCEL):
+        assert c.ticket is not None
+        ticket = dataclasses.replace(
+            c.ticket, state=TicketState.CANCELLED, note=HIS_REASON, finished_at=iso(tx.now)
+        )
+        tx.save_ticket(ticket)
+        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=HIS_REASON), actor)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked file and its plan against a snapshot at `seq`, ready to be applied."""
+
+    sync: Sync
+    rows: list[Appointment]
+    seq: int
+    tickets: dict[str, Ticket]
+    today: str
+    complete: bool
+
+
+def prepare(
+    store: Store,
+    path: Path,
+    now: datetime | None = None,
+    *,
+    encoding: str | None = None,
+    complete: bool = False,
+) -> Prepared:
+    """Read and check the file and plan the sync, without the write lock; refused rows raise.
+
+    `encoding` forces the file's text encoding (else UTF-8, then GB18030). With `complete`
+    the file lists every appointment of the days it covers (see `his_diff.plan`).
+    """
+    export = read_export(path, REQUIRED, encoding)
+    if not export.records:
+        raise ImportRejected(str(path), "no rows")
     today = store.today(now)
-    for number, raw in records:
-        appointment, found = _check(f"{label} {number}", raw, store.config, today, seen)
-        problems.extend(found)
-        if appointment is not None:
-            good.append(appointment)
+    rows = check_rows(export.label, export.records, store.config, today)
+    seq, tickets = _snapshot(store, rows.appointments, complete)
+    result = plan(rows.appointments, tickets, store.config, today, complete)
+    sync = Sync(export.source, export.encoding, result, rows.refused, written=False)
+    if rows.refused:
+        raise RowsRefused(sync)
+    return Prepared(sync, rows.appointments, seq, tickets, today, complete)
+
+
+def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = None) -> Sync:
+    """Write the plan in one transaction, first catching up on what others committed since it
+    was made. A plan that changes nothing appends nothing."""
+    p = prepared
+    result = p.sync.plan
     with store.write(now) as tx:
-        known = {
-            r[0]
-            for r in tx.read.execute(
-                "SELECT external_id FROM tickets WHERE external_id IS NOT NULL"
-            ).fetchall()
-        }
-        for number, raw in records:
-            ext = str(raw.get("external_id") or "").strip()
-            if ext in known:
-                problems.append(f"{label} {number}: external_id {ext!r} was already imported")
-        if problems:
-            raise ImportRejected(str(path), problems)
-        good.sort(key=lambda a: a.slot_start)
-        for a in good:
-            queue = tx.config.queue(a.queue)
-            assert queue is not None
-            day = a.slot_start.astimezone(tx.config.tz).date().isoformat()
-            ticket = make_ticket(
-                tx,
-                queue,
-                day,
-                Source.APPOINTMENT,
-                name=a.name,
-                phone=a.phone,
-                priority=a.priority,
-                desk=a.desk,
-                external_id=a.external_id,
-                slot_start=a.slot_start,
-            )
-            tx.save_ticket(ticket)
-        tx.append(Imported(reason=path.name, count=len(good)), actor)
-        return len(good)
+        tickets = dict(p.tickets)
+        if _caught_up(tx, p.seq, tickets):
+            result = plan(p.rows, tickets, store.config, p.today, p.complete)
+        if result.writes:
+            _write(tx, result, Path(p.sync.source).name, actor)
+    return dataclasses.replace(p.sync, plan=result, written=True)
+
+
+def import_appointments(
+    store: Store,
+    path: Path,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    encoding: str | None = None,
+    complete: bool = False,
+    dry_run: bool = False,
+) -> Sync:
+    """Sync the HIS file into the queue, all or nothing; `dry_run` only plans (see `prepare`)."""
+    prepared = prepare(store, path, now, encoding=encoding, complete=complete)
+    return prepared.sync if dry_run else apply(store, prepared, actor, now)

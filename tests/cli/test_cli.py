@@ -178,7 +178,7 @@ def test_events_json_lines_carry_seq_type_ticket_desk_actor_reason(cli: Cli) -> 
     for event in events:
         assert {"seq", "at", "type", "ticket", "desk", "queue", "actor", "reason"} <= event.keys()
         assert "changes" not in event
-    assert events[1]["reason"] == SAMPLE_APPOINTMENTS.name and events[1]["count"] == 200
+    assert events[1]["reason"] == SAMPLE_APPOINTMENTS.name and events[1]["added"] == 200
     assert cli.events(since=1) == events[1:]
     plain = cli.ok("events").splitlines()
     assert len(plain) == 2 and "import" in plain[1]
@@ -377,7 +377,7 @@ def test_refusal_is_one_line_exit_1_and_changes_nothing(
     assert cli.status()["seq"] == seq
 
 
-def test_bad_import_is_one_line_listing_rows_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
+def test_bad_import_lists_each_refused_row_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "his.csv"
     bad.write_text(
         "external_id,name,queue,slot_start\nX1,甲,nk-pt,09:00\nX2,乙,eye,09:00\nX3,丙,wk,9h\n",
@@ -385,8 +385,15 @@ def test_bad_import_is_one_line_listing_rows_and_imports_nothing(cli: Cli, tmp_p
     )
     seq = cli.status()["seq"]
     result = cli.run("import", str(bad))
-    assert result.code == 1 and len(result.err_lines) == 1
-    assert "line 3" in result.err and "line 4" in result.err and "nothing imported" in result.err
+    assert result.code == 1
+    assert result.err_lines == [
+        f"clinic-queue: {bad}: 2 rows refused (lines 3, 4); nothing imported."
+    ]
+    assert result.out.splitlines()[:2] == [
+        "refused line 3: unknown queue 'eye'",
+        "refused line 4: slot_start '9h' is not a time (HH:MM)"
+        " or a date and time (YYYY-MM-DD HH:MM)",
+    ]
     assert cli.status()["seq"] == seq
 
 
