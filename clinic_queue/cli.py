@@ -368,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ExitStack() as opened:
             args.opened = opened
             args.handler(args)
+        sys.stdout.flush()  # here, not at exit: a reader gone by then is handled below
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
