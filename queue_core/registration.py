@@ -10,6 +10,7 @@ from queue_core.config import ClinicConfig, QueueConfig
 from queue_core.errors import (
     DeskNotFound,
     NotEligible,
+    QueueClosed,
     QueueError,
     QueueNotFound,
     UnknownPriority,
@@ -97,6 +98,8 @@ def make_ticket(
     slot_start: datetime | None = None,
 ) -> Ticket:
     """A new ticket with the next number of its queue's day; not saved yet."""
+    if tx.day_closed(day):
+        raise QueueClosed(day)
     seq = tx.take_number(day, queue.id)
     return Ticket(
         id=tx.new_ticket_id(),
