@@ -11,8 +11,8 @@ cancelled by staff) are left alone without a word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from queue_core.config import ClinicConfig
@@ -52,6 +52,15 @@ class Change:
             and t is not None
             and (a.queue, a.day) != (t.queue, t.day)
         )
+
+
+@dataclass
+class Known:
+    """What the queue holds that a file's rows can touch: the HIS tickets by HIS id, and which
+    of the rows' days are closed (`closing`), so that no ticket joins them."""
+
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    closed: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -104,14 +113,18 @@ def _standing(ticket: Ticket) -> str:
 
 
 def _row_change(
-    a: Appointment, ticket: Ticket | None, config: ClinicConfig, today: str
+    a: Appointment, ticket: Ticket | None, config: ClinicConfig, closed: bool
 ) -> Change | None:
+    """What the row asks of its ticket; `closed`: the row's day takes no tickets any more."""
+
     def change(kind: Kind, detail: str) -> Change:
         return Change(kind, a.where, a.external_id, ticket, a, detail)
 
     if ticket is None:
         if a.cancelled:
             return None  # refunded before it ever reached the queue
+        if closed:
+            return change(Kind.KEEP, f"{a.day} is closed: not added")
         return change(
             Kind.ADD, f"{mask_name(a.name)}, {a.queue}, {_when(iso(a.slot_start), config, '')}"
         )
@@ -123,10 +136,15 @@ def _row_change(
         return None
     found = differences(ticket, a, config)
     renumber = ["a new number"] if (ticket.queue, ticket.day) != (a.queue, a.day) else []
+    if ticket.state is TicketState.REGISTERED and found and closed:
+        return change(
+            Kind.KEEP,
+            f"{ticket.number}: {a.day} is closed: the HIS's {', '.join(found)} not applied",
+        )
     if ticket.state is TicketState.REGISTERED:
         detail = f"{ticket.number}: {', '.join([*found, *renumber])}"
         return change(Kind.UPDATE, detail) if found else None
-    if ticket.state is TicketState.CANCELLED and ticket.note == HIS_REASON and a.day >= today:
+    if ticket.state is TicketState.CANCELLED and ticket.note == HIS_REASON and not closed:
         again = f"{ticket.number}: booked again in the HIS"
         return change(Kind.UPDATE, ", ".join([again, *found, *renumber]))
     if ticket.state in OPEN_STATES and found:
@@ -147,24 +165,25 @@ def _absent_change(ticket: Ticket) -> Change | None:
 
 def plan(
     rows: Sequence[Appointment],
-    tickets: Mapping[str, Ticket],
+    known: Known,
     config: ClinicConfig,
     today: str,
     complete: bool = False,
 ) -> Plan:
-    """The changes the rows ask for, against `tickets` ({HIS id: ticket}). With `complete`,
-    the export lists every appointment of each day it has rows for: a ticket of such a day
-    whose id it lacks was cancelled in the HIS."""
+    """The changes the rows ask for, against what the queue holds. A day before `today`, or
+    one closed, takes no new tickets. With `complete`, the export lists every appointment of
+    each day it has rows for: a ticket of such a day whose id it lacks was cancelled in the HIS."""
     changes: list[Change] = []
     unchanged = 0
     for a in rows:
-        found = _row_change(a, tickets.get(a.external_id), config, today)
+        closed = a.day < today or a.day in known.closed
+        found = _row_change(a, known.tickets.get(a.external_id), config, closed)
         if found is None:
             unchanged += 1
         else:
             changes.append(found)
     if complete:
-        changes += _absent(rows, tickets.values())
+        changes += _absent(rows, known.tickets.values())
     return Plan(changes, unchanged)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from queue_core.errors import ImportRejected
 from queue_core.events import Cancelled, Imported
-from queue_core.his_diff import HIS_REASON, Change, Kind, Plan, plan
+from queue_core.his_diff import HIS_REASON, Change, Kind, Known, Plan, plan
 from queue_core.his_file import read_export
 from queue_core.his_rows import REQUIRED, Appointment, Refused, check_rows
 from queue_core.model import Source, Ticket, TicketState
@@ -58,37 +58,42 @@ class RowsRefused(ImportRejected):
         )
 
 
-def _snapshot(
-    store: Store, rows: list[Appointment], complete: bool
-) -> tuple[int, dict[str, Ticket]]:
-    """The last seq and, as of it, the tickets the rows can touch: theirs by HIS id and, for a
-    complete export, every HIS ticket of the days it covers."""
+def _snapshot(store: Store, rows: list[Appointment], complete: bool) -> tuple[int, Known]:
+    """The last seq and, as of it, what the rows can touch: their tickets by HIS id (for a
+    complete export, every HIS ticket of the days it covers too) and their days closed."""
     ids = json.dumps([a.external_id for a in rows])
-    days = json.dumps(sorted({a.day for a in rows}) if complete else [])
+    days = json.dumps(sorted({a.day for a in rows}))
     with store.read() as conn:
         seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
         found = conn.execute(
             "SELECT * FROM tickets WHERE external_id IN (SELECT value FROM json_each(?))", (ids,)
         ).fetchall()
-        found += conn.execute(
-            "SELECT * FROM tickets WHERE day IN (SELECT value FROM json_each(?))"
-            " AND external_id IS NOT NULL",
-            (days,),
+        if complete:
+            found += conn.execute(
+                "SELECT * FROM tickets WHERE day IN (SELECT value FROM json_each(?))"
+                " AND external_id IS NOT NULL",
+                (days,),
+            ).fetchall()
+        closed = conn.execute(
+            "SELECT day FROM days WHERE day IN (SELECT value FROM json_each(?))", (days,)
         ).fetchall()
     tickets = (Ticket.from_row(dict(r)) for r in found)
-    return seq, {t.external_id: t for t in tickets if t.external_id}
+    return seq, Known({t.external_id: t for t in tickets if t.external_id}, {r[0] for r in closed})
 
 
-def _caught_up(tx: Tx, seq: int, tickets: dict[str, Ticket]) -> bool:
-    """Take into `tickets` the HIS tickets other writers changed after `seq`; True if any."""
-    moved = {
-        row["external_id"]: Ticket.from_row(row)
-        for event in tx.events_after(seq)
-        for row in event.changed("tickets")
-        if row.get("external_id")
-    }
-    tickets.update(moved)
-    return bool(moved)
+def _caught_up(tx: Tx, seq: int, known: Known) -> bool:
+    """Take into `known` what writers committed after `seq` (and the close of earlier days
+    this very transaction may have begun with); True if any of it can matter."""
+    moved = False
+    for event in tx.events_after(seq):
+        for row in event.changed("tickets"):
+            if row.get("external_id"):
+                known.tickets[row["external_id"]] = Ticket.from_row(row)
+                moved = True
+        for row in event.changed("days"):
+            known.closed.add(row["day"])
+            moved = True
+    return moved
 
 
 def _registered(a: Appointment, ticket_id: int, number: str, token: str, created_at: str) -> Ticket:
@@ -185,7 +190,7 @@ class Prepared:
     sync: Sync
     rows: list[Appointment]
     seq: int
-    tickets: dict[str, Ticket]
+    known: Known
     today: str
     complete: bool
 
@@ -208,12 +213,12 @@ def prepare(
         raise ImportRejected(str(path), "no rows")
     today = store.today(now)
     rows = check_rows(export.label, export.records, store.config, today)
-    seq, tickets = _snapshot(store, rows.appointments, complete)
-    result = plan(rows.appointments, tickets, store.config, today, complete)
+    seq, known = _snapshot(store, rows.appointments, complete)
+    result = plan(rows.appointments, known, store.config, today, complete)
     sync = Sync(export.source, export.encoding, result, rows.refused, written=False)
     if rows.refused:
         raise RowsRefused(sync)
-    return Prepared(sync, rows.appointments, seq, tickets, today, complete)
+    return Prepared(sync, rows.appointments, seq, known, today, complete)
 
 
 def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = None) -> Sync:
@@ -222,9 +227,9 @@ def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = N
     p = prepared
     result = p.sync.plan
     with store.write(now) as tx:
-        tickets = dict(p.tickets)
-        if _caught_up(tx, p.seq, tickets):
-            result = plan(p.rows, tickets, store.config, p.today, p.complete)
+        known = Known(dict(p.known.tickets), set(p.known.closed))
+        if _caught_up(tx, p.seq, known) or tx.day != p.today:
+            result = plan(p.rows, known, store.config, tx.day, p.complete)
         if result.writes:
             _write(tx, result, Path(p.sync.source).name, actor)
     return dataclasses.replace(p.sync, plan=result, written=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from queue_core import commands
+from queue_core.closing import close_day
 from queue_core.errors import ImportRejected
 from queue_core.events import EventType
 from queue_core.his_diff import Kind
@@ -209,6 +210,41 @@ def test_an_appointment_the_his_books_again_is_registered_again(
     )
     assert (now["H1"].state, now["H1"].note) == (TicketState.CANCELLED, "went home")
     assert log_rebuilds_tables(store)
+
+
+def test_no_appointment_joins_a_closed_day(store: Store, tmp_path: Path) -> None:
+    import_appointments(store, his(tmp_path, MORNING_ROWS[:1]), ACTOR)
+    close_day(store, "head-nurse")
+    before = footprint(store)
+    later = [
+        MORNING_ROWS[0],
+        "H5,迟到,nk-pt,16:00,,,,",  # booked in the HIS after the queue closed
+        "H6,昨天,nk-pt,2026-11-22 09:00,,,,",  # yesterday's, never imported
+        "H7,明天,nk-pt,2026-11-24 09:00,,,,",  # tomorrow's queue is open
+    ]
+    sync = import_appointments(store, his(tmp_path, later), ACTOR)
+    assert [(c.kind, c.external_id, c.detail) for c in sync.plan.changes] == [
+        (Kind.KEEP, "H5", "2026-11-23 is closed: not added"),
+        (Kind.KEEP, "H6", "2026-11-22 is closed: not added"),
+        (Kind.ADD, "H7", "明*, nk-pt, 2026-11-24 09:00"),
+    ]
+    assert sync.plan.unchanged == 1  # H1, not seen at the close, stays so
+    assert tickets(store)["H1"].state is TicketState.NOT_SEEN
+    assert set(tickets(store)) == {"H1", "H7"}
+    assert footprint(store)[2] == before[2] + 1
+    assert log_rebuilds_tables(store)
+
+
+def test_the_first_write_of_a_day_closes_the_day_before_it_under_the_import(
+    store: Store, tmp_path: Path, clock: SteppingClock
+) -> None:
+    import_appointments(store, his(tmp_path, MORNING_ROWS[:1]), ACTOR)
+    clock.advance(days=1)
+    moved = ["H1,张三丰,nk-pt,2026-11-23 11:00,13800000001,,,"]  # yesterday's, moved
+    sync = import_appointments(store, his(tmp_path, moved), ACTOR)
+    assert [c.kind for c in sync.plan.changes] == []
+    assert tickets(store)["H1"].state is TicketState.NOT_SEEN
+    assert [e.type for e in store.events_since(0)][-2:] == [EventType.CLOSED, EventType.DAY_CLOSED]
 
 
 def test_every_refused_row_is_listed_once_and_nothing_is_written(
