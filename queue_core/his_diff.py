@@ -11,7 +11,7 @@ cancelled by staff) are left alone without a word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -67,6 +67,7 @@ class Known:
 class Plan:
     changes: list[Change]
     unchanged: int  # rows that ask for nothing
+    by_row: list[Change | None]  # what each row asks, in the file's order: to decide again
 
     def of(self, kind: Kind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]
@@ -163,6 +164,21 @@ def _absent_change(ticket: Ticket) -> Change | None:
     return None
 
 
+def _decide(a: Appointment, known: Known, config: ClinicConfig, today: str) -> Change | None:
+    closed = a.day < today or a.day in known.closed
+    return _row_change(a, known.tickets.get(a.external_id), config, closed)
+
+
+def _assemble(
+    by_row: list[Change | None], rows: Sequence[Appointment], known: Known, complete: bool
+) -> Plan:
+    changes = [c for c in by_row if c is not None]
+    unchanged = len(by_row) - len(changes)
+    if complete:
+        changes += _absent(rows, known.tickets.values())
+    return Plan(changes, unchanged, by_row)
+
+
 def plan(
     rows: Sequence[Appointment],
     known: Known,
@@ -173,18 +189,25 @@ def plan(
     """The changes the rows ask for, against what the queue holds. A day before `today`, or
     one closed, takes no new tickets. With `complete`, the export lists every appointment of
     each day it has rows for: a ticket of such a day whose id it lacks was cancelled in the HIS."""
-    changes: list[Change] = []
-    unchanged = 0
-    for a in rows:
-        closed = a.day < today or a.day in known.closed
-        found = _row_change(a, known.tickets.get(a.external_id), config, closed)
-        if found is None:
-            unchanged += 1
-        else:
-            changes.append(found)
-    if complete:
-        changes += _absent(rows, known.tickets.values())
-    return Plan(changes, unchanged)
+    return _assemble([_decide(a, known, config, today) for a in rows], rows, known, complete)
+
+
+def replan(
+    previous: Plan,
+    moved: Collection[str],
+    rows: Sequence[Appointment],
+    known: Known,
+    config: ClinicConfig,
+    today: str,
+    complete: bool = False,
+) -> Plan:
+    """`previous`, with only the rows whose tickets (HIS ids) `moved` since decided again: what
+    catching up inside the write lock costs grows with what the desks did, not with the file."""
+    by_row = [
+        _decide(a, known, config, today) if a.external_id in moved else before
+        for a, before in zip(rows, previous.by_row, strict=True)
+    ]
+    return _assemble(by_row, rows, known, complete)
 
 
 def _absent(rows: Sequence[Appointment], tickets: Iterable[Ticket]) -> list[Change]:

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from queue_core.errors import ImportRejected
-from queue_core.events import Cancelled, Imported
-from queue_core.his_diff import HIS_REASON, Change, Kind, Known, Plan, plan
+from queue_core.his_diff import Kind, Known, Plan, plan, replan
 from queue_core.his_file import read_export
 from queue_core.his_rows import REQUIRED, Appointment, Refused, check_rows
-from queue_core.model import Source, Ticket, TicketState
-from queue_core.registration import new_token
-from queue_core.store import Store, Tx, iso
+from queue_core.his_write import drafts, write
+from queue_core.model import Ticket
+from queue_core.store import Store, Tx
 
 LISTED = 10  # refused rows named in the one-line refusal; every one is in `Sync.refused`
 
@@ -81,106 +79,21 @@ def _snapshot(store: Store, rows: list[Appointment], complete: bool) -> tuple[in
     return seq, Known({t.external_id: t for t in tickets if t.external_id}, {r[0] for r in closed})
 
 
-def _caught_up(tx: Tx, seq: int, known: Known) -> bool:
+def _caught_up(tx: Tx, seq: int, known: Known) -> tuple[set[str], bool]:
     """Take into `known` what writers committed after `seq` (and the close of earlier days
-    this very transaction may have begun with); True if any of it can matter."""
-    moved = False
+    this very transaction may have begun with): (the HIS ids whose tickets moved, whether a
+    day closed)."""
+    moved: set[str] = set()
+    closed = False
     for event in tx.events_after(seq):
         for row in event.changed("tickets"):
             if row.get("external_id"):
                 known.tickets[row["external_id"]] = Ticket.from_row(row)
-                moved = True
+                moved.add(row["external_id"])
         for row in event.changed("days"):
             known.closed.add(row["day"])
-            moved = True
-    return moved
-
-
-def _registered(a: Appointment, ticket_id: int, number: str, token: str, created_at: str) -> Ticket:
-    return Ticket(
-        id=ticket_id,
-        day=a.day,
-        number=number,
-        queue=a.queue,
-        token=token,
-        state=TicketState.REGISTERED,
-        source=Source.APPOINTMENT,
-        created_at=created_at,
-        name=a.name,
-        phone_last4=a.phone_last4,
-        external_id=a.external_id,
-        slot_start=iso(a.slot_start),
-        priority=a.priority,
-        pinned_desk=a.desk,
-    )
-
-
-def _updated(ticket: Ticket, a: Appointment, number: str) -> Ticket:
-    """The row's values on a ticket not yet checked in; one the sync cancelled is registered
-    again as new, keeping its id and phone link."""
-    if ticket.state is TicketState.CANCELLED:
-        return _registered(a, ticket.id, number, ticket.token, ticket.created_at)
-    return dataclasses.replace(
-        ticket,
-        number=number,
-        day=a.day,
-        queue=a.queue,
-        slot_start=iso(a.slot_start),
-        pinned_desk=a.desk,
-        priority=a.priority,
-        name=a.name,
-        phone_last4=a.phone_last4,
-    )
-
-
-def _tickets(tx: Tx, changes: list[Change]) -> list[Ticket]:
-    """Added and updated tickets; new numbers go out per queue and day in slot order."""
-    numbered = sorted(
-        (c for c in changes if c.kind is Kind.ADD or c.renumbered),
-        key=lambda c: c.appointment.slot_start if c.appointment else tx.now,
-    )
-    wanted = Counter((c.appointment.day, c.appointment.queue) for c in numbered if c.appointment)
-    sequences = {key: iter(tx.take_numbers(*key, n)) for key, n in wanted.items()}
-    next_id = tx.new_ticket_id()
-    made: list[Ticket] = []
-    for c in numbered:
-        a = c.appointment
-        queue = tx.config.queue(a.queue) if a else None
-        assert a is not None and queue is not None
-        number = f"{queue.prefix}{next(sequences[a.day, a.queue]):03d}"
-        if c.ticket is None:
-            made.append(_registered(a, next_id, number, new_token(), iso(tx.now)))
-            next_id += 1
-        else:
-            made.append(_updated(c.ticket, a, number))
-    for c in changes:
-        if c.kind is Kind.UPDATE and not c.renumbered and c.ticket and c.appointment:
-            made.append(_updated(c.ticket, c.appointment, c.ticket.number))
-    return made
-
-
-def _write(tx: Tx, result: Plan, source: str, actor: str) -> None:
-    """One `import` event with every added and updated row, then one `cancel` per ticket."""
-    tx.save_rows("tickets", [t.to_row() for t in _tickets(tx, result.changes)])
-    counts = Counter(c.kind for c in result.changes)
-    tx.append(
-        Imported(
-            reason=source,
-            added=counts[Kind.ADD],
-            updated=counts[Kind.UPDATE],
-            cancelled=counts[Kind.CANCEL],
-            kept=counts[Kind.KEEP],
-            unchanged=result.unchanged,
-        ),
-        actor,
-    )
-    for c in result.of(Kind.CANCEL):
-        assert c.ticket is not None
-        ticket = dataclasses.replace(
-            c.ticket, state=TicketState.CANCELLED, note=HIS_REASON, finished_at=iso(tx.now)
-        )
-        tx.save_ticket(ticket)
-        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=HIS_REASON), actor)
+            closed = True
+    return moved, closed
 
 
 @dataclass(frozen=True)
@@ -226,12 +139,16 @@ def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = N
     was made. A plan that changes nothing appends nothing."""
     p = prepared
     result = p.sync.plan
+    drafted = drafts(result)
     with store.write(now) as tx:
         known = Known(dict(p.known.tickets), set(p.known.closed))
-        if _caught_up(tx, p.seq, known) or tx.day != p.today:
+        moved, closed = _caught_up(tx, p.seq, known)
+        if closed or tx.day != p.today:
             result = plan(p.rows, known, store.config, tx.day, p.complete)
+        elif moved:
+            result = replan(result, moved, p.rows, known, store.config, tx.day, p.complete)
         if result.writes:
-            _write(tx, result, Path(p.sync.source).name, actor)
+            write(tx, result, drafted, Path(p.sync.source).name, actor)
     return dataclasses.replace(p.sync, plan=result, written=True)
 
 

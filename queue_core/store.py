@@ -205,16 +205,19 @@ class Tx:
     def _save(self, table: str, row: dict[str, Any]) -> None:
         self.save_rows(table, [row])
 
-    def save_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    def save_rows(self, table: str, rows: Sequence[dict[str, Any]], new: bool = False) -> None:
         """Many rows of one table, all with the same columns, in one statement: an import's
         thousands of tickets cost one pass instead of one round trip each. Each row is still
-        recorded into the next event, as one saved alone would be."""
+        recorded into the next event, as one saved alone would be. `new` rows cannot exist
+        yet (fresh ids): a plain INSERT skips looking for a row to replace, and a row that
+        does exist fails the whole transaction instead of replacing it."""
         if not rows:
             return
         columns = ", ".join(rows[0])
         marks = ", ".join("?" for _ in rows[0])
+        verb = "INSERT" if new else "INSERT OR REPLACE"
         self._conn.executemany(
-            f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})",
+            f"{verb} INTO {table} ({columns}) VALUES ({marks})",
             [tuple(row.values()) for row in rows],
         )
         keys = TABLE_KEYS[table]
