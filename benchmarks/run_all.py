@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     faults_report,
 )
+from benchmarks.import_sync import main as import_main
 from benchmarks.report import DOC, Blocks, Part, machine_line, show_blocks, verdict, write_blocks
 from benchmarks.server_long_day import main as server_day_main
 from benchmarks.server_run import main as server_main
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
-        "--only", choices=("core", "faults", "server"), help="run one group of benchmarks"
+        "--only", choices=("core", "faults", "import", "server"), help="run one group of benchmarks"
     )
     args = parser.parse_args(argv)
     for group, measure in (("core", core), ("faults", faults_report.blocks)):
@@ -88,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
                 show_blocks(blocks, args.output)
             else:
                 write_blocks(blocks, args.output)
+    quick = ["--quick"] if args.quick else []
+    if args.only in (None, "import"):
+        import_main(["--output", str(args.output), *quick])
     if args.only in (None, "server"):
-        quick = ["--quick"] if args.quick else []
         server_main(["--output", str(args.output), *quick])
         server_day_main(["--output", str(args.output), *quick])
     return 0
