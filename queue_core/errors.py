@@ -123,6 +123,28 @@ class NotADatabase(NotInitialised):
         )
 
 
+class RowConflict(QueueError):
+    """A row would take a unique value another row holds. It is refused, never written over
+    the other row: the command's transaction rolls back and nothing changes."""
+
+    def __init__(self, message: str, code: str = "row_conflict", **params: str) -> None:
+        super().__init__(message, code, **params)
+
+
+class NumberTaken(RowConflict):
+    """A new ticket's number is already held by another ticket of that day (a queue's prefix
+    changed to one another queue used that day): a number never changes hands within a day."""
+
+    def __init__(self, number: str, day: str) -> None:
+        super().__init__(
+            f"Ticket number {number} of {day} is already held by another ticket;"
+            " nothing was changed.",
+            "number_taken",
+            number=number,
+            day=day,
+        )
+
+
 class ConfigError(Exception):
     """A bad configuration file: exit code 2, message names every bad key."""
 

@@ -15,7 +15,7 @@ from queue_core.errors import (
     UnknownPriority,
 )
 from queue_core.events import CheckedIn, Configured, Issued, PrioritySet
-from queue_core.model import OPEN_STATES, DeskState, Source, Ticket, TicketState
+from queue_core.model import OPEN_STATES, Source, Ticket, TicketState
 from queue_core.rules import arrival, base_key
 from queue_core.store import CONFIG_KEY, Store, Tx, iso, parse_iso, utc_now
 
@@ -43,7 +43,7 @@ def initialise(
             tx.remove_desk(desk_id)
         for desk in config.desks:
             if desk.id not in existing:
-                tx.save_desk(DeskState(id=desk.id))
+                tx.add_desk(desk.id)
         tx.save_setting(CONFIG_KEY, config.source)
         tx.append(
             Configured(
