@@ -145,6 +145,20 @@ class NumberTaken(RowConflict):
         )
 
 
+class ForeignDatabase(NotADatabase):
+    """A SQLite file of something else: `init` never adds the queue's tables to it."""
+
+    def __init__(self, path: str, tables: list[str]) -> None:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        QueueError.__init__(
+            self,
+            f"{path} is a SQLite database of something else (tables: {shown});"
+            " clinic-queue will not use it. Give init a new or empty file.",
+            "foreign_database",
+            path=path,
+        )
+
+
 class ConfigError(Exception):
     """A bad configuration file: exit code 2, message names every bad key."""
 

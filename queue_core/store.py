@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import (
+    ForeignDatabase,
     InvalidState,
     NotADatabase,
     NotInitialised,
@@ -76,6 +77,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        foreign = _retry(lambda: schema.foreign_tables(conn))
+        if foreign:
+            conn.close()
+            raise ForeignDatabase(str(path), foreign)
         _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         # A number printed on a ticket must survive a power cut: fsync on every commit.
         conn.execute("PRAGMA synchronous = FULL")

@@ -17,16 +17,20 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import closing, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from clinic_queue.cli import build_parser, main
+from queue_core import schema
 from queue_core.store import DB_ENV
 from tests.conftest import ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
 
@@ -430,6 +434,48 @@ def test_a_file_that_is_not_sqlite_is_exit_2_not_a_traceback(
         assert result.code == 2 and len(result.err_lines) == 1, result.err
         assert "cannot be used as a queue database" in result.err
     assert junk.read_bytes() == content
+
+
+def test_init_refuses_a_sqlite_file_of_another_program_and_leaves_it_as_it_was(
+    cli: Cli, tmp_path: Path
+) -> None:
+    other = tmp_path / "his-export.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO patients (name) VALUES ('张三丰')")
+        conn.commit()
+    content = other.read_bytes()
+    for args in (["init", "--config", str(SAMPLE_CONFIG)], ["status"]):
+        result = cli.run(*args, db=other)
+        assert result.code == 2 and result.err_lines == [
+            f"clinic-queue: {other} is a SQLite database of something else (tables: patients);"
+            " clinic-queue will not use it. Give init a new or empty file."
+        ]
+    assert other.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic-queue.db", "his-export.db"]
+
+
+def test_init_takes_an_empty_file(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "new.db"
+    empty.touch()
+    assert cli.run("init", "--config", str(SAMPLE_CONFIG), db=empty).code == 0
+    assert cli.run("ticket", "nk-pt", db=empty).code == 0
+
+
+def test_init_migrates_an_older_clinic_queue_file(cli: Cli, tmp_path: Path) -> None:
+    older = tmp_path / "older.db"
+    first_only = Migrations(schema.MIGRATION_SET)
+    name, step = schema._STEPS[0]
+    first_only(name=name)(step)
+    with closing(Database(older)) as db:
+        first_only.apply(db)
+    assert cli.run("status", db=older).code == 2  # not set up yet: init migrates it
+    result = cli.run("init", "--config", str(SAMPLE_CONFIG), db=older)
+    assert result.code == 0 and result.err == ""
+    assert cli.run("ticket", "nk-pt", db=older).code == 0
+    with closing(sqlite3.connect(older)) as conn:
+        applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert applied == list(schema.MIGRATION_NAMES)
 
 
 def test_a_directory_as_database_is_exit_2(cli: Cli, tmp_path: Path) -> None:
