@@ -145,6 +145,21 @@ class NumberTaken(RowConflict):
         )
 
 
+class ConfigurationBlocked(QueueError):
+    """`init` with a configuration that would orphan open tickets or give a number out twice.
+    Nothing is applied; the message names every blocker on a line of its own, so they can all
+    be dealt with before the next try (or the change waits until the day is closed)."""
+
+    def __init__(self, blockers: list[str]) -> None:
+        self.blockers = blockers
+        super().__init__(
+            "The new configuration was not applied: it would orphan open tickets or give a"
+            " number out twice. Deal with these first, or apply it after the day is closed:\n"
+            + "\n".join(f"  {b}" for b in blockers),
+            "configuration_blocked",
+        )
+
+
 class ForeignDatabase(NotADatabase):
     """A SQLite file of something else: `init` never adds the queue's tables to it."""
 

@@ -381,6 +381,37 @@ def test_refusal_is_one_line_exit_1_and_changes_nothing(
     assert cli.status()["seq"] == seq
 
 
+def test_init_that_would_lose_a_waiting_patient_is_refused_with_every_blocker_on_a_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # Prefixes of nk-pt and nk-zj swapped, military no longer a class, while patients wait.
+    cli.ok("ticket", "nk-zj", "--priority", "military")
+    config = tmp_path / "clinic.toml"
+    config.write_text(
+        SAMPLE_CONFIG.read_text(encoding="utf-8")
+        .replace('prefix = "A"', 'prefix = "?"')
+        .replace('prefix = "B"', 'prefix = "A"')
+        .replace('prefix = "?"', 'prefix = "B"')
+        .replace('id = "military"', 'id = "veteran"'),
+        encoding="utf-8",
+    )
+    seq, board = cli.status()["seq"], cli.board()
+    result = cli.run("init", "--config", str(config))
+    assert result.code == 1 and result.out == "" and "Traceback" not in result.err
+    assert result.err_lines == [
+        "clinic-queue: The new configuration was not applied: it would orphan open tickets or"
+        " give a number out twice. Deal with these first, or apply it after the day is closed:",
+        "  queue nk-pt changes its prefix from A to B,"
+        " but A001, A002, A003, A004, A005 and 98 more are open in it",
+        "  queue nk-zj changes its prefix from B to A,"
+        " but B001, B002, B003, B004, B005 and 30 more are open in it",
+        "  priority class military is removed, but B035 is marked with it",
+        "  queue nk-zj would number its next tickets A036 onwards today,"
+        " but A036, A037, A038, A039, A040 and 63 more are held already",
+    ]
+    assert cli.status()["seq"] == seq and cli.board() == board
+
+
 def test_bad_import_is_one_line_listing_rows_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "his.csv"
     bad.write_text(
