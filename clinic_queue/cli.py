@@ -9,22 +9,26 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, closing
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from queue_core import commands, registration
 from queue_core.board import public_status
+from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import ConfigError, NotInitialised, QueueError
-from queue_core.events import Event
+from queue_core.events import Event, EventType
 from queue_core.importer import import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
-from queue_core.store import Store, default_db_path
+from queue_core.store import Store, default_db_path, parse_iso
 
 
 class UsageError(Exception):
@@ -185,11 +189,11 @@ def cmd_status(args: argparse.Namespace) -> None:
     print_board(data)
 
 
-def _event_line(event: Event) -> dict[str, Any]:
+def _event_line(event: Event, tz: ZoneInfo) -> dict[str, Any]:
     extra = {k: v for k, v in event.payload.items() if k != "changes"}
     return {
         "seq": event.seq,
-        "at": event.at,
+        "at": parse_iso(event.at).astimezone(tz).isoformat(timespec="microseconds"),
         "type": event.type,
         "ticket": event.ticket,
         "desk": event.desk,
@@ -201,14 +205,45 @@ def _event_line(event: Event) -> dict[str, Any]:
 
 
 def cmd_events(args: argparse.Namespace) -> None:
-    for event in _open(args).events_since(args.since):
-        line = _event_line(event)
+    store = _open(args)
+    tz = store.config.tz
+    events = store.events_matching(
+        args.since,
+        day=_day(args.day),
+        ticket=args.ticket.upper() if args.ticket else None,
+        desk=args.desk,
+        type=args.type,
+        actor=args.actor_is,
+    )
+    for event in events:
+        line = _event_line(event, tz)
         if args.json:
             print(json.dumps(line, ensure_ascii=False))
         else:
             where = " ".join(f"{k}={line[k]}" for k in ("ticket", "desk", "queue") if line[k])
             why = f" reason={event.reason!r}" if event.reason else ""
-            print(f"{event.seq:>6} {event.at[:19]} {event.type:<9} {where} by {event.actor}{why}")
+            at = line["at"][:19] + line["at"][26:]  # to the second, with the clinic's offset
+            print(f"{event.seq:>6} {at} {event.type:<10} {where} by {event.actor}{why}")
+
+
+def _day(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise UsageError(f"clinic-queue: {text!r} is not a day (YYYY-MM-DD)") from None
+
+
+def cmd_close_day(args: argparse.Namespace) -> None:
+    closed = close_day(_open(args), args.actor, day=_day(args.day))
+    if not closed:
+        print("Nothing to close: every day with tickets is closed already.")
+    for count in closed:
+        print(
+            f"Closed {count.day}: {count.not_seen} not seen, {count.no_show} no-show,"
+            f" {count.ended} in a visit the close ended."
+        )
 
 
 def cmd_desk(args: argparse.Namespace) -> None:
@@ -299,7 +334,20 @@ def build_parser() -> _Parser:
     ).add_argument("--json", action="store_true")
     p = add("events", cmd_events, "the event log (audit trail), oldest first")
     p.add_argument("--since", type=int, default=0, metavar="SEQ")
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="only the events of this service day")
+    p.add_argument("--ticket", metavar="NUMBER", help="only this ticket number's events")
+    p.add_argument("--desk", help="only this desk's events")
+    p.add_argument(
+        "--type", choices=[t.value for t in EventType], metavar="TYPE", help="only this type"
+    )
+    p.add_argument("--by", dest="actor_is", metavar="ACTOR", help="only this actor's events")
     p.add_argument("--json", action="store_true")
+    p = add(
+        "close-day",
+        cmd_close_day,
+        "close today (and any earlier open day): open tickets get their final state",
+    )
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="close up to this day instead of today")
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")
     add("triage", cmd_triage, "open the triage / registration console (TUI)")
@@ -320,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ExitStack() as opened:
             args.opened = opened
             args.handler(args)
+        sys.stdout.flush()  # here, not at exit: a reader gone by then is handled below
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -331,4 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `clinic-queue events | head`: the reader has all it wanted; end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0

@@ -147,11 +147,7 @@ class Delivery:
 
     def _on_change(self, batch: list[Event]) -> Iterator[Out]:
         """Changed boards to screens, then alerts; the phones' positions are now due."""
-        for seen, group in self.screens.items():
-            board = protocol.board_message(self.line.board, seen)
-            if group.board is None or group.board["board"] != board["board"]:
-                group.board = board
-                yield seen, encode(board)
+        yield from self._boards()
         facts = self.line.facts
         alert_ahead = self.config.alert_ahead
         soon = {i for i, ahead in facts.ahead.items() if ahead <= alert_ahead}
@@ -165,6 +161,18 @@ class Delivery:
         if self.round_batch is not None:
             self.round_batch.extend(batch)
         self.phones_dirty = True
+
+    def new_line(self, line: Line) -> Iterator[Out]:
+        """A line loaded for a new day, with no event to bring it: the screens' new boards."""
+        self.line = line
+        return self._boards()
+
+    def _boards(self) -> Iterator[Out]:
+        for seen, group in self.screens.items():
+            board = protocol.board_message(self.line.board, seen)
+            if group.board is None or group.board["board"] != board["board"]:
+                group.board = board
+                yield seen, encode(board)
 
     # -- positions to phones -------------------------------------------------------------------
 
@@ -279,7 +287,8 @@ class Delivery:
         else:
             queue = self.config.queue(view.queue)
             name = queue.name if queue else view.queue
-            first = [protocol.ticket_message(view, self.seq, name, alert_ahead)]
+            closed = ticket.day < self.line.day
+            first = [protocol.ticket_message(view, self.seq, name, alert_ahead, ticket.day, closed)]
         ahead, now, step = protocol.told_place(view.ahead, view.now, alert_ahead)
         phone.shown = (ahead, now, view.eta, step)
         phone.open += 1

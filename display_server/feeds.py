@@ -80,6 +80,11 @@ class Hub:
     def seq(self) -> int:
         return self.delivery.seq
 
+    def new_day(self) -> None:
+        """The service day changed: every screen gets the new day's board at once."""
+        if self.line.day != self.store.today():
+            self._write(self.delivery.new_line(Line.load(self.store)))
+
     def _fresh_line(self, line: Line) -> Line | None:
         if line.needs_reload or line.day != self.store.today():
             return Line.load(self.store)  # a new day or configuration: rare

@@ -230,9 +230,9 @@ def phone_milestones(event: Event) -> list[Message]:
         return []
     state, why = told
     row = event.own_row() or {}
-    if row.get("state") != state.value:
+    if state is not None and row.get("state") != state.value:
         return []  # a visit ended whose ticket had already left the room: not its news
-    return [{"type": "state", **base, "state": state.value, "why": why}]
+    return [{"type": "state", **base, "state": state.value if state else row["state"], "why": why}]
 
 
 def place_step(ahead: int, alert_ahead: int) -> int:
@@ -257,12 +257,17 @@ def told_place(
     return -(-ahead // step) * step, None, step
 
 
-def ticket_message(view: PatientView, seq: int, queue_name: str, alert_ahead: int) -> Message:
+def ticket_message(
+    view: PatientView, seq: int, queue_name: str, alert_ahead: int, day: str, closed: bool
+) -> Message:
+    """`closed`: the ticket's day is over; the page says so instead of showing a live queue."""
     ahead, now, step = told_place(view.ahead, view.now, alert_ahead)
     return {
         "type": "ticket",
         "seq": seq,
         "number": view.number,
+        "day": day,
+        "closed": closed,
         "state": view.state,
         "queue": view.queue,
         "queue_name": queue_name,

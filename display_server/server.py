@@ -26,6 +26,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
+from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
@@ -262,12 +263,15 @@ async def serve(
     send_limit: int = SEND_BUFFER_LIMIT,
     ping_interval: float = PING_INTERVAL_S,
     ping_timeout: float = PING_TIMEOUT_S,
+    day_look_s: float = DAY_LOOK_S,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001."""
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
+    day: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
+        day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s))
         async with ws_serve(
             app.handler,
             host,
@@ -289,6 +293,8 @@ async def serve(
             finally:
                 going_away(server)
     finally:
+        if day is not None:
+            day.cancel()
         app.close()
 
 

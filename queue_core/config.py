@@ -15,6 +15,7 @@ DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
 LATE_POLICIES = ("walk_in", "keep_slot")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 # Every key a clinic file may hold, by table; anything else is reported as unknown.
 KEYS: dict[str, set[str]] = {
     "clinic": {
@@ -24,6 +25,7 @@ KEYS: dict[str, set[str]] = {
         "late_appointment",
         "alert_ahead",
         "announce_repeats",
+        "closes_at",
     },
     "queues": {
         "id",
@@ -77,6 +79,7 @@ class ClinicConfig:
     late_appointment: str = "walk_in"
     alert_ahead: int = 3
     announce_repeats: int = 2
+    closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -277,6 +280,11 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     c.check(alert >= 0, "clinic.alert_ahead: must be 0 or more")
     repeats = c.take(clinic, "announce_repeats", "clinic", int, 2)
     c.check(1 <= repeats <= 5, "clinic.announce_repeats: must be between 1 and 5")
+    closes_at = c.take(clinic, "closes_at", "clinic", str, None)
+    c.check(
+        closes_at is None or bool(_CLOCK.match(closes_at)),
+        f"clinic.closes_at: {closes_at!r} must be a time of day, HH:MM (24-hour)",
+    )
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
@@ -292,6 +300,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         late_appointment=late,
         alert_ahead=alert,
         announce_repeats=repeats,
+        closes_at=closes_at,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

@@ -95,6 +95,26 @@ class UnknownPriority(QueueError):
         )
 
 
+class QueueClosed(QueueError):
+    """The day's queue was closed (by hand, or at the clinic's closing time)."""
+
+    def __init__(self, day: str) -> None:
+        super().__init__(
+            f"The queue of {day} is closed; new tickets join the next day's queue.",
+            "queue_closed",
+            day=day,
+        )
+
+
+class DayNotClosable(QueueError):
+    def __init__(self, day: str) -> None:
+        super().__init__(
+            f"{day} is still to come: only today and earlier days can be closed.",
+            "day_not_closable",
+            day=day,
+        )
+
+
 class StoreBusy(QueueError):
     def __init__(self) -> None:
         super().__init__(

@@ -38,6 +38,8 @@ class EventType(StrEnum):
     RESUME = "resume"
     ANNOUNCED = "announced"
     PRESENCE = "presence"
+    CLOSED = "closed"
+    DAY_CLOSED = "day_closed"
 
 
 class Why(StrEnum):
@@ -73,7 +75,8 @@ class ForPhones:
     own: Why | None = None  # this ticket's own place changed because of it
     left: Why | None = None  # its ticket left the line ahead of other patients
     desk: Why | None = None  # a desk changed, and with it the estimates
-    told: tuple[TicketState, str] | None = None  # the `state` and `why` its phones are told
+    # The `state` and `why` its ticket's phones are told; a state of None: the one its row became.
+    told: tuple[TicketState | None, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,6 +254,27 @@ class PresenceSet(Fact):
     """The patient pressed "on my way" or "here" on their phone page."""
 
     status: str
+
+
+@_declare(EventType.CLOSED, ForPhones(told=(None, "closed")))
+@dataclass(frozen=True, kw_only=True)
+class Closed(Fact):
+    """Its day closed while the ticket was still open: `was` is the state it was in, its row
+    the final one (not_seen, no_show, or done for a visit the close ended)."""
+
+    was: str
+
+
+@_declare(EventType.DAY_CLOSED)
+@dataclass(frozen=True, kw_only=True)
+class DayClosed(Fact):
+    """A service day closed, after the `closed` events of its open tickets; `reason` says why
+    (its end passed, or someone closed it)."""
+
+    closed_day: str
+    not_seen: int
+    no_show: int
+    ended: int
 
 
 CALLS = (EventType.CALL, EventType.RECALL)  # the events a screen announces and acknowledges

@@ -22,10 +22,12 @@ def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | Non
     screen = screen.strip()[:64] or "screen"
     with store.write(now) as tx:
         row = tx.read.execute(
-            "SELECT type, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)
+            "SELECT type, day, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)
         ).fetchone()
         if row is None or row["type"] not in CALLS:
             raise QueueError(f"Event {call_seq} is not a call.")
+        if tx.day_closed(row["day"]):
+            raise QueueError(f"Event {call_seq} is a call of {row['day']}, a closed day.")
         if not tx.save_receipt(call_seq, screen):
             return False
         tx.append(

@@ -81,16 +81,13 @@ class Line:
 
     @classmethod
     def load(cls, store: Store, now: datetime | None = None) -> Line:
-        """One consistent read: the last seq, today's tickets, the desks and their patients,
-        and today's calls with their receipts."""
+        """One consistent read: the last seq, today's tickets, the desks, and today's calls
+        with their receipts."""
         day = store.today(now)
         with store.read() as conn:
             seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
-            rows = conn.execute(
-                "SELECT * FROM tickets WHERE day = ? OR id IN"
-                " (SELECT current_ticket FROM desks WHERE current_ticket IS NOT NULL)",
-                (day,),
-            ).fetchall()
+            # A desk's patient of an earlier day is not today's: the day's close frees the desk.
+            rows = conn.execute("SELECT * FROM tickets WHERE day = ?", (day,)).fetchall()
             desks = [DeskState.from_row(dict(r)) for r in conn.execute("SELECT * FROM desks")]
             calls = conn.execute(
                 "SELECT desk, ticket, MAX(seq) FROM events WHERE day = ? AND type IN (?, ?)"
@@ -188,7 +185,7 @@ class Line:
     # -- what readers ask ----------------------------------------------------------------------
 
     def ticket_by_token(self, token: str) -> Ticket | None:
-        """A ticket this line holds (today's, or at a desk); None means: ask the database."""
+        """A ticket of today this line holds; None means: ask the database."""
         ticket_id = self.by_token.get(token)
         return None if ticket_id is None else self.tickets[ticket_id]
 

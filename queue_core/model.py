@@ -29,9 +29,11 @@ class TicketState(StrEnum):
     AWAY = "away"  # sent for tests, will come back to the same desk
     DONE = "done"
     CANCELLED = "cancelled"
+    NOT_SEEN = "not_seen"  # still waiting (or never checked in) when its day closed
+    NO_SHOW = "no_show"  # on the missed list when its day closed
 
 
-# Tickets a patient can still act on; done and cancelled are closed for the day.
+# Tickets a patient can still act on; the others are over, for good.
 OPEN_STATES = (
     TicketState.REGISTERED,
     TicketState.WAITING,

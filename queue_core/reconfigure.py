@@ -140,9 +140,15 @@ def _priorities(tickets: list[Ticket], new: ClinicConfig, names: _Names) -> list
 
 def _numbers(read: Reader, new: ClinicConfig, today: str) -> list[str]:
     """A queue numbers on from its own counter; a number its prefix would reach next that a
-    ticket of that day already holds (under another queue) would be given out twice."""
+    ticket of that day already holds (under another queue) would be given out twice, unless
+    the day is closed and gives out no more."""
     held: dict[tuple[str, str], list[int]] = {}
-    for row in read.execute("SELECT day, number FROM tickets WHERE day >= ?", (today,)):
+    # A closed day gives out no more numbers (registration.make_ticket).
+    rows = read.execute(
+        "SELECT day, number FROM tickets WHERE day >= ? AND day NOT IN (SELECT day FROM days)",
+        (today,),
+    )
+    for row in rows:
         prefix = row["number"].rstrip("0123456789")
         held.setdefault((row["day"], prefix), []).append(int(row["number"][len(prefix) :]))
     counters = {

@@ -11,6 +11,7 @@ from queue_core.errors import (
     ConfigurationBlocked,
     DeskNotFound,
     NotEligible,
+    QueueClosed,
     QueueNotFound,
     UnknownPriority,
 )
@@ -103,6 +104,8 @@ def make_ticket(
     slot_start: datetime | None = None,
 ) -> Ticket:
     """A new ticket with the next number of its queue's day; not saved yet."""
+    if tx.day_closed(day):
+        raise QueueClosed(day)
     seq = tx.take_number(day, queue.id)
     return Ticket(
         id=tx.new_ticket_id(),

@@ -78,6 +78,12 @@ def _receipts_presence(db: Any) -> None:
     db["tickets"].add_column("presence_at", str)
 
 
+@_migration("0003_days")
+def _days(db: Any) -> None:
+    # A service day once closed: its open tickets were given their final state.
+    db["days"].create({"day": str, "closed_at": str}, pk="day")
+
+
 MIGRATION_NAMES = tuple(name for name, _ in _STEPS)
 
 

@@ -135,6 +135,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "desks": ("id",),
     "counters": ("day", "queue"),
     "receipts": ("call_seq", "screen"),
+    "days": ("day",),
 }
 
 
@@ -293,6 +294,13 @@ class Tx:
         self._save("counters", {"day": day, "queue": queue, "last": value}, new=row is None)
         return value
 
+    def save_day(self, day: str) -> None:
+        """`day` is closed (queue_core/closing.py)."""
+        self._save("days", {"day": day, "closed_at": iso(self.now)}, new=True)
+
+    def day_closed(self, day: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone() is not None
+
     def save_receipt(self, call_seq: int, screen: str) -> bool:
         """Record that `screen` announced the call at `call_seq`; False if it already had."""
         known = self._conn.execute(
@@ -359,6 +367,7 @@ class Store:
         self.clock = clock
         self._lock = threading.RLock()
         self._gate = WriterGate(path)
+        self._day_opened: str | None = None  # the service day whose earlier days were closed
 
     @classmethod
     def open(cls, path: Path | str | None = None, clock: Clock = utc_now) -> Store:
@@ -416,10 +425,16 @@ class Store:
                 _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
                 tx = Tx(self.conn, now or self.now(), self.config)
                 try:
+                    if self._day_opened != tx.day:
+                        # Imported here: closing is a command built on this write path.
+                        from queue_core.closing import close_earlier_days
+
+                        close_earlier_days(tx)
                     yield tx
                     if tx.pending:
                         raise RuntimeError("rows changed without an event describing them")
                     _retry(lambda: self.conn.execute("COMMIT"))
+                    self._day_opened = tx.day
                 except BaseException:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
@@ -458,6 +473,22 @@ class Store:
         with self._lock:
             rows = _retry(lambda: self.conn.execute(query, params).fetchall())
         return [_event(dict(r)) for r in rows]
+
+    def events_matching(self, since: int = 0, **columns: str | None) -> list[Event]:
+        """The audit trail: events after `since` whose columns (day, ticket, desk, queue, type,
+        actor) equal the values given; None leaves a column free."""
+        unknown = set(columns) - _EVENT_FILTERS
+        if unknown:
+            raise ValueError(f"events cannot be filtered by {sorted(unknown)}")
+        wanted = {k: v for k, v in columns.items() if v is not None}
+        where = "".join(f" AND {k} = ?" for k in wanted)
+        query = f"SELECT * FROM events WHERE seq > ?{where} ORDER BY seq"
+        with self._lock:
+            rows = _retry(lambda: self.conn.execute(query, (since, *wanted.values())).fetchall())
+        return [_event(dict(r)) for r in rows]
+
+
+_EVENT_FILTERS = frozenset(("day", "ticket", "desk", "queue", "type", "actor"))
 
 
 def _event(row: dict[str, Any]) -> Event:

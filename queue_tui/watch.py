@@ -82,7 +82,8 @@ class Watcher(Generic[T]):
             while not (cancelled() or self._stopped.is_set()):
                 try:
                     mark = (self.store.data_version(), self.store.last_seq())
-                    if mark != seen or self._again.is_set():
+                    new_day = self._line is not None and self._line.day != self.store.today()
+                    if mark != seen or new_day or self._again.is_set():
                         self._again.clear()
                         self.deliver(self.read(self._follow()))
                         seen = mark

@@ -27,8 +27,9 @@
       state: {
         registered: "未签到，请到分诊台签到", waiting: "候诊中", called: "请立即就诊",
         missed: "已过号，请到分诊台", away: "检查中，回来后请告知护士", done: "就诊结束",
-        cancelled: "已取消"
+        cancelled: "已取消", not_seen: "未就诊：当天排队已结束", no_show: "过号未到：当天排队已结束"
       },
+      dayOver: "{day} 的排队已结束，此号码已失效。如需就诊，请到分诊台重新取号。",
       // Someone was placed ahead of me, by the reason they stand where they stand.
       whyAhead: {
         priority: "一位优先患者（老年人、孕妇等）排到了您前面",
@@ -68,8 +69,11 @@
         registered: "Not checked in: please check in at the triage desk", waiting: "Waiting",
         called: "Please go in now", missed: "Missed: please see the triage desk",
         away: "Away for tests: tell the nurse when you are back", done: "Visit finished",
-        cancelled: "Cancelled"
+        cancelled: "Cancelled", not_seen: "Not seen: the day's queue has closed",
+        no_show: "Missed and not back: the day's queue has closed"
       },
+      dayOver: "The queue of {day} has closed and this number is no longer in use. " +
+        "To be seen, please take a new ticket at the triage desk.",
       whyAhead: {
         priority: "A priority patient (elderly, pregnant…) was placed ahead of you",
         requeued: "A patient who missed the call was put back ahead of you",
@@ -95,7 +99,8 @@
 
   var view = {
     number: null, state: null, queueName: "", ahead: null, step: 1, now: null, eta: null,
-    room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null
+    room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null,
+    day: null, closed: false
   };
   var lang = initialLanguage();
   var audio = null;
@@ -155,6 +160,11 @@
     var why = $("why");
     why.textContent = reasonText();
     why.hidden = !why.textContent;
+    // A ticket of a closed day: say so, instead of a queue that is no longer there.
+    $("day-over").hidden = !view.closed;
+    $("day-over").textContent = view.closed ? fill(t("dayOver"), { day: view.day || "" }) : "";
+    $("facts").hidden = view.closed;
+    $("actions").hidden = view.closed;
 
     var called = view.state === "called";
     $("called").hidden = !called;
@@ -209,6 +219,8 @@
     view.room = message.room || null;
     if (typeof message.recall === "number") { view.recall = message.recall; }
     if (typeof message.alert_ahead === "number") { view.alertAhead = message.alert_ahead; }
+    view.day = message.day || null;
+    view.closed = message.closed === true;
     view.soon = view.state === "waiting" && view.ahead !== null && view.alertAhead !== null &&
       view.ahead <= view.alertAhead;
     view.why = null;
@@ -242,6 +254,7 @@
     var was = view.state;
     view.state = message.state;
     view.soon = false;
+    if (message.why === "closed") { view.closed = true; }
     var own = OWN_STATE_REASONS[message.why];
     view.why = message.state === "waiting" && was !== "waiting" && own ? ["whyOwn", own] : null;
   }

@@ -31,8 +31,9 @@ from sqlite_utils.migrations import Migrations
 
 from clinic_queue.cli import build_parser, main
 from queue_core import schema
-from queue_core.store import DB_ENV
-from tests.conftest import ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
+from queue_core.registration import issue_ticket
+from queue_core.store import DB_ENV, Store
+from tests.conftest import ACTOR, ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
 
 CLI_DOC = ROOT / "docs" / "cli.md"
 # The login name the shell of every in-process run has: the default `--actor`.
@@ -580,6 +581,45 @@ def test_a_command_leaves_no_file_of_the_database_open(cli: Cli, tmp_path: Path)
 # --- privacy and the documentation --------------------------------------------------------------
 
 
+def test_close_day_ends_what_is_open_and_says_what_it_closed(cli: Cli) -> None:
+    first = cli.ticket("nk-pt", "--name", "张三丰")
+    second = cli.ticket("nk-pt")
+    cli.ok("call", "nk1")
+    out = cli.ok("close-day")
+    assert re.fullmatch(
+        r"Closed \d{4}-\d\d-\d\d: \d+ not seen, 0 no-show, 1 in a visit the close ended\.\n", out
+    ), out
+    assert cli.desk("nk1")["current"] is None
+    assert cli.waiting("nk-pt") == []
+    refused = cli.run("ticket", "nk-pt")
+    assert refused.code == 1 and refused.err_lines == [
+        f"clinic-queue: The queue of {cli.board()['day']} is closed; new tickets join the next"
+        " day's queue."
+    ]
+    assert cli.ok("close-day") == "Nothing to close: every day with tickets is closed already.\n"
+    closed = [json.loads(e) for e in cli.ok("events", "--type", "closed", "--json").splitlines()]
+    was = {e["ticket"]: e["was"] for e in closed if e["ticket"] in (first, second)}
+    assert was == {first: "called", second: "waiting"}
+    assert {e["actor"] for e in closed} == {LOGIN}
+
+
+def test_events_are_found_by_ticket_desk_actor_and_day_in_the_clinics_time(cli: Cli) -> None:
+    number = cli.ticket("nk-pt")
+    cli.ok("call", "nk2", "--actor", "nurse-wang")
+    mine = cli.ok("events", "--ticket", number.lower()).splitlines()
+    assert [line.split()[2] for line in mine] == ["issue", "call"]
+    assert all(line.split()[1].endswith("+08:00") for line in mine)  # Asia/Shanghai
+    [call] = cli.ok("events", "--desk", "nk2", "--by", "nurse-wang", "--json").splitlines()
+    assert json.loads(call)["ticket"] == number
+    day = cli.board()["day"]
+    assert cli.ok("events", "--day", day, "--ticket", number).splitlines() == mine
+    assert cli.ok("events", "--day", "2020-01-01") == ""
+    bad = cli.run("events", "--day", "2026-13-01")
+    assert bad.code == 2 and bad.err_lines == [
+        "clinic-queue: '2026-13-01' is not a day (YYYY-MM-DD)"
+    ]
+
+
 def test_status_shows_only_masked_names(cli: Cli) -> None:
     walk_ins = {"张三丰": "张*丰", "欧阳娜娜": "欧**娜", "John Smith": "J* S*"}
     numbers = [cli.ticket("nk-pt", "--name", name) for name in walk_ins]
@@ -663,6 +703,20 @@ def test_process_first_run_on_a_new_machine(tmp_path: Path) -> None:
     board = process(["status"], cwd=tmp_path, env=env)
     assert (board.code, board.err) == (0, "")
     assert f"{number}" in board.out and "内科普通号" in board.out and "张三丰" not in board.out
+
+
+@pytest.mark.slow
+def test_process_events_piped_into_head_end_quietly(cli: Cli) -> None:
+    store = Store.open(cli.db)
+    for _ in range(1_000):  # more than a pipe holds: the writer is still writing when head quits
+        issue_ticket(store, "wk", ACTOR)
+    store.close()
+    command = f"{sys.executable} -m clinic_queue --db {cli.db} events | head -1"
+    done = subprocess.run(
+        ["bash", "-c", command + "; exit ${PIPESTATUS[0]}"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.count("\n") == 1 and "configure" in done.stdout
 
 
 EVERY_COMMAND_IN_ONE_INTERPRETER = """

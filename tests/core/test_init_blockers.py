@@ -5,11 +5,15 @@ concerned are closed (the day is over), the same change applies.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from queue_core import commands
+from queue_core.closing import close_day
 from queue_core.config import parse_config
 from queue_core.errors import ConfigurationBlocked
+from queue_core.importer import import_appointments
 from queue_core.line import read_board
 from queue_core.model import Ticket
 from queue_core.registration import initialise, issue_ticket, set_priority
@@ -156,11 +160,11 @@ def test_every_blocker_is_named_at_once(store: Store, clock: SteppingClock) -> N
     ]
 
 
-def test_a_prefix_of_today_s_closed_tickets_is_not_given_to_another_queue(
+def test_a_prefix_of_today_s_closed_tickets_goes_to_another_queue_once_the_day_is_closed(
     store: Store, clock: SteppingClock
 ) -> None:
-    # Nobody waits any more, but B001 and B002 were given out today: a number never changes
-    # hands within a day, so nk-pt may take prefix B from the next day on.
+    # Nobody waits any more, but B001 and B002 were given out today and a number never changes
+    # hands within a day: nk-pt may take prefix B once today gives out no more numbers.
     for ticket in walk_ins(store, clock, "nk-zj", 2):
         commands.cancel(store, ticket.number, "went home", ACTOR)
     text = swapped_prefixes(SAMPLE)
@@ -168,19 +172,35 @@ def test_a_prefix_of_today_s_closed_tickets_is_not_given_to_another_queue(
         "queue nk-pt would number its next tickets B001 onwards today,"
         " but B001, B002 are held already"
     ]
-    clock.advance(days=1)
+    close_day(store, ACTOR)
     store = applies(store, clock, text)
+    clock.advance(days=1)
     assert issue_ticket(store, "nk-pt", ACTOR).number == "B001"
     store.close()
 
 
-def test_an_appointment_of_another_day_keeps_its_queue(store: Store, clock: SteppingClock) -> None:
-    # Tickets of earlier days that are still open are blockers too, with their day.
+def test_an_appointment_of_a_later_day_keeps_its_queue(
+    store: Store, clock: SteppingClock, tmp_path: Path
+) -> None:
+    his = tmp_path / "his.csv"
+    his.write_text(
+        "external_id,name,queue,slot_start\nHIS1,黎兰平,nk-zj,2026-11-24 09:00\n", encoding="utf-8"
+    )
+    import_appointments(store, his, ACTOR)
+    assert refused(store, clock, without_specialist_queue(SAMPLE)) == [
+        "queue nk-zj is removed, but B001 of 2026-11-24 is open in it"
+    ]
+
+
+def test_tickets_a_day_left_open_block_nothing_the_next_day(
+    store: Store, clock: SteppingClock
+) -> None:
+    # The next day's first write (init's own) closes the day before: its tickets are over.
     walk_ins(store, clock, "nk-zj", 1)
     clock.advance(days=1)
-    assert refused(store, clock, without_specialist_queue(SAMPLE)) == [
-        "queue nk-zj is removed, but B001 of 2026-11-23 is open in it"
-    ]
+    store = applies(store, clock, without_specialist_queue(SAMPLE))
+    assert store.config.queue("nk-zj") is None
+    store.close()
 
 
 def test_once_the_tickets_are_closed_the_change_applies(store: Store, clock: SteppingClock) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Digits, Static
 
+from queue_core import commands
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app
 from queue_tui.widgets.current import CurrentPanel
@@ -103,3 +106,19 @@ async def test_an_unreadable_database_turns_the_indicator_stale(
         await until(pilot, lambda: sum("closed" in t for t in toasts(pilot)) >= 2, "refusal")
         assert pilot.app.is_running
         assert waiting(pilot)[0] == "A001"  # the last good picture stays, marked stale
+
+
+async def test_at_midnight_the_desk_shows_an_empty_room_and_an_empty_line(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        screen = cast(ClinicQueueApp, pilot.app).home
+        number = lambda: screen.query_one("#current-number", Digits).value  # noqa: E731
+        shown = lambda: plain(screen.query_one("#current-details", Static).content)  # noqa: E731
+        await until(pilot, lambda: number() == "A001", "A001 in the room")
+        clock.now = datetime.fromisoformat("2026-11-23T16:00:00+00:00")  # 00:00 in Shanghai
+        await until(pilot, lambda: "暂无患者" in shown(), "an empty room the next day")
+        assert number() == ""
+        assert waiting(pilot) == []
