@@ -20,16 +20,18 @@ DAY_LOOK_S = 1.0
 
 async def keep_the_day(hub: Hub, writer: Store, every_s: float = DAY_LOOK_S) -> None:
     closed_on: str | None = None  # the day the closing time closed, once it has
+    due = True  # at start too: a server started in the morning closes what the night left open
     while True:
-        await asyncio.sleep(every_s)
         today = writer.today()
         closing = closed_on != today and past_closing(writer.config, writer.now())
-        if hub.line.day == today and not closing:
-            continue
-        try:
-            await asyncio.to_thread(close_due, writer)
-        except QueueError:
-            continue  # the database stayed busy: the next look tries again
-        if closing:
-            closed_on = today
-        hub.new_day()
+        if due or closing or hub.line.day != today:
+            try:
+                await asyncio.to_thread(close_due, writer)
+            except QueueError:
+                due = True  # the database stayed busy: the next look tries again
+            else:
+                due = False
+                if closing:
+                    closed_on = today
+                hub.new_day()
+        await asyncio.sleep(every_s)

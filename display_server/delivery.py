@@ -287,7 +287,7 @@ class Delivery:
         else:
             queue = self.config.queue(view.queue)
             name = queue.name if queue else view.queue
-            closed = ticket.day < self.line.day
+            closed = self.line.is_over(ticket.day)
             first = [protocol.ticket_message(view, self.seq, name, alert_ahead, ticket.day, closed)]
         ahead, now, step = protocol.told_place(view.ahead, view.now, alert_ahead)
         phone.shown = (ahead, now, view.eta, step)

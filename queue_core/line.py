@@ -48,10 +48,12 @@ class Line:
         desks: Iterable[DeskState],
         calls: Iterable[tuple[str, str, int]] = (),
         receipts: dict[int, int] | None = None,
+        closed: bool = False,
     ) -> None:
         self.config = config
         self.seq = seq
         self.day = day
+        self.closed = closed  # the day's queue was closed (by hand, or at closing time)
         self.needs_reload = False
         queue_ids = [q.id for q in config.queues]
         self.tickets: dict[int, Ticket] = {}
@@ -99,6 +101,7 @@ class Line:
                 " (SELECT seq FROM events WHERE day = ? AND type IN (?, ?)) GROUP BY call_seq",
                 (day, *CALLS),
             ).fetchall()
+            closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
         return cls(
             store.config,
             seq,
@@ -107,6 +110,7 @@ class Line:
             desks,
             ((d, n, s) for d, n, s in calls),
             {call_seq: count for call_seq, count in receipts},
+            closed is not None,
         )
 
     # -- applying the log --------------------------------------------------------------------
@@ -133,6 +137,8 @@ class Line:
             fact = event.fact()
             assert isinstance(fact, Announced)
             self.receipts[fact.call_seq] = self.receipts.get(fact.call_seq, 0) + 1
+        elif event.type is EventType.DAY_CLOSED and event.payload.get("closed_day") == self.day:
+            self.closed = True
 
     def _put(self, ticket: Ticket) -> None:
         old = self.tickets.get(ticket.id)
@@ -193,6 +199,10 @@ class Line:
         """How many patients are before this waiting ticket: the one answer every surface
         gives (slip, CLI, phone). A pinned ticket counts its place in its desk's line."""
         return self.facts.ahead.get(ticket_id)
+
+    def is_over(self, day: str) -> bool:
+        """Whether the queue of `day` has closed: an earlier day, or today once closed."""
+        return day < self.day or (day == self.day and self.closed)
 
     def view(self, ticket: Ticket) -> PatientView:
         """What this ticket's phone shows."""

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from queue_core import commands
+from queue_core.closing import close_day
 from queue_core.registration import issue_ticket, set_priority
 from queue_core.store import Store
 from tests.browser.harness import ServerProcess, event_after, open_phone, wait_until
@@ -113,3 +114,25 @@ def test_far_back_the_page_shows_a_rounded_place_and_how_often_it_updates(
     page.locator("#lang-toggle").click()
     commands.call_next(live_store, "nk1", ACTOR)
     expect(page.locator("#ahead")).to_have_text("29")
+
+
+def test_when_the_day_closes_the_page_says_the_queue_is_over_instead_of_a_place(
+    server: ServerProcess, live_store: Store, phone_context: BrowserContext
+) -> None:
+    issue_ticket(live_store, "nk-pt", ACTOR, name="甲一")
+    mine = issue_ticket(live_store, "nk-pt", ACTOR, name="乙二")
+    page = open_phone(phone_context, server, mine)
+    expect(page.locator("#ahead")).to_have_text("1 人")
+    expect(page.locator("#day-over")).to_be_hidden()
+
+    close_day(live_store, "admin")
+    expect(page.locator("#state")).to_have_text("未就诊：当天排队已结束")
+    expect(page.locator("#day-over")).to_be_visible()
+    expect(page.locator("#facts")).to_be_hidden()
+    expect(page.locator("#on-my-way")).to_be_hidden()
+
+    again = open_phone(phone_context, server, mine)  # the link opened the next morning
+    expect(again.locator("#day-over")).to_contain_text(f"{mine.day} 的排队已结束")
+    expect(again.locator("#ahead")).to_be_hidden()
+    box = again.locator("#day-over").bounding_box()
+    assert box is not None and box["width"] > 200  # a readable line, not a collapsed box

@@ -755,6 +755,7 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["status", "--json"],
         ["events"],
         ["events", "--json"],
+        ["close-day"],
         ["call", "wk2"],
         ["bogus"],
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from queue_core.board import public_board
+from queue_core.closing import close_day
 from queue_core.events import EventType
 from queue_core.line import Line
 from queue_core.registration import issue_ticket
@@ -48,6 +49,9 @@ def test_the_line_follows_a_busy_day_event_by_event(tmp_path: Path) -> None:
     assert line.seq == stats.events
     assert stats.done["call_next"] > 100
     assert receipts >= 1  # some screen announced a call that was still in its room
+    close_day(store, "admin")  # the line follows the close too: nobody left in it
+    follow(clock())
+    assert all(not q.line and not q.missed and not q.away for q in line.board.queues)
     assert set(EventType) - {EventType.CONFIGURE, EventType.IMPORT} <= types
 
 
