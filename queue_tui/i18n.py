@@ -181,6 +181,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "error.not_eligible": ("{number} 不能在本诊室就诊，请先转诊", ""),
     "error.unknown_priority": ("没有优先类别 {name}", ""),
     "error.busy": ("数据库繁忙，未做任何更改，请重试", ""),
+    "error.queue_closed": ("{day} 的排队已结束，不能再发号", ""),
     "error.not_initialised": ("数据库尚未初始化", ""),
     "error.not_a_database": ("无法打开队列数据库", ""),
     "error.number_taken": ("{number} 号已被另一张凭条占用，未做任何更改", ""),
