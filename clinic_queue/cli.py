@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from queue_core import commands, registration
+from queue_core.address import PublicAddress, public_address
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
@@ -119,8 +120,17 @@ def _encoding(name: str) -> str:
     return name
 
 
+def _warn_unreachable(address: PublicAddress) -> PublicAddress:
+    """One line on stderr when no phone can open the links of `address`."""
+    warning = address.warning()
+    if warning is not None:
+        print(f"clinic-queue: {warning}", file=sys.stderr)
+    return address
+
+
 def cmd_ticket(args: argparse.Namespace) -> None:
     store = _open(args)
+    address = public_address(store.config)  # a bad override is refused before issuing
     ticket = registration.issue_ticket(
         store,
         args.queue,
@@ -132,6 +142,7 @@ def cmd_ticket(args: argparse.Namespace) -> None:
     )
     ahead = Line.load(store).ahead_of(ticket.id) or 0
     queue = store.config.queue(ticket.queue)
+    link = address.link(ticket.token)
     if args.json:
         print(
             json.dumps(
@@ -140,6 +151,7 @@ def cmd_ticket(args: argparse.Namespace) -> None:
                     "queue": ticket.queue,
                     "queue_name": queue.name if queue else ticket.queue,
                     "token": ticket.token,
+                    "url": link,
                     "ahead": ahead,
                     "day": ticket.day,
                     "pinned_desk": ticket.pinned_desk,
@@ -148,10 +160,8 @@ def cmd_ticket(args: argparse.Namespace) -> None:
             )
         )
     else:
-        print(
-            f"{ticket.number}  {queue.name if queue else ticket.queue}  ahead: {ahead}  "
-            f"link token: {ticket.token}"
-        )
+        print(f"{ticket.number}  {queue.name if queue else ticket.queue}  ahead: {ahead}  {link}")
+    _warn_unreachable(address)  # after the ticket: a refusal stays one line
 
 
 def cmd_checkin(args: argparse.Namespace) -> None:
@@ -299,13 +309,16 @@ def cmd_desk(args: argparse.Namespace) -> None:
 def cmd_triage(args: argparse.Namespace) -> None:
     from queue_tui.app import run_triage
 
-    run_triage(_open(args), args.actor)
+    store = _open(args)
+    run_triage(store, args.actor, _warn_unreachable(public_address(store.config)))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     from display_server.server import run
 
-    run(_open(args), host=args.host, port=args.port)
+    store = _open(args)
+    _warn_unreachable(public_address(store.config))  # phones reach its pages there
+    run(store, host=args.host, port=args.port)
 
 
 Handler = Callable[[argparse.Namespace], None]

@@ -120,8 +120,7 @@ def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
             port,
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        text=True,  # its stderr (a refusal, the public address's warning) goes to the terminal
     )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()

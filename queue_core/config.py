@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from queue_core.address import url_problem
 from queue_core.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
@@ -26,6 +27,7 @@ KEYS: dict[str, set[str]] = {
         "alert_ahead",
         "announce_repeats",
         "closes_at",
+        "public_url",
     },
     "queues": {
         "id",
@@ -80,6 +82,7 @@ class ClinicConfig:
     alert_ahead: int = 3
     announce_repeats: int = 2
     closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
+    public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -285,6 +288,9 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         closes_at is None or bool(_CLOCK.match(closes_at)),
         f"clinic.closes_at: {closes_at!r} must be a time of day, HH:MM (24-hour)",
     )
+    public_url = c.take(clinic, "public_url", "clinic", str, None)
+    problem = url_problem(public_url) if public_url is not None else None
+    c.check(problem is None, f"clinic.public_url: {public_url!r} {problem}")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
@@ -301,6 +307,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         alert_ahead=alert,
         announce_repeats=repeats,
         closes_at=closes_at,
+        public_url=public_url,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

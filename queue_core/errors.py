@@ -143,6 +143,57 @@ class NotADatabase(NotInitialised):
         )
 
 
+class RowConflict(QueueError):
+    """A row would take a unique value another row holds. It is refused, never written over
+    the other row: the command's transaction rolls back and nothing changes."""
+
+    def __init__(self, message: str, code: str = "row_conflict", **params: str) -> None:
+        super().__init__(message, code, **params)
+
+
+class NumberTaken(RowConflict):
+    """A new ticket's number is already held by another ticket of that day (a queue's prefix
+    changed to one another queue used that day): a number never changes hands within a day."""
+
+    def __init__(self, number: str, day: str) -> None:
+        super().__init__(
+            f"Ticket number {number} of {day} is already held by another ticket;"
+            " nothing was changed.",
+            "number_taken",
+            number=number,
+            day=day,
+        )
+
+
+class ConfigurationBlocked(QueueError):
+    """`init` with a configuration that would orphan open tickets or give a number out twice.
+    Nothing is applied; the message names every blocker on a line of its own, so they can all
+    be dealt with before the next try (or the change waits until the day is closed)."""
+
+    def __init__(self, blockers: list[str]) -> None:
+        self.blockers = blockers
+        super().__init__(
+            "The new configuration was not applied: it would orphan open tickets or give a"
+            " number out twice. Deal with these first, or apply it after the day is closed:\n"
+            + "\n".join(f"  {b}" for b in blockers),
+            "configuration_blocked",
+        )
+
+
+class ForeignDatabase(NotADatabase):
+    """A SQLite file of something else: `init` never adds the queue's tables to it."""
+
+    def __init__(self, path: str, tables: list[str]) -> None:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        QueueError.__init__(
+            self,
+            f"{path} is a SQLite database of something else (tables: {shown});"
+            " clinic-queue will not use it. Give init a new or empty file.",
+            "foreign_database",
+            path=path,
+        )
+
+
 class ConfigError(Exception):
     """A bad configuration file: exit code 2, message names every bad key."""
 

@@ -77,7 +77,7 @@ def _rows(tx: Tx, changes: list[Change], drafted: dict[str, Row]) -> tuple[list[
     wanted = Counter((a.day, a.queue) for a in appointments)
     sequences = {key: iter(tx.take_numbers(*key, n)) for key, n in wanted.items()}
     prefixes = {q.id: q.prefix for q in tx.config.queues}
-    next_id = tx.new_ticket_id()
+    ids = iter(tx.new_ticket_ids(sum(1 for c in numbered if c.ticket is None)))
     at = iso(tx.now)
     added: list[Row] = []
     updated: list[Row] = []
@@ -86,9 +86,8 @@ def _rows(tx: Tx, changes: list[Change], drafted: dict[str, Row]) -> tuple[list[
         number = f"{prefixes[a.queue]}{next(sequences[a.day, a.queue]):03d}"
         if c.ticket is None:
             row = drafted.pop(a.external_id, None) or _draft(a)
-            row["id"], row["number"], row["created_at"] = next_id, number, at
+            row["id"], row["number"], row["created_at"] = next(ids), number, at
             added.append(row)
-            next_id += 1
         else:
             updated.append(_updated(c.ticket, a, number).to_row())
     for c in changes:
@@ -101,7 +100,7 @@ def write(tx: Tx, plan: Plan, drafted: dict[str, Row], source: str, actor: str) 
     """One `import` event with every added and updated row, then one `cancel` per ticket."""
     added, updated = _rows(tx, plan.changes, drafted)
     tx.save_rows("tickets", added, new=True)
-    tx.save_rows("tickets", updated)
+    tx.save_rows("tickets", updated, new=False)
     counts = Counter(c.kind for c in plan.changes)
     tx.append(
         Imported(

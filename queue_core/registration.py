@@ -6,17 +6,18 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from queue_core.config import ClinicConfig, QueueConfig
+from queue_core.config import ClinicConfig, QueueConfig, parse_config
 from queue_core.errors import (
+    ConfigurationBlocked,
     DeskNotFound,
     NotEligible,
     QueueClosed,
-    QueueError,
     QueueNotFound,
     UnknownPriority,
 )
 from queue_core.events import CheckedIn, Configured, Issued, PrioritySet
-from queue_core.model import OPEN_STATES, DeskState, Source, Ticket, TicketState
+from queue_core.model import OPEN_STATES, Source, Ticket, TicketState
+from queue_core.reconfigure import blockers
 from queue_core.rules import arrival, base_key
 from queue_core.store import CONFIG_KEY, Store, Tx, iso, parse_iso, utc_now
 
@@ -26,34 +27,39 @@ def initialise(
 ) -> Store:
     """Create (or migrate) the database and store the configuration every process will read.
 
-    Re-running with a changed configuration is allowed while no desk that disappears still
-    has a patient called.
+    A changed configuration is applied only when it orphans no open ticket and gives no
+    number out twice (see reconfigure.blockers); otherwise ConfigurationBlocked names every
+    blocker and nothing changes.
     """
     store = Store.create(path, config, clock=utc_now)
-    with store.write(now) as tx:
-        wanted = {d.id for d in config.desks}
-        existing = {row["id"]: row for row in tx.read.execute("SELECT * FROM desks").fetchall()}
-        for desk_id, row in sorted(existing.items()):
-            if desk_id in wanted:
-                continue
-            if row["current_ticket"] is not None:
-                raise QueueError(
-                    f"Desk {desk_id} still has a patient called;"
-                    " finish it before removing the desk."
-                )
-            tx.remove_desk(desk_id)
-        for desk in config.desks:
-            if desk.id not in existing:
-                tx.save_desk(DeskState(id=desk.id))
-        tx.save_setting(CONFIG_KEY, config.source)
-        tx.append(
-            Configured(
-                clinic=config.name,
-                desks=tuple(sorted(wanted)),
-                queues=tuple(q.id for q in config.queues),
-            ),
-            actor,
-        )
+    try:
+        with store.write(now) as tx:
+            stored = tx.read.execute(
+                "SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)
+            ).fetchone()
+            old = parse_config(stored[0], "stored configuration") if stored else None
+            found = blockers(tx.read, old, config, tx.day)
+            if found:
+                raise ConfigurationBlocked(found)
+            wanted = {d.id for d in config.desks}
+            existing = {row[0] for row in tx.read.execute("SELECT id FROM desks").fetchall()}
+            for desk_id in sorted(existing - wanted):
+                tx.remove_desk(desk_id)
+            for desk in config.desks:
+                if desk.id not in existing:
+                    tx.add_desk(desk.id)
+            tx.save_setting(CONFIG_KEY, config.source)
+            tx.append(
+                Configured(
+                    clinic=config.name,
+                    desks=tuple(sorted(wanted)),
+                    queues=tuple(q.id for q in config.queues),
+                ),
+                actor,
+            )
+    except BaseException:
+        store.close()  # a refused init leaves no connection or lock file open
+        raise
     return store
 
 

@@ -113,6 +113,28 @@ def pending(conn: sqlite3.Connection) -> bool:
     return not set(MIGRATION_NAMES) <= applied
 
 
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a database clinic-queue never set up, so that nothing adds the queue's
+    schema to (or changes the journal mode of) another program's file. Empty for a new or
+    empty file, and for a file holding this migration set's record, however old."""
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite^_%' ESCAPE '^' ORDER BY name"
+        )
+    ]
+    if not tables:
+        return []
+    if "_sqlite_migrations" in tables:
+        ours = conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1", (MIGRATION_SET,)
+        ).fetchone()
+        if ours is not None:
+            return []
+    return tables
+
+
 def apply(conn: sqlite3.Connection) -> None:
     """Apply pending migrations; the caller holds BEGIN IMMEDIATE, so each runs as a savepoint."""
     from sqlite_utils import Database

@@ -7,6 +7,7 @@ commands or nothing, and event sequence numbers appear to them without holes.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -24,9 +25,12 @@ from typing import Any, Protocol
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import (
+    ForeignDatabase,
     InvalidState,
     NotADatabase,
     NotInitialised,
+    NumberTaken,
+    RowConflict,
     StoreBusy,
     TicketNotFound,
 )
@@ -73,6 +77,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        foreign = _retry(lambda: schema.foreign_tables(conn))
+        if foreign:
+            conn.close()
+            raise ForeignDatabase(str(path), foreign)
         _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         # A number printed on a ticket must survive a power cut: fsync on every commit.
         conn.execute("PRAGMA synchronous = FULL")
@@ -131,6 +139,39 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+@functools.cache
+def _update_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The key is only matched, never set: the parameters are the other columns, then the key."""
+    keys = TABLE_KEYS[table]
+    sets = ", ".join(f"{c} = ?" for c in columns if c not in keys)
+    where = " AND ".join(f"{k} = ?" for k in keys)
+    return f"UPDATE {table} SET {sets} WHERE {where}"
+
+
+def _conflict(table: str, row: dict[str, Any], exc: sqlite3.IntegrityError) -> RowConflict:
+    """The refusal for a row SQLite would not take, naming the value another row holds."""
+    text = str(exc)
+    columns = tuple(
+        name.strip().removeprefix(f"{table}.")
+        for name in text.removeprefix("UNIQUE constraint failed:").split(",")
+    )
+    if table == "tickets" and columns == ("day", "number"):
+        return NumberTaken(str(row["number"]), str(row["day"]))
+    if text.startswith("UNIQUE constraint failed:"):
+        # Only the columns are named: a value such as a token is a secret.
+        return RowConflict(
+            f"Another row of {table} already has this {', '.join(columns)}; nothing was changed.",
+            table=table,
+        )
+    return RowConflict(f"The {table} row was refused ({text}); nothing was changed.", table=table)
+
+
 @dataclass
 class Tx:
     """An open write transaction: rows saved here are recorded into the events it appends."""
@@ -140,6 +181,7 @@ class Tx:
     config: ClinicConfig
     _changed: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
     _removed: dict[str, list[Any]] = field(default_factory=dict)
+    _new_ids: set[int] = field(default_factory=set)  # ticket ids given out, not yet inserted
     events: list[Event] = field(default_factory=list)
 
     @property
@@ -202,39 +244,82 @@ class Tx:
         row = self._conn.execute("SELECT * FROM desks WHERE id = ?", (desk_id,)).fetchone()
         return DeskState.from_row(dict(row)) if row else DeskState(id=desk_id)
 
-    def _save(self, table: str, row: dict[str, Any]) -> None:
-        self.save_rows(table, [row])
+    def _save(self, table: str, row: dict[str, Any], *, new: bool) -> None:
+        """INSERT a new row, or UPDATE an existing one by its key; never REPLACE. A row taking
+        a unique value another row holds (a ticket number of the day, a token) is refused with
+        `RowConflict`, and the command rolls back: the other row is never deleted for it."""
+        keys = TABLE_KEYS[table]
+        key = tuple(row[k] for k in keys)
+        try:
+            if new:
+                self._conn.execute(_insert_sql(table, tuple(row)), tuple(row.values()))
+            else:
+                others = tuple(v for c, v in row.items() if c not in keys)
+                cursor = self._conn.execute(_update_sql(table, tuple(row)), others + key)
+                if cursor.rowcount != 1:
+                    raise RuntimeError(f"{table} has no row {key} to update")
+        except sqlite3.IntegrityError as exc:
+            raise _conflict(table, row, exc) from None
+        self._changed.setdefault(table, {})[key] = row
 
-    def save_rows(self, table: str, rows: Sequence[dict[str, Any]], new: bool = False) -> None:
-        """Many rows of one table, all with the same columns, in one statement: an import's
-        thousands of tickets cost one pass instead of one round trip each. Each row is still
-        recorded into the next event, as one saved alone would be. `new` rows cannot exist
-        yet (fresh ids): a plain INSERT skips looking for a row to replace, and a row that
-        does exist fails the whole transaction instead of replacing it."""
+    def save_rows(self, table: str, rows: Sequence[dict[str, Any]], *, new: bool) -> None:
+        """Many rows of one table, all with the same columns, in one statement each way: an
+        import's thousands of tickets cost one pass instead of one round trip each. Each row
+        is still recorded into the next event, as one saved alone would be. A refused row is
+        found again one at a time, so that the refusal names it as `_save` would."""
         if not rows:
             return
-        columns = ", ".join(rows[0])
-        marks = ", ".join("?" for _ in rows[0])
-        verb = "INSERT" if new else "INSERT OR REPLACE"
-        self._conn.executemany(
-            f"{verb} INTO {table} ({columns}) VALUES ({marks})",
-            [tuple(row.values()) for row in rows],
-        )
         keys = TABLE_KEYS[table]
+        columns = tuple(rows[0])
+        self._conn.execute("SAVEPOINT save_rows")
+        try:
+            if new:
+                self._conn.executemany(
+                    _insert_sql(table, columns), [tuple(r.values()) for r in rows]
+                )
+            else:
+                values = [
+                    tuple(v for c, v in r.items() if c not in keys) + tuple(r[k] for k in keys)
+                    for r in rows
+                ]
+                cursor = self._conn.executemany(_update_sql(table, columns), values)
+                if cursor.rowcount != len(rows):
+                    raise RuntimeError(f"{table} has rows to update that it does not hold")
+        except sqlite3.IntegrityError:
+            self._conn.execute("ROLLBACK TO save_rows")
+            self._conn.execute("RELEASE save_rows")
+            for row in rows:
+                self._save(table, row, new=new)
+            raise RuntimeError(f"{table}: a row was refused together but not alone") from None
+        self._conn.execute("RELEASE save_rows")
         changed = self._changed.setdefault(table, {})
         for row in rows:
             changed[tuple(row[k] for k in keys)] = row
 
     def save_ticket(self, ticket: Ticket) -> None:
-        self._save("tickets", ticket.to_row())
+        """A ticket whose id `new_ticket_id` gave out is inserted, any other updated."""
+        new = ticket.id in self._new_ids
+        self._save("tickets", ticket.to_row(), new=new)
+        self._new_ids.discard(ticket.id)
 
     def new_ticket_id(self) -> int:
         row = self._conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        self._new_ids.add(int(row[0]))
         return int(row[0])
+
+    def new_ticket_ids(self, count: int) -> range:
+        """Ids for `count` new tickets that go in together, through `save_rows(new=True)`."""
+        row = self._conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()
+        return range(int(row[0]), int(row[0]) + count)
+
+    def add_desk(self, desk_id: str) -> None:
+        """A desk the configuration gained (see registration.initialise)."""
+        desk = DeskState(id=desk_id, changed_at=iso(self.now))
+        self._save("desks", desk.to_row(), new=True)
 
     def save_desk(self, desk: DeskState) -> None:
         desk.changed_at = iso(self.now)
-        self._save("desks", desk.to_row())
+        self._save("desks", desk.to_row(), new=False)
 
     def remove_desk(self, desk_id: str) -> None:
         """A desk the configuration no longer has (see registration.initialise)."""
@@ -242,7 +327,8 @@ class Tx:
         self._removed.setdefault("desks", []).append(desk_id)
 
     def save_setting(self, key: str, value: str) -> None:
-        self._save("settings", {"key": key, "value": value})
+        known = self._conn.execute("SELECT 1 FROM settings WHERE key = ?", (key,)).fetchone()
+        self._save("settings", {"key": key, "value": value}, new=known is None)
 
     def take_number(self, day: str, queue: str) -> int:
         """The next daily sequence of a queue; the counter only grows, so no number is reused."""
@@ -254,12 +340,12 @@ class Tx:
             "SELECT last FROM counters WHERE day = ? AND queue = ?", (day, queue)
         ).fetchone()
         last = row[0] if row else 0
-        self._save("counters", {"day": day, "queue": queue, "last": last + count})
+        self._save("counters", {"day": day, "queue": queue, "last": last + count}, new=row is None)
         return range(last + 1, last + count + 1)
 
     def save_day(self, day: str) -> None:
         """`day` is closed (queue_core/closing.py)."""
-        self._save("days", {"day": day, "closed_at": iso(self.now)})
+        self._save("days", {"day": day, "closed_at": iso(self.now)}, new=True)
 
     def day_closed(self, day: str) -> bool:
         return self._conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone() is not None
@@ -271,7 +357,9 @@ class Tx:
         ).fetchone()
         if known is not None:
             return False
-        self._save("receipts", {"call_seq": call_seq, "screen": screen, "at": iso(self.now)})
+        self._save(
+            "receipts", {"call_seq": call_seq, "screen": screen, "at": iso(self.now)}, new=True
+        )
         return True
 
     def append(self, fact: Fact, actor: str) -> Event:

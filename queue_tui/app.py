@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.app import App
 from textual.reactive import reactive
 
+from queue_core.address import PublicAddress, public_address
 from queue_core.errors import DeskNotFound
 from queue_core.store import Store
 from queue_tui.i18n import DEFAULT_LANG, Lang, other
@@ -15,7 +16,6 @@ from queue_tui.printing import ticket_dir
 from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
 from queue_tui.screens.triage import TriageScreen
-from queue_tui.snapshot import public_url
 
 # Every refresh makes thousands of short-lived objects (rows, styled text, segments). At the
 # default threshold (700) they were promoted, and full collections walking the console's whole
@@ -65,14 +65,15 @@ def triage_app(
     actor: str,
     clock: Clock | None = None,
     lang: Lang = DEFAULT_LANG,
-    base_url: str | None = None,
+    address: PublicAddress | None = None,
     print_dir: Path | None = None,
 ) -> ClinicQueueApp:
+    """`address` defaults to the clinic's public address (queue_core/address.py)."""
     screen = TriageScreen(
         store,
         actor,
         clock or store.now,
-        base_url or public_url(),
+        address or public_address(store.config),
         print_dir or ticket_dir(store.path),
     )
     return ClinicQueueApp(screen, lang)
@@ -83,6 +84,6 @@ def run_desk(store: Store, desk_id: str, actor: str) -> None:
     desk_app(store, desk_id, actor).run()
 
 
-def run_triage(store: Store, actor: str) -> None:
+def run_triage(store: Store, actor: str, address: PublicAddress | None = None) -> None:
     tune_collector()
-    triage_app(store, actor).run()
+    triage_app(store, actor, address=address).run()

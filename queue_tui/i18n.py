@@ -154,6 +154,13 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "triage.optional": ("无", "none"),
     "triage.pick_queue": ("请选择队列", "Choose a queue"),
     "triage.waiting": ("{name}：候诊 {count} 人", "{name}: {count} waiting"),
+    "triage.loopback": (
+        "警告：患者手机打不开凭条上的二维码，它指向本机地址 {url}。"
+        "请在配置文件 [clinic] 中设置 public_url 并重新 init，或设置 CLINIC_QUEUE_PUBLIC_URL。",
+        "Warning: the QR code on every slip points to {url}, a loopback address that patients'"
+        " phones cannot open. Set public_url in the clinic file's [clinic] table and run init, or"
+        " set CLINIC_QUEUE_PUBLIC_URL.",
+    ),
     # the ticket slip
     "slip.title": ("就诊凭条", "Your ticket"),
     "slip.rooms": ("诊室：{rooms}", "Room: {rooms}"),
@@ -174,8 +181,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "error.not_eligible": ("{number} 不能在本诊室就诊，请先转诊", ""),
     "error.unknown_priority": ("没有优先类别 {name}", ""),
     "error.busy": ("数据库繁忙，未做任何更改，请重试", ""),
+    "error.queue_closed": ("{day} 的排队已结束，不能再发号", ""),
     "error.not_initialised": ("数据库尚未初始化", ""),
     "error.not_a_database": ("无法打开队列数据库", ""),
+    "error.number_taken": ("{number} 号已被另一张凭条占用，未做任何更改", ""),
+    "error.row_conflict": ("与已有记录冲突，未做任何更改", ""),
 }
 
 

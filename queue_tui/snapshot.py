@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from queue_core.address import PublicAddress
 from queue_core.config import DeskConfig, QueueConfig
 from queue_core.line import Line
 from queue_core.masking import mask_name
@@ -13,14 +13,6 @@ from queue_core.model import Ticket
 from queue_core.registration import find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
-
-PUBLIC_URL_ENV = "CLINIC_QUEUE_PUBLIC_URL"
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8765"
-
-
-def public_url() -> str:
-    """Where patients' phones reach the display server; the QR code on every slip points there."""
-    return (os.environ.get(PUBLIC_URL_ENV) or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -94,7 +86,7 @@ class Slip:
     issued_at: datetime
 
 
-def slip_for(store: Store, ticket: Ticket, base_url: str) -> Slip:
+def slip_for(store: Store, ticket: Ticket, address: PublicAddress) -> Slip:
     line = Line.load(store)
     queue = store.config.queue(ticket.queue)
     if queue is None:
@@ -112,7 +104,7 @@ def slip_for(store: Store, ticket: Ticket, base_url: str) -> Slip:
         mask_name(ticket.name),
         rooms,
         ahead,
-        f"{base_url}/t/{ticket.token}",
+        address.link(ticket.token),
         issued.astimezone(store.config.tz),
     )
 

@@ -115,11 +115,23 @@
   }
 
   function applyBoard(next, seq) {
-    var lastCalledDesk = board.lastCalledDesk;
+    var newDay = board.day !== undefined && next.day !== board.day;
+    var lastCalledDesk = newDay ? null : board.lastCalledDesk;
     board = next;
     board.lastCalledDesk = lastCalledDesk;
     board.seq = seq;
+    if (newDay) { showIdle(); }
     render();
+  }
+
+  /* A new service day: yesterday's last call leaves the big panel, and is never said again. */
+  function showIdle() {
+    pending = [];
+    el.calling.classList.remove("flash");
+    el.calling.classList.add("idle");
+    el.ticket.textContent = "—";
+    el.name.textContent = "";
+    el.room.innerHTML = "请留意叫号 <small>Please wait for your number</small>";
   }
 
   /* The call is on screen at once; the board message that follows confirms it. */

@@ -16,12 +16,15 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 from queue_core import commands  # noqa: E402
+from queue_core.address import FROM_CONFIG, PublicAddress  # noqa: E402
 from queue_core.config import load_config  # noqa: E402
 from queue_core.feedback import record_receipt  # noqa: E402
 from queue_core.registration import initialise, issue_ticket  # noqa: E402
 from queue_core.store import Store  # noqa: E402
 from queue_tui.app import desk_app, triage_app  # noqa: E402
 
+# A clinic set up for real use: without it the console would show its loopback warning.
+HOSPITAL = PublicAddress("https://queue.hospital.example", FROM_CONFIG)
 NAMES = ["张三丰", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十", "冯十一", "陈十二"]
 
 
@@ -57,7 +60,7 @@ async def shoot() -> None:
         morning(store, clock)
         for name, app in (
             ("desk", desk_app(store, "nk1", "nurse")),
-            ("triage", triage_app(store, "triage")),
+            ("triage", triage_app(store, "triage", address=HOSPITAL)),
         ):
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.pause(0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -12,6 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from queue_core import commands, registration
+from queue_core.address import PublicAddress
 from queue_core.model import Ticket
 from queue_core.store import Store
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
@@ -37,10 +39,10 @@ class TriageScreen(ConsoleScreen):
     snapshot: reactive[TriageSnapshot | None] = reactive(None, init=False, always_update=True)
 
     def __init__(
-        self, store: Store, actor: str, clock: Clock, base_url: str, print_dir: Path
+        self, store: Store, actor: str, clock: Clock, address: PublicAddress, print_dir: Path
     ) -> None:
         super().__init__(store, actor, clock)
-        self.base_url = base_url
+        self.address = address
         self.print_dir = print_dir
         self.search_text = ""  # read by the watcher thread; a str swap is atomic
         self.last_slip: Slip | None = None
@@ -54,6 +56,8 @@ class TriageScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         config = self.store.config
         yield StatusHeader().data_bind(TriageScreen.lang)
+        # Every slip's QR code is a dead link on a phone while this shows, so it stays shown.
+        yield Static(id="address-warning")
         with Horizontal(id="body"):
             with Vertical(id="issue-form"):
                 yield Label(id="queue-label")
@@ -101,6 +105,9 @@ class TriageScreen(ConsoleScreen):
         header = self.query_one(StatusHeader)
         header.heading = t(lang, "triage.title", clinic=config.name)
         header.detail = ""
+        warning = self.query_one("#address-warning", Static)
+        warning.display = self.address.loopback
+        warning.update(Text(t(lang, "triage.loopback", url=self.address.base)))  # no markup
         for field in ("queue", "name", "phone", "priority", "desk"):
             self.query_one(f"#{field}-label", Label).update(t(lang, f"triage.{field}"))
         self.query_one("#find-label", Label).update(t(lang, "triage.find"))
@@ -211,8 +218,8 @@ class TriageScreen(ConsoleScreen):
 
     def _issue_slip(self, command: Callable[[], Ticket]) -> None:
         """Issue or check in, then read the line once more for the slip's "how many ahead"."""
-        store, base_url = self.store, self.base_url
-        self.run_command(lambda: SlipReady(slip_for(store, command(), base_url)))
+        store, address = self.store, self.address
+        self.run_command(lambda: SlipReady(slip_for(store, command(), address)))
 
     @work
     async def on_slip_ready(self, message: SlipReady) -> None:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlencode
 
 import pytest
@@ -178,7 +179,13 @@ def event_after(store: Store, seq: int, kind: str, ticket: str) -> Event:
     raise AssertionError(f"no {kind} event for {ticket} after seq {seq}")
 
 
-def open_tv(context: BrowserContext, server: ServerProcess, **params: str) -> Page:
+class Served(Protocol):
+    """A running display server: a process, or one on a thread of the test."""
+
+    url: str
+
+
+def open_tv(context: BrowserContext, server: Served, **params: str) -> Page:
     """A TV page that has its first snapshot on screen."""
     page = context.new_page()
     page.goto(f"{server.url}/display" + (f"?{urlencode(params)}" if params else ""))
@@ -187,7 +194,7 @@ def open_tv(context: BrowserContext, server: ServerProcess, **params: str) -> Pa
     return page
 
 
-def open_phone(context: BrowserContext, server: ServerProcess, ticket: Ticket) -> Page:
+def open_phone(context: BrowserContext, server: Served, ticket: Ticket) -> Page:
     """A patient's phone page showing its first `ticket` message."""
     page = context.new_page()
     page.goto(f"{server.url}/t/{ticket.token}")

@@ -17,16 +17,23 @@ import json
 import os
 import re
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import closing, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from clinic_queue.cli import build_parser, main
+from queue_core import schema
+from queue_core.address import PUBLIC_URL_ENV
+from queue_core.feedback import ticket_by_token
 from queue_core.registration import issue_ticket
 from queue_core.store import DB_ENV, Store
 from tests.conftest import ACTOR, ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
@@ -34,6 +41,13 @@ from tests.conftest import ACTOR, ROOT, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG
 CLI_DOC = ROOT / "docs" / "cli.md"
 # The login name the shell of every in-process run has: the default `--actor`.
 LOGIN = "nurse-login"
+# The sample clinic's address for patients' phones, as its clinic file gives it.
+PUBLIC_URL = "https://queue.example-hospital.cn"
+LOOPBACK_WARNING = (
+    "clinic-queue: warning: ticket links point to http://127.0.0.1:8765 (the default), a loopback"
+    " address that patients' phones cannot open; set public_url in the clinic file's [clinic]"
+    " table and run init, or set CLINIC_QUEUE_PUBLIC_URL."
+)
 # Commands that open a console or a server instead of printing and returning.
 LONG_RUNNING = {"desk", "triage", "serve"}
 
@@ -53,7 +67,8 @@ class Cli:
     """`clinic-queue --db <tmp file> ...` as a nurse's shell runs it, through `main` in-process.
 
     Each run sees the environment of a fresh shell in the database's folder: no
-    CLINIC_QUEUE_DB unless the test gives one, LOGIN as the login name. Nothing of it
+    CLINIC_QUEUE_DB or CLINIC_QUEUE_PUBLIC_URL unless the test gives one, LOGIN as the login
+    name. Nothing of it
     outlives the run, so no test sees another's environment or working directory.
     """
 
@@ -66,6 +81,7 @@ class Cli:
         out, err = io.StringIO(), io.StringIO()
         with pytest.MonkeyPatch.context() as shell:
             shell.delenv(DB_ENV, raising=False)
+            shell.delenv(PUBLIC_URL_ENV, raising=False)
             shell.setenv("LOGNAME", LOGIN)
             for name, value in (env or {}).items():
                 shell.setenv(name, value)
@@ -117,11 +133,21 @@ class Cli:
         return self.events()[-1]
 
 
+def with_public_url(url: str) -> str:
+    """The sample clinic file with the address patients' phones reach the server at."""
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    return text.replace("[clinic]\n", f'[clinic]\npublic_url = "{url}"\n', 1)
+
+
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Init and import once through the CLI; each test gets its own copy of the file."""
-    runner = Cli(tmp_path_factory.mktemp("template") / "clinic-queue.db")
-    runner.ok("init", "--config", str(SAMPLE_CONFIG))
+    """Init and import once through the CLI; each test gets its own copy of the file. The
+    clinic is set up as for real use, with its public address."""
+    folder = tmp_path_factory.mktemp("template")
+    config = folder / "clinic.toml"
+    config.write_text(with_public_url(PUBLIC_URL), encoding="utf-8")
+    runner = Cli(folder / "clinic-queue.db")
+    runner.ok("init", "--config", str(config))
     runner.ok("import", str(SAMPLE_APPOINTMENTS))
     return runner.db
 
@@ -151,6 +177,62 @@ def test_ticket_json_has_number_queue_and_an_unguessable_token(cli: Cli) -> None
     assert first["number"] in cli.waiting("nk-pt")
     issued = cli.last_event()
     assert (issued["type"], issued["ticket"], issued["queue"]) == ("issue", second["number"], "wk")
+
+
+def test_ticket_prints_the_full_link_of_the_patient_s_page(cli: Cli) -> None:
+    plain = cli.ok("ticket", "nk-pt", "--name", "张三丰")
+    issued = json.loads(cli.ok("ticket", "nk-pt", "--json"))
+    first = re.fullmatch(rf"(A\d{{3}})  内科普通号  ahead: 0  {PUBLIC_URL}/t/([\w-]+)\n", plain)
+    assert first is not None, plain
+    assert issued["url"] == f"{PUBLIC_URL}/t/{issued['token']}"
+    tokens = [first.group(2), issued["token"]]
+    with closing(Store.open(cli.db)) as store:
+        assert [ticket_by_token(store, token).number for token in tokens] == [
+            first.group(1),
+            issued["number"],
+        ]
+
+
+def test_ticket_warns_in_one_line_when_phones_cannot_open_its_link(
+    cli: Cli, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "fresh.db"
+    assert cli.run("init", "--config", str(SAMPLE_CONFIG), db=fresh).code == 0
+    result = cli.run("ticket", "nk-pt", "--json", db=fresh)
+    assert result.code == 0 and result.err_lines == [LOOPBACK_WARNING]
+    assert json.loads(result.out)["url"].startswith("http://127.0.0.1:8765/t/")
+    refused = cli.run("ticket", "eye", db=fresh)  # a refusal stays one line, without it
+    assert refused.code == 1 and refused.err_lines == [
+        "clinic-queue: No queue called 'eye' in this clinic's configuration."
+    ]
+
+
+def test_the_environment_overrides_the_clinic_s_public_address(cli: Cli) -> None:
+    result = cli.invoke(
+        ["--db", str(cli.db), "ticket", "wk", "--json"],
+        env={PUBLIC_URL_ENV: "http://10.1.2.3:8765/"},
+    )
+    assert result.code == 0 and result.err == ""
+    issued = json.loads(result.out)
+    assert issued["url"] == f"http://10.1.2.3:8765/t/{issued['token']}"
+    local = cli.invoke(
+        ["--db", str(cli.db), "ticket", "wk"], env={PUBLIC_URL_ENV: "http://localhost:8765"}
+    )
+    assert local.code == 0 and len(local.err_lines) == 1
+    assert "http://localhost:8765 (CLINIC_QUEUE_PUBLIC_URL), a loopback address" in local.err
+
+
+def test_a_bad_public_address_override_is_exit_2_and_issues_nothing(cli: Cli) -> None:
+    seq = cli.status()["seq"]
+    result = cli.invoke(
+        ["--db", str(cli.db), "ticket", "wk"], env={PUBLIC_URL_ENV: "queue.example-hospital.cn"}
+    )
+    assert result.code == 2 and result.out == ""
+    assert result.err_lines == [
+        "clinic-queue: CLINIC_QUEUE_PUBLIC_URL: 'queue.example-hospital.cn'"
+        " must start with http:// or https://"
+    ]
+    assert cli.status()["seq"] == seq
 
 
 def test_status_json_has_the_documented_shape(cli: Cli) -> None:
@@ -378,6 +460,37 @@ def test_refusal_is_one_line_exit_1_and_changes_nothing(
     assert cli.status()["seq"] == seq
 
 
+def test_init_that_would_lose_a_waiting_patient_is_refused_with_every_blocker_on_a_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # Prefixes of nk-pt and nk-zj swapped, military no longer a class, while patients wait.
+    cli.ok("ticket", "nk-zj", "--priority", "military")
+    config = tmp_path / "clinic.toml"
+    config.write_text(
+        SAMPLE_CONFIG.read_text(encoding="utf-8")
+        .replace('prefix = "A"', 'prefix = "?"')
+        .replace('prefix = "B"', 'prefix = "A"')
+        .replace('prefix = "?"', 'prefix = "B"')
+        .replace('id = "military"', 'id = "veteran"'),
+        encoding="utf-8",
+    )
+    seq, board = cli.status()["seq"], cli.board()
+    result = cli.run("init", "--config", str(config))
+    assert result.code == 1 and result.out == "" and "Traceback" not in result.err
+    assert result.err_lines == [
+        "clinic-queue: The new configuration was not applied: it would orphan open tickets or"
+        " give a number out twice. Deal with these first, or apply it after the day is closed:",
+        "  queue nk-pt changes its prefix from A to B,"
+        " but A001, A002, A003, A004, A005 and 98 more are open in it",
+        "  queue nk-zj changes its prefix from B to A,"
+        " but B001, B002, B003, B004, B005 and 30 more are open in it",
+        "  priority class military is removed, but B035 is marked with it",
+        "  queue nk-zj would number its next tickets A036 onwards today,"
+        " but A036, A037, A038, A039, A040 and 63 more are held already",
+    ]
+    assert cli.status()["seq"] == seq and cli.board() == board
+
+
 def test_bad_import_lists_each_refused_row_and_imports_nothing(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "his.csv"
     bad.write_text(
@@ -438,6 +551,48 @@ def test_a_file_that_is_not_sqlite_is_exit_2_not_a_traceback(
         assert result.code == 2 and len(result.err_lines) == 1, result.err
         assert "cannot be used as a queue database" in result.err
     assert junk.read_bytes() == content
+
+
+def test_init_refuses_a_sqlite_file_of_another_program_and_leaves_it_as_it_was(
+    cli: Cli, tmp_path: Path
+) -> None:
+    other = tmp_path / "his-export.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE patients (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO patients (name) VALUES ('张三丰')")
+        conn.commit()
+    content = other.read_bytes()
+    for args in (["init", "--config", str(SAMPLE_CONFIG)], ["status"]):
+        result = cli.run(*args, db=other)
+        assert result.code == 2 and result.err_lines == [
+            f"clinic-queue: {other} is a SQLite database of something else (tables: patients);"
+            " clinic-queue will not use it. Give init a new or empty file."
+        ]
+    assert other.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic-queue.db", "his-export.db"]
+
+
+def test_init_takes_an_empty_file(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "new.db"
+    empty.touch()
+    assert cli.run("init", "--config", str(SAMPLE_CONFIG), db=empty).code == 0
+    assert cli.run("ticket", "nk-pt", db=empty).code == 0
+
+
+def test_init_migrates_an_older_clinic_queue_file(cli: Cli, tmp_path: Path) -> None:
+    older = tmp_path / "older.db"
+    first_only = Migrations(schema.MIGRATION_SET)
+    name, step = schema._STEPS[0]
+    first_only(name=name)(step)
+    with closing(Database(older)) as db:
+        first_only.apply(db)
+    assert cli.run("status", db=older).code == 2  # not set up yet: init migrates it
+    result = cli.run("init", "--config", str(SAMPLE_CONFIG), db=older)
+    assert result.code == 0 and result.err == ""
+    assert cli.run("ticket", "nk-pt", db=older).code == 0
+    with closing(sqlite3.connect(older)) as conn:
+        applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert applied == list(schema.MIGRATION_NAMES)
 
 
 def test_a_directory_as_database_is_exit_2(cli: Cli, tmp_path: Path) -> None:
@@ -586,8 +741,9 @@ def test_every_command_is_documented_in_cli_md() -> None:
 
 
 def process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """`python -m clinic_queue ...` in a new interpreter, without this shell's CLINIC_QUEUE_DB."""
-    shell = {k: v for k, v in os.environ.items() if k != DB_ENV}
+    """`python -m clinic_queue ...` in a new interpreter, without this shell's CLINIC_QUEUE_DB
+    or CLINIC_QUEUE_PUBLIC_URL."""
+    shell = {k: v for k, v in os.environ.items() if k not in (DB_ENV, PUBLIC_URL_ENV)}
     done = subprocess.run(
         [sys.executable, "-m", "clinic_queue", *argv],
         capture_output=True,
@@ -628,7 +784,8 @@ def test_process_first_run_on_a_new_machine(tmp_path: Path) -> None:
     init = process(["init", "--config", str(SAMPLE_CONFIG)], cwd=tmp_path, env=env)
     assert (init.code, init.err) == (0, "") and "3 queues, 5 desks" in init.out
     issued = process(["ticket", "nk-pt", "--name", "张三丰", "--json"], cwd=tmp_path, env=env)
-    assert (issued.code, issued.err) == (0, "")
+    # The sample clinic says no public address: the link works on this machine only.
+    assert issued.code == 0 and issued.err_lines == [LOOPBACK_WARNING]
     number = json.loads(issued.out)["number"]
     board = process(["status"], cwd=tmp_path, env=env)
     assert (board.code, board.err) == (0, "")
@@ -647,6 +804,31 @@ def test_process_events_piped_into_head_end_quietly(cli: Cli) -> None:
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.count("\n") == 1 and "configure" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("env", "warned"), [({}, True), ({PUBLIC_URL_ENV: PUBLIC_URL}, False)])
+def test_process_serve_warns_when_phones_cannot_reach_the_public_address(
+    tmp_path: Path, env: dict[str, str], warned: bool
+) -> None:
+    db = tmp_path / "clinic.db"
+    assert process(["--db", str(db), "init"], cwd=tmp_path).code == 0
+    shell = {k: v for k, v in os.environ.items() if k not in (DB_ENV, PUBLIC_URL_ENV)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "clinic_queue", "--db", str(db), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**shell, "PYTHONUNBUFFERED": "1", **env},
+        cwd=tmp_path,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("Serving on http://127.0.0.1:")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    assert err.splitlines() == ([LOOPBACK_WARNING] if warned else [])
 
 
 EVERY_COMMAND_IN_ONE_INTERPRETER = """

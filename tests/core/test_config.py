@@ -137,6 +137,31 @@ def test_sample_configuration_is_valid() -> None:
             "priority[0].name: missing",
             id="missing-required-key",
         ),
+        pytest.param(
+            _edit("announce_repeats = 2", 'announce_repeats = 2\npublic_url = "queue.hospital.cn"'),
+            "clinic.public_url: 'queue.hospital.cn' must start with http:// or https://",
+            id="public-url-without-scheme",
+        ),
+        pytest.param(
+            _edit("announce_repeats = 2", 'announce_repeats = 2\npublic_url = "https://"'),
+            "clinic.public_url: 'https://' must name a host",
+            id="public-url-without-host",
+        ),
+        pytest.param(
+            _edit("announce_repeats = 2", 'announce_repeats = 2\npublic_url = "http://q.cn:80x"'),
+            "clinic.public_url: 'http://q.cn:80x' has a port that is not a number",
+            id="public-url-bad-port",
+        ),
+        pytest.param(
+            _edit("announce_repeats = 2", 'announce_repeats = 2\npublic_url = "https://q.cn/?a=1"'),
+            "clinic.public_url: 'https://q.cn/?a=1' must not have a query",
+            id="public-url-with-query",
+        ),
+        pytest.param(
+            _edit("announce_repeats = 2", "announce_repeats = 2\npublic_url = 8765"),
+            "clinic.public_url: expected str, got int",
+            id="public-url-not-a-string",
+        ),
     ],
 )
 def test_bad_key_is_named(text: str, expected: str) -> None:

@@ -8,13 +8,14 @@ the tables.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from queue_core import commands
 from queue_core.closing import close_day
-from queue_core.errors import ImportRejected
+from queue_core.errors import ImportRejected, NumberTaken
 from queue_core.events import EventType
 from queue_core.his_diff import Kind
 from queue_core.importer import RowsRefused, apply, import_appointments, prepare
@@ -336,6 +337,23 @@ def test_what_a_desk_commits_during_the_import_is_taken_into_account(
     assert tickets(store)["H1"].state is TicketState.WAITING
     assert tickets(store)["H1"].slot_start == "2026-11-23T01:00:00.000000+00:00"
     assert store.events_since(0)[-1].type is EventType.CHECKIN
+
+
+def test_a_number_another_ticket_holds_refuses_the_import_naming_it(
+    store: Store, tmp_path: Path
+) -> None:
+    import_appointments(store, his(tmp_path, MORNING_ROWS[:1]), ACTOR)
+    raw = sqlite3.connect(store.path)  # a counter set back behind the numbers it gave
+    with raw:
+        raw.execute("UPDATE counters SET last = 0")
+    raw.close()
+    before = footprint(store)
+    with pytest.raises(NumberTaken) as caught:
+        import_appointments(store, his(tmp_path, MORNING_ROWS[1:2]), ACTOR)
+    assert caught.value.message == (
+        "Ticket number A001 of 2026-11-23 is already held by another ticket; nothing was changed."
+    )
+    assert footprint(store) == before and set(tickets(store)) == {"H1"}
 
 
 def test_only_the_last_four_phone_digits_are_stored(store: Store, tmp_path: Path) -> None:

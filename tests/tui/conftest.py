@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from queue_core.events import Event
 from queue_core.registration import issue_ticket
@@ -45,6 +47,12 @@ def plain(content: object) -> str:
     from rich.text import Text
 
     return content.plain if isinstance(content, Text) else str(content)
+
+
+def rendered(widget: Widget) -> str:
+    """What the widget draws on the terminal (padding included), line by line, as plain text."""
+    lines = widget.render_lines(Region(0, 0, *widget.region.size))
+    return "\n".join(line.text.rstrip() for line in lines)
 
 
 def busy_morning(store: Store, clock: SteppingClock) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app, triage_app
 from queue_tui.widgets.header import StatusHeader
@@ -17,6 +18,7 @@ from tests.tui.conftest import busy_morning, until
 
 Snap = Callable[..., bool]
 BASE_URL = "http://clinic.example:8765"
+ADDRESS = PublicAddress(BASE_URL, FROM_CONFIG)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -78,7 +80,7 @@ def test_triage_screen_zh(snap_compare: Snap, store: Store, clock: SteppingClock
     指定诊室, 发号 (F2)) on the left; waiting counts per queue, the search box holding 李
     and one result A002 李四 内科普通号 检查中 (highlighted) on the right; F-key bar below."""
     busy_morning(store, clock)
-    app = triage_app(store, ACTOR, base_url=BASE_URL)
+    app = triage_app(store, ACTOR, address=ADDRESS)
     assert snap_compare(app, run_before=triage_ready)
 
 
@@ -94,4 +96,4 @@ def test_triage_screen_en(snap_compare: Snap, store: Store, clock: SteppingClock
         await until(pilot, lambda: app.lang == "en", "English")
         await settle(pilot)
 
-    assert snap_compare(triage_app(store, ACTOR, base_url=BASE_URL), run_before=english)
+    assert snap_compare(triage_app(store, ACTOR, address=ADDRESS), run_before=english)

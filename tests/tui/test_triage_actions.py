@@ -9,10 +9,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Digits, Select, Static
 
+from queue_core.address import FROM_CONFIG, PUBLIC_URL_ENV, PublicAddress
+from queue_core.config import parse_config
 from queue_core.feedback import ticket_by_token
 from queue_core.importer import import_appointments
 from queue_core.model import TicketState
-from queue_core.registration import find_tickets
+from queue_core.registration import find_tickets, initialise
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, triage_app
 from queue_tui.screens.choose import ChooseDialog
@@ -21,10 +23,11 @@ from queue_tui.screens.slip import SlipScreen
 from queue_tui.screens.triage import TriageScreen
 from queue_tui.widgets.qrcode import QrCode
 from queue_tui.widgets.tickets import TicketTable
-from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SteppingClock
-from tests.tui.conftest import fill_line, plain, toasts, until
+from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG, SteppingClock
+from tests.tui.conftest import fill_line, plain, rendered, toasts, until
 
 BASE_URL = "https://queue.example-hospital.cn"
+ADDRESS = PublicAddress(BASE_URL, FROM_CONFIG)
 
 
 def triage(pilot: Pilot[None]) -> TriageScreen:
@@ -36,7 +39,7 @@ def found(pilot: Pilot[None]) -> list[str]:
 
 
 def app_for(store: Store, tmp_path: Path) -> ClinicQueueApp:
-    return triage_app(store, ACTOR, base_url=BASE_URL, print_dir=tmp_path / "slips")
+    return triage_app(store, ACTOR, address=ADDRESS, print_dir=tmp_path / "slips")
 
 
 async def find(pilot: Pilot[None], text: str, number: str) -> None:
@@ -183,3 +186,51 @@ async def test_a_refused_check_in_is_a_notification(
         await until(pilot, lambda: refusal in toasts(pilot), "the refusal")
         assert store.events_since(seq) == []
         assert isinstance(pilot.app.screen, TriageScreen)
+
+
+def slip_link(pilot: Pilot[None]) -> str:
+    link: str = pilot.app.screen.query_one(QrCode).data
+    return link
+
+
+async def test_a_loopback_public_address_is_shown_above_the_form_in_both_languages(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample clinic gives no public_url: every slip's QR code would be a dead link.
+    monkeypatch.delenv(PUBLIC_URL_ENV, raising=False)
+    app = triage_app(store, ACTOR, print_dir=tmp_path / "slips")
+    async with app.run_test(size=(100, 30)) as pilot:
+        warning = triage(pilot).query_one("#address-warning")
+        await until(pilot, lambda: warning.region.height > 0, "the warning")
+        shown = " ".join(rendered(warning).split())
+        assert "警告：患者手机打不开凭条上的二维码，它指向本机地址 http://127.0.0.1:8765。" in shown
+        assert "[clinic] 中设置 public_url" in shown and "CLINIC_QUEUE_PUBLIC_URL" in shown
+        await pilot.press("f8")
+        await until(pilot, lambda: "loopback" in rendered(warning), "the warning in English")
+        shown = " ".join(rendered(warning).split())
+        assert "Warning: the QR code on every slip points to http://127.0.0.1:8765" in shown
+        assert "a loopback address that patients' phones cannot open" in shown
+        assert "Set public_url in the clinic file's [clinic] table" in shown
+
+
+async def test_the_clinic_s_public_address_is_on_every_slip_and_nothing_warns(
+    tmp_path: Path, clock: SteppingClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(PUBLIC_URL_ENV, raising=False)
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        "[clinic]\n", f'[clinic]\npublic_url = "{BASE_URL}/queue/"\n', 1
+    )
+    db = tmp_path / "clinic.db"
+    initialise(db, parse_config(text), ACTOR, now=clock()).close()
+    store = Store.open(db, clock=clock)
+    app = triage_app(store, ACTOR, print_dir=tmp_path / "slips")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = triage(pilot)
+        await until(pilot, lambda: screen.snapshot is not None, "the first read")
+        assert screen.query_one("#address-warning").region.height == 0
+        screen.query_one("#queue", Select).value = "wk"
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SlipScreen), "the slip")
+        [ticket] = find_tickets(store, "C001")
+        assert slip_link(pilot) == f"{BASE_URL}/queue/t/{ticket.token}"
+    store.close()
