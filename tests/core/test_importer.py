@@ -25,6 +25,7 @@ from queue_core.registration import check_in, issue_ticket
 from queue_core.replay import current_tables, replay
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SteppingClock
+from tests.oracle import violations
 
 HEADER = "external_id,name,queue,slot_start,phone,priority,desk,status"
 MORNING_ROWS = [
@@ -246,6 +247,35 @@ def test_the_first_write_of_a_day_closes_the_day_before_it_under_the_import(
     assert [c.kind for c in sync.plan.changes] == []
     assert tickets(store)["H1"].state is TicketState.NOT_SEEN
     assert [e.type for e in store.events_since(0)][-2:] == [EventType.CLOSED, EventType.DAY_CLOSED]
+
+
+def test_a_morning_of_syncs_leaves_a_sound_file(
+    store: Store, tmp_path: Path, clock: SteppingClock
+) -> None:
+    import_appointments(store, his(tmp_path, MORNING_ROWS), ACTOR)
+    check_in(store, "A001", ACTOR)
+    commands.call_next(store, "nk1", ACTOR)
+    check_in(store, "C001", ACTOR)
+    clock.advance(minutes=20)
+    later = [
+        MORNING_ROWS[0] + "退号",  # with the doctor: kept
+        "H2,李四,nk-pt,10:30,13800000002,,,",  # moved
+        MORNING_ROWS[2] + "退号",  # waiting: cancelled
+        "H5,新约,wk,11:00,,,,",  # new
+    ]
+    import_appointments(store, his(tmp_path, later), ACTOR, complete=True)  # H4 missing
+    import_appointments(store, his(tmp_path, MORNING_ROWS), ACTOR, complete=True)
+    problems, facts = violations(store.path)
+    assert problems == []
+    assert facts.tickets == 5
+    states = {ext: t.state for ext, t in tickets(store).items()}
+    assert states == {
+        "H1": TicketState.CALLED,
+        "H2": TicketState.REGISTERED,
+        "H3": TicketState.REGISTERED,  # cancelled while waiting, booked again: checks in again
+        "H4": TicketState.REGISTERED,  # cancelled as missing, registered again
+        "H5": TicketState.CANCELLED,  # missing from the last complete export
+    }
 
 
 def test_every_refused_row_is_listed_once_and_nothing_is_written(
