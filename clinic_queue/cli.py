@@ -31,6 +31,8 @@ from queue_core.importer import RowsRefused, Sync, import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
+from queue_core.retention import purge
+from queue_core.slips import slip_dir
 from queue_core.store import Store, default_db_path, parse_iso
 
 
@@ -300,6 +302,33 @@ def cmd_close_day(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_purge(args: argparse.Namespace) -> None:
+    store = _open(args)
+    done = purge(store, args.actor, slip_dir(store.path))
+    if done.first_day is None:
+        kept = store.config.retention_days
+        through = f" Erased through {done.last_day}." if done.last_day else ""
+        print(f"Nothing to erase: the clinic keeps {kept} days of personal data.{through}")
+    else:
+        span = done.first_day
+        if done.first_day != done.last_day:
+            span = f"{done.first_day} to {done.last_day}"
+        print(
+            f"Erased the personal data of {span}: {done.tickets} tickets,"
+            f" {done.events} events rewritten."
+        )
+    if done.slips:
+        print(f"Removed {done.slips} slip file{'' if done.slips == 1 else 's'}.")
+    if done.compacted:
+        print("Compacted: no erased byte is left in the file or its WAL.")
+    else:
+        print(
+            "clinic-queue: warning: readers kept the WAL from being checkpointed; erased bytes"
+            " stay in it until the next purge.",
+            file=sys.stderr,
+        )
+
+
 def cmd_desk(args: argparse.Namespace) -> None:
     from queue_tui.app import run_desk
 
@@ -415,6 +444,11 @@ def build_parser() -> _Parser:
         "close today (and any earlier open day): open tickets get their final state",
     )
     p.add_argument("--day", metavar="YYYY-MM-DD", help="close up to this day instead of today")
+    add(
+        "purge",
+        cmd_purge,
+        "erase names, phone digits and links of the days past the clinic's retention",
+    )
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")
     add("triage", cmd_triage, "open the triage / registration console (TUI)")

@@ -28,6 +28,7 @@ KEYS: dict[str, set[str]] = {
         "announce_repeats",
         "closes_at",
         "public_url",
+        "retention_days",
     },
     "queues": {
         "id",
@@ -42,6 +43,9 @@ KEYS: dict[str, set[str]] = {
     "desks": {"id", "name", "name_en", "room", "queues"},
     "priority": {"id", "name", "name_en", "max_ahead"},
 }
+# PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
+# questions that come back about a visit (queue_core/retention.py, docs/operations.md).
+RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class ClinicConfig:
     announce_repeats: int = 2
     closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
+    retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -291,6 +296,8 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     public_url = c.take(clinic, "public_url", "clinic", str, None)
     problem = url_problem(public_url) if public_url is not None else None
     c.check(problem is None, f"clinic.public_url: {public_url!r} {problem}")
+    retention = c.take(clinic, "retention_days", "clinic", int, RETENTION_DAYS)
+    c.check(0 <= retention <= 3650, "clinic.retention_days: must be between 0 and 3650")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
@@ -308,6 +315,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         announce_repeats=repeats,
         closes_at=closes_at,
         public_url=public_url,
+        retention_days=retention,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

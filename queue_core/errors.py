@@ -122,6 +122,19 @@ class StoreBusy(QueueError):
         )
 
 
+class NotCompacted(QueueError):
+    """A purge erased what was due, but the file could not be rewritten without the old bytes
+    (disk full, a read-only file): they stay in it until a purge compacts it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "The personal data due was erased from the tables and the log, but the file could"
+            f" not be compacted ({detail}): the old bytes stay in it until"
+            " 'clinic-queue purge' runs again.",
+            "not_compacted",
+        )
+
+
 class NotInitialised(QueueError):
     def __init__(self, path: str) -> None:
         super().__init__(

@@ -1,0 +1,51 @@
+"""What the display server does by itself when a day ends: yesterday's links stop opening
+anything once the retention erased them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from display_server.server import serve
+from queue_core.config import parse_config
+from queue_core.events import EventType
+from queue_core.registration import initialise, issue_ticket
+from queue_core.store import Store
+from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
+from tests.server.conftest import WAIT_S
+from tests.server.test_http_routes import get
+
+NAME = "欧阳锋锐"
+
+
+def clinic(db: Path, clock: SteppingClock, extra: str) -> Store:
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1) + extra
+    initialise(db, parse_config(text), ACTOR, now=clock()).close()
+    return Store.open(db, clock=clock)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(WAIT_S):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    store = clinic(db, clock, "")
+    ticket = issue_ticket(store, "nk-pt", ACTOR, name=NAME, phone="13912344321")
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02) as server:
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 200
+        clock.advance(days=1)  # nobody commits: the server closes the day, then erases it
+        await until(lambda: any(e.type is EventType.PURGE for e in store.events_since(0)))
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 404
+        wal = db.with_name(db.name + "-wal")
+        for secret in (NAME, ticket.token):
+            await until(lambda: secret.encode() not in db.read_bytes() + wal.read_bytes())  # noqa: B023
+        [purge] = [e for e in store.events_since(0) if e.type is EventType.PURGE]
+        assert (purge.actor, purge.payload["tickets"]) == ("system", 1)
+    store.close()
