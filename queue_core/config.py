@@ -42,6 +42,7 @@ KEYS: dict[str, set[str]] = {
     },
     "desks": {"id", "name", "name_en", "room", "queues"},
     "priority": {"id", "name", "name_en", "max_ahead"},
+    "backup": {"directory", "keep", "every_minutes"},
 }
 # PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
 # questions that come back about a visit (queue_core/retention.py, docs/operations.md).
@@ -78,6 +79,15 @@ class PriorityClass:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """Copies the display server makes by itself (queue_core/backup.py)."""
+
+    directory: str  # relative: from the database's directory
+    keep: int = 7
+    every_minutes: int = 0  # 0: one copy after each day's close, none in between
+
+
+@dataclass(frozen=True)
 class ClinicConfig:
     name: str
     timezone: str
@@ -88,6 +98,7 @@ class ClinicConfig:
     closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
+    backup: BackupConfig | None = None
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -252,6 +263,26 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
     return out
 
 
+def _backup(c: _Checker, data: dict[str, Any]) -> BackupConfig | None:
+    if "backup" not in data:
+        return None
+    table = data["backup"]
+    if not isinstance(table, dict):
+        c.problems.append("backup: expected a table ([backup])")
+        return None
+    c.unknown(table, KEYS["backup"], "backup")
+    directory = c.take(table, "directory", "backup", str, "", required=True)
+    c.check("directory" not in table or bool(directory.strip()), "backup.directory: empty")
+    keep = c.take(table, "keep", "backup", int, 7)
+    c.check(1 <= keep <= 1000, "backup.keep: must be between 1 and 1000")
+    every = c.take(table, "every_minutes", "backup", int, 0)
+    c.check(
+        every == 0 or 5 <= every <= 1440,
+        "backup.every_minutes: must be 0 (after each day's close only) or between 5 and 1440",
+    )
+    return BackupConfig(directory=directory, keep=keep, every_minutes=every)
+
+
 def _unique(c: _Checker, table: str, key: str, values: list[str]) -> None:
     seen: set[str] = set()
     for v in values:
@@ -301,6 +332,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
+    backup = _backup(c, data)
     served = {q for d in desks for q in d.queues}
     for q in queues:
         c.check(q.id in served, f"queues: {q.id!r} is served by no desk")
@@ -316,6 +348,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         closes_at=closes_at,
         public_url=public_url,
         retention_days=retention,
+        backup=backup,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

@@ -135,6 +135,34 @@ class NotCompacted(QueueError):
         )
 
 
+class BackupFailed(QueueError):
+    """A copy of the queue file could not be made or did not check out; none was kept."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Backup failed: {detail}", "backup_failed")
+
+
+class RestoreFailed(QueueError):
+    """A backup could not be put in place of the queue file; what is in place says `detail`."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Restore failed: {detail}", "restore_failed")
+
+
+class FileInUse(QueueError):
+    """The queue file is open in a process (the server, a desk, a command): it is not replaced
+    under it."""
+
+    def __init__(self, path: str, pid: int) -> None:
+        who = f"process {pid}" if pid > 0 else "another process"
+        super().__init__(
+            f"{path} is open in {who} (the display server, a desk or another command); stop"
+            " every one of them first. Nothing was changed.",
+            "file_in_use",
+            path=path,
+        )
+
+
 class NotInitialised(QueueError):
     def __init__(self, path: str) -> None:
         super().__init__(

@@ -1,10 +1,11 @@
 """What the display server does by itself when a day ends: yesterday's links stop opening
-anything once the retention erased them."""
+anything once the retention erased them, and the clinic's copies are made and kept to `keep`."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from display_server.server import serve
@@ -48,4 +49,25 @@ async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
             await until(lambda: secret.encode() not in db.read_bytes() + wal.read_bytes())  # noqa: B023
         [purge] = [e for e in store.events_since(0) if e.type is EventType.PURGE]
         assert (purge.actor, purge.payload["tickets"]) == ("system", 1)
+    store.close()
+
+
+async def test_the_server_copies_the_file_after_each_day_and_keeps_the_newest(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    store = clinic(db, clock, '\n[backup]\ndirectory = "backups"\nkeep = 2\n')
+    folder = tmp_path / "backups"
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02):
+        for day in range(3):
+            issue_ticket(store, "nk-pt", ACTOR, name=f"患者{day}")
+            clock.advance(days=1)
+            copies = min(2, day + 1)
+            await until(lambda: folder.is_dir() and len(list(folder.iterdir())) == copies)  # noqa: B023
+            await asyncio.sleep(0.1)  # no second copy of the same day comes
+            assert len(list(folder.iterdir())) == copies
+    names = sorted(p.name for p in folder.iterdir())
+    stamps = [(clock() - timedelta(days=n)).astimezone(store.config.tz) for n in (1, 0)]
+    assert names == [f"clinic-queue-{s:%Y%m%d-%H%M%S}.db" for s in stamps]
+    assert folder.stat().st_mode & 0o777 == 0o700
     store.close()
