@@ -135,6 +135,19 @@ class NotCompacted(QueueError):
         )
 
 
+class SlipsNotRemoved(QueueError):
+    """A purge erased the data due from the file, but the slip files of those days stayed."""
+
+    def __init__(self, directory: str, detail: str) -> None:
+        super().__init__(
+            f"The personal data due was erased from the file, but the slips in {directory}"
+            f" could not be removed ({detail}); fix the folder's permissions and run"
+            " 'clinic-queue purge' again.",
+            "slips_not_removed",
+            path=directory,
+        )
+
+
 class BackupFailed(QueueError):
     """A copy of the queue file could not be made or did not check out; none was kept."""
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from queue_core.config import ClinicConfig
-from queue_core.errors import NotCompacted
+from queue_core.errors import NotCompacted, SlipsNotRemoved
 from queue_core.events import Purged
 from queue_core.slips import remove_slips
 from queue_core.store import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S, Reader, Store
@@ -240,8 +240,11 @@ def purge(
     done = purge_due(store, actor, now)
     with store.read() as conn:
         through = read_mark(conn).through
-    removed = remove_slips(slips, through) if through else 0
     compacted = compact(store) if done is not None or compact_anyway else None
+    try:
+        removed = remove_slips(slips, through) if through else 0
+    except OSError as exc:
+        raise SlipsNotRemoved(str(slips), exc.strerror or str(exc)) from None
     if done is None:
         return Purge(None, through, 0, 0, removed, compacted)
     return Purge(done.first_day, done.last_day, done.tickets, done.events, removed, compacted)

@@ -4,6 +4,7 @@ still answers by day and ticket number."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 from queue_core import commands
@@ -54,3 +55,24 @@ def test_purge_erases_the_days_past_the_retention_and_the_audit_stays(
     assert (purge["actor"], purge["first_day"], purge["tickets"]) == ("admin", day, 2)
     again = cli.ok("purge").splitlines()
     assert again[0].startswith("Nothing to erase: the clinic keeps 0 days of personal data.")
+
+
+def test_slips_that_cannot_be_removed_are_one_line_after_the_data_is_erased(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    config = parse_config(text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1))
+    initialise(db, config, ACTOR, now=clock()).close()
+    with closing(Store.open(db, clock=clock)) as store:
+        issue_ticket(store, "nk-pt", ACTOR, name=NAME)
+    (tmp_path / "tickets").write_text("not a folder")
+    cli = Cli(db)
+    refused = cli.run("purge")
+    assert refused.code == 1 and refused.out == ""
+    assert refused.err_lines == [
+        f"clinic-queue: The personal data due was erased from the file, but the slips in"
+        f" {tmp_path / 'tickets'} could not be removed (Not a directory); fix the folder's"
+        " permissions and run 'clinic-queue purge' again."
+    ]
+    assert NAME.encode() not in db.read_bytes()
