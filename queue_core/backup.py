@@ -50,7 +50,7 @@ def check_copy(path: Path) -> Copy:
     if not path.is_file():
         raise NotADatabase(str(path), "no such file")
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
                 raise NotADatabase(str(path), f"integrity check: {'; '.join(problems[:3])}")
