@@ -4,8 +4,11 @@ still answers by day and ticket number."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import closing
 from pathlib import Path
+
+import pytest
 
 from queue_core import commands
 from queue_core.config import parse_config
@@ -76,3 +79,30 @@ def test_slips_that_cannot_be_removed_are_one_line_after_the_data_is_erased(
         " permissions and run 'clinic-queue purge' again."
     ]
     assert NAME.encode() not in db.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_reader_holding_the_wal_leaves_a_warning_and_the_next_purge_finishes(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    config = parse_config(text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1))
+    initialise(db, config, ACTOR, now=clock()).close()
+    with closing(Store.open(db, clock=clock)) as store:
+        ticket = issue_ticket(store, "nk-pt", ACTOR, name=NAME)
+    wal = db.with_name(db.name + "-wal")
+    cli = Cli(db)
+    with closing(sqlite3.connect(db)) as shell:  # a sqlite3 shell left inside a transaction
+        shell.execute("BEGIN")
+        shell.execute("SELECT COUNT(*) FROM events").fetchone()
+        held = cli.run("purge")
+    assert held.code == 0 and held.out.startswith("Erased the personal data of")
+    assert held.err_lines == [
+        "clinic-queue: warning: readers kept the WAL from being checkpointed; erased bytes stay"
+        " in it until the next purge."
+    ]
+    finished = cli.ok("purge").splitlines()
+    assert finished[-1] == "Compacted: no erased byte is left in the file or its WAL."
+    raw = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert NAME.encode() not in raw and ticket.token.encode() not in raw
