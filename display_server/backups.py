@@ -11,6 +11,7 @@ import asyncio
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from queue_core.backup import backup, prune
@@ -20,16 +21,19 @@ from queue_core.store import Store
 
 
 class Backups:
-    def __init__(self, store: Store, config: BackupConfig) -> None:
+    def __init__(
+        self, store: Store, config: BackupConfig, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.store = store
         self.directory = store.path.parent / Path(config.directory)  # absolute stays absolute
         self.keep = config.keep
         self.every_s = config.every_minutes * 60.0
-        self.next_at = time.monotonic() + self.every_s if self.every_s else math.inf
+        self.clock = clock
+        self.next_at = clock() + self.every_s if self.every_s else math.inf
 
     async def make(self) -> None:
         """One copy now, then the oldest beyond `keep` go; a failure is one line on stderr."""
-        self.next_at = time.monotonic() + self.every_s if self.every_s else math.inf
+        self.next_at = self.clock() + self.every_s if self.every_s else math.inf
         try:
             copy = await asyncio.to_thread(self._copy)
         except (QueueError, OSError) as exc:
@@ -46,5 +50,5 @@ class Backups:
         return made
 
     async def when_due(self) -> None:
-        if time.monotonic() >= self.next_at:
+        if self.clock() >= self.next_at:
             await self.make()

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from display_server.backups import Backups
 from display_server.server import serve
-from queue_core.config import parse_config
+from queue_core.config import BackupConfig, parse_config
 from queue_core.events import EventType
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
@@ -70,4 +73,23 @@ async def test_the_server_copies_the_file_after_each_day_and_keeps_the_newest(
     stamps = [(clock() - timedelta(days=n)).astimezone(store.config.tz) for n in (1, 0)]
     assert names == [f"clinic-queue-{s:%Y%m%d-%H%M%S}.db" for s in stamps]
     assert folder.stat().st_mode & 0o777 == 0o700
+    store.close()
+
+
+async def test_copies_every_n_minutes_come_only_when_due(
+    tmp_path: Path, clock: SteppingClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = clinic(tmp_path / "clinic-queue.db", clock, "")
+    minutes = [0.0]
+    config = BackupConfig("backups", keep=5, every_minutes=30)
+    copies = Backups(store, config, clock=lambda: minutes[0] * 60)
+    folder = tmp_path / "backups"
+    await copies.when_due()
+    assert not folder.exists()
+    minutes[0] = 30
+    clock.advance(minutes=30)
+    await copies.when_due()
+    await copies.when_due()  # the next one is 30 minutes later
+    [made] = folder.iterdir()
+    assert capsys.readouterr().out == f"Backed up to {made}\n"
     store.close()
