@@ -11,13 +11,14 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from websockets.typing import Origin
 
+from queue_core import screens
 from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig
 from queue_core.events import (
@@ -35,6 +36,7 @@ from queue_core.events import (
 from queue_core.masking import mask_name
 from queue_core.model import PRESENCE
 from queue_core.patient import PatientView
+from queue_core.screens import ScreenFilter
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
 RATE_PER_S = 20.0  # client messages a second, sustained, before close 1008
@@ -57,36 +59,13 @@ def encode(message: Mapping[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class ScreenFilter:
-    """Which queues and desks one TV page shows; a message is relevant by its desk or queue."""
-
-    queues: frozenset[str]
-    desks: frozenset[str]
-
-    def shows(self, desk: str | None, queues: Iterable[str | None]) -> bool:
-        if desk is not None:
-            return desk in self.desks
-        return any(q in self.queues for q in queues if q)
-
-
 def screen_filter(config: ClinicConfig, query: Mapping[str, list[str]]) -> ScreenFilter:
-    """`department`, `queues` and `desks` narrow the feed; unknown ids are ignored."""
+    """`department`, `queues` and `desks` narrow the feed (queue_core/screens.py)."""
 
     def ids(key: str) -> set[str]:
         return {x for v in query.get(key, []) for x in v.split(",") if x.strip()}
 
-    departments, queues, desks = ids("department"), ids("queues"), ids("desks")
-    chosen_queues = {q.id for q in config.queues if q.id in queues or q.department in departments}
-    chosen_desks = {d.id for d in config.desks if d.id in desks}
-    for desk in config.desks:
-        if desk.id in chosen_desks:
-            chosen_queues.update(desk.queues)
-    if not (departments or queues or desks):
-        chosen_queues = {q.id for q in config.queues}
-    if not desks:
-        chosen_desks = {d.id for d in config.desks if chosen_queues & set(d.queues)}
-    return ScreenFilter(frozenset(chosen_queues), frozenset(chosen_desks))
+    return screens.screen_filter(config, ids("department"), ids("queues"), ids("desks"))
 
 
 def parse_query(path: str) -> tuple[str, dict[str, list[str]]]:
