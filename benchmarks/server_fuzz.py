@@ -3,7 +3,7 @@
 The attacker is a client process of its own (`python -m benchmarks.server_fuzz attack ...`)
 playing tests/scenarios/hostile.py's categories; each attempt must get the answer
 docs/protocol.md promises. Figures: attempts and expected answers per category, the healthy
-clients' latency, the server's memory.
+clients' latency, the server's memory, and the tracebacks its log holds afterwards.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Fuzz:
     rss_start_kib: int
     rss_max_kib: int
     rss_end_kib: int
+    tracebacks: int  # in the server's stderr: no client input may leave one
 
 
 def run(quick: bool = False) -> Fuzz:
@@ -57,7 +58,8 @@ def run(quick: bool = False) -> Fuzz:
         tokens = [t for _, t in phone_tokens(store, 200)]
         if not quick:
             calm()
-        server = ServerProcess(db)
+        log = workdir / "server.log"
+        server = ServerProcess(db, log=log)
         server.start()
         watched = Fleet(
             workdir, server.base, ["/ws/display"] * 10 + [f"/ws/ticket/{t}" for t in tokens[1:]], 1
@@ -86,6 +88,7 @@ def run(quick: bool = False) -> Fuzz:
             watched.kill()
             server.stop()
             store.close()
+        tracebacks = log.read_text("utf-8").count("Traceback (most recent call last)")
     quiet_ms = latencies_ms(results, quiet, quiet_since)
     busy_ms = latencies_ms(results, busy, busy_since)
     return Fuzz(
@@ -97,6 +100,7 @@ def run(quick: bool = False) -> Fuzz:
         start_rss,
         max(rss, default=end_rss),
         end_rss,
+        tracebacks,
     )
 
 
@@ -139,7 +143,8 @@ def blocks(f: Fuzz) -> Blocks:
             f"Well-behaved clients: p99 {f.quiet_p99:.1f} ms before the attack; during it p50 "
             f"{f.busy_p50:.1f} ms, p99 {f.busy_p99:.1f} ms. Server memory: "
             f"{f.rss_start_kib / 1024:.1f} MiB before, at most {f.rss_max_kib / 1024:.1f} MiB, "
-            f"{f.rss_end_kib / 1024:.1f} MiB after.",
+            f"{f.rss_end_kib / 1024:.1f} MiB after. Tracebacks in the server's log: "
+            f"{f.tracebacks}.",
         ]
     }
 

@@ -87,7 +87,8 @@ def since_of(query: Mapping[str, list[str]]) -> int | None:
 def as_seq(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    # isdigit() alone takes "²" and other digits int() refuses.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     if isinstance(value, int) and 0 <= value < 2**63:
         return value
@@ -310,6 +311,8 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         data = json.loads(frame)
     except (ValueError, RecursionError):
         raise BadMessage("bad_json", "Not valid JSON.") from None
+    if "\\u" in frame:
+        _check_text(data)
     if not isinstance(data, dict):
         raise BadMessage("bad_message", "A message is a JSON object with a type.")
     kind = data.get("type")
@@ -322,6 +325,20 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
     if kind == "presence" and data.get("status") not in PRESENCE:
         raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
     return data
+
+
+def _check_text(data: object) -> None:
+    """Refuse what cannot be written as UTF-8 again. A frame is valid UTF-8, but a JSON escape
+    such as `\\ud800` gives a lone surrogate, which no store or socket can encode: such a
+    frame is refused here, before any of it is stored or echoed."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BadMessage(
+            "bad_text", "Text must be valid Unicode (a lone surrogate is not)."
+        ) from None
+    except RecursionError:
+        raise BadMessage("bad_json", "Not valid JSON.") from None
 
 
 class RateLimit:

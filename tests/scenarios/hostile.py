@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -104,6 +105,55 @@ async def path_trick(base: str, token: str, rng: random.Random) -> bool:
     return status in (400, 404, 405) and not any(leak in body for leak in LEAKS)
 
 
+async def unencodable_text(base: str, token: str, rng: random.Random) -> bool:
+    """A lone surrogate (a JSON escape no store or socket can encode) in a field or a key."""
+    text = f"\\u{rng.randrange(0xD800, 0xE000):04x}"
+    frame = rng.choice(
+        [
+            '{"type":"ack","seq":1,"screen":"S"}',
+            '{"type":"presence","status":"S"}',
+            '{"S":1,"type":"ping"}',
+            '{"type":"S"}',
+            '{"type":"hello","since":1,"pad":["xS"]}',
+        ]
+    ).replace("S", text)
+    async with await _feed(base, token, rng) as ws:
+        await ws.send(frame)
+        return await _answer(ws) == "bad_text"
+
+
+# Digits str.isdigit() takes that are not ASCII: int() refuses some and reads others.
+ODD_DIGITS = "²³¹٣۴߁१৩๓０"
+
+
+async def odd_digits(base: str, token: str, rng: random.Random) -> bool:
+    """A sequence number written in digits that are not ASCII: no seq, in a frame or a query."""
+    number = "".join(rng.choice(ODD_DIGITS) for _ in range(rng.randint(1, 4)))
+    if rng.random() < 0.3:
+        path = rng.choice(["/ws/display", f"/ws/ticket/{token}"])
+        async with connect(f"{base}{path}?since={quote(number)}") as ws:
+            return json.loads(await ws.recv())["type"] in ("snapshot", "ticket")
+    path = rng.choice(["/ws/display", f"/ws/ticket/{token}"])
+    message = rng.choice([{"type": "hello", "since": number}, {"type": "ack", "seq": number}])
+    if message["type"] == "ack":
+        path = "/ws/display"
+    async with connect(base + path) as ws:
+        await ws.send(json.dumps(message, ensure_ascii=False))
+        return await _answer(ws) == "bad_seq"
+
+
+async def long_name(base: str, token: str, rng: random.Random) -> bool:
+    """A file name longer than the file system takes (255 bytes): a 404 like any other."""
+    host, port = base.removeprefix("ws://").rsplit(":", 1)
+    name = "a" * rng.randint(256, 4000) + rng.choice(["", ".js", ".css", "/x"])
+    path = rng.choice(["/static/", "/static/x/", "/t/", "/"]) + name
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    return raw.startswith(b"HTTP/1.1 404 ")
+
+
 async def many_connections(base: str, token: str, rng: random.Random, count: int) -> int:
     """`count` connections from one address at once: each still gets its first message."""
     opened = await asyncio.gather(
@@ -143,6 +193,9 @@ CATEGORIES: dict[str, Attempt] = {
     "flood (100-400 pings at once)": flood,
     "wrong phone token": wrong_token,
     "HTTP path trick / method": path_trick,
+    "lone surrogate in a field or key": unencodable_text,
+    "sequence number in non-ASCII digits": odd_digits,
+    "file name over 255 bytes": long_name,
 }
 
 
