@@ -1,11 +1,18 @@
-"""What a waiting-room screen shows: the queues and desks of its filter."""
+"""What a waiting-room screen shows, and which screens are registered.
+
+A TV page names what it shows in its URL (department, queues, desks). A registered screen
+(`[[screens]]` in the clinic file) has its filter in the configuration instead, and a secret key
+that its URL carries: only a registered screen's receipts count, each for a call it shows, so
+neither who it is nor what it shows is the client's to choose.
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from queue_core.config import ClinicConfig
+from queue_core.config import SCREEN_KEY, ClinicConfig, ScreenConfig
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,22 @@ def screen_filter(
     if not desks:
         chosen_desks = {d.id for d in config.desks if chosen_queues & set(d.queues)}
     return ScreenFilter(frozenset(chosen_queues), frozenset(chosen_desks))
+
+
+def registered_filter(config: ClinicConfig, screen: ScreenConfig) -> ScreenFilter:
+    """What a registered screen shows: its table's filter, never its URL's."""
+    departments = (screen.department,) if screen.department else ()
+    return screen_filter(config, departments, screen.queues, screen.desks)
+
+
+def screen_by_key(config: ClinicConfig, key: str) -> ScreenConfig | None:
+    """The registered screen whose key this is, or None. Every key is compared in full, in
+    constant time: a comparison that stops at the first wrong character would tell by its
+    time how much of a guess was right."""
+    if not SCREEN_KEY.fullmatch(key):
+        return None
+    found = None
+    for screen in config.screens:
+        if hmac.compare_digest(screen.key.encode(), key.encode()):
+            found = screen
+    return found
