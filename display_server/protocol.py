@@ -10,7 +10,6 @@ import functools
 import json
 import os
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,8 +38,6 @@ from queue_core.patient import PatientView
 from queue_core.screens import ScreenFilter
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
-RATE_PER_S = 20.0  # client messages a second, sustained, before close 1008
-BURST = 20
 ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
 POLICY_VIOLATION = 1008
 DISPLAY_TYPES = ("hello", "ack", "ping")
@@ -320,8 +317,6 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         raise BadMessage("unknown_type", f"Unknown message type; expected one of {allowed}.")
     if kind in ("hello", "ack") and as_seq(data.get("since" if kind == "hello" else "seq")) is None:
         raise BadMessage("bad_seq", "A sequence number (integer) is required.")
-    if kind == "ack" and not isinstance(data.get("screen", ""), str):
-        raise BadMessage("bad_screen", "screen must be a string.")
     if kind == "presence" and data.get("status") not in PRESENCE:
         raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
     return data
@@ -339,25 +334,6 @@ def _check_text(data: object) -> None:
         ) from None
     except RecursionError:
         raise BadMessage("bad_json", "Not valid JSON.") from None
-
-
-class RateLimit:
-    """A token bucket per connection: bursts are fine, a sustained flood is closed with 1008."""
-
-    def __init__(self, rate: float = RATE_PER_S, burst: int = BURST) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 def allowed_origins(environ: Mapping[str, str] = os.environ) -> list[Origin | None] | None:
