@@ -33,6 +33,7 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
+from queue_core.store import Store
 from tests.scenarios import hostile
 
 
@@ -47,6 +48,7 @@ class Fuzz:
     rss_max_kib: int
     rss_end_kib: int
     tracebacks: int  # in the server's stderr: no client input may leave one
+    written: int  # announced and presence events of the attack: only what could be true
 
 
 def run(quick: bool = False) -> Fuzz:
@@ -80,6 +82,7 @@ def run(quick: bool = False) -> Fuzz:
                 busy += commit_loop(store, 1, (0.2, 0.4), rng)
                 rss.append(server.rss_kib())
             wait_caught_up(server.port, store.last_seq())
+            written = attack_writes(store, busy_since)
             end_rss = server.rss_kib()
             time.sleep(1.0)
             results = clients_of(watched.finish())
@@ -101,7 +104,18 @@ def run(quick: bool = False) -> Fuzz:
         max(rss, default=end_rss),
         end_rss,
         tracebacks,
+        written,
     )
+
+
+def attack_writes(store: Store, since: int) -> int:
+    """The receipts and presence the attack got recorded: the healthy clients write neither."""
+    with store.read() as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE seq > ? AND type IN ('announced', 'presence')",
+            (since,),
+        ).fetchone()
+    return int(row[0])
 
 
 def during(
@@ -144,7 +158,7 @@ def blocks(f: Fuzz) -> Blocks:
             f"{f.busy_p50:.1f} ms, p99 {f.busy_p99:.1f} ms. Server memory: "
             f"{f.rss_start_kib / 1024:.1f} MiB before, at most {f.rss_max_kib / 1024:.1f} MiB, "
             f"{f.rss_end_kib / 1024:.1f} MiB after. Tracebacks in the server's log: "
-            f"{f.tracebacks}.",
+            f"{f.tracebacks}. Receipts and presence events the attack got written: {f.written:,}.",
         ]
     }
 
