@@ -155,3 +155,14 @@ async def test_presence_on_a_finished_ticket_is_refused(
     assert (await phone.next())["state"] == "done"
     await phone.send({"type": "presence", "status": "here"})
     assert (await phone.until_type("error"))["code"] == "refused"
+
+
+async def test_a_registered_screen_shows_its_configured_filter_not_its_urls(
+    store: Store, server: DisplayServer
+) -> None:
+    door = await open_feed(server, f"/ws/display?key={DOOR_KEY}&desks=nk1,nk2&since=")
+    viewer = await open_feed(server, "/ws/display?desks=nk1,nk2&since=")
+    door_board = (await door.until_type("snapshot"))["board"]
+    viewer_board = (await viewer.until_type("snapshot"))["board"]
+    assert [d["id"] for d in door_board["desks"]] == ["wk1"]
+    assert sorted(d["id"] for d in viewer_board["desks"]) == ["nk1", "nk2"]
