@@ -26,6 +26,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
+from display_server.client_writes import Receipts, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
@@ -34,7 +35,7 @@ from display_server.limits import Addresses, RateLimit, Writes, client_address, 
 from display_server.protocol import BadMessage, Message, encode
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
-from queue_core.feedback import record_presence, record_receipt, ticket_by_token
+from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
 from queue_core.screens import registered_filter, screen_by_key
 from queue_core.store import Store
@@ -66,10 +67,6 @@ GOODBYE_S = 0.5  # on SIGTERM, how long a queued close frame may take before the
 # close) is dropped; it is pinged once every PING_INTERVAL_S, at its own phase (keepalive.py).
 PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
-NOT_REGISTERED = protocol.error(
-    "not_registered", "This page has no registered screen's key: it shows, its acks do not count."
-)
-RATE_LIMITED = protocol.error("rate_limited", "Too many writes from this page or address.")
 
 
 class DisplayServer:
@@ -225,13 +222,9 @@ class DisplayServer:
         if data is None:
             return
         if data["type"] == "presence":
-            if not writes.allow():
-                await _reply(conn, RATE_LIMITED)
-                return
-            try:
-                await asyncio.to_thread(record_presence, self.writer, token, data["status"])
-            except QueueError as exc:
-                await _reply(conn, protocol.error("refused", exc.message))
+            refusal = await presence(self.writer, token, data["status"], writes)
+            if refusal is not None:
+                await _reply(conn, refusal)
         else:
             await self._common(conn, data)
 
@@ -258,27 +251,6 @@ class DisplayServer:
         if data["type"] != "hello":
             return None, frame
         return protocol.as_seq(data.get("since")), None
-
-
-class Receipts:
-    """One TV connection's acks: recorded for its registered screen, within its write budget."""
-
-    def __init__(self, writer: Store, screen_id: str | None, writes: Writes) -> None:
-        self.writer = writer
-        self.screen_id = screen_id
-        self.writes = writes
-
-    async def record(self, call_seq: int) -> Message | None:
-        """Record the receipt of `call_seq`; the error to answer with, if any."""
-        if self.screen_id is None:
-            return NOT_REGISTERED
-        if not self.writes.allow():
-            return RATE_LIMITED
-        try:
-            await asyncio.to_thread(record_receipt, self.writer, call_seq, self.screen_id)
-        except QueueError as exc:
-            return protocol.error("refused", exc.message)
-        return None
 
 
 async def _close_draining(conn: ServerConnection, reason: str) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from display_server.client_writes import RATE_LIMITED
 from display_server.limits import ADDRESS_WRITE_BURST, WRITE_BURST
-from display_server.server import RATE_LIMITED, DisplayServer
+from display_server.server import DisplayServer
 from queue_core import commands
 from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
