@@ -167,3 +167,22 @@ async def test_a_registered_screen_shows_its_configured_filter_not_its_urls(
     viewer_board = (await viewer.until_type("snapshot"))["board"]
     assert [d["id"] for d in door_board["desks"]] == ["wk1"]
     assert sorted(d["id"] for d in viewer_board["desks"]) == ["nk1", "nk2"]
+
+
+async def test_one_link_on_many_connections_writes_one_presence(
+    store: Store, server: DisplayServer
+) -> None:
+    ticket = issue_ticket(store, "nk-pt", ACTOR, name="吴九")
+    tabs = [await open_feed(server, f"/ws/ticket/{ticket.token}?since=") for _ in range(20)]
+    for tab in tabs:
+        await tab.until_type("ticket")
+    for tab in tabs:
+        for status in ("on_my_way", "here", "on_my_way", "here"):
+            await tab.send({"type": "presence", "status": status})
+    await settled(*tabs)
+    events = [e for e in store.events_since(0) if e.type == "presence"]
+    assert len(events) == 1
+    assert all(sum(m["type"] == "presence" for m in tab.messages) == 1 for tab in tabs)
+    resumed = await open_feed(server, f"/ws/ticket/{ticket.token}?since=0")
+    await settled(resumed)
+    assert sum(m["type"] == "presence" for m in resumed.messages) == 1
