@@ -16,6 +16,7 @@ HEADINGS = {
     "desks": "## `[[desks]]`",
     "priority": "## `[[priority]]`",
     "backup": "## `[backup]`",
+    "screens": "## `[[screens]]`",
 }
 
 
