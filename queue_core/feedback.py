@@ -12,14 +12,16 @@ from queue_core.errors import InvalidState, QueueError, TicketNotFound
 from queue_core.events import CALLS, Announced, PresenceSet
 from queue_core.model import OPEN_STATES, PRESENCE, Ticket
 from queue_core.store import Store, iso
+from queue_core.text import screen_name
 
 
 def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
     """A screen played the chime and the spoken call for the call event `call_seq`.
 
     Returns False (and appends nothing) when that screen had already acknowledged that call.
+    Any client may send any name: only a safe few characters of it are kept (text.screen_name).
     """
-    screen = screen.strip()[:64] or "screen"
+    screen = screen_name(screen)
     with store.write(now) as tx:
         row = tx.read.execute(
             "SELECT type, day, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)

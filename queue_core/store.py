@@ -36,6 +36,7 @@ from queue_core.errors import (
 )
 from queue_core.events import Event, EventType, Fact
 from queue_core.model import DeskState, Ticket, TicketState
+from queue_core.text import clean_actor
 from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
@@ -363,7 +364,11 @@ class Tx:
         return True
 
     def append(self, fact: Fact, actor: str) -> Event:
-        """Append `fact` as an event carrying every row changed since the previous append."""
+        """Append `fact` as an event carrying every row changed since the previous append.
+
+        Every event names who acted: the actor is cleaned here, the one way into the log, so
+        no command (and no client on the network) can write a terminal's escapes into it."""
+        actor = clean_actor(actor)
         payload = fact.payload()
         changes: dict[str, Any] = {
             table: list(self._changed[table].values())
