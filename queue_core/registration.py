@@ -38,7 +38,7 @@ def initialise(
             stored = tx.read.execute(
                 "SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)
             ).fetchone()
-            old = parse_config(stored[0], "stored configuration") if stored else None
+            old = parse_config(stored[0], "stored configuration", stored=True) if stored else None
             found = blockers(tx.read, old, config, tx.day)
             if found:
                 raise ConfigurationBlocked(found)

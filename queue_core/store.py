@@ -440,7 +440,7 @@ class Store:
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
-        return cls(target, conn, parse_config(row[0], "stored configuration"), clock)
+        return cls(target, conn, parse_config(row[0], "stored configuration", stored=True), clock)
 
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:

@@ -94,6 +94,14 @@ def phone_last4(phone: str) -> str:
     return digits[-4:]
 
 
+def unsafe_char(text: str) -> str | None:
+    """The first character `printable` would escape, for text that is refused rather than
+    cleaned (a clinic's own configuration names its keys' problems)."""
+    if text.isprintable():
+        return None
+    return next((ch for ch in text if unicodedata.category(ch) in _ESCAPED), None)
+
+
 def printable(text: str) -> str:
     """`text` with every control, format or surrogate character and line break written as an
     escape (`\\x1b`, `\\u202e`), for a terminal: what it shows is what was stored, and the
