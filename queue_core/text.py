@@ -17,8 +17,6 @@ from queue_core.errors import BadPhone, NoActor, NotText, TextTooLong
 NAME_LIMIT = 64  # a patient's name, as issued or imported, and the HIS's id of it
 REASON_LIMIT = 200  # why a patient was called out of turn, cancelled, moved; a desk's pause
 ACTOR_LIMIT = 64  # who acted, for the audit trail: a login, a staff number, screen:NAME
-SCREEN_LIMIT = 32  # a waiting-room screen's name, which becomes the actor screen:NAME
-DEFAULT_SCREEN = "screen"
 _DROPPED = frozenset(("Cc", "Cf"))  # controls, and format characters: zero width, bidi
 _ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 
@@ -67,20 +65,6 @@ def clean_actor(text: str) -> str:
     if not who:
         raise NoActor()
     return who
-
-
-def _screen_char(ch: str) -> bool:
-    if ch.isascii():
-        return ch.isalnum() or ch in "-_."
-    return ch.isalnum() and unicodedata.east_asian_width(ch) in ("W", "F")  # CJK, kana, hangul
-
-
-def screen_name(text: str) -> str:
-    """A screen's name as any client on the network may send it: only letters and digits
-    (ASCII or CJK), `-`, `_` and `.` are kept, at most `SCREEN_LIMIT` of them. Never refused:
-    a TV with an odd name still announces its calls."""
-    kept = "".join(ch for ch in unicodedata.normalize("NFC", text) if _screen_char(ch))
-    return kept[:SCREEN_LIMIT] or DEFAULT_SCREEN
 
 
 def phone_last4(phone: str) -> str:

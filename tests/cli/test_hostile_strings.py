@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from queue_core.feedback import record_receipt
-from queue_core.store import Store
 from tests.cli.test_cli import PUBLIC_URL, Cli, with_public_url
 from tests.conftest import ROOT
 
@@ -43,20 +41,6 @@ def test_escapes_in_an_actor_are_never_stored_nor_printed(clinic: Cli) -> None:
     assert raw_in(table) == []
     actors = [e["actor"] for e in clinic.events()[-2:]]
     assert actors == ["nurse]2;pwned", "li]52;c;cm0gLXJmIH4=\\"]
-
-
-def test_an_ack_s_screen_name_becomes_a_safe_actor(clinic: Cli) -> None:
-    """Any client on the network may name its screen: the admin's `events` prints it."""
-    clinic.ok("ticket", "nk-pt")
-    clinic.ok("call", "nk1")
-    call = clinic.events()[-1]
-    with closing(Store.open(clinic.db)) as store:
-        assert record_receipt(store, call["seq"], f"tv{OSC_TITLE}{OSC_CLIPBOARD}\u202e")
-    table = clinic.ok("events")
-    assert raw_in(table) == []
-    announced = clinic.events()[-1]
-    assert (announced["type"], announced["screen"]) == ("announced", "tv2pwned52ccm0gLXJmIH4")
-    assert announced["actor"] == "screen:tv2pwned52ccm0gLXJmIH4"
 
 
 def test_a_name_with_escapes_is_stored_without_them(clinic: Cli) -> None:

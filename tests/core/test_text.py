@@ -12,7 +12,6 @@ from queue_core.text import (
     clean_reason,
     phone_last4,
     printable,
-    screen_name,
 )
 
 OSC_TITLE = "\x1b]2;pwned\x07"
@@ -84,22 +83,6 @@ def test_an_actor_is_cleaned(raw: str, stored: str) -> None:
 def test_an_actor_that_says_nobody_is_refused(raw: str) -> None:
     with pytest.raises(NoActor):
         clean_actor(raw)
-
-
-@pytest.mark.parametrize(
-    ("raw", "kept"),
-    [
-        pytest.param("tv-hall-1", "tv-hall-1", id="a-plain-name"),
-        pytest.param("候诊区1", "候诊区1", id="cjk-letters-kept"),
-        pytest.param(f"tv{OSC_TITLE}", "tv2pwned", id="escapes-and-punctuation-dropped"),
-        pytest.param("tv hall\u202e", "tvhall", id="spaces-and-bidi-dropped"),
-        pytest.param("\ud800", "screen", id="a-lone-surrogate-leaves-the-default"),
-        pytest.param("", "screen", id="empty-is-the-default"),
-        pytest.param("a" * 100, "a" * 32, id="capped"),
-    ],
-)
-def test_a_screen_name_keeps_only_safe_characters(raw: str, kept: str) -> None:
-    assert screen_name(raw) == kept
 
 
 @pytest.mark.parametrize(
