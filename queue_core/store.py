@@ -36,6 +36,7 @@ from queue_core.errors import (
 )
 from queue_core.events import Event, EventType, Fact
 from queue_core.model import DeskState, Ticket, TicketState
+from queue_core.text import clean_actor
 from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
@@ -384,7 +385,11 @@ class Tx:
         return True
 
     def append(self, fact: Fact, actor: str) -> Event:
-        """Append `fact` as an event carrying every row changed since the previous append."""
+        """Append `fact` as an event carrying every row changed since the previous append.
+
+        Every event names who acted: the actor is cleaned here, the one way into the log, so
+        no command (and no client on the network) can write a terminal's escapes into it."""
+        actor = clean_actor(actor)
         if self._rewritten and fact.TYPE is not EventType.PURGE:
             raise RuntimeError("the past was rewritten: only a purge event may say so")
         self._rewritten = False
@@ -459,7 +464,7 @@ class Store:
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
-        return cls(target, conn, parse_config(row[0], "stored configuration"), clock)
+        return cls(target, conn, parse_config(row[0], "stored configuration", stored=True), clock)
 
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from queue_core.errors import QueueError
 from queue_core.store import Store
+from queue_core.text import printable
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
 from queue_tui.watch import Watcher
@@ -69,9 +71,23 @@ class ConsoleScreen(Screen[None]):
         """Called on the watcher's thread."""
         self.post_message(ReadFailed(message))
 
+    def tell(
+        self,
+        message: str,
+        *,
+        severity: SeverityLevel = "information",
+        timeout: float = 4,
+        title: str = "",
+    ) -> None:
+        """A toast shows its text as data: a refusal may quote what was typed or stored, and
+        neither markup nor a terminal's escapes in it may take effect."""
+        self.notify(
+            printable(message), title=title, severity=severity, timeout=timeout, markup=False
+        )
+
     def on_read_failed(self, message: ReadFailed) -> None:
         self.query_one(StatusHeader).live = "stale"
-        self.notify(message.message, severity="error", timeout=4)
+        self.tell(message.message, severity="error")
 
     def run_command(self, action: Callable[[], Outcome]) -> None:
         """Every command runs on a worker thread; the UI thread never waits on the database."""
@@ -88,7 +104,7 @@ class ConsoleScreen(Screen[None]):
             self.post_message(outcome)
 
     def on_command_done(self, message: CommandDone) -> None:
-        self.notify(t(self.lang, message.text_key, **message.values), timeout=4)
+        self.tell(t(self.lang, message.text_key, **message.values))
 
     def on_command_refused(self, message: CommandRefused) -> None:
-        self.notify(message.message, title=t(self.lang, "refused"), severity="warning", timeout=6)
+        self.tell(message.message, title=t(self.lang, "refused"), severity="warning", timeout=6)
