@@ -45,7 +45,7 @@ def morning(store: Store, clock: Clock) -> None:
     commands.call_next(store, "nk1", "nurse")
     commands.skip(store, "nk1", "nurse")
     commands.call_next(store, "nk1", "nurse")
-    commands.send_away(store, "A002", "nurse")
+    commands.send_away(store, "nk1", "nurse")
     clock.now += timedelta(minutes=6)
     commands.call_next(store, "nk1", "nurse")
     record_receipt(store, store.last_seq(), "hall")

@@ -223,12 +223,9 @@ class DeskScreen(ConsoleScreen):
         self.run_command(lambda: _said("done.requeue", commands.requeue(store, number, actor)))
 
     def action_send_away(self) -> None:
-        number = self._current_number() or self._focused_selection()
-        if number is None:
-            self._tell("none.selected")
-            return
-        store, actor = self.store, self.actor
-        self.run_command(lambda: _said("done.away", commands.send_away(store, number, actor)))
+        """Only the patient in the room, as `s`, `r` and `d`: the core refuses an empty room."""
+        store, desk, actor = self.store, self.desk_id, self.actor
+        self.run_command(lambda: _said("done.away", commands.send_away(store, desk, actor)))
 
     def action_come_back(self) -> None:
         number = self._selected("#away")

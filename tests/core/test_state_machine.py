@@ -24,7 +24,7 @@ from queue_core.config import load_config
 from queue_core.errors import DeskPaused, NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
 from queue_core.line import read_board
-from queue_core.model import Ticket
+from queue_core.model import Ticket, TicketState
 from queue_core.registration import check_in, initialise, issue_ticket
 from queue_core.replay import current_tables, replay
 from queue_core.rules import Placed, desk_order, order_queue, overtaken_within_caps
@@ -192,10 +192,11 @@ class ClinicDay(RuleBasedStateMachine):
             assert queue is not None
             self._check_reinserted(outcome, queue.requeue_behind)
 
-    @rule(index=st.integers(0, 50))
-    def send_away(self, index: int) -> None:
-        number = self._pick(index, "called", "waiting")
-        self._attempt(lambda: commands.send_away(self.store, number, ACTOR))
+    @rule(desk=st.sampled_from(DESKS))
+    def send_away(self, desk: str) -> None:
+        outcome = self._attempt(lambda: commands.send_away(self.store, desk, ACTOR))
+        if isinstance(outcome, Ticket):
+            assert (outcome.state, outcome.desk) == (TicketState.AWAY, desk)
 
     @rule(index=st.integers(0, 50))
     def come_back(self, index: int) -> None:

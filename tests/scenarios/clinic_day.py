@@ -204,7 +204,7 @@ class ClinicDay:
         assert number is not None
         roll = rng.random()
         if roll < 0.10:
-            self._do("away", lambda: commands.send_away(store, number, "doctor"))
+            self._do("away", lambda: commands.send_away(store, desk_id, "doctor"))
             self._plan(now + timedelta(minutes=rng.randrange(20, 61)), "back", number)
         elif roll < 0.13:
             targets: list[commands.ToDesk | commands.ToQueue] = [

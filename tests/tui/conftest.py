@@ -67,7 +67,7 @@ def busy_morning(store: Store, clock: SteppingClock) -> None:
     commands.call_next(store, "nk1", ACTOR)  # A001
     commands.skip(store, "nk1", ACTOR)
     commands.call_next(store, "nk1", ACTOR)  # A002
-    commands.send_away(store, "A002", ACTOR)
+    commands.send_away(store, "nk1", ACTOR)
     clock.advance(minutes=4)
     commands.call_next(store, "nk1", ACTOR)  # A006, the elderly patient moved ahead
     commands.recall(store, "nk1", ACTOR)

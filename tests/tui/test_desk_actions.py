@@ -182,6 +182,18 @@ async def test_a_sends_away_and_b_brings_back(store: Store, clock: SteppingClock
         assert (event.type, event.ticket, event.desk) == ("back", "A001", "nk1")
 
 
+async def test_a_with_nobody_in_the_room_is_refused(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        await pilot.press("a")  # the cursor is on A001, who was never called
+        await until(pilot, lambda: "当前没有已叫号的患者" in toasts(pilot), "the refusal")
+        assert store.events_since(seq) == []
+        assert listed(pilot, "waiting") == ["A001", "A002", "A003", "A004", "A005"]
+        assert listed(pilot, "away") == []
+
+
 async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
