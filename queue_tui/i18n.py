@@ -120,6 +120,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "refused": ("操作被拒绝", "Refused"),
     # dialogs
     "confirm.skip": ("{number} 未到，过号？", "{number} did not come: skip to missed?"),
+    "confirm.call_again": (
+        "{number} 刚刚叫号。结束 {number} 并叫下一位？",
+        "{number} was called a moment ago. Finish {number} and call the next patient?",
+    ),
     "confirm.yes": ("确定 (y)", "Yes (y)"),
     "confirm.no": ("取消 (n)", "No (n)"),
     "reason.call": (

@@ -14,7 +14,10 @@ from queue_tui.i18n import Lang, t
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    """No is focused: a held Enter or space, or a double tap, must not answer yes."""
+
     CSS_PATH = "confirm.tcss"
+    AUTO_FOCUS = "#no"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "no", id="confirm.no"),

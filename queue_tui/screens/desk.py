@@ -31,6 +31,10 @@ from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.keybar import KeyBar
 from queue_tui.widgets.tickets import Row, TicketTable
 
+# A call-next this soon after the desk's last call asks first: the patient just called has had
+# no time to come in, so a second press is a double tap or a held key, not the next patient.
+CALL_AGAIN_SECONDS = 5.0
+
 
 class DeskScreen(ConsoleScreen):
     CSS_PATH = "desk.tcss"
@@ -41,6 +45,7 @@ class DeskScreen(ConsoleScreen):
     def __init__(self, store: Store, desk_id: str, actor: str, clock: Clock) -> None:
         super().__init__(store, actor, clock)
         self.desk_id = desk_id
+        self._own_call: tuple[str, datetime] | None = None  # the number, when it was called
         self.watcher = Watcher(
             store,
             lambda line: read_desk(line, desk_id),
@@ -187,7 +192,15 @@ class DeskScreen(ConsoleScreen):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def action_call_next(self) -> None:
+    @work
+    async def action_call_next(self) -> None:
+        if self.command_pending():
+            return
+        just_called = self._just_called()
+        if just_called is not None:
+            question = t(self.lang, "confirm.call_again", number=just_called)
+            if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
+                return
         store, desk, actor = self.store, self.desk_id, self.actor
 
         def call() -> Outcome:
@@ -195,6 +208,22 @@ class DeskScreen(ConsoleScreen):
             return CommandDone("done.call", _called(store, desk, ticket))
 
         self.run_command(call)
+
+    def _just_called(self) -> str | None:
+        """The patient this desk called less than CALL_AGAIN_SECONDS ago: by the read model, or
+        by this console's own call before the read model has caught up with it."""
+        calls = [self._own_call] if self._own_call else []
+        current = self.snapshot.current if self.snapshot else None
+        if current is not None and current.called_at is not None:
+            calls.append((current.number, parse_iso(current.called_at)))
+        now = self.clock()
+        recent = [n for n, at in calls if (now - at).total_seconds() < CALL_AGAIN_SECONDS]
+        return recent[0] if recent else None
+
+    def on_command_done(self, message: CommandDone) -> None:
+        """Any other outcome (finish, skip, tests...) means the patient is no longer in the room."""
+        called = message.text_key == "done.call"
+        self._own_call = (message.values["number"], self.clock()) if called else None
 
     def action_recall(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
