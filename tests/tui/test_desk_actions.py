@@ -21,7 +21,7 @@ from queue_tui.widgets.current import CurrentPanel
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.tickets import TicketTable
 from tests.conftest import ACTOR, SteppingClock
-from tests.tui.conftest import fill_line, plain, rendered, toasts, until
+from tests.tui.conftest import busy_morning, fill_line, plain, rendered, text_within, toasts, until
 
 
 def desk(pilot: Pilot[None]) -> DeskScreen:
@@ -404,3 +404,23 @@ async def test_waiting_list_gives_each_reason(store: Store, clock: SteppingClock
         assert reasons(pilot)["A006"] == "优先·老年人"
         assert reasons(pilot)["A001"] == "现场挂号"
         assert "B001" not in listed(pilot, "waiting")  # another queue's desk
+
+
+async def test_the_focused_list_and_its_selected_ticket_are_named_on_its_border(
+    store: Store, clock: SteppingClock
+) -> None:
+    busy_morning(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(size=(120, 30)) as pilot:
+        screen = desk(pilot)
+        waiting, missed = (screen.query_one(f"#{i}", TicketTable) for i in ("waiting", "missed"))
+
+        def border(table: TicketTable) -> str:
+            return text_within(pilot, table).splitlines()[0]
+
+        await until(pilot, lambda: "▶ 候诊 4 · A003" in border(waiting), "the waiting list")
+        await pilot.press("down")
+        await until(pilot, lambda: "▶ 候诊 4 · A004" in border(waiting), "the cursor on A004")
+        assert "▶" not in border(missed)
+        await pilot.press("tab")
+        await until(pilot, lambda: "▶ 过号 1 · A001" in border(missed), "the missed list")
+        assert "▶" not in border(waiting) and "候诊 4" in border(waiting)
