@@ -30,6 +30,7 @@ class TicketTable(DataTable[Text]):
         self._show_title()
 
     def watch_has_focus(self, _has_focus: bool) -> None:
+        super().watch_has_focus(_has_focus)  # the :focus border colour
         self._show_title()
 
     def on_data_table_row_highlighted(self) -> None:
