@@ -40,7 +40,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "current.none": ("暂无患者，按 n 叫号", "No patient called; press n"),
     "current.waited": ("已候诊 {minutes} 分钟", "waited {minutes} min"),
     "current.recalls": ("重呼 {count} 次", "recalled {count}×"),
-    "current.receipts": ("已在 {count} 块屏幕播报", "announced on {count} screen(s)"),
+    "current.receipts": ("已在 {count} 块屏幕播报", "shown on {count} screen(s)"),
     "presence.on_my_way": ("患者：正在赶来", "patient: on the way"),
     "presence.here": ("患者：已到", "patient: here"),
     # lists

@@ -18,6 +18,7 @@ from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
 from queue_tui.i18n import localized, t
 from queue_tui.messages import CommandDone, DeskRead
+from queue_tui.names import queue_name, target_name
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
 from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
@@ -290,10 +291,11 @@ class DeskScreen(ConsoleScreen):
         if not target:
             return
         store, actor = self.store, self.actor
+        to = target_name(config, target, lang)
 
         def move() -> Outcome:
             ticket = commands.transfer(store, number, target, actor)
-            return CommandDone("done.transfer", {"number": ticket.number, "to": target.id})
+            return CommandDone("done.transfer", {"number": ticket.number, "to": to})
 
         self.run_command(move)
 
@@ -356,7 +358,7 @@ class DeskScreen(ConsoleScreen):
                 {
                     "number": ticket.number,
                     "state": t(self.lang, f"state.{ticket.state.value}"),
-                    "queue": ticket.queue,
+                    "queue": queue_name(self.store.config, ticket.queue, self.lang),
                 },
             )
         )
