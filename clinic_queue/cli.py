@@ -23,7 +23,7 @@ from queue_core.address import PublicAddress, public_address
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
-from queue_core.errors import ConfigError, NotInitialised, QueueError
+from queue_core.errors import ConfigError, FileFault, NotInitialised, QueueError
 from queue_core.events import Event, EventType
 from queue_core.his_diff import Kind
 from queue_core.his_file import known_encoding
@@ -441,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (ConfigError, NotInitialised) as exc:
         print(f"clinic-queue: {exc}", file=sys.stderr)
+        return 2
+    except FileFault as exc:
+        print(f"clinic-queue: {exc.message}", file=sys.stderr)
         return 2
     except QueueError as exc:
         print(f"clinic-queue: {exc.message}", file=sys.stderr)

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from queue_core.errors import (
     TicketNotFound,
 )
 from queue_core.events import Event, EventType, Fact
+from queue_core.file_faults import fault_of, faults_named
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.writer_gate import WriterGate
 
@@ -73,7 +74,7 @@ def _connect(path: Path) -> sqlite3.Connection:
             str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
     except sqlite3.DatabaseError as exc:
-        raise NotADatabase(str(path), str(exc)) from None
+        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -86,9 +87,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
-        # A directory, or a file that is not SQLite: say so instead of a traceback.
+        # A directory, a file that is not SQLite, a damaged one: say so, not a traceback.
         conn.close()
-        raise NotADatabase(str(path), str(exc)) from None
+        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
     return conn
 
 
@@ -106,6 +107,14 @@ def _retry(action: Callable[[], Any]) -> Any:
                 raise
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.1)
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """After an error: a failing disk may refuse the ROLLBACK too, and then the error that
+    caused it is the one to report (SQLite has rolled back what it could not write)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 class Reader(Protocol):
@@ -429,9 +438,9 @@ class Store:
             if schema.pending(conn):
                 raise NotInitialised(str(target))
             row = conn.execute("SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)).fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             conn.close()
-            raise NotInitialised(str(target)) from None
+            raise fault_of(exc, target) or NotInitialised(str(target)) from None
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
@@ -442,13 +451,18 @@ class Store:
         """Create or migrate the file and store `config` in it (see commands.initialise)."""
         target = Path(path)
         conn = _connect(target)
-        _retry(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
-            if schema.pending(conn):
-                schema.apply(conn)
-            conn.execute("COMMIT")
+            with faults_named(target):
+                _retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+                try:
+                    if schema.pending(conn):
+                        schema.apply(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.close()
             raise
         return cls(target, conn, config, clock)
 
@@ -468,7 +482,7 @@ class Store:
     def write(self, now: datetime | None = None) -> Iterator[Tx]:
         """One command: through the writer gate, BEGIN IMMEDIATE (retried while busy), then
         commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK."""
-        with self._lock:
+        with self._lock, faults_named(self.path):
             self._gate.acquire()
             try:
                 _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
@@ -485,8 +499,7 @@ class Store:
                     _retry(lambda: self.conn.execute("COMMIT"))
                     self._day_opened = tx.day
                 except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                    _roll_back(self.conn)
                     raise
             finally:
                 self._gate.release()
@@ -494,7 +507,7 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot across several queries (WAL readers never block writers)."""
-        with self._lock:
+        with self._lock, faults_named(self.path):
             _retry(lambda: self.conn.execute("BEGIN"))
             try:
                 yield self.conn
@@ -504,11 +517,11 @@ class Store:
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a cheap way for a desk to poll."""
-        with self._lock:
+        with self._lock, faults_named(self.path):
             return int(_retry(lambda: self.conn.execute("PRAGMA data_version").fetchone()[0]))
 
     def last_seq(self) -> int:
-        with self._lock:
+        with self._lock, faults_named(self.path):
             row = _retry(lambda: self.conn.execute("SELECT MAX(seq) FROM events").fetchone())
         return int(row[0] or 0)
 
@@ -519,7 +532,7 @@ class Store:
         if limit is not None:
             query += " LIMIT ?"
             params = (seq, limit)
-        with self._lock:
+        with self._lock, faults_named(self.path):
             rows = _retry(lambda: self.conn.execute(query, params).fetchall())
         return [_event(dict(r)) for r in rows]
 
@@ -532,7 +545,7 @@ class Store:
         wanted = {k: v for k, v in columns.items() if v is not None}
         where = "".join(f" AND {k} = ?" for k in wanted)
         query = f"SELECT * FROM events WHERE seq > ?{where} ORDER BY seq"
-        with self._lock:
+        with self._lock, faults_named(self.path):
             rows = _retry(lambda: self.conn.execute(query, (since, *wanted.values())).fetchall())
         return [_event(dict(r)) for r in rows]
 

@@ -186,6 +186,15 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "error.not_a_database": ("无法打开队列数据库", ""),
     "error.number_taken": ("{number} 号已被另一张凭条占用，未做任何更改", ""),
     "error.row_conflict": ("与已有记录冲突，未做任何更改", ""),
+    "error.database_corrupt": ("队列数据库文件已损坏，未做任何更改；请联系管理员从备份恢复", ""),
+    "error.read_only": ("队列数据库文件只读，未做任何更改；请联系管理员", ""),
+    "error.disk_full": ("磁盘已满，未做任何更改；请联系管理员清理磁盘空间", ""),
+    "error.disk_failure": ("磁盘读写出错，未做任何更改；请联系管理员", ""),
+    "error.wal_missing": (
+        "数据库日志文件（-wal）丢失，未做任何更改；请正常退出各诊室程序和服务器，并联系管理员",
+        "",
+    ),
+    "error.file_replaced": ("数据库文件已被删除或替换，未做任何更改；请退出本程序并联系管理员", ""),
 }
 
 
