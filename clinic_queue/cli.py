@@ -114,6 +114,19 @@ def cmd_import(args: argparse.Namespace) -> None:
     _print_sync(sync)
 
 
+SQLITE_INTEGERS = range(-(2**63), 2**63)  # what SQLite can compare a seq with
+
+
+def _seq(text: str) -> int:
+    try:
+        seq = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an event number") from None
+    if seq not in SQLITE_INTEGERS:
+        raise argparse.ArgumentTypeError(f"{text} is out of range for an event number")
+    return seq
+
+
 def _encoding(name: str) -> str:
     if not known_encoding(name):
         raise argparse.ArgumentTypeError(f"unknown text encoding {name!r}")
@@ -400,7 +413,7 @@ def build_parser() -> _Parser:
         "status", cmd_status, "the board: desks, who is called, who waits in which order"
     ).add_argument("--json", action="store_true")
     p = add("events", cmd_events, "the event log (audit trail), oldest first")
-    p.add_argument("--since", type=int, default=0, metavar="SEQ")
+    p.add_argument("--since", type=_seq, default=0, metavar="SEQ")
     p.add_argument("--day", metavar="YYYY-MM-DD", help="only the events of this service day")
     p.add_argument("--ticket", metavar="NUMBER", help="only this ticket number's events")
     p.add_argument("--desk", help="only this desk's events")
@@ -424,6 +437,15 @@ def build_parser() -> _Parser:
     return parser
 
 
+def _tell(line: str, code: int) -> int:
+    """The refusal's line on stderr; with nobody reading stderr any more, the exit code alone."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -437,17 +459,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.handler(args)
         sys.stdout.flush()  # here, not at exit: a reader gone by then is handled below
     except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return _tell(str(exc), 2)
     except (ConfigError, NotInitialised) as exc:
-        print(f"clinic-queue: {exc}", file=sys.stderr)
-        return 2
+        return _tell(f"clinic-queue: {exc}", 2)
     except FileFault as exc:
-        print(f"clinic-queue: {exc.message}", file=sys.stderr)
-        return 2
+        return _tell(f"clinic-queue: {exc.message}", 2)
     except QueueError as exc:
-        print(f"clinic-queue: {exc.message}", file=sys.stderr)
-        return 1
+        return _tell(f"clinic-queue: {exc.message}", 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

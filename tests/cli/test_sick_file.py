@@ -21,7 +21,7 @@ import pytest
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.cli.test_cli import PUBLIC_URL, Cli, Run, with_public_url
-from tests.conftest import ACTOR, ROOT
+from tests.conftest import ACTOR, ROOT, SAMPLE_APPOINTMENTS
 
 PAGE = 4096
 CONFIG = "clinic.toml"  # next to the database: `clinic` writes it
@@ -229,3 +229,63 @@ def test_a_command_while_the_wal_is_missing_under_an_open_desk_is_one_line(cli: 
     # what it committed is lost, and the next command works again.
     assert cli.waiting("wk") == ["C001"]
     assert cli.ticket("nk-pt") == "A004"
+
+
+# --- arguments SQLite cannot hold, and a reader that goes away ------------------------------
+
+
+@pytest.mark.parametrize("since", ["99999999999999999999999", "-99999999999999999999999"])
+def test_events_since_a_number_too_large_for_the_log_is_a_usage_error(cli: Cli, since: str) -> None:
+    one_line(cli.run("events", "--since", since), 2, "--since", "out of range for an event number")
+
+
+def closed_pipe_run(argv: list[str], cwd: Path, closed: str) -> Run:
+    """A real process whose stdout (or stderr) is a pipe nobody reads any more."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    streams: dict[str, int] = {closed: write_end}
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_queue", *argv],
+        stdout=streams.get("stdout", subprocess.PIPE),
+        stderr=streams.get("stderr", subprocess.PIPE),
+        cwd=cwd,
+        timeout=60,
+    )
+    os.close(write_end)
+    return Run(
+        done.returncode,
+        (done.stdout or b"").decode(),
+        (done.stderr or b"").decode(),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status"],
+        ["status", "--json"],
+        ["ticket", "nk-pt"],
+        ["call", "nk1"],
+        ["import", "--dry-run", str(SAMPLE_APPOINTMENTS)],
+        ["close-day", "--day", "2026-11-01"],
+        ["--help"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_closed_stdout_ends_every_command_quietly(cli: Cli, args: list[str]) -> None:
+    result = closed_pipe_run(["--db", str(cli.db), *args], cli.db.parent, "stdout")
+    assert (result.code, result.err) == (0, "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["call", "nosuch"], 1), (["bogus"], 2), (["events", "--since", "x"], 2)],
+    ids=["refusal", "usage", "bad-argument"],
+)
+def test_a_closed_stderr_keeps_the_exit_code_of_the_refusal(
+    cli: Cli, args: list[str], code: int
+) -> None:
+    result = closed_pipe_run(["--db", str(cli.db), *args], cli.db.parent, "stderr")
+    assert (result.code, result.out) == (code, "")
