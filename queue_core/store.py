@@ -93,9 +93,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _retry(action: Callable[[], Any]) -> Any:
-    """Retry what SQLite refused as busy, with jittered backoff, instead of surfacing it."""
-    deadline = time.monotonic() + GIVE_UP_AFTER_S
+def _retry(action: Callable[[], Any], deadline: float | None = None) -> Any:
+    """Retry what SQLite refused as busy, with jittered backoff, instead of surfacing it; past
+    `deadline` (time.monotonic(), by default GIVE_UP_AFTER_S from now) give up with StoreBusy."""
+    if deadline is None:
+        deadline = time.monotonic() + GIVE_UP_AFTER_S
     delay = 0.002
     while True:
         try:
@@ -418,17 +420,31 @@ class Tx:
 class Store:
     """One connection to the shared queue file. Safe to share between threads of one process."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, config: ClinicConfig, clock: Clock):
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        config: ClinicConfig,
+        clock: Clock,
+        give_up_after_s: float = GIVE_UP_AFTER_S,
+    ):
         self.path = path
         self.conn = conn
         self.config = config
         self.clock = clock
-        self._lock = threading.RLock()
+        self.give_up_after_s = give_up_after_s  # how long a write may wait for its turn
+        self._lock = threading.RLock()  # the connection: one statement at a time
+        self._turn = threading.Lock()  # the writer gate: one write of this Store at a time
         self._gate = WriterGate(path)
         self._day_opened: str | None = None  # the service day whose earlier days were closed
 
     @classmethod
-    def open(cls, path: Path | str | None = None, clock: Clock = utc_now) -> Store:
+    def open(
+        cls,
+        path: Path | str | None = None,
+        clock: Clock = utc_now,
+        give_up_after_s: float = GIVE_UP_AFTER_S,
+    ) -> Store:
         """Open an initialised database; refuses a file that `init` never set up."""
         target = Path(path) if path is not None else default_db_path()
         if not target.exists():
@@ -444,7 +460,8 @@ class Store:
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
-        return cls(target, conn, parse_config(row[0], "stored configuration"), clock)
+        config = parse_config(row[0], "stored configuration")
+        return cls(target, conn, config, clock, give_up_after_s)
 
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:
@@ -481,28 +498,42 @@ class Store:
     @contextmanager
     def write(self, now: datetime | None = None) -> Iterator[Tx]:
         """One command: through the writer gate, BEGIN IMMEDIATE (retried while busy), then
-        commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK."""
-        with self._lock, faults_named(self.path):
-            self._gate.acquire()
-            try:
-                _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
-                tx = Tx(self.conn, now or self.now(), self.config)
-                try:
-                    if self._day_opened != tx.day:
-                        # Imported here: closing is a command built on this write path.
-                        from queue_core.closing import close_earlier_days
+        commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK.
 
-                        close_earlier_days(tx)
-                    yield tx
-                    if tx.pending:
-                        raise RuntimeError("rows changed without an event describing them")
-                    _retry(lambda: self.conn.execute("COMMIT"))
-                    self._day_opened = tx.day
-                except BaseException:
-                    _roll_back(self.conn)
-                    raise
-            finally:
-                self._gate.release()
+        The turn among this Store's threads, the gate and BEGIN share one deadline: past it,
+        StoreBusy. The connection is held only inside the transaction, so this Store's
+        readers (a console's watcher) never wait for a write's turn."""
+        deadline = time.monotonic() + self.give_up_after_s
+        if not self._turn.acquire(timeout=self.give_up_after_s):
+            raise StoreBusy()
+        try:
+            with faults_named(self.path):
+                self._gate.acquire(deadline)
+                try:
+                    with self._lock:
+                        yield from self._transaction(now, deadline)
+                finally:
+                    self._gate.release()
+        finally:
+            self._turn.release()
+
+    def _transaction(self, now: datetime | None, deadline: float) -> Iterator[Tx]:
+        _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
+        tx = Tx(self.conn, now or self.now(), self.config)
+        try:
+            if self._day_opened != tx.day:
+                # Imported here: closing is a command built on this write path.
+                from queue_core.closing import close_earlier_days
+
+                close_earlier_days(tx)
+            yield tx
+            if tx.pending:
+                raise RuntimeError("rows changed without an event describing them")
+            _retry(lambda: self.conn.execute("COMMIT"))
+            self._day_opened = tx.day
+        except BaseException:
+            _roll_back(self.conn)
+            raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
