@@ -216,6 +216,20 @@ class FileReplaced(FileFault):
         )
 
 
+class HardLinked(FileFault):
+    """SQLite names a database's -wal and -shm after the path it was opened by: through two
+    links to one file, writers keep two logs of it and damage it."""
+
+    def __init__(self, path: str, links: int) -> None:
+        super().__init__(
+            f"{path} has {links} hard links; nothing was changed. A queue database must have one"
+            " name: remove the other links (a symbolic link is fine) (docs/operations.md).",
+            "hard_linked",
+            path=path,
+            links=str(links),
+        )
+
+
 class RowConflict(QueueError):
     """A row would take a unique value another row holds. It is refused, never written over
     the other row: the command's transaction rolls back and nothing changes."""

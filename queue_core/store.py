@@ -36,6 +36,7 @@ from queue_core.errors import (
 )
 from queue_core.events import Event, EventType, Fact
 from queue_core.file_faults import fault_of, faults_named
+from queue_core.file_identity import OpenedFiles, refuse_hard_links
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.writer_gate import WriterGate
 
@@ -436,6 +437,7 @@ class Store:
         self._lock = threading.RLock()  # the connection: one statement at a time
         self._turn = threading.Lock()  # the writer gate: one write of this Store at a time
         self._gate = WriterGate(path)
+        self.opened = OpenedFiles.record(path)  # after the connection made the -wal
         self._day_opened: str | None = None  # the service day whose earlier days were closed
 
     @classmethod
@@ -449,6 +451,7 @@ class Store:
         target = Path(path) if path is not None else default_db_path()
         if not target.exists():
             raise NotInitialised(str(target))
+        refuse_hard_links(target)
         conn = _connect(target)
         try:
             if schema.pending(conn):
@@ -467,6 +470,7 @@ class Store:
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:
         """Create or migrate the file and store `config` in it (see commands.initialise)."""
         target = Path(path)
+        refuse_hard_links(target)
         conn = _connect(target)
         try:
             with faults_named(target):
@@ -518,6 +522,7 @@ class Store:
             self._turn.release()
 
     def _transaction(self, now: datetime | None, deadline: float) -> Iterator[Tx]:
+        self.opened.check()  # a write to a file nobody else sees would be lost
         _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
         tx = Tx(self.conn, now or self.now(), self.config)
         try:

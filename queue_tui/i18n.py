@@ -195,6 +195,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "",
     ),
     "error.file_replaced": ("数据库文件已被删除或替换，未做任何更改；请退出本程序并联系管理员", ""),
+    "error.hard_linked": ("数据库文件有多个硬链接，未做任何更改；请联系管理员", ""),
 }
 
 

@@ -1,0 +1,68 @@
+"""Which file a Store has open: the database's and its -wal's identity (device, inode).
+
+A process keeps working on the file it opened even after that file was deleted or replaced at
+its path: a desk would go on calling on a deleted inode that no other process sees, and a
+-wal deleted under open connections takes recent commits with it at the next start. So the
+identity is recorded when a Store opens and compared before every write and on every look of
+the server's health and the consoles' watchers: two `stat` calls.
+
+Hard links are refused rather than tolerated: the writer gate could be keyed by identity, but
+SQLite names the -wal and -shm after the path, so two links to one database get two logs and
+two indexes of it, and the file is damaged by the first writes through both.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from queue_core.errors import FileReplaced, HardLinked
+from queue_core.file_faults import wal_path
+
+Identity = tuple[int, int]  # (st_dev, st_ino)
+
+
+def _identity(path: Path) -> Identity | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def refuse_hard_links(path: Path) -> None:
+    """Raise HardLinked if the database at `path` has other names."""
+    try:
+        links = os.stat(path).st_nlink
+    except FileNotFoundError:
+        return
+    if links > 1:
+        raise HardLinked(str(path), links)
+
+
+@dataclass(frozen=True)
+class OpenedFiles:
+    """The identities recorded at open; `None` for a -wal that did not exist then."""
+
+    path: Path
+    db: Identity | None
+    wal: Identity | None
+
+    @classmethod
+    def record(cls, path: Path) -> OpenedFiles:
+        return cls(path, _identity(path), _identity(wal_path(path)))
+
+    def changed(self) -> FileReplaced | None:
+        """The refusal for a database or -wal that is no longer the one opened, or None."""
+        shown = str(self.path)
+        if _identity(self.path) != self.db:
+            return FileReplaced(shown, f"{self.path} was deleted or replaced")
+        if self.wal is not None and _identity(wal_path(self.path)) != self.wal:
+            return FileReplaced(shown, f"{wal_path(self.path)} was deleted or replaced")
+        return None
+
+    def check(self) -> None:
+        fault = self.changed()
+        if fault is not None:
+            raise fault
