@@ -2,7 +2,8 @@
 
 Plain HTTP routes are answered in `process_request`; the two websocket paths get a handler
 that joins the hub and then only reads client messages (acks, presence, pings). Database
-writes run in worker threads on their own connection, so the event loop never waits on SQLite.
+writes run on a thread and a connection of their own behind a bounded queue (write_queue.py),
+reads on another connection, so neither the event loop nor a read ever waits behind a write.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
 from display_server.protocol import BadMessage, Message, RateLimit, encode
+from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt, ticket_by_token
@@ -74,7 +76,8 @@ class DisplayServer:
     ) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
-        self.writer = Store.open(store.path, clock=store.clock)
+        self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
+        self.writes = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
         self.server: Server | None = None
         self.host = ""
@@ -91,6 +94,7 @@ class DisplayServer:
 
     def close(self) -> None:
         self.hub.stop()
+        self.writes.close()
         self.reader.close()
         self.writer.close()
 
@@ -103,7 +107,7 @@ class DisplayServer:
         if known is not None:
             return known
         try:
-            return await asyncio.to_thread(ticket_by_token, self.writer, token)
+            return await asyncio.to_thread(ticket_by_token, self.reader, token)
         except QueueError:
             return None
 
@@ -123,7 +127,14 @@ class DisplayServer:
                 return routes.not_found(method)
             return routes.static_file("phone.html", method, cache="no-store")
         if route == "/healthz":
-            return routes.health(self.hub.seq, self.hub.display_count, self.hub.phone_count, method)
+            fault = self.reader.opened.changed()
+            return routes.health(
+                self.hub.seq,
+                self.hub.display_count,
+                self.hub.phone_count,
+                None if fault is None else fault.code,
+                method,
+            )
         if route.startswith("/static/"):
             return routes.static_file(route[len("/static/") :], method)
         return routes.not_found(method)
@@ -169,8 +180,9 @@ class DisplayServer:
             return
         if data["type"] == "ack":
             name = data.get("screen") or screen
+            seq = int(data["seq"])
             try:
-                await asyncio.to_thread(record_receipt, self.writer, int(data["seq"]), name)
+                await self.writes.run(lambda: record_receipt(self.writer, seq, name))
             except QueueError as exc:
                 await _reply(conn, protocol.error("refused", exc.message))
         else:
@@ -201,7 +213,8 @@ class DisplayServer:
             return
         if data["type"] == "presence":
             try:
-                await asyncio.to_thread(record_presence, self.writer, token, data["status"])
+                status = data["status"]
+                await self.writes.run(lambda: record_presence(self.writer, token, status))
             except QueueError as exc:
                 await _reply(conn, protocol.error("refused", exc.message))
         else:
