@@ -522,10 +522,10 @@ class Store:
             self._turn.release()
 
     def _transaction(self, now: datetime | None, deadline: float) -> Iterator[Tx]:
-        self.opened.check()  # a write to a file nobody else sees would be lost
         _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
         tx = Tx(self.conn, now or self.now(), self.config)
         try:
+            self.opened.check()  # a write to a file nobody else sees would be lost
             if self._day_opened != tx.day:
                 # Imported here: closing is a command built on this write path.
                 from queue_core.closing import close_earlier_days

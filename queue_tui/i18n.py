@@ -34,6 +34,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.live": ("● 实时", "● live"),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
+    "header.fault": ("✖ 数据库文件故障，请联系管理员", "✖ DATABASE FILE FAULT"),
     "triage.title": ("分诊台 · {clinic}", "Triage desk · {clinic}"),
     # current patient
     "current.title": ("当前患者", "Now serving"),
