@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -58,23 +59,28 @@ def phone_tokens(store: Store, count: int, behind: int = HEAD) -> list[tuple[int
 class ServerProcess:
     """`clinic-queue serve` on 127.0.0.1; the first start picks a port, restarts reuse it."""
 
-    def __init__(self, db: Path, port: int = 0) -> None:
+    def __init__(self, db: Path, port: int = 0, log: Path | None = None) -> None:
+        """`log`: where its stderr goes (appended to), for reading after; else this one's."""
         self.db = db
         self.port = port
+        self.log = log
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> float:
         """Start and wait for `Serving on`; returns the time.time() it was ready."""
-        self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "clinic_queue", "--db", str(self.db), "serve"),
-                *("--host", "127.0.0.1", "--port", str(self.port)),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        with ExitStack() as opened:
+            log = None if self.log is None else opened.enter_context(self.log.open("a"))
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "clinic_queue", "--db", str(self.db), "serve"),
+                    *("--host", "127.0.0.1", "--port", str(self.port)),
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line.startswith("Serving on"):

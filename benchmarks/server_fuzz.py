@@ -3,7 +3,7 @@
 The attacker is a client process of its own (`python -m benchmarks.server_fuzz attack ...`)
 playing tests/scenarios/hostile.py's categories; each attempt must get the answer
 docs/protocol.md promises. Figures: attempts and expected answers per category, the healthy
-clients' latency, the server's memory.
+clients' latency, the server's memory, and the tracebacks its log holds afterwards.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from benchmarks.server_common import (
     phone_tokens,
     wait_caught_up,
 )
+from queue_core.store import Store
 from tests.scenarios import hostile
 
 
@@ -46,6 +47,8 @@ class Fuzz:
     rss_start_kib: int
     rss_max_kib: int
     rss_end_kib: int
+    tracebacks: int  # in the server's stderr: no client input may leave one
+    written: int  # announced and presence events of the attack: only what could be true
 
 
 def run(quick: bool = False) -> Fuzz:
@@ -57,7 +60,8 @@ def run(quick: bool = False) -> Fuzz:
         tokens = [t for _, t in phone_tokens(store, 200)]
         if not quick:
             calm()
-        server = ServerProcess(db)
+        log = workdir / "server.log"
+        server = ServerProcess(db, log=log)
         server.start()
         watched = Fleet(
             workdir, server.base, ["/ws/display"] * 10 + [f"/ws/ticket/{t}" for t in tokens[1:]], 1
@@ -78,6 +82,7 @@ def run(quick: bool = False) -> Fuzz:
                 busy += commit_loop(store, 1, (0.2, 0.4), rng)
                 rss.append(server.rss_kib())
             wait_caught_up(server.port, store.last_seq())
+            written = attack_writes(store, busy_since)
             end_rss = server.rss_kib()
             time.sleep(1.0)
             results = clients_of(watched.finish())
@@ -86,6 +91,7 @@ def run(quick: bool = False) -> Fuzz:
             watched.kill()
             server.stop()
             store.close()
+        tracebacks = log.read_text("utf-8").count("Traceback (most recent call last)")
     quiet_ms = latencies_ms(results, quiet, quiet_since)
     busy_ms = latencies_ms(results, busy, busy_since)
     return Fuzz(
@@ -97,7 +103,19 @@ def run(quick: bool = False) -> Fuzz:
         start_rss,
         max(rss, default=end_rss),
         end_rss,
+        tracebacks,
+        written,
     )
+
+
+def attack_writes(store: Store, since: int) -> int:
+    """The receipts and presence the attack got recorded: the healthy clients write neither."""
+    with store.read() as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM events WHERE seq > ? AND type IN ('announced', 'presence')",
+            (since,),
+        ).fetchone()
+    return int(row[0])
 
 
 def during(
@@ -139,7 +157,8 @@ def blocks(f: Fuzz) -> Blocks:
             f"Well-behaved clients: p99 {f.quiet_p99:.1f} ms before the attack; during it p50 "
             f"{f.busy_p50:.1f} ms, p99 {f.busy_p99:.1f} ms. Server memory: "
             f"{f.rss_start_kib / 1024:.1f} MiB before, at most {f.rss_max_kib / 1024:.1f} MiB, "
-            f"{f.rss_end_kib / 1024:.1f} MiB after.",
+            f"{f.rss_end_kib / 1024:.1f} MiB after. Tracebacks in the server's log: "
+            f"{f.tracebacks}. Receipts and presence events the attack got written: {f.written:,}.",
         ]
     }
 

@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from display_server import protocol
-from display_server.protocol import Message, Public, ScreenFilter
+from display_server.protocol import Message, Public
 from queue_core.events import Event, Why
 from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
 from queue_core.patient import LineFacts, place_of, position_reason
+from queue_core.screens import ScreenFilter
 
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
 # At start the journal is refilled with at most this many of the log's last events: enough for

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from websockets.asyncio.server import ServerConnection
 
 from display_server.delivery import JOURNAL_SIZE, REFILL_EVENTS, Delivery, Out
-from display_server.protocol import ScreenFilter
 from display_server.wire import fan_out
 from queue_core.events import Event
 from queue_core.line import Line
 from queue_core.log_watch import POLL_S, LogWatch
 from queue_core.model import Ticket
+from queue_core.screens import ScreenFilter
 from queue_core.store import Store
 
 # A client that stops reading (a sleeping phone, a frozen TV) must not hold the server's memory:

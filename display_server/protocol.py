@@ -10,14 +10,14 @@ import functools
 import json
 import os
 import re
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from websockets.typing import Origin
 
+from queue_core import screens
 from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig
 from queue_core.events import (
@@ -35,10 +35,9 @@ from queue_core.events import (
 from queue_core.masking import mask_name
 from queue_core.model import PRESENCE
 from queue_core.patient import PatientView
+from queue_core.screens import ScreenFilter
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
-RATE_PER_S = 20.0  # client messages a second, sustained, before close 1008
-BURST = 20
 ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
 POLICY_VIOLATION = 1008
 DISPLAY_TYPES = ("hello", "ack", "ping")
@@ -57,36 +56,13 @@ def encode(message: Mapping[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class ScreenFilter:
-    """Which queues and desks one TV page shows; a message is relevant by its desk or queue."""
-
-    queues: frozenset[str]
-    desks: frozenset[str]
-
-    def shows(self, desk: str | None, queues: Iterable[str | None]) -> bool:
-        if desk is not None:
-            return desk in self.desks
-        return any(q in self.queues for q in queues if q)
-
-
 def screen_filter(config: ClinicConfig, query: Mapping[str, list[str]]) -> ScreenFilter:
-    """`department`, `queues` and `desks` narrow the feed; unknown ids are ignored."""
+    """`department`, `queues` and `desks` narrow the feed (queue_core/screens.py)."""
 
     def ids(key: str) -> set[str]:
         return {x for v in query.get(key, []) for x in v.split(",") if x.strip()}
 
-    departments, queues, desks = ids("department"), ids("queues"), ids("desks")
-    chosen_queues = {q.id for q in config.queues if q.id in queues or q.department in departments}
-    chosen_desks = {d.id for d in config.desks if d.id in desks}
-    for desk in config.desks:
-        if desk.id in chosen_desks:
-            chosen_queues.update(desk.queues)
-    if not (departments or queues or desks):
-        chosen_queues = {q.id for q in config.queues}
-    if not desks:
-        chosen_desks = {d.id for d in config.desks if chosen_queues & set(d.queues)}
-    return ScreenFilter(frozenset(chosen_queues), frozenset(chosen_desks))
+    return screens.screen_filter(config, ids("department"), ids("queues"), ids("desks"))
 
 
 def parse_query(path: str) -> tuple[str, dict[str, list[str]]]:
@@ -108,7 +84,8 @@ def since_of(query: Mapping[str, list[str]]) -> int | None:
 def as_seq(value: object) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+    # isdigit() alone takes "²" and other digits int() refuses.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
     if isinstance(value, int) and 0 <= value < 2**63:
         return value
@@ -331,6 +308,8 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         data = json.loads(frame)
     except (ValueError, RecursionError):
         raise BadMessage("bad_json", "Not valid JSON.") from None
+    if "\\u" in frame:
+        _check_text(data)
     if not isinstance(data, dict):
         raise BadMessage("bad_message", "A message is a JSON object with a type.")
     kind = data.get("type")
@@ -338,30 +317,23 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         raise BadMessage("unknown_type", f"Unknown message type; expected one of {allowed}.")
     if kind in ("hello", "ack") and as_seq(data.get("since" if kind == "hello" else "seq")) is None:
         raise BadMessage("bad_seq", "A sequence number (integer) is required.")
-    if kind == "ack" and not isinstance(data.get("screen", ""), str):
-        raise BadMessage("bad_screen", "screen must be a string.")
     if kind == "presence" and data.get("status") not in PRESENCE:
         raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
     return data
 
 
-class RateLimit:
-    """A token bucket per connection: bursts are fine, a sustained flood is closed with 1008."""
-
-    def __init__(self, rate: float = RATE_PER_S, burst: int = BURST) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.tokens = float(burst)
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+def _check_text(data: object) -> None:
+    """Refuse what cannot be written as UTF-8 again. A frame is valid UTF-8, but a JSON escape
+    such as `\\ud800` gives a lone surrogate, which no store or socket can encode: such a
+    frame is refused here, before any of it is stored or echoed."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BadMessage(
+            "bad_text", "Text must be valid Unicode (a lone surrogate is not)."
+        ) from None
+    except RecursionError:
+        raise BadMessage("bad_json", "Not valid JSON.") from None
 
 
 def allowed_origins(environ: Mapping[str, str] = os.environ) -> list[Origin | None] | None:

@@ -62,11 +62,15 @@ def static_file(name: str, method: str = "GET", cache: str = "no-cache") -> Resp
     ):
         return not_found(method)
     root = STATIC.resolve()
-    path = (root / decoded).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    try:
+        path = (root / decoded).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return not_found(method)
+        body = path.read_bytes()
+    except OSError:  # a name longer than the file system takes, among others: not ours
         return not_found(method)
     kind = CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return response(200, path.read_bytes(), kind, method=method, cache=cache)
+    return response(200, body, kind, method=method, cache=cache)
 
 
 def health(

@@ -27,16 +27,19 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
+from display_server.client_writes import Receipts, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
-from display_server.protocol import BadMessage, Message, RateLimit, encode
+from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
+from display_server.protocol import BadMessage, Message, encode
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
-from queue_core.feedback import record_presence, record_receipt, ticket_by_token
+from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
+from queue_core.screens import registered_filter, screen_by_key
 from queue_core.store import Store
 
 HELLO_WAIT_S = 0.25  # without ?since=, how long a new client may take to send `hello` first
@@ -77,8 +80,10 @@ class DisplayServer:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
-        self.writes = WriteQueue()
+        self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
+        self.addresses = Addresses()
+        self.proxies = trusted_proxies()
         self.server: Server | None = None
         self.host = ""
 
@@ -94,7 +99,7 @@ class DisplayServer:
 
     def close(self) -> None:
         self.hub.stop()
-        self.writes.close()
+        self.write_queue.close()
         self.reader.close()
         self.writer.close()
 
@@ -145,50 +150,64 @@ class DisplayServer:
         if sock is not None:  # cap the kernel's share too, so a stuck peer hits SEND_BUFFER_LIMIT
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
         route, query = protocol.parse_query(conn.request.path)
+        peer = conn.remote_address[0] if conn.remote_address else None
+        address = client_address(
+            peer, conn.request.headers.get("X-Forwarded-For", ""), self.proxies
+        )
         # The handshake's headers are never read again, yet websockets keeps the request and
         # response for the connection's life: kilobytes per idle phone.
         conn.request.headers = Headers()
         conn.response = None
+        writes = self.addresses.join(address)
         try:
             if route == DISPLAY_PATH:
-                await self._display(conn, query)
+                await self._display(conn, query, writes)
             else:
-                await self._phone(conn, route[len(TICKET_PATH) :], query)
+                await self._phone(conn, route[len(TICKET_PATH) :], query, writes)
         except ConnectionClosed:
             pass
+        finally:
+            self.addresses.leave(address)
 
-    async def _display(self, conn: ServerConnection, query: dict[str, list[str]]) -> None:
-        seen = protocol.screen_filter(self.config, query)
-        screen = (query.get("screen") or ["screen"])[0][:64]
+    async def _display(
+        self, conn: ServerConnection, query: dict[str, list[str]], writes: Writes
+    ) -> None:
+        screen = screen_by_key(self.config, (query.get("key") or [""])[0])
+        if screen is None:
+            seen = protocol.screen_filter(self.config, query)
+        else:
+            seen = registered_filter(self.config, screen)
+        receipts = Receipts(self.write_queue, self.writer, screen.id if screen else None, writes)
         limit = RateLimit()
         since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
         self.hub.join_display(conn, seen, since)
         try:
             if first is not None:
-                await self._on_display_message(conn, first, screen)
+                await self._on_display_message(conn, first, receipts)
             async for frame in conn:
                 if not limit.allow():
                     await _close_draining(conn, "too many messages")
                     return
-                await self._on_display_message(conn, frame, screen)
+                await self._on_display_message(conn, frame, receipts)
         finally:
             self.hub.leave_display(conn, seen)
 
-    async def _on_display_message(self, conn: ServerConnection, frame: Any, screen: str) -> None:
+    async def _on_display_message(
+        self, conn: ServerConnection, frame: Any, receipts: Receipts
+    ) -> None:
         data = await _parsed(conn, frame, protocol.DISPLAY_TYPES)
         if data is None:
             return
         if data["type"] == "ack":
-            name = data.get("screen") or screen
-            seq = int(data["seq"])
-            try:
-                await self.writes.run(lambda: record_receipt(self.writer, seq, name))
-            except QueueError as exc:
-                await _reply(conn, protocol.error("refused", exc.message))
+            refusal = await receipts.record(int(data["seq"]))
+            if refusal is not None:
+                await _reply(conn, refusal)
         else:
             await self._common(conn, data)
 
-    async def _phone(self, conn: ServerConnection, token: str, query: dict[str, list[str]]) -> None:
+    async def _phone(
+        self, conn: ServerConnection, token: str, query: dict[str, list[str]], writes: Writes
+    ) -> None:
         ticket = await self.lookup(token)
         if ticket is None:
             await conn.close(protocol.POLICY_VIOLATION, "not found")
@@ -198,25 +217,25 @@ class DisplayServer:
         self.hub.join_phone(conn, ticket, since)
         try:
             if first is not None:
-                await self._on_phone_message(conn, first, token)
+                await self._on_phone_message(conn, first, token, writes)
             async for frame in conn:
                 if not limit.allow():
                     await _close_draining(conn, "too many messages")
                     return
-                await self._on_phone_message(conn, frame, token)
+                await self._on_phone_message(conn, frame, token, writes)
         finally:
             self.hub.leave_phone(conn, ticket.id)
 
-    async def _on_phone_message(self, conn: ServerConnection, frame: Any, token: str) -> None:
+    async def _on_phone_message(
+        self, conn: ServerConnection, frame: Any, token: str, writes: Writes
+    ) -> None:
         data = await _parsed(conn, frame, protocol.PHONE_TYPES)
         if data is None:
             return
         if data["type"] == "presence":
-            try:
-                status = data["status"]
-                await self.writes.run(lambda: record_presence(self.writer, token, status))
-            except QueueError as exc:
-                await _reply(conn, protocol.error("refused", exc.message))
+            refusal = await presence(self.write_queue, self.writer, token, data["status"], writes)
+            if refusal is not None:
+                await _reply(conn, refusal)
         else:
             await self._common(conn, data)
 

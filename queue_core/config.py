@@ -17,6 +17,9 @@ LATE_POLICIES = ("walk_in", "keep_slot")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# A screen's key is a secret carried in its page's URL: long enough not to be guessed, and
+# nothing a URL would have to escape.
+SCREEN_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Every key a clinic file may hold, by table; anything else is reported as unknown.
 KEYS: dict[str, set[str]] = {
     "clinic": {
@@ -41,6 +44,7 @@ KEYS: dict[str, set[str]] = {
     },
     "desks": {"id", "name", "name_en", "room", "queues"},
     "priority": {"id", "name", "name_en", "max_ahead"},
+    "screens": {"id", "key", "department", "queues", "desks"},
 }
 
 
@@ -74,6 +78,18 @@ class PriorityClass:
 
 
 @dataclass(frozen=True)
+class ScreenConfig:
+    """A registered waiting-room screen: its receipts count, for what it shows (an empty
+    filter shows every queue, as a page without filters does)."""
+
+    id: str
+    key: str = field(repr=False)
+    department: str = ""
+    queues: tuple[str, ...] = ()
+    desks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClinicConfig:
     name: str
     timezone: str
@@ -86,6 +102,7 @@ class ClinicConfig:
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
+    screens: tuple[ScreenConfig, ...] = ()
     source: str = field(default="", compare=False)
 
     @property
@@ -100,6 +117,9 @@ class ClinicConfig:
 
     def priority(self, class_id: str) -> PriorityClass | None:
         return next((p for p in self.priorities if p.id == class_id), None)
+
+    def screen(self, screen_id: str) -> ScreenConfig | None:
+        return next((s for s in self.screens if s.id == screen_id), None)
 
     def desks_serving(self, queue_id: str) -> list[DeskConfig]:
         return [d for d in self.desks if queue_id in d.queues]
@@ -247,6 +267,59 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
     return out
 
 
+def _screens(
+    c: _Checker, data: dict[str, Any], queues: list[QueueConfig], desk_ids: set[str]
+) -> list[ScreenConfig]:
+    out: list[ScreenConfig] = []
+    departments = {q.department for q in queues if q.department}
+    queue_ids = {q.id for q in queues}
+    for i, t in enumerate(_tables(c, data, "screens")):
+        p = f"screens[{i}]"
+        c.unknown(t, KEYS["screens"], p)
+        sid = c.take(t, "id", p, str, "", required=True)
+        c.check(
+            not sid or bool(_ID.match(sid)),
+            f"{p}.id: {sid!r} must be lower-case letters, digits, - or _",
+        )
+        key = c.take(t, "key", p, str, "", required=True)
+        # The key itself is never repeated in a message: it is a secret.
+        c.check(
+            not key or bool(SCREEN_KEY.fullmatch(key)),
+            f"{p}.key: must be 16-64 letters, digits, - or _ (a secret of its own for each"
+            " screen, e.g. from: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')",
+        )
+        department = c.take(t, "department", p, str, "")
+        c.check(
+            not department or department in departments,
+            f"{p}.department: no queue belongs to department {department!r}",
+        )
+        shown_queues = c.take(t, "queues", p, list, [])
+        for q in shown_queues:
+            c.check(
+                isinstance(q, str) and q in queue_ids,
+                f"{p}.queues: {q!r} is not a configured queue id",
+            )
+        shown_desks = c.take(t, "desks", p, list, [])
+        for d in shown_desks:
+            c.check(
+                isinstance(d, str) and d in desk_ids,
+                f"{p}.desks: {d!r} is not a configured desk id",
+            )
+        out.append(
+            ScreenConfig(
+                id=sid,
+                key=key,
+                department=department,
+                queues=tuple(str(q) for q in shown_queues),
+                desks=tuple(str(d) for d in shown_desks),
+            )
+        )
+    _unique(c, "screens", "id", [s.id for s in out])
+    keys = [s.key for s in out if s.key]
+    c.check(len(set(keys)) == len(keys), "screens: two screens have the same key")
+    return out
+
+
 def _unique(c: _Checker, table: str, key: str, values: list[str]) -> None:
     seen: set[str] = set()
     for v in values:
@@ -294,6 +367,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
+    screens = _screens(c, data, queues, {d.id for d in desks})
     served = {q for d in desks for q in d.queues}
     for q in queues:
         c.check(q.id in served, f"queues: {q.id!r} is served by no desk")
@@ -311,6 +385,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),
+        screens=tuple(screens),
         source=text,
     )
 

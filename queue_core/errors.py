@@ -115,6 +115,34 @@ class DayNotClosable(QueueError):
         )
 
 
+class ScreenNotRegistered(QueueError):
+    """Receipts count only from the screens of the clinic file's `[[screens]]`."""
+
+    def __init__(self, screen: str) -> None:
+        super().__init__(
+            f"No screen {screen!r} is registered in this clinic's configuration.",
+            "screen_not_registered",
+            screen=screen,
+        )
+
+
+class ReceiptRefused(QueueError):
+    """A receipt that must not count: not a call, not today's, not shown on that screen, or no
+    longer its desk's current call. Nothing is recorded."""
+
+    def __init__(self, call_seq: int, why: str) -> None:
+        super().__init__(f"Event {call_seq} {why}.", "receipt_refused", call_seq=str(call_seq))
+
+
+class PresenceTooSoon(QueueError):
+    def __init__(self, number: str, seconds: float) -> None:
+        super().__init__(
+            f"{number}'s presence changed less than {seconds:g} s ago; try again shortly.",
+            "presence_too_soon",
+            number=number,
+        )
+
+
 class StoreBusy(QueueError):
     def __init__(self) -> None:
         super().__init__(

@@ -8,27 +8,53 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from queue_core.errors import InvalidState, QueueError, TicketNotFound
+from queue_core.errors import (
+    InvalidState,
+    PresenceTooSoon,
+    QueueError,
+    ReceiptRefused,
+    ScreenNotRegistered,
+    TicketNotFound,
+)
 from queue_core.events import CALLS, Announced, PresenceSet
 from queue_core.model import OPEN_STATES, PRESENCE, Ticket
-from queue_core.store import Store, iso
+from queue_core.screens import registered_filter
+from queue_core.store import Store, Tx, iso, parse_iso
+
+PRESENCE_EVERY_S = 10.0
 
 
-def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | None = None) -> bool:
-    """A screen played the chime and the spoken call for the call event `call_seq`.
+def record_receipt(
+    store: Store, call_seq: int, screen_id: str, now: datetime | None = None
+) -> bool:
+    """The registered screen `screen_id` played the chime and the spoken call of the call
+    event `call_seq`.
 
-    Returns False (and appends nothing) when that screen had already acknowledged that call.
+    It counts only for a call of today that the screen shows and that is still its desk's
+    current call (the latest call or recall of the patient in that room); anything else is
+    refused, so a receipt always means: this call, now, on that screen. Returns False (and
+    appends nothing) when that screen had already acknowledged that call.
     """
-    screen = screen.strip()[:64] or "screen"
+    screen = store.config.screen(screen_id)
+    if screen is None:
+        raise ScreenNotRegistered(screen_id)
+    shown = registered_filter(store.config, screen)
     with store.write(now) as tx:
         row = tx.read.execute(
             "SELECT type, day, ticket, desk, queue FROM events WHERE seq = ?", (call_seq,)
         ).fetchone()
         if row is None or row["type"] not in CALLS:
-            raise QueueError(f"Event {call_seq} is not a call.")
-        if tx.day_closed(row["day"]):
-            raise QueueError(f"Event {call_seq} is a call of {row['day']}, a closed day.")
-        if not tx.save_receipt(call_seq, screen):
+            raise ReceiptRefused(call_seq, "is not a call")
+        day, desk = row["day"], row["desk"]
+        if tx.day_closed(day):
+            raise ReceiptRefused(call_seq, f"is a call of {day}, a closed day")
+        if day != tx.day:
+            raise ReceiptRefused(call_seq, f"is a call of {day}, not of today")
+        if desk not in shown.desks:
+            raise ReceiptRefused(call_seq, f"is a call at desk {desk}, not shown on {screen.id}")
+        if not _current_call(tx, call_seq, desk, row["ticket"], day):
+            raise ReceiptRefused(call_seq, f"is no longer desk {desk}'s current call")
+        if not tx.save_receipt(call_seq, screen.id):
             return False
         tx.append(
             Announced(
@@ -36,11 +62,32 @@ def record_receipt(store: Store, call_seq: int, screen: str, now: datetime | Non
                 desk=row["desk"],
                 queue=row["queue"],
                 call_seq=call_seq,
-                screen=screen,
+                screen=screen.id,
             ),
-            "screen:" + screen,
+            "screen:" + screen.id,
         )
         return True
+
+
+def _within(stamp: str, now: datetime, seconds: float) -> bool:
+    return (now - parse_iso(stamp)).total_seconds() < seconds
+
+
+def _current_call(tx: Tx, call_seq: int, desk: str, number: str, day: str) -> bool:
+    """Whether `number` is still the patient at `desk` and `call_seq` its latest call there:
+    what the desk console counts receipts for (Line.receipts_of)."""
+    current = tx.read.execute(
+        "SELECT tickets.number, tickets.day FROM desks JOIN tickets"
+        " ON tickets.id = desks.current_ticket WHERE desks.id = ?",
+        (desk,),
+    ).fetchone()
+    if current is None or (current["number"], current["day"]) != (number, day):
+        return False
+    latest = tx.read.execute(
+        "SELECT MAX(seq) FROM events WHERE day = ? AND ticket = ? AND desk = ? AND type IN (?, ?)",
+        (day, number, desk, *CALLS),
+    ).fetchone()
+    return bool(latest[0] == call_seq)
 
 
 def receipts_for(store: Store, call_seq: int) -> int:
@@ -72,7 +119,13 @@ def ticket_by_token(store: Store, token: str) -> Ticket:
 
 
 def record_presence(store: Store, token: str, status: str, now: datetime | None = None) -> Ticket:
-    """The patient pressed "I'm on my way" or "I'm here" on their phone page."""
+    """The patient pressed "I'm on my way" or "I'm here" on their phone page.
+
+    The same status again changes nothing and appends nothing; a change sooner than
+    PRESENCE_EVERY_S after the ticket's last one is refused. A person taps these buttons a
+    few times a morning: every event is echoed to the ticket's pages and kept in the journal
+    that resumes replay, so a page must not be able to write them as fast as it can send.
+    """
     if status not in PRESENCE:
         raise QueueError(f"Presence must be one of {', '.join(PRESENCE)}.")
     with store.write(now) as tx:
@@ -86,6 +139,10 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
                 number=ticket.number,
                 state=ticket.state.value,
             )
+        if ticket.presence == status:
+            return ticket
+        if ticket.presence_at is not None and _within(ticket.presence_at, tx.now, PRESENCE_EVERY_S):
+            raise PresenceTooSoon(ticket.number, PRESENCE_EVERY_S)
         ticket.presence = status
         ticket.presence_at = iso(tx.now)
         tx.save_ticket(ticket)

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
 SAMPLE_APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 ACTOR = "nurse-test"
+# The sample clinic's hall screen (every queue): a TV page with it in its URL is registered.
+HALL_KEY = "sample-hall-key-change-me"
 # The scenarios' full length, as docs/benchmarks.md reports them, instead of their short test size.
 LONG = os.environ.get("CLINIC_QUEUE_LONG", "") not in ("", "0")
 # 09:00 in Shanghai on a Monday: inside a morning of 30-minute slots.

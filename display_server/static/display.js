@@ -13,7 +13,9 @@
   var languages = (query.get("lang") || "zh-CN,en").split(",")
     .map(function (lang) { return lang.trim(); })
     .filter(function (lang) { return lang.length > 0; });
-  var screenName = query.get("screen") || storedScreenName();
+  // A registered screen's key (docs/screens.md): only its receipts count at the desks. A page
+  // without one shows the same, and has nothing to acknowledge.
+  var registered = query.has("key");
   var NEXT_PER_DESK = 3;
   // Let a burst of caught-up messages land before choosing which calls are still worth saying.
   var SETTLE_MS = 150;
@@ -41,21 +43,6 @@
     clock: document.getElementById("clock"),
     department: document.getElementById("department")
   };
-
-  function storedScreenName() {
-    var key = "clinic-queue.screen";
-    var name = null;
-    try {
-      name = window.localStorage.getItem(key);
-      if (!name) {
-        name = "tv-" + Math.random().toString(36).slice(2, 8);
-        window.localStorage.setItem(key, name);
-      }
-    } catch (err) {
-      name = name || "tv-" + Math.random().toString(36).slice(2, 8);
-    }
-    return name;
-  }
 
   function findDesk(deskId) {
     for (var i = 0; i < board.desks.length; i += 1) {
@@ -255,13 +242,14 @@
   }
 
   function acknowledge(seq) {
+    if (!registered) { return; }
     unsentAcks.push(seq);
     flushAcks();
   }
 
   function flushAcks() {
     while (unsentAcks.length > 0) {
-      if (!socket.send({ type: "ack", seq: unsentAcks[0], screen: screenName })) { return; }
+      if (!socket.send({ type: "ack", seq: unsentAcks[0] })) { return; }
       unsentAcks.shift();
     }
   }

@@ -23,6 +23,7 @@
       soon: "快到您了：前面还有 {n} 人，请回到候诊区", soonNext: "下一位就是您，请回到候诊区",
       presenceSent: { on_my_way: "已告知诊室：您在路上", here: "已告知诊室：您已到达" },
       presenceOffline: "网络中断，请稍后再试",
+      presenceRetry: "未能告知诊室，请稍后再点一次",
       status: { connecting: "连接中", live: "实时更新", offline: "连接中断，正在重连" },
       state: {
         registered: "未签到，请到分诊台签到", waiting: "候诊中", called: "请立即就诊",
@@ -64,6 +65,7 @@
       soonNext: "You are next: please come back to the waiting area",
       presenceSent: { on_my_way: "The desk knows you are on your way", here: "The desk knows you are here" },
       presenceOffline: "Offline, please try again",
+      presenceRetry: "The desk was not told: please tap again in a moment",
       status: { connecting: "Connecting", live: "Live", offline: "Reconnecting" },
       state: {
         registered: "Not checked in: please check in at the triage desk", waiting: "Waiting",
@@ -105,6 +107,8 @@
   var lang = initialLanguage();
   var audio = null;
   var lastAlert = {};
+  // The presence the server recorded (its echo), which a refused one falls back to.
+  var confirmedPresence = null;
   var token = window.location.pathname.split("/").filter(function (part) { return part; }).pop();
 
   function $(id) { return document.getElementById(id); }
@@ -275,7 +279,8 @@
       case "called": onCalled(message); break;
       case "state": onState(message); break;
       case "alert": onAlert(message); break;
-      case "presence": view.presence = message.status; break;
+      case "presence": view.presence = confirmedPresence = message.status; break;
+      case "error": onError(message); break;
       default: return;
     }
     render();
@@ -304,6 +309,17 @@
     }
     if (navigator.vibrate) { navigator.vibrate(60); }
     $("enable-alerts").textContent = t("alertsOn");
+  }
+
+  /* A presence the server did not record (changed too soon after the last one, or too many
+     writes): the buttons go back to what the desk knows, and the patient is told to retry. */
+  function onError(message) {
+    if (message.code !== "refused" && message.code !== "rate_limited") { return; }
+    if (view.presence === confirmedPresence) { return; }
+    view.presence = confirmedPresence;
+    var note = $("presence-note");
+    note.hidden = false;
+    note.textContent = t("presenceRetry");
   }
 
   function sendPresence(event) {

@@ -48,7 +48,7 @@ def morning(store: Store, clock: Clock) -> None:
     commands.send_away(store, "A002", "nurse")
     clock.now += timedelta(minutes=6)
     commands.call_next(store, "nk1", "nurse")
-    record_receipt(store, store.last_seq(), "waiting-room-tv")
+    record_receipt(store, store.last_seq(), "hall")
 
 
 async def shoot() -> None:

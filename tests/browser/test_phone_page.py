@@ -60,7 +60,7 @@ def test_a_priority_patient_placed_ahead_is_explained(
     expect(page.locator("#why")).to_contain_text("优先患者")
 
 
-def test_presence_button_lands_in_the_event_log(
+def test_presence_button_lands_in_the_event_log_once_per_change(
     server: ServerProcess, live_store: Store, phone_context: BrowserContext
 ) -> None:
     issue_ticket(live_store, "wk", ACTOR, name="甲一")
@@ -69,9 +69,13 @@ def test_presence_button_lands_in_the_event_log(
     before = live_store.last_seq()
     page.locator("#on-my-way").click()
     wait_until(lambda: _presence(live_store, before, mine.number) == ["on_my_way"], "on my way")
-    page.locator("#here").click()
-    wait_until(lambda: _presence(live_store, before, mine.number) == ["on_my_way", "here"], "here")
-    expect(page.locator("#here")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#presence-note")).to_have_text("已告知诊室：您在路上")
+    page.locator("#on-my-way").click()  # the same again: nothing new for the desk
+    page.locator("#here").click()  # a change within seconds of the last: not recorded, and said
+    expect(page.locator("#presence-note")).to_have_text("未能告知诊室，请稍后再点一次")
+    expect(page.locator("#on-my-way")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#here")).to_have_attribute("aria-pressed", "false")
+    assert _presence(live_store, before, mine.number) == ["on_my_way"]
     assert event_after(live_store, before, "presence", mine.number).actor == "patient"
 
 

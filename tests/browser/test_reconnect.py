@@ -14,7 +14,7 @@ from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.browser.harness import ServerProcess, event_after, open_phone, open_tv, wait_until
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def test_tv_and_phone_catch_up_after_the_server_goes_down_and_restarts(
     first = issue_ticket(live_store, "nk-pt", ACTOR, name="张三丰")
     issue_ticket(live_store, "nk-pt", ACTOR, name="李四")
     mine = issue_ticket(live_store, "nk-pt", ACTOR, name="王五")
-    tv = open_tv(tv_context, server, screen="tv-restart", lang="zh-CN")
+    tv = open_tv(tv_context, server, key=HALL_KEY, lang="zh-CN")
     phone = open_phone(phone_context, server, mine)
     expect(phone.locator("#ahead")).to_have_text("2 人")
 

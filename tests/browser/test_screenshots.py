@@ -18,7 +18,7 @@ from queue_core.line import read_board
 from queue_core.store import Store
 from tests.browser.harness import ServerProcess, event_after, open_phone, open_tv, wait_until
 from tests.browser.morning import fill_waiting_room, run_first_hour
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_busy_morning_fits_the_tv_and_the_phone(
     fill_waiting_room(live_store)
     run_first_hour(live_store)
     mine = read_board(live_store).queue("nk-pt").line[5].ticket  # type: ignore[union-attr]
-    tv = open_tv(tv_context, server, screen="tv-hall")
+    tv = open_tv(tv_context, server, key=HALL_KEY)
     phone = open_phone(phone_context, server, mine)
     expect(phone.locator("#ahead")).to_have_text("5 人")
 

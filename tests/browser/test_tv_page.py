@@ -13,7 +13,7 @@ from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.browser.harness import ServerProcess, event_after, open_tv, wait_until
 from tests.browser.morning import fill_waiting_room, run_first_hour
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def announcement(number: str, masked: str, room: str, repeats: int = 2) -> list[
 def test_tv_shows_the_call_speaks_it_and_the_server_records_the_receipt(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
-    page = open_tv(tv_context, server, screen="tv-hall-1")
+    page = open_tv(tv_context, server, key=HALL_KEY)
     ticket = issue_ticket(live_store, "nk-pt", ACTOR, name="张三丰")
     before = live_store.last_seq()
     commands.call_next(live_store, "nk1", ACTOR)
@@ -66,7 +66,7 @@ def test_tv_shows_the_call_speaks_it_and_the_server_records_the_receipt(
     wait_until(lambda: receipts_for(live_store, call.seq) == 1, "the receipt of the call")
     assert spoken(page) == announcement(ticket.number, "张*丰", "1")
     receipt = event_after(live_store, call.seq, "announced", ticket.number)
-    assert receipt.payload["screen"] == "tv-hall-1"
+    assert receipt.payload["screen"] == "hall"
     assert receipt.payload["call_seq"] == call.seq
     assert "screen" in page.evaluate("window.__wakeLocks")
 
@@ -74,7 +74,7 @@ def test_tv_shows_the_call_speaks_it_and_the_server_records_the_receipt(
 def test_recall_is_announced_again(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
-    page = open_tv(tv_context, server, screen="tv-recall", lang="zh-CN")
+    page = open_tv(tv_context, server, key=HALL_KEY, lang="zh-CN")
     ticket = issue_ticket(live_store, "wk", ACTOR, name="李四")
     commands.call_next(live_store, "wk1", ACTOR)
     expect(page.locator("#calling-ticket")).to_have_text(ticket.number)
@@ -91,7 +91,7 @@ def test_calls_never_overlap_and_never_stall_without_a_speech_engine(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
     tv_context.add_init_script(SPEECH_NEVER_ENDS)
-    page = open_tv(tv_context, server, screen="tv-mute", lang="zh-CN")
+    page = open_tv(tv_context, server, key=HALL_KEY, lang="zh-CN")
     first = issue_ticket(live_store, "nk-pt", ACTOR, name="王五")
     second = issue_ticket(live_store, "wk", ACTOR, name="赵六")
     before = live_store.last_seq()
@@ -117,7 +117,7 @@ def test_calls_never_overlap_and_never_stall_without_a_speech_engine(
 def test_missed_patients_are_listed_and_desks_show_who_is_next(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
-    page = open_tv(tv_context, server, screen="tv-missed")
+    page = open_tv(tv_context, server, key=HALL_KEY)
     tickets = [issue_ticket(live_store, "nk-pt", ACTOR, name=n) for n in ("钱一", "孙二", "周三")]
     commands.call_next(live_store, "nk1", ACTOR)
     commands.skip(live_store, "nk1", ACTOR)
@@ -133,7 +133,7 @@ def test_missed_patients_are_listed_and_desks_show_who_is_next(
 def test_paused_desk_says_so(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
-    page = open_tv(tv_context, server, desks="wk2", screen="tv-door-6")
+    page = open_tv(tv_context, server, desks="wk2")
     expect(page.locator("#desks .desk")).to_have_count(1)
     commands.pause(live_store, "wk2", ACTOR, reason="doctor in surgery")
     expect(page.locator('.desk[data-desk="wk2"]')).to_contain_text("停诊")
@@ -144,7 +144,7 @@ def test_paused_desk_says_so(
 def test_no_full_name_ever_reaches_the_tv_page(
     server: ServerProcess, live_store: Store, tv_context: BrowserContext
 ) -> None:
-    page = open_tv(tv_context, server, screen="tv-privacy")
+    page = open_tv(tv_context, server, key=HALL_KEY)
     morning = fill_waiting_room(live_store)
     run_first_hour(live_store)
     expect(page.locator("#missed .missed-ticket")).to_have_count(3)

@@ -831,6 +831,16 @@ def test_process_serve_warns_when_phones_cannot_reach_the_public_address(
     assert err.splitlines() == ([LOOPBACK_WARNING] if warned else [])
 
 
+def test_serve_refuses_a_proxy_that_is_no_address(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PUBLIC_URL_ENV, PUBLIC_URL)
+    monkeypatch.setenv("CLINIC_QUEUE_PROXIES", "127.0.0.1,nginx")
+    refused = cli.run("serve", "--port", "0")
+    assert refused.code == 2
+    assert refused.err_lines == ["clinic-queue: CLINIC_QUEUE_PROXIES: 'nginx' is not an IP address"]
+
+
 EVERY_COMMAND_IN_ONE_INTERPRETER = """
 import json, sys
 from clinic_queue.cli import main

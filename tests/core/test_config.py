@@ -162,6 +162,51 @@ def test_sample_configuration_is_valid() -> None:
             "clinic.public_url: expected str, got int",
             id="public-url-not-a-string",
         ),
+        pytest.param(
+            _edit('id = "hall"', 'id = "hall"\nname = "大厅"'),
+            "screens[0].name: unknown key",
+            id="unknown-screen-key",
+        ),
+        pytest.param(
+            _edit('key = "sample-hall-key-change-me"\n', ""),
+            "screens[0].key: missing",
+            id="screen-without-a-key",
+        ),
+        pytest.param(
+            _edit('"sample-hall-key-change-me"', '"hall"'),
+            "screens[0].key: must be 16-64 letters, digits, - or _",
+            id="screen-key-too-short",
+        ),
+        pytest.param(
+            _edit('"sample-hall-key-change-me"', '"sample hall key, change me"'),
+            "screens[0].key: must be 16-64 letters, digits, - or _",
+            id="screen-key-with-spaces",
+        ),
+        pytest.param(
+            _edit('"sample-hall-key-change-me"', '"sample-nk-area-key-change-me"'),
+            "screens: two screens have the same key",
+            id="screen-key-twice",
+        ),
+        pytest.param(
+            _edit('id = "nk-area"', 'id = "hall"'),
+            "screens: id 'hall' is used twice",
+            id="screen-id-twice",
+        ),
+        pytest.param(
+            _edit('department = "内科"\n\n[[screens]]', 'department = "眼科"\n\n[[screens]]'),
+            "screens[1].department: no queue belongs to department '眼科'",
+            id="screen-of-an-unknown-department",
+        ),
+        pytest.param(
+            _edit('desks = ["wk1"]', 'desks = ["wk9"]'),
+            "screens[2].desks: 'wk9' is not a configured desk id",
+            id="screen-of-an-unknown-desk",
+        ),
+        pytest.param(
+            _edit('desks = ["wk1"]', 'queues = [{ id = "wk" }]'),
+            "screens[2].queues: {'id': 'wk'} is not a configured queue id",
+            id="screen-queue-not-a-string",
+        ),
     ],
 )
 def test_bad_key_is_named(text: str, expected: str) -> None:
@@ -203,3 +248,15 @@ def test_unreadable_file_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(missing)
     assert str(missing) in caught.value.problems[0]
+
+
+def test_the_sample_registers_three_screens_and_a_key_is_never_repeated() -> None:
+    config = load_config(SAMPLE_CONFIG)
+    assert [(s.id, s.department, s.desks) for s in config.screens] == [
+        ("hall", "", ()),
+        ("nk-area", "内科", ()),
+        ("wk1-door", "", ("wk1",)),
+    ]
+    assert "change-me" not in repr(config.screens)  # a key is a secret: not in any repr
+    problems = _problems(_edit('"sample-hall-key-change-me"', '"sample hall key, change me"'))
+    assert not any("change me" in p for p in problems), problems

@@ -113,7 +113,7 @@ def test_yesterdays_tickets_cannot_be_acted_on_today(store: Store, clock: Steppi
     with pytest.raises(InvalidState):
         feedback.record_presence(store, a4, "here")  # its day closed first: it is not_seen
     with pytest.raises(QueueError, match="closed day"):
-        feedback.record_receipt(store, call_seq, "tv-hall")
+        feedback.record_receipt(store, call_seq, "hall")
 
 
 def test_close_day_by_hand_closes_today_once_and_refuses_new_tickets(

@@ -23,7 +23,7 @@ from tests.browser.harness import (
     ServerProcess,
     chromium_executable,
 )
-from tests.conftest import ACTOR, SAMPLE_CONFIG
+from tests.conftest import ACTOR, HALL_KEY, SAMPLE_CONFIG
 from tests.tui.conftest import until
 from tests.tui.test_desk_actions import details
 
@@ -64,7 +64,7 @@ async def test_desk_keys_reach_the_tv_and_the_phone_and_the_receipt_comes_back(
     server = ServerProcess(db)
     server.start()
     try:
-        tv = await open_page(browser, f"{server.url}/display?screen=tv-e2e", phone=False)
+        tv = await open_page(browser, f"{server.url}/display?key={HALL_KEY}", phone=False)
         phone = await open_page(browser, f"{server.url}/t/{second.token}", phone=True)
         await expect(phone.locator("#ahead")).to_have_text("1 人")
 

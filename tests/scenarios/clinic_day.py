@@ -242,7 +242,7 @@ class ClinicDay:
         plan.busy_until = now + timedelta(minutes=rng.uniform(low, high))
         seq = feedback.last_call_seq(store, desk_id, called.number)
         if seq is not None:
-            self._do("receipt", lambda: feedback.record_receipt(store, seq, "tv-hall"))
+            self._do("receipt", lambda: feedback.record_receipt(store, seq, "hall"))
 
     def _waiting(self, clause: str) -> str | None:
         with self.store.read() as conn:

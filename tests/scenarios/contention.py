@@ -40,6 +40,7 @@ BASE_DESKS = (("nk1", "nk-pt"), ("nk2", "nk-pt"), ("wk1", "wk"), ("wk2", "wk"))
 EXTRA_DESKS = (("nk3", "nk-pt"), ("nk4", "nk-pt"), ("wk3", "wk"), ("wk4", "wk"))
 ALREADY_WAITING = 50
 CYCLE = ("issue", "call", "recall", "finish")
+SCREENS = ("hall", "nk-area", "wk1-door")  # the sample clinic's registered screens
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def server_loop(db: str, seconds: float, start: Barrier, out: str) -> None:
                 ]
             for _ in range(20):
                 if calls:
-                    seq, screen = rng.choice(calls), f"tv-{rng.randrange(20)}"
+                    seq, screen = rng.choice(calls), rng.choice(SCREENS)
                     receipt = partial(feedback.record_receipt, store, seq, screen)
                     _timed(receipt, latencies, errors)
                 if tokens:

@@ -109,7 +109,7 @@ def random_command(store: Store, rng: random.Random) -> Callable[[], object] | N
         return lambda: commands.finish(store, desk, "nurse")
     if other == 3:
         call = _last_call(store)
-        screen = f"tv-{rng.randrange(4)}"
+        screen = rng.choice(("hall", "nk-area", "wk1-door"))
         return (lambda: feedback.record_receipt(store, call, screen)) if call else None
     return lambda: (commands.pause if rng.random() < 0.5 else commands.resume)(store, desk, "nurse")
 

@@ -3,7 +3,9 @@
 Each category makes one kind of attempt against the display and phone feeds or the HTTP routes
 and says whether the server gave the documented answer: an `error` message, a close code, a
 404 with nothing of our files in it, a snapshot for every one of many connections, and
-half-open handshakes closed by the server itself.
+half-open handshakes closed by the server itself. Lying clients (acks from pages without a
+registered key, or with a leaked key for calls that are not current) and write floods get
+their `error` and write nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from benchmarks.server_fleet import raise_file_limit
+from tests.conftest import HALL_KEY as LEAKED_KEY  # the sample's, which anyone can read
 
 PATH_PIECES = ["..", "%2e%2e", "%2E%2e%2f", "..%5c", "%00", "static", ".git", "etc", "passwd"]
 PATH_PIECES += ["display_server", "server.py", "~", "//", "%c0%ae", ".env", "t", "ws", "%252e"]
@@ -104,6 +108,110 @@ async def path_trick(base: str, token: str, rng: random.Random) -> bool:
     return status in (400, 404, 405) and not any(leak in body for leak in LEAKS)
 
 
+async def unencodable_text(base: str, token: str, rng: random.Random) -> bool:
+    """A lone surrogate (a JSON escape no store or socket can encode) in a field or a key."""
+    text = f"\\u{rng.randrange(0xD800, 0xE000):04x}"
+    frame = rng.choice(
+        [
+            '{"type":"ack","seq":1,"screen":"S"}',
+            '{"type":"presence","status":"S"}',
+            '{"S":1,"type":"ping"}',
+            '{"type":"S"}',
+            '{"type":"hello","since":1,"pad":["xS"]}',
+        ]
+    ).replace("S", text)
+    async with await _feed(base, token, rng) as ws:
+        await ws.send(frame)
+        return await _answer(ws) == "bad_text"
+
+
+# Digits str.isdigit() takes that are not ASCII: int() refuses some and reads others.
+ODD_DIGITS = "²³¹٣۴߁१৩๓０"
+
+
+async def odd_digits(base: str, token: str, rng: random.Random) -> bool:
+    """A sequence number written in digits that are not ASCII: no seq, in a frame or a query."""
+    number = "".join(rng.choice(ODD_DIGITS) for _ in range(rng.randint(1, 4)))
+    if rng.random() < 0.3:
+        path = rng.choice(["/ws/display", f"/ws/ticket/{token}"])
+        async with connect(f"{base}{path}?since={quote(number)}") as ws:
+            return json.loads(await ws.recv())["type"] in ("snapshot", "ticket")
+    path = rng.choice(["/ws/display", f"/ws/ticket/{token}"])
+    message = rng.choice([{"type": "hello", "since": number}, {"type": "ack", "seq": number}])
+    if message["type"] == "ack":
+        path = "/ws/display"
+    async with connect(base + path) as ws:
+        await ws.send(json.dumps(message, ensure_ascii=False))
+        return await _answer(ws) == "bad_seq"
+
+
+async def long_name(base: str, token: str, rng: random.Random) -> bool:
+    """A file name longer than the file system takes (255 bytes): a 404 like any other."""
+    host, port = base.removeprefix("ws://").rsplit(":", 1)
+    name = "a" * rng.randint(256, 4000) + rng.choice(["", ".js", ".css", "/x"])
+    path = rng.choice(["/static/", "/static/x/", "/t/", "/"]) + name
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    return raw.startswith(b"HTTP/1.1 404 ")
+
+
+KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+
+
+async def _errors(ws: ClientConnection) -> list[str]:
+    """Every error code the server sent before it answered a ping (or its close code)."""
+    await ws.send('{"type":"ping"}')
+    codes = []
+    try:
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if message.get("type") == "pong":
+                return codes
+            if message.get("type") == "error":
+                codes.append(str(message["code"]))
+    except ConnectionClosed:
+        return [*codes, f"close {ws.close_code}"]
+
+
+async def unregistered_ack(base: str, token: str, rng: random.Random) -> bool:
+    """An ack from a page with no key, or a guessed one, under any screen name: not counted."""
+    name = "".join(rng.choice(KEY_ALPHABET) for _ in range(rng.randint(1, 30)))
+    guess = "".join(rng.choice(KEY_ALPHABET) for _ in range(rng.randint(16, 64)))
+    query = rng.choice(["", f"screen={name}&", f"key={guess}&", f"key={guess}&screen={name}&"])
+    async with connect(f"{base}/ws/display?{query}since=") as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "ack", "seq": rng.randint(1, 10**6), "screen": name}))
+        return await _answer(ws) == "not_registered"
+
+
+async def lying_screen(base: str, token: str, rng: random.Random) -> bool:
+    """A registered screen's key (as if its URL leaked) acknowledging what is no call of now."""
+    async with connect(f"{base}/ws/display?key={LEAKED_KEY}&since=") as ws:
+        await ws.recv()
+        seq = rng.choice([1, rng.randint(10**6, 10**9)])
+        await ws.send(json.dumps({"type": "ack", "seq": seq, "screen": "hall"}))
+        return await _answer(ws) in ("refused", "rate_limited")
+
+
+async def write_flood(base: str, token: str, rng: random.Random) -> bool:
+    """More writes (acks, presence) than a page's budget, within its message rate: the rest
+    are answered rate_limited, and the connection stays open."""
+    if rng.random() < 0.5:
+        path = f"/ws/ticket/{token}?since="
+        writes = [{"type": "presence", "status": s} for s in ("on_my_way", "here") * 10]
+    else:
+        path = f"/ws/display?key={LEAKED_KEY}&since="
+        writes = [{"type": "ack", "seq": 1} for _ in range(20)]
+    async with connect(base + path) as ws:
+        await ws.recv()
+        for message in writes[: rng.randint(11, 19)]:
+            await ws.send(json.dumps(message))
+        codes = await _errors(ws)
+        return "rate_limited" in codes and set(codes) <= {"refused", "rate_limited"}
+
+
 async def many_connections(base: str, token: str, rng: random.Random, count: int) -> int:
     """`count` connections from one address at once: each still gets its first message."""
     opened = await asyncio.gather(
@@ -143,6 +251,12 @@ CATEGORIES: dict[str, Attempt] = {
     "flood (100-400 pings at once)": flood,
     "wrong phone token": wrong_token,
     "HTTP path trick / method": path_trick,
+    "lone surrogate in a field or key": unencodable_text,
+    "sequence number in non-ASCII digits": odd_digits,
+    "file name over 255 bytes": long_name,
+    "ack without a registered key, any screen name": unregistered_ack,
+    "ack with a leaked key, of no current call": lying_screen,
+    "write flood (11-19 acks or presence at once)": write_flood,
 }
 
 

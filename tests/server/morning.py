@@ -12,14 +12,14 @@ from queue_core.importer import import_appointments
 from queue_core.model import Ticket
 from queue_core.registration import check_in, issue_ticket, set_priority
 from queue_core.store import Store
-from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SteppingClock
+from tests.conftest import ACTOR, HALL_KEY, SAMPLE_APPOINTMENTS, SteppingClock
 from tests.server.conftest import Feed, caught_up, open_feed
 
 DESKS = ("nk1", "nk2", "nk-zj", "wk1", "wk2")
 SCREENS = (
-    "/ws/display?since=",
+    f"/ws/display?key={HALL_KEY}&since=",
     "/ws/display?department=%E5%86%85%E7%A7%91&since=",
-    "/ws/display?desks=wk1&screen=wk1-door&since=",
+    "/ws/display?desks=wk1&since=",
     "/ws/display?queues=nk-zj&since=",
 )
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 
+import pytest
 from websockets.asyncio.client import connect
 
 from display_server.protocol import MAX_FRAME
 from display_server.server import DisplayServer
 from queue_core import commands
+from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR
@@ -137,3 +140,62 @@ async def test_wrong_tokens_close_with_1008_and_no_hint(
             assert await feed.close_code() == 1008
             reasons.add(ws.close_reason)
     assert reasons == {"not found"}
+
+
+def logged_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the server wrote to its log at level ERROR or above (a handler that failed)."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_text_that_cannot_be_encoded_gets_bad_text_and_nothing_is_stored(
+    store: Store, server: DisplayServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ticket = issue_ticket(store, "wk", ACTOR, name="周八")
+    display = await open_feed(server, "/ws/display?since=")
+    phone = await open_feed(server, f"/ws/ticket/{ticket.token}?since=")
+    await display.until_type("snapshot")
+    await phone.until_type("ticket")
+    commands.call_next(store, "wk1", ACTOR)
+    call = await display.until_type("call")
+    frames = [
+        (display, '{"type":"ack","seq":SEQ,"screen":"\\ud800"}'.replace("SEQ", str(call["seq"]))),
+        (display, '{"type":"ack","seq":SEQ,"screen":"tv\\udfff"}'.replace("SEQ", str(call["seq"]))),
+        (display, '{"\\udbff":1,"type":"ping"}'),
+        (phone, '{"type":"presence","status":"\\ud800"}'),
+        (phone, '{"type":"\\udc00"}'),
+    ]
+    for feed, frame in frames:
+        await feed.ws.send(frame)
+        assert await feed.until_type("error") == {
+            "type": "error",
+            "code": "bad_text",
+            "message": "Text must be valid Unicode (a lone surrogate is not).",
+        }
+        await still_open(feed)
+    await display.ws.send('{"type":"ping","pad":"\\ud83d\\ude00"}')  # a pair is a character
+    assert (await display.next())["type"] == "pong"
+    assert receipts_for(store, call["seq"]) == 0
+    assert [e.type for e in store.events_since(call["seq"])] == []
+    assert logged_errors(caplog) == []
+
+
+async def test_digits_that_are_not_ascii_are_no_sequence_number(
+    store: Store, server: DisplayServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    issue_ticket(store, "wk", ACTOR, name="周八")
+    commands.call_next(store, "wk1", ACTOR)
+    for since in ("%C2%B2", "%D9%A3"):  # "²" and "٣": str.isdigit() says yes, int() may not
+        resumed = await open_feed(server, f"/ws/display?since={since}")
+        assert (await resumed.next())["type"] == "snapshot"
+        await still_open(resumed)
+    for message in (
+        {"type": "hello", "since": "²"},
+        {"type": "ack", "seq": "²"},
+        {"type": "ack", "seq": "٣"},
+    ):
+        feed = await open_feed(server, "/ws/display")
+        await feed.send(message)
+        error = await feed.until_type("error")
+        assert error["code"] == "bad_seq", message
+        await still_open(feed)
+    assert logged_errors(caplog) == []

@@ -10,12 +10,13 @@ import json
 from typing import Any
 
 from display_server.delivery import FAN_OUT_CHUNK, Delivery, Out
-from display_server.protocol import ScreenFilter, screen_filter
+from display_server.protocol import screen_filter
 from queue_core import commands
 from queue_core.line import Line
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
 from queue_core.registration import issue_ticket
+from queue_core.screens import ScreenFilter
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
 

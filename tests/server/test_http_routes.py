@@ -101,6 +101,10 @@ async def test_every_static_file_is_served_with_its_content_type(
         "/static/display.js%00.png",
         "/../../etc/passwd",
         "/nothing-here",
+        "/static/" + "a" * 300,  # longer than a file name may be: the file system refuses it
+        "/static/" + "a" * 300 + ".js",
+        "/static/" + "%61" * 300,
+        "/static/x/" + "b" * 256,
     ],
 )
 async def test_paths_outside_static_are_not_found(server: DisplayServer, path: str) -> None:

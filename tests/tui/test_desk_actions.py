@@ -318,9 +318,9 @@ async def test_receipts_and_presence_show_once_reported(store: Store, clock: Ste
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         assert "播报" not in details(pilot)  # no receipt yet: nothing, not a fake tick
         call_seq = store.last_seq()
-        record_receipt(store, call_seq, "tv-hall")
+        record_receipt(store, call_seq, "hall")
         await until(pilot, lambda: "已在 1 块屏幕播报" in details(pilot), "one receipt")
-        record_receipt(store, call_seq, "tv-door")
+        record_receipt(store, call_seq, "nk-area")
         await until(pilot, lambda: "已在 2 块屏幕播报" in details(pilot), "two receipts")
         record_presence(store, called.token, "on_my_way")
         await until(pilot, lambda: "患者：正在赶来" in details(pilot), "on my way")

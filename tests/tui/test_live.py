@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
 from queue_core import commands
+from queue_core.events import EventType
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app
 from queue_tui.widgets.current import CurrentPanel
@@ -130,7 +131,7 @@ async def test_a_database_replaced_under_the_desk_is_shown_as_a_fault_until_mend
         await pilot.pause(1.5)  # a stale age never hides the fault, and it is told only once
         assert "数据库文件故障" in plain(header(pilot).render())
         assert sum(replaced in t for t in toasts(pilot)) == 2
-    assert [e.type for e in store.events_since(0)].count("call") == 0
+    assert EventType.CALL not in [e.type for e in store.events_since(0)]
 
 
 async def test_at_midnight_the_desk_shows_an_empty_room_and_an_empty_line(
