@@ -14,6 +14,7 @@ two indexes of it, and the file is damaged by the first writes through both.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +33,14 @@ def _identity(path: Path) -> Identity | None:
 
 
 def refuse_hard_links(path: Path) -> None:
-    """Raise HardLinked if the database at `path` has other names."""
+    """Raise HardLinked if the database at `path` has other names (a directory's links are its
+    entries: what is no file is refused later, as no database)."""
     try:
-        links = os.stat(path).st_nlink
+        st = os.stat(path)
     except FileNotFoundError:
         return
-    if links > 1:
-        raise HardLinked(str(path), links)
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+        raise HardLinked(str(path), st.st_nlink)
 
 
 @dataclass(frozen=True)
