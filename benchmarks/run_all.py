@@ -17,6 +17,7 @@ from benchmarks import (
     desk_refresh,
     desk_throughput,
     faults_report,
+    purge_cost,
 )
 from benchmarks.import_sync import main as import_main
 from benchmarks.report import DOC, Blocks, Part, machine_line, show_blocks, verdict, write_blocks
@@ -79,10 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
-        "--only", choices=("core", "faults", "import", "server"), help="run one group of benchmarks"
+        "--only",
+        choices=("core", "faults", "import", "purge", "server"),
+        help="run one group of benchmarks",
     )
     args = parser.parse_args(argv)
-    for group, measure in (("core", core), ("faults", faults_report.blocks)):
+    groups = (("core", core), ("faults", faults_report.blocks), ("purge", purge_cost.report))
+    for group, measure in groups:
         if args.only in (None, group):
             blocks = measure(args.quick)
             if args.quick:

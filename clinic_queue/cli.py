@@ -13,13 +13,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, closing
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from queue_core import commands, registration
 from queue_core.address import PublicAddress, public_address
+from queue_core.backup import Copy, backup
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
@@ -31,6 +32,9 @@ from queue_core.importer import RowsRefused, Sync, import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
+from queue_core.restore import restore
+from queue_core.retention import purge
+from queue_core.slips import slip_dir
 from queue_core.store import Store, default_db_path, parse_iso
 
 
@@ -313,6 +317,57 @@ def cmd_close_day(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_purge(args: argparse.Namespace) -> None:
+    store = _open(args)
+    done = purge(store, args.actor, slip_dir(store.path))
+    if done.first_day is None:
+        kept = store.config.retention_days
+        through = f" Erased through {done.last_day}." if done.last_day else ""
+        print(f"Nothing to erase: the clinic keeps {kept} days of personal data.{through}")
+    else:
+        span = done.first_day
+        if done.first_day != done.last_day:
+            span = f"{done.first_day} to {done.last_day}"
+        print(
+            f"Erased the personal data of {span}: {done.tickets} tickets,"
+            f" {done.events} events rewritten."
+        )
+    if done.slips:
+        print(f"Removed {done.slips} slip file{'' if done.slips == 1 else 's'}.")
+    if done.compacted:
+        print("Compacted: no erased byte is left in the file or its WAL.")
+    else:
+        print(
+            "clinic-queue: warning: readers kept the WAL from being checkpointed; erased bytes"
+            " stay in it until the next purge.",
+            file=sys.stderr,
+        )
+
+
+def _copy_line(copy: Copy, tz: ZoneInfo) -> str:
+    last = ""
+    if copy.last_at:
+        last = f", the last at {parse_iso(copy.last_at).astimezone(tz):%Y-%m-%d %H:%M %Z}"
+    return f"{copy.events} events{last}, {copy.size:,} bytes, integrity ok"
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    store = _open(args)
+    tz = store.config.tz
+    copy = backup(store.path, Path(args.dest), store.now().astimezone(tz))
+    print(f"Backed up {store.path} to {copy.path}: {_copy_line(copy, tz)}.")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    db = Path(args.db) if args.db else default_db_path()
+    done = restore(Path(args.source), db, datetime.now().astimezone())
+    with closing(Store.open(db)) as store:  # the clinic's time zone is in the file restored
+        tz = store.config.tz
+    print(f"Restored {db} from {args.source}: {_copy_line(done.copy, tz)}.")
+    if done.replaced is not None:
+        print(f"The file it replaced is kept as {done.replaced}.")
+
+
 def cmd_desk(args: argparse.Namespace) -> None:
     from queue_tui.app import run_desk
 
@@ -428,6 +483,19 @@ def build_parser() -> _Parser:
         "close today (and any earlier open day): open tickets get their final state",
     )
     p.add_argument("--day", metavar="YYYY-MM-DD", help="close up to this day instead of today")
+    add(
+        "purge",
+        cmd_purge,
+        "erase names, phone digits and links of the days past the clinic's retention",
+    )
+    add(
+        "backup", cmd_backup, "copy the database while desks work, and check the copy"
+    ).add_argument("dest", metavar="DEST", help="a new file, or a directory for a dated copy")
+    add(
+        "restore",
+        cmd_restore,
+        "put a backup in place of the database, when no process has it open",
+    ).add_argument("source", metavar="BACKUP")
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")
     add("triage", cmd_triage, "open the triage / registration console (TUI)")

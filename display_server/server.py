@@ -27,6 +27,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
+from display_server.backups import Backups
 from display_server.client_writes import Receipts, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
@@ -303,7 +304,8 @@ async def serve(
     day: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
-        day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s))
+        backups = Backups(app.writer, app.config.backup) if app.config.backup else None
+        day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
         async with ws_serve(
             app.handler,
             host,

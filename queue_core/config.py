@@ -31,6 +31,7 @@ KEYS: dict[str, set[str]] = {
         "announce_repeats",
         "closes_at",
         "public_url",
+        "retention_days",
     },
     "queues": {
         "id",
@@ -44,8 +45,12 @@ KEYS: dict[str, set[str]] = {
     },
     "desks": {"id", "name", "name_en", "room", "queues"},
     "priority": {"id", "name", "name_en", "max_ahead"},
+    "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
 }
+# PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
+# questions that come back about a visit (queue_core/retention.py, docs/operations.md).
+RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,15 @@ class PriorityClass:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """Copies the display server makes by itself (queue_core/backup.py)."""
+
+    directory: str  # relative: from the database's directory
+    keep: int = 7
+    every_minutes: int = 0  # 0: one copy after each day's close, none in between
+
+
+@dataclass(frozen=True)
 class ScreenConfig:
     """A registered waiting-room screen: its receipts count, for what it shows (an empty
     filter shows every queue, as a page without filters does)."""
@@ -99,6 +113,8 @@ class ClinicConfig:
     announce_repeats: int = 2
     closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
+    retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
+    backup: BackupConfig | None = None
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -267,6 +283,26 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
     return out
 
 
+def _backup(c: _Checker, data: dict[str, Any]) -> BackupConfig | None:
+    if "backup" not in data:
+        return None
+    table = data["backup"]
+    if not isinstance(table, dict):
+        c.problems.append("backup: expected a table ([backup])")
+        return None
+    c.unknown(table, KEYS["backup"], "backup")
+    directory = c.take(table, "directory", "backup", str, "", required=True)
+    c.check("directory" not in table or bool(directory.strip()), "backup.directory: empty")
+    keep = c.take(table, "keep", "backup", int, 7)
+    c.check(1 <= keep <= 1000, "backup.keep: must be between 1 and 1000")
+    every = c.take(table, "every_minutes", "backup", int, 0)
+    c.check(
+        every == 0 or 5 <= every <= 1440,
+        "backup.every_minutes: must be 0 (after each day's close only) or between 5 and 1440",
+    )
+    return BackupConfig(directory=directory, keep=keep, every_minutes=every)
+
+
 def _screens(
     c: _Checker, data: dict[str, Any], queues: list[QueueConfig], desk_ids: set[str]
 ) -> list[ScreenConfig]:
@@ -364,9 +400,12 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     public_url = c.take(clinic, "public_url", "clinic", str, None)
     problem = url_problem(public_url) if public_url is not None else None
     c.check(problem is None, f"clinic.public_url: {public_url!r} {problem}")
+    retention = c.take(clinic, "retention_days", "clinic", int, RETENTION_DAYS)
+    c.check(0 <= retention <= 3650, "clinic.retention_days: must be between 0 and 3650")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
+    backup = _backup(c, data)
     screens = _screens(c, data, queues, {d.id for d in desks})
     served = {q for d in desks for q in d.queues}
     for q in queues:
@@ -382,6 +421,8 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
         announce_repeats=repeats,
         closes_at=closes_at,
         public_url=public_url,
+        retention_days=retention,
+        backup=backup,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

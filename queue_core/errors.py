@@ -150,6 +150,60 @@ class StoreBusy(QueueError):
         )
 
 
+class NotCompacted(QueueError):
+    """A purge erased what was due, but the file could not be rewritten without the old bytes
+    (disk full, a read-only file): they stay in it until a purge compacts it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "The personal data due was erased from the tables and the log, but the file could"
+            f" not be compacted ({detail}): the old bytes stay in it until"
+            " 'clinic-queue purge' runs again.",
+            "not_compacted",
+        )
+
+
+class SlipsNotRemoved(QueueError):
+    """A purge erased the data due from the file, but the slip files of those days stayed."""
+
+    def __init__(self, directory: str, detail: str) -> None:
+        super().__init__(
+            f"The personal data due was erased from the file, but the slips in {directory}"
+            f" could not be removed ({detail}); fix the folder's permissions and run"
+            " 'clinic-queue purge' again.",
+            "slips_not_removed",
+            path=directory,
+        )
+
+
+class BackupFailed(QueueError):
+    """A copy of the queue file could not be made or did not check out; none was kept."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Backup failed: {detail}", "backup_failed")
+
+
+class RestoreFailed(QueueError):
+    """A backup could not be put in place of the queue file; what is in place says `detail`."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Restore failed: {detail}", "restore_failed")
+
+
+class FileInUse(QueueError):
+    """The queue file is open in a process (the server, a desk, a command): it is not replaced
+    under it."""
+
+    def __init__(self, path: str, pid: int) -> None:
+        who = f"process {pid}" if pid > 0 else "another process"
+        super().__init__(
+            f"{path} is open in {who} (the display server, a desk or another command); stop"
+            " every one of them first. Nothing was changed.",
+            "file_in_use",
+            path=path,
+        )
+
+
 class NotInitialised(QueueError):
     def __init__(self, path: str) -> None:
         super().__init__(
@@ -180,7 +234,7 @@ class DatabaseCorrupt(FileFault):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(
             f"{path} is damaged ({detail}); nothing was changed. Stop the desks and the server"
-            " and restore the latest backup (docs/operations.md, backups).",
+            " and restore the latest backup: clinic-queue restore BACKUP (docs/operations.md).",
             "database_corrupt",
             path=path,
         )

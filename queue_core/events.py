@@ -40,6 +40,7 @@ class EventType(StrEnum):
     PRESENCE = "presence"
     CLOSED = "closed"
     DAY_CLOSED = "day_closed"
+    PURGE = "purge"
 
 
 class Why(StrEnum):
@@ -281,6 +282,20 @@ class DayClosed(Fact):
     not_seen: int
     no_show: int
     ended: int
+
+
+@_declare(EventType.PURGE)
+@dataclass(frozen=True, kw_only=True)
+class Purged(Fact):
+    """The personal data of the days `first_day` to `last_day` was erased (queue_core/
+    retention.py): names, phone digits, phone links and HIS ids of their `tickets`, in the
+    table and in the rows that `events` earlier events carry. Those events stay, each with its
+    type, time, actor, reason, desk, queue and ticket number; this one carries no rows of them."""
+
+    first_day: str
+    last_day: str
+    tickets: int
+    events: int
 
 
 CALLS = (EventType.CALL, EventType.RECALL)  # the events a screen announces and acknowledges

@@ -7,6 +7,7 @@ through the same log, and an audit can tell that a call was announced and when.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from queue_core.errors import (
     InvalidState,
@@ -18,8 +19,9 @@ from queue_core.errors import (
 )
 from queue_core.events import CALLS, Announced, PresenceSet
 from queue_core.model import OPEN_STATES, PRESENCE, Ticket
+from queue_core.retention import ERASED
 from queue_core.screens import registered_filter
-from queue_core.store import Store, Tx, iso, parse_iso
+from queue_core.store import Reader, Store, Tx, iso, parse_iso
 
 PRESENCE_EVERY_S = 10.0
 
@@ -110,9 +112,17 @@ def last_call_seq(store: Store, desk_id: str, number: str) -> int | None:
     return int(row[0]) if row[0] is not None else None
 
 
+def _by_token(conn: Reader, token: str) -> Any:
+    """The ticket row a phone link opens. An erased ticket's token (queue_core/retention.py) is
+    known to anyone who knows its id, so it opens nothing."""
+    if token.startswith(ERASED):
+        return None
+    return conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+
+
 def ticket_by_token(store: Store, token: str) -> Ticket:
     with store.read() as conn:
-        row = conn.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+        row = _by_token(conn, token)
     if row is None:
         raise TicketNotFound("(link)")
     return Ticket.from_row(dict(row))
@@ -129,7 +139,7 @@ def record_presence(store: Store, token: str, status: str, now: datetime | None 
     if status not in PRESENCE:
         raise QueueError(f"Presence must be one of {', '.join(PRESENCE)}.")
     with store.write(now) as tx:
-        row = tx.read.execute("SELECT * FROM tickets WHERE token = ?", (token,)).fetchone()
+        row = _by_token(tx.read, token)
         if row is None:
             raise TicketNotFound("(link)")
         ticket = Ticket.from_row(dict(row))

@@ -194,6 +194,7 @@ class Tx:
     _changed: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
     _removed: dict[str, list[Any]] = field(default_factory=dict)
     _new_ids: set[int] = field(default_factory=set)  # ticket ids given out, not yet inserted
+    _rewritten: bool = False  # the past was rewritten (rewrite_tickets): a purge must follow
     events: list[Event] = field(default_factory=list)
 
     @property
@@ -203,7 +204,7 @@ class Tx:
     @property
     def pending(self) -> bool:
         """Rows changed since the last event: committing now would leave them undescribed."""
-        return bool(self._changed or self._removed)
+        return bool(self._changed or self._removed or self._rewritten)
 
     @property
     def day(self) -> str:
@@ -308,6 +309,26 @@ class Tx:
         for row in rows:
             changed[tuple(row[k] for k in keys)] = row
 
+    def rewrite_tickets(
+        self, rows: Sequence[dict[str, Any]], payloads: dict[int, dict[str, Any]]
+    ) -> None:
+        """Rewrite the past in place, to erase personal data (queue_core/retention.py): `rows`
+        replace tickets' rows and `payloads` the events that logged earlier versions of them, so
+        that the log still rebuilds the tables. Nothing else ever changes a logged event, and
+        the next event appended must be the `purge` that says what was erased."""
+        if rows:
+            keys = TABLE_KEYS["tickets"]
+            values = [
+                tuple(v for c, v in r.items() if c not in keys) + tuple(r[k] for k in keys)
+                for r in rows
+            ]
+            self._conn.executemany(_update_sql("tickets", tuple(rows[0])), values)
+        self._conn.executemany(
+            "UPDATE events SET payload = ? WHERE seq = ?",
+            [(_encode(payload), seq) for seq, payload in payloads.items()],
+        )
+        self._rewritten = True
+
     def save_ticket(self, ticket: Ticket) -> None:
         """A ticket whose id `new_ticket_id` gave out is inserted, any other updated."""
         new = ticket.id in self._new_ids
@@ -376,6 +397,9 @@ class Tx:
 
     def append(self, fact: Fact, actor: str) -> Event:
         """Append `fact` as an event carrying every row changed since the previous append."""
+        if self._rewritten and fact.TYPE is not EventType.PURGE:
+            raise RuntimeError("the past was rewritten: only a purge event may say so")
+        self._rewritten = False
         payload = fact.payload()
         changes: dict[str, Any] = {
             table: list(self._changed[table].values())
@@ -399,7 +423,7 @@ class Tx:
                 fact.queue,
                 actor,
                 fact.reason,
-                json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                _encode(payload),
             ),
         )
         event = Event(
@@ -541,6 +565,17 @@ class Store:
             raise
 
     @contextmanager
+    def between_writers(self) -> Iterator[sqlite3.Connection]:
+        """The connection with the writer gate held and no transaction open, for work on the
+        whole file that changes no row (VACUUM, a checkpoint): no writer comes in meanwhile."""
+        with self._lock:
+            self._gate.acquire()
+            try:
+                yield self.conn
+            finally:
+                self._gate.release()
+
+    @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot across several queries (WAL readers never block writers)."""
         with self._lock, faults_named(self.path):
@@ -587,6 +622,10 @@ class Store:
 
 
 _EVENT_FILTERS = frozenset(("day", "ticket", "desk", "queue", "type", "actor"))
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def _event(row: dict[str, Any]) -> Event:

@@ -10,9 +10,9 @@ from textual.reactive import reactive
 
 from queue_core.address import PublicAddress, public_address
 from queue_core.errors import DeskNotFound
+from queue_core.slips import slip_dir
 from queue_core.store import Store
 from queue_tui.i18n import DEFAULT_LANG, Lang, other
-from queue_tui.printing import ticket_dir
 from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
 from queue_tui.screens.triage import TriageScreen
@@ -74,7 +74,7 @@ def triage_app(
         actor,
         clock or store.now,
         address or public_address(store.config),
-        print_dir or ticket_dir(store.path),
+        print_dir or slip_dir(store.path),
     )
     return ClinicQueueApp(screen, lang)
 

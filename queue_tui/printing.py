@@ -1,21 +1,17 @@
-"""Printing a slip: always to a text file, and to an ESC/POS printer when one is configured."""
+"""Printing a slip: always to a text file (queue_core/slips.py), and to an ESC/POS printer
+when one is configured."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from queue_core.slips import write_slip
 from queue_tui.i18n import Lang, localized, t
 from queue_tui.qr import qr_lines
 from queue_tui.snapshot import Slip
 
-TICKET_DIR_ENV = "CLINIC_QUEUE_TICKET_DIR"
 PRINTER_ENV = "CLINIC_QUEUE_PRINTER"  # "network:HOST" or "usb:VENDOR:PRODUCT" (hex ids)
-
-
-def ticket_dir(db_path: Path) -> Path:
-    """Where slips are written: $CLINIC_QUEUE_TICKET_DIR, else `tickets/` beside the database."""
-    return Path(os.environ.get(TICKET_DIR_ENV) or db_path.parent / "tickets")
 
 
 def slip_text(slip: Slip, lang: Lang) -> str:
@@ -39,9 +35,7 @@ def slip_text(slip: Slip, lang: Lang) -> str:
 
 def print_slip(slip: Slip, directory: Path, lang: Lang) -> list[str]:
     """Returns where the slip went, for the nurse's confirmation."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{slip.issued_at.date().isoformat()}-{slip.number}.txt"
-    path.write_text(slip_text(slip, lang), encoding="utf-8")
+    path = write_slip(directory, slip.day, slip.number, slip_text(slip, lang))
     places = [str(path)]
     printer = os.environ.get(PRINTER_ENV)
     if printer and _escpos(slip, printer, lang):

@@ -78,6 +78,7 @@ class Slip:
     """The ticket as the patient holds it: no full name, and the secret link to their phone page."""
 
     number: str
+    day: str  # the ticket's service day
     queue: QueueConfig
     masked_name: str
     rooms: list[str]
@@ -100,6 +101,7 @@ def slip_for(store: Store, ticket: Ticket, address: PublicAddress) -> Slip:
     issued = parse_iso(ticket.checked_in_at or ticket.created_at)
     return Slip(
         ticket.number,
+        ticket.day,
         queue,
         mask_name(ticket.name),
         rooms,

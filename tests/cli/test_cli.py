@@ -878,6 +878,9 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["events"],
         ["events", "--json"],
         ["close-day"],
+        ["purge"],
+        ["backup", str(tmp_path / "copy.db")],
+        ["restore", str(tmp_path / "copy.db")],
         ["call", "wk2"],
         ["bogus"],
     ]

@@ -84,7 +84,7 @@ def test_a_corrupted_file_is_called_corrupt_with_how_to_restore_it(
         overwrite(cli.db, 2, cli.db.stat().st_size // PAGE - 1)
     damaged = cli.db.read_bytes()
     result = cli.run(*args)
-    one_line(result, 2, f"{cli.db} is damaged", "restore", "docs/operations.md")
+    one_line(result, 2, f"{cli.db} is damaged", "clinic-queue restore BACKUP", "docs/operations.md")
     assert "run 'clinic-queue init'" not in result.err
     assert cli.db.read_bytes() == damaged
 

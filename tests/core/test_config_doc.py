@@ -15,6 +15,7 @@ HEADINGS = {
     "queues": "## `[[queues]]`",
     "desks": "## `[[desks]]`",
     "priority": "## `[[priority]]`",
+    "backup": "## `[backup]`",
     "screens": "## `[[screens]]`",
 }
 

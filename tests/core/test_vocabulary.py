@@ -4,7 +4,7 @@ explains events to a patient (the protocol doc, the phone page) agrees with the 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from queue_core.config import parse_config
 from queue_core.events import FACTS, EventType, Why
 from queue_core.model import Placement, TicketState
 from queue_core.registration import initialise
+from queue_core.retention import purge_due
 from queue_core.store import Store
 from tests.conftest import ROOT
 from tests.scenarios.clinic_day import clinic_day_store, play_day
@@ -31,6 +32,8 @@ def test_a_whole_day_logs_only_declared_fields(tmp_path: Path) -> None:
     store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
     play_day(store, clock, seed=3, walk_ins=120, step_minutes=3.0)
     close_day(store, "admin")  # what the day left open gets its final state
+    kept = timedelta(days=store.config.retention_days + 1)
+    assert purge_due(store, "admin", clock() + kept) is not None  # then its personal data goes
     events = store.events_since(0)
     assert {e.type for e in events} == set(EventType)
     for event in events:

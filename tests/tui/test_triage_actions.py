@@ -86,8 +86,11 @@ async def test_issue_a_walk_in_shows_and_prints_the_slip(
 
         await pilot.press("p")
         await until(pilot, lambda: any("已打印到" in t for t in toasts(pilot)), "printed")
-        printed = (tmp_path / "slips" / "2026-11-23-A006.txt").read_text(encoding="utf-8")
+        file = tmp_path / "slips" / "2026-11-23-A006.txt"
+        printed = file.read_text(encoding="utf-8")
         assert "A006" in printed and url in printed and "前面还有 5 人" in printed
+        # The slip holds the patient's secret link: its owner alone reads it.
+        assert (file.stat().st_mode & 0o777, file.parent.stat().st_mode & 0o777) == (0o600, 0o700)
         assert "█" in printed and "周九" not in printed
         assert screen.query_one("#name").value == ""  # type: ignore[attr-defined]
 

@@ -1,0 +1,54 @@
+"""The copies the display server makes by itself when the clinic asks for them ([backup]).
+
+One copy after each day's close (the day keeper says when), and one every `every_minutes` if
+set; the `keep` newest of them stay. A copy is made on its own connection in a worker thread:
+neither the feeds nor the server's writes wait for it (queue_core/backup.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from queue_core.backup import backup, prune
+from queue_core.config import BackupConfig
+from queue_core.errors import QueueError
+from queue_core.store import Store
+
+
+class Backups:
+    def __init__(
+        self, store: Store, config: BackupConfig, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store = store
+        self.directory = store.path.parent / Path(config.directory)  # absolute stays absolute
+        self.keep = config.keep
+        self.every_s = config.every_minutes * 60.0
+        self.clock = clock
+        self.next_at = clock() + self.every_s if self.every_s else math.inf
+
+    async def make(self) -> None:
+        """One copy now, then the oldest beyond `keep` go; a failure is one line on stderr."""
+        self.next_at = self.clock() + self.every_s if self.every_s else math.inf
+        try:
+            copy = await asyncio.to_thread(self._copy)
+        except (QueueError, OSError) as exc:
+            detail = exc.message if isinstance(exc, QueueError) else str(exc)
+            print(f"clinic-queue: {detail}", file=sys.stderr, flush=True)
+            return
+        print(f"Backed up to {copy}", flush=True)
+
+    def _copy(self) -> Path:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        now = self.store.now().astimezone(self.store.config.tz)
+        made = backup(self.store.path, self.directory, now).path
+        prune(self.directory, self.store.path, self.keep)
+        return made
+
+    async def when_due(self) -> None:
+        if self.clock() >= self.next_at:
+            await self.make()

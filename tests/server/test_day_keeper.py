@@ -1,0 +1,95 @@
+"""What the display server does by itself when a day ends: yesterday's links stop opening
+anything once the retention erased them, and the clinic's copies are made and kept to `keep`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from display_server.backups import Backups
+from display_server.server import serve
+from queue_core.config import BackupConfig, parse_config
+from queue_core.events import EventType
+from queue_core.registration import initialise, issue_ticket
+from queue_core.store import Store
+from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
+from tests.server.conftest import WAIT_S
+from tests.server.test_http_routes import get
+
+NAME = "欧阳锋锐"
+
+
+def clinic(db: Path, clock: SteppingClock, extra: str) -> Store:
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1) + extra
+    initialise(db, parse_config(text), ACTOR, now=clock()).close()
+    return Store.open(db, clock=clock)
+
+
+async def until(check: Callable[[], bool]) -> None:
+    async with asyncio.timeout(WAIT_S):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    store = clinic(db, clock, "")
+    ticket = issue_ticket(store, "nk-pt", ACTOR, name=NAME, phone="13912344321")
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02) as server:
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 200
+        clock.advance(days=1)  # nobody commits: the server closes the day, then erases it
+        await until(lambda: any(e.type is EventType.PURGE for e in store.events_since(0)))
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 404
+        wal = db.with_name(db.name + "-wal")
+        for secret in (NAME, ticket.token):
+            await until(lambda: secret.encode() not in db.read_bytes() + wal.read_bytes())  # noqa: B023
+        [purge] = [e for e in store.events_since(0) if e.type is EventType.PURGE]
+        assert (purge.actor, purge.payload["tickets"]) == ("system", 1)
+    store.close()
+
+
+async def test_the_server_copies_the_file_after_each_day_and_keeps_the_newest(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    db = tmp_path / "clinic-queue.db"
+    store = clinic(db, clock, '\n[backup]\ndirectory = "backups"\nkeep = 2\n')
+    folder = tmp_path / "backups"
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02):
+        for day in range(3):
+            issue_ticket(store, "nk-pt", ACTOR, name=f"患者{day}")
+            clock.advance(days=1)
+            copies = min(2, day + 1)
+            await until(lambda: folder.is_dir() and len(list(folder.iterdir())) == copies)  # noqa: B023
+            await asyncio.sleep(0.1)  # no second copy of the same day comes
+            assert len(list(folder.iterdir())) == copies
+    names = sorted(p.name for p in folder.iterdir())
+    stamps = [(clock() - timedelta(days=n)).astimezone(store.config.tz) for n in (1, 0)]
+    assert names == [f"clinic-queue-{s:%Y%m%d-%H%M%S}.db" for s in stamps]
+    assert folder.stat().st_mode & 0o777 == 0o700
+    store.close()
+
+
+async def test_copies_every_n_minutes_come_only_when_due(
+    tmp_path: Path, clock: SteppingClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = clinic(tmp_path / "clinic-queue.db", clock, "")
+    minutes = [0.0]
+    config = BackupConfig("backups", keep=5, every_minutes=30)
+    copies = Backups(store, config, clock=lambda: minutes[0] * 60)
+    folder = tmp_path / "backups"
+    await copies.when_due()
+    assert not folder.exists()
+    minutes[0] = 30
+    clock.advance(minutes=30)
+    await copies.when_due()
+    await copies.when_due()  # the next one is 30 minutes later
+    [made] = folder.iterdir()
+    assert capsys.readouterr().out == f"Backed up to {made}\n"
+    store.close()
