@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,13 +17,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from clinic_queue.terminal import as_typed, json_line, shown, undecodable
 from queue_core import commands, registration
 from queue_core.address import PublicAddress, public_address
 from queue_core.backup import Copy, backup
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
-from queue_core.errors import ConfigError, FileFault, NotInitialised, QueueError
+from queue_core.errors import ConfigError, FileFault, NotInitialised, QueueError, TextRefused
 from queue_core.events import Event, EventType
 from queue_core.his_diff import Kind
 from queue_core.his_file import known_encoding
@@ -36,6 +36,7 @@ from queue_core.restore import restore
 from queue_core.retention import purge
 from queue_core.slips import slip_dir
 from queue_core.store import Store, default_db_path, parse_iso
+from queue_core.text import clean_actor, printable
 
 
 class UsageError(Exception):
@@ -54,6 +55,15 @@ def _login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def _actor(text: str) -> str:
+    """Checked when the command line is read, so that a console or server with an actor the
+    log would refuse does not even start."""
+    try:
+        return clean_actor(text)
+    except TextRefused as exc:
+        raise argparse.ArgumentTypeError(exc.problem) from None
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -84,9 +94,10 @@ def _print_sync(sync: Sync) -> None:
         for change in sync.plan.changes:
             if change.kind is not Kind.ADD or not sync.written:
                 where = f"{change.where}: " if change.where else ""
-                print(f"{change.kind.value:<7} {where}{change.external_id} {change.detail}")
+                line = f"{change.kind.value:<7} {where}{change.external_id} {change.detail}"
+                print(printable(line))
     for refused in sync.refused:
-        print(f"refused {refused}")
+        print(printable(f"refused {refused}"))
     verbs = (
         ("added", "updated", "cancelled") if sync.written else ("to add", "to update", "to cancel")
     )
@@ -99,7 +110,7 @@ def _print_sync(sync: Sync) -> None:
         f"{len(sync.refused)} refused",
     ]
     how = "" if sync.written else ", nothing written" if sync.refused else ", dry run"
-    print(f"{sync.source} ({sync.encoding}){how}: {', '.join(counts)}.")
+    print(printable(f"{sync.source} ({sync.encoding}){how}: {', '.join(counts)}."))
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -162,7 +173,7 @@ def cmd_ticket(args: argparse.Namespace) -> None:
     link = address.link(ticket.token)
     if args.json:
         print(
-            json.dumps(
+            json_line(
                 {
                     "number": ticket.number,
                     "queue": ticket.queue,
@@ -172,8 +183,7 @@ def cmd_ticket(args: argparse.Namespace) -> None:
                     "ahead": ahead,
                     "day": ticket.day,
                     "pinned_desk": ticket.pinned_desk,
-                },
-                ensure_ascii=False,
+                }
             )
         )
     else:
@@ -253,7 +263,7 @@ def cmd_resume(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     data = public_status(read_board(_open(args)))
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_line(data))
         return
     from clinic_queue.render import print_board
 
@@ -289,12 +299,12 @@ def cmd_events(args: argparse.Namespace) -> None:
     for event in events:
         line = _event_line(event, tz)
         if args.json:
-            print(json.dumps(line, ensure_ascii=False))
+            print(json_line(line))
         else:
             where = " ".join(f"{k}={line[k]}" for k in ("ticket", "desk", "queue") if line[k])
             why = f" reason={event.reason!r}" if event.reason else ""
             at = line["at"][:19] + line["at"][26:]  # to the second, with the clinic's offset
-            print(f"{event.seq:>6} {at} {event.type:<10} {where} by {event.actor}{why}")
+            print(printable(f"{event.seq:>6} {at} {event.type:<10} {where} by {event.actor}{why}"))
 
 
 def _day(text: str | None) -> str | None:
@@ -399,7 +409,10 @@ def build_parser() -> _Parser:
     )
     common = _Parser(add_help=False)
     common.add_argument(
-        "--actor", default=_login(), help="who acts, for the audit trail (default: login name)"
+        "--actor",
+        type=_actor,
+        default=_login(),
+        help="who acts, for the audit trail (default: login name)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -514,9 +527,21 @@ def _tell(line: str, code: int) -> int:
     return code
 
 
+def _utf8(argv: Sequence[str]) -> None:
+    """Python keeps an argument's bytes that are not UTF-8 as lone surrogates, which no file,
+    database or terminal takes: refused here, before anything is done with them."""
+    for place, argument in enumerate(argv, 1):
+        if undecodable(argument):
+            raise UsageError(
+                f"clinic-queue: argument {place} ({as_typed(argument)}) is not UTF-8 text;"
+                " nothing was done"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
+        _utf8(sys.argv[1:] if argv is None else argv)
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
             raise UsageError("clinic-queue: a command is required (see clinic-queue --help)")
@@ -527,13 +552,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.handler(args)
         sys.stdout.flush()  # here, not at exit: a reader gone by then is handled below
     except UsageError as exc:
-        return _tell(str(exc), 2)
+        return _tell(shown(str(exc)), 2)
     except (ConfigError, NotInitialised) as exc:
-        return _tell(f"clinic-queue: {exc}", 2)
+        return _tell(shown(f"clinic-queue: {exc}"), 2)
     except FileFault as exc:
-        return _tell(f"clinic-queue: {exc.message}", 2)
+        return _tell(shown(f"clinic-queue: {exc.message}"), 2)
     except QueueError as exc:
-        return _tell(f"clinic-queue: {exc.message}", 1)
+        return _tell(shown(f"clinic-queue: {exc.message}"), 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -33,6 +33,7 @@ from queue_core.lineup import desk_next, reinsert_window
 from queue_core.model import OPEN_STATES, DeskState, Placement, Ticket, TicketState
 from queue_core.rules import base_key, eligible_at, reinsert_key, to_micros
 from queue_core.store import Store, Tx, iso
+from queue_core.text import clean_optional_reason, clean_reason
 
 
 def desk_config(store: Store, desk_id: str) -> DeskConfig:
@@ -110,7 +111,8 @@ def call_ticket(
 ) -> Ticket:
     """Call a ticket out of turn. Always needs a reason; the event records who and why."""
     desk = desk_config(store, desk_id)
-    if not reason or not reason.strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise ReasonRequired("call_out_of_turn")
     with store.write(now) as tx:
         ticket = tx.ticket_in(number, (TicketState.WAITING, TicketState.MISSED), ", not waiting.")
@@ -120,7 +122,7 @@ def call_ticket(
                 number=ticket.number,
                 desk=desk.id,
             )
-        return _call(tx, _open_desk(tx, desk), ticket, actor, reason.strip(), desk.room)
+        return _call(tx, _open_desk(tx, desk), ticket, actor, reason, desk.room)
 
 
 def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
@@ -274,6 +276,7 @@ def transfer(
     target_queue = config.queue(to.id) if isinstance(to, ToQueue) else None
     if target_desk is None and target_queue is None:
         raise QueueNotFound(to.id)
+    reason = clean_optional_reason(reason)
     with store.write(now) as tx:
         ticket = tx.ticket_in(
             number,
@@ -317,16 +320,17 @@ def transfer(
 def cancel(
     store: Store, number: str, reason: str, actor: str, now: datetime | None = None
 ) -> Ticket:
-    if not reason or not reason.strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise ReasonRequired("cancel")
     with store.write(now) as tx:
         ticket = tx.ticket_in(number, OPEN_STATES, " already.")
         tx.free_desk_of(ticket)
         ticket.state = TicketState.CANCELLED
-        ticket.note = reason.strip()
+        ticket.note = reason
         ticket.finished_at = iso(tx.now)
         tx.save_ticket(ticket)
-        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=reason.strip()), actor)
+        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=reason), actor)
         return ticket
 
 
@@ -345,6 +349,7 @@ def _set_paused(
     store: Store, desk_id: str, paused: bool, actor: str, reason: str | None, now: datetime | None
 ) -> DeskState:
     desk = desk_config(store, desk_id)
+    reason = clean_optional_reason(reason)
     with store.write(now) as tx:
         state = tx.desk(desk.id)
         if state.paused == paused:

@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_core.address import url_problem
 from queue_core.errors import ConfigError
+from queue_core.text import NAME_LIMIT, unsafe_char
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
 LATE_POLICIES = ("walk_in", "keep_slot")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+ALERT_LIMIT = 99  # ahead of a patient: beyond this every phone would be alerted at once
+PLACES_LIMIT = 999  # places a requeue, a return or a priority class moves a ticket
 # A screen's key is a secret carried in its page's URL: long enough not to be guessed, and
 # nothing a URL would have to escape.
 SCREEN_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -142,10 +145,15 @@ class ClinicConfig:
 
 
 class _Checker:
-    """Collects problems instead of stopping at the first, so one run of init names them all."""
+    """Collects problems instead of stopping at the first, so one run of init names them all.
+
+    The limits on names and counts came after clinics had stored their configuration: what
+    breaks them goes to `limits`, so a database set up before still opens and `init` with a
+    corrected file can replace it."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.limits: list[str] = []
 
     def take(
         self,
@@ -167,6 +175,36 @@ class _Checker:
             )
             return default
         return value
+
+    def label(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: str,
+        default: str,
+        required: bool = False,
+        may_be_empty: bool = False,
+    ) -> str:
+        """A name shown on screens, spoken and printed in staff terminals: some text, at most
+        `NAME_LIMIT` characters, and no control or format character that would drive a
+        terminal or reorder a screen's line."""
+        text = table.get(key)
+        if not isinstance(text, str):  # missing, or not text: `take` says which
+            return str(self.take(table, key, path, str, default, required))
+        bad = unsafe_char(text)
+        if bad is not None:
+            self.limits.append(
+                f"{path}.{key}: holds U+{ord(bad):04X}, a control or format character"
+            )
+        elif not text.strip() and not may_be_empty:
+            self.limits.append(f"{path}.{key}: must not be empty")
+        elif len(text) > NAME_LIMIT:
+            self.limits.append(f"{path}.{key}: longer than {NAME_LIMIT} characters")
+        return text
+
+    def at_most(self, value: int, high: int, key: str) -> None:
+        if value > high:
+            self.limits.append(f"{key}: must be at most {high}")
 
     def unknown(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
         for key in sorted(set(table) - allowed):
@@ -195,7 +233,7 @@ def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
             not qid or bool(_ID.match(qid)),
             f"{p}.id: {qid!r} must be lower-case letters, digits, - or _",
         )
-        name = c.take(t, "name", p, str, qid, required=True)
+        name = c.label(t, "name", p, qid, required=True)
         prefix = c.take(t, "prefix", p, str, "", required=True)
         c.check(
             not prefix or bool(_PREFIX.match(prefix)),
@@ -206,14 +244,16 @@ def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
             requeue >= 1,
             f"{p}.requeue_behind: must be at least 1 (a requeued patient never goes to the front)",
         )
+        c.at_most(requeue, PLACES_LIMIT, f"{p}.requeue_behind")
         back = c.take(t, "return_behind", p, int, 1)
         c.check(back >= 1, f"{p}.return_behind: must be at least 1")
+        c.at_most(back, PLACES_LIMIT, f"{p}.return_behind")
         out.append(
             QueueConfig(
                 id=qid,
                 name=name,
-                name_en=c.take(t, "name_en", p, str, name),
-                department=c.take(t, "department", p, str, ""),
+                name_en=c.label(t, "name_en", p, name),
+                department=c.label(t, "department", p, "", may_be_empty=True),
                 prefix=prefix,
                 requeue_behind=requeue,
                 return_behind=back,
@@ -240,7 +280,7 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
             not did or bool(_ID.match(did)),
             f"{p}.id: {did!r} must be lower-case letters, digits, - or _",
         )
-        name = c.take(t, "name", p, str, did, required=True)
+        name = c.label(t, "name", p, did, required=True)
         queues = c.take(t, "queues", p, list, [], required=True)
         for q in queues:
             c.check(q in queue_ids, f"{p}.queues: {q!r} is not a configured queue id")
@@ -251,8 +291,8 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
             DeskConfig(
                 id=did,
                 name=name,
-                name_en=c.take(t, "name_en", p, str, name),
-                room=str(c.take(t, "room", p, str, name)),
+                name_en=c.label(t, "name_en", p, name),
+                room=c.label(t, "room", p, name),
                 queues=tuple(str(q) for q in queues),
             )
         )
@@ -271,13 +311,12 @@ def _priorities(c: _Checker, data: dict[str, Any]) -> list[PriorityClass]:
             not pid or bool(_ID.match(pid)),
             f"{p}.id: {pid!r} must be lower-case letters, digits, - or _",
         )
-        name = c.take(t, "name", p, str, pid, required=True)
+        name = c.label(t, "name", p, pid, required=True)
         cap = c.take(t, "max_ahead", p, int, 0, required=True)
         c.check(cap >= 0, f"{p}.max_ahead: must be 0 or more")
+        c.at_most(cap, PLACES_LIMIT, f"{p}.max_ahead")
         out.append(
-            PriorityClass(
-                id=pid, name=name, name_en=c.take(t, "name_en", p, str, name), max_ahead=cap
-            )
+            PriorityClass(id=pid, name=name, name_en=c.label(t, "name_en", p, name), max_ahead=cap)
         )
     _unique(c, "priority", "id", [x.id for x in out])
     return out
@@ -363,8 +402,9 @@ def _unique(c: _Checker, table: str, key: str, values: list[str]) -> None:
         seen.add(v)
 
 
-def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
-    """Parse and validate; raise ConfigError listing every problem, each naming its key."""
+def parse_config(text: str, source: str = "<config>", stored: bool = False) -> ClinicConfig:
+    """Parse and validate; raise ConfigError listing every problem, each naming its key. A
+    `stored` configuration, as the database holds it, is not held to the later limits."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -390,6 +430,8 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     )
     alert = c.take(clinic, "alert_ahead", "clinic", int, 3)
     c.check(alert >= 0, "clinic.alert_ahead: must be 0 or more")
+    c.at_most(alert, ALERT_LIMIT, "clinic.alert_ahead")
+    name = c.label(clinic, "name", "clinic", "Clinic")
     repeats = c.take(clinic, "announce_repeats", "clinic", int, 2)
     c.check(1 <= repeats <= 5, "clinic.announce_repeats: must be between 1 and 5")
     closes_at = c.take(clinic, "closes_at", "clinic", str, None)
@@ -410,10 +452,11 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
     served = {q for d in desks for q in d.queues}
     for q in queues:
         c.check(q.id in served, f"queues: {q.id!r} is served by no desk")
-    if c.problems:
-        raise ConfigError([f"{source}: {p}" if source else p for p in c.problems])
+    problems = c.problems if stored else c.problems + c.limits
+    if problems:
+        raise ConfigError([f"{source}: {p}" if source else p for p in problems])
     return ClinicConfig(
-        name=c.take(clinic, "name", "clinic", str, "Clinic"),
+        name=name,
         timezone=tzname,
         slot_minutes=slot,
         late_appointment=late,
@@ -433,7 +476,7 @@ def parse_config(text: str, source: str = "<config>") -> ClinicConfig:
 
 def load_config(path: Path) -> ClinicConfig:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad on a desk PC writes a BOM
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
     except UnicodeDecodeError:

@@ -380,3 +380,44 @@ class ImportRejected(QueueError):
         super().__init__(
             f"{source}: {problem}; nothing imported.", "import_rejected", source=source
         )
+
+
+class TextRefused(QueueError):
+    """A name, reason or actor from outside that cannot be stored as given; nothing was changed.
+
+    `problem` says what is wrong in the words a refused import row uses ("name is longer than 64
+    characters"); `field` names the text, so a console can say it in the nurse's language.
+    """
+
+    def __init__(self, problem: str, code: str, field: str, **params: str) -> None:
+        self.problem = problem
+        super().__init__(f"The {problem}; nothing was changed.", code, field=field, **params)
+
+
+class TextTooLong(TextRefused):
+    def __init__(self, field: str, limit: int) -> None:
+        super().__init__(
+            f"{field} is longer than {limit} characters", "text_too_long", field, limit=str(limit)
+        )
+
+
+class NotText(TextRefused):
+    """A lone surrogate: a JSON escape or an undecodable argument, never a character."""
+
+    def __init__(self, field: str, char: str) -> None:
+        point = f"U+{ord(char):04X}"
+        super().__init__(
+            f"{field} holds {point}, which is not a character", "not_text", field, point=point
+        )
+
+
+class NoActor(TextRefused):
+    """Every event says who acted: an actor that is empty once cleaned would say nobody."""
+
+    def __init__(self) -> None:
+        super().__init__("actor is empty", "no_actor", "actor")
+
+
+class BadPhone(TextRefused):
+    def __init__(self, phone: str) -> None:
+        super().__init__(f"phone {phone!r} has fewer than 4 digits", "bad_phone", "phone")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from queue_core.config import ClinicConfig
+from queue_core.errors import TextRefused
 from queue_core.his_file import Record
+from queue_core.text import NAME_LIMIT, cleaned, phone_last4
 
 COLUMNS = ("external_id", "name", "queue", "slot_start", "phone", "priority", "desk", "status")
 REQUIRED = ("external_id", "name", "queue", "slot_start")
@@ -24,6 +26,12 @@ CANCELLED = frozenset(("cancelled", "canceled", "退号", "已退号", "已取�
 # Spreadsheets write 2026/11/23 9:30 for what the HIS exported as 2026-11-23 09:30.
 _SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
 _SHORT_HOUR = re.compile(r"(^|[ T])(\d):(\d\d)")
+# A slot further from today than this is a typo (2062 for 2026), not an appointment.
+HORIZON_DAYS = 366
+# JSON values that are not text: a number is read as its digits for these, refused elsewhere.
+_NUMBERS_READ = frozenset(("external_id", "phone"))
+_CLEANED = frozenset(("external_id", "name"))  # stored as given, shown to staff
+_JSON_KINDS = {bool: "true or false", int: "a number", float: "a number", list: "an array"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,29 @@ def parse_slot(text: str, config: ClinicConfig, today: str) -> datetime:
     return slot.replace(tzinfo=config.tz) if slot.tzinfo is None else slot
 
 
-def _fields(raw: dict[str, Any]) -> dict[str, str]:
-    return {k: ("" if raw.get(k) is None else str(raw.get(k)).strip()) for k in COLUMNS}
+def _fields(raw: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """(the row's columns as text, the problem of each column that is no text). Names and
+    ids are cleaned (queue_core/text.py) before anything compares them."""
+    fields: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    for column in COLUMNS:
+        value = raw.get(column)
+        if value is None:
+            value = ""
+        elif isinstance(value, int) and not isinstance(value, bool) and column in _NUMBERS_READ:
+            value = str(value)
+        elif not isinstance(value, str):
+            kind = _JSON_KINDS.get(type(value), "an object")
+            refused[column] = f"{column} must be text, not {kind}"
+            value = ""
+        if column in _CLEANED and column not in refused:
+            try:
+                value = cleaned(value, column, NAME_LIMIT)
+            except TextRefused as exc:
+                refused[column] = exc.problem
+                value = ""
+        fields[column] = value.strip()
+    return fields, refused
 
 
 def _slot_problems(
@@ -78,15 +107,22 @@ def _slot_problems(
         return None, [
             f"slot_start {text!r} is not a time (HH:MM) or a date and time (YYYY-MM-DD HH:MM)"
         ]
-    local = slot.astimezone(config.tz)
+    try:
+        local = slot.astimezone(config.tz)
+    except OverflowError:  # the first or last days Python can hold, in another zone
+        local = None
+    if local is None or abs((local.date() - date.fromisoformat(today)).days) > HORIZON_DAYS:
+        return None, [f"slot_start {text!r} is more than a year from today"]
     if (local.hour * 60 + local.minute) % config.slot_minutes or local.second:
         return slot, [f"slot_start {text!r} is not on a {config.slot_minutes}-minute slot boundary"]
     return slot, []
 
 
-def _problems(fields: dict[str, str], config: ClinicConfig) -> list[str]:
-    """What is wrong with a row's fields other than its slot."""
-    problems = [f"{column} is empty" for column in REQUIRED if not fields[column]]
+def _problems(fields: dict[str, str], refused: dict[str, str], config: ClinicConfig) -> list[str]:
+    """What is wrong with a row's fields other than its slot; `refused`: the columns that are
+    no text, with their problem."""
+    problems = list(refused.values())
+    problems += [f"{c} is empty" for c in REQUIRED if not fields[c] and c not in refused]
     queue = config.queue(fields["queue"]) if fields["queue"] else None
     if fields["queue"] and queue is None:
         problems.append(f"unknown queue {fields['queue']!r}")
@@ -98,9 +134,10 @@ def _problems(fields: dict[str, str], config: ClinicConfig) -> list[str]:
             problems.append(f"unknown desk {fields['desk']!r}")
         elif queue is not None and queue.id not in desk.queues:
             problems.append(f"desk {desk.id!r} does not serve queue {queue.id!r}")
-    digits = "".join(ch for ch in fields["phone"] if ch.isdigit())
-    if fields["phone"] and len(digits) < 4:
-        problems.append(f"phone {fields['phone']!r} has fewer than 4 digits")
+    try:
+        phone_last4(fields["phone"])
+    except TextRefused as exc:
+        problems.append(exc.problem)
     status = fields["status"].lower()
     if status not in BOOKED and status not in CANCELLED:
         problems.append(f"status {fields['status']!r} is neither booked nor cancelled (退号)")
@@ -117,8 +154,8 @@ def check_rows(label: str, records: Sequence[Record], config: ClinicConfig, toda
         if "__bad__" in raw:
             refused.append(Refused(where, ("expected an object",)))
             continue
-        fields = _fields(raw)
-        problems = _problems(fields, config)
+        fields, refused_columns = _fields(raw)
+        problems = _problems(fields, refused_columns, config)
         slot: datetime | None = None
         if fields["slot_start"]:
             slot, found = _slot_problems(fields["slot_start"], config, today)
@@ -130,7 +167,6 @@ def check_rows(label: str, records: Sequence[Record], config: ClinicConfig, toda
         if problems or slot is None:
             refused.append(Refused(where, tuple(problems)))
             continue
-        digits = "".join(ch for ch in fields["phone"] if ch.isdigit())
         appointments.append(
             Appointment(
                 where=where,
@@ -139,7 +175,7 @@ def check_rows(label: str, records: Sequence[Record], config: ClinicConfig, toda
                 queue=fields["queue"],
                 slot_start=slot,
                 day=slot.astimezone(config.tz).date().isoformat(),
-                phone_last4=digits[-4:],
+                phone_last4=phone_last4(fields["phone"]),
                 priority=fields["priority"] or None,
                 desk=fields["desk"] or None,
                 cancelled=fields["status"].lower() in CANCELLED,

@@ -17,6 +17,7 @@ from queue_core.his_rows import Appointment
 from queue_core.model import Source, Ticket, TicketState
 from queue_core.registration import new_token
 from queue_core.store import Tx, iso
+from queue_core.text import REASON_LIMIT, cleaned
 
 Row = dict[str, Any]
 
@@ -97,14 +98,16 @@ def _rows(tx: Tx, changes: list[Change], drafted: dict[str, Row]) -> tuple[list[
 
 
 def write(tx: Tx, plan: Plan, drafted: dict[str, Row], source: str, actor: str) -> None:
-    """One `import` event with every added and updated row, then one `cancel` per ticket."""
+    """One `import` event with every added and updated row, then one `cancel` per ticket. Its
+    reason is the file's name, cleaned like any reason; a name too long for one is cut, as it
+    only labels the event."""
     added, updated = _rows(tx, plan.changes, drafted)
     tx.save_rows("tickets", added, new=True)
     tx.save_rows("tickets", updated, new=False)
     counts = Counter(c.kind for c in plan.changes)
     tx.append(
         Imported(
-            reason=source,
+            reason=cleaned(source[:REASON_LIMIT], "reason", REASON_LIMIT),
             added=counts[Kind.ADD],
             updated=counts[Kind.UPDATE],
             cancelled=counts[Kind.CANCEL],

@@ -20,6 +20,7 @@ from queue_core.model import OPEN_STATES, Source, Ticket, TicketState
 from queue_core.reconfigure import blockers
 from queue_core.rules import arrival, base_key
 from queue_core.store import CONFIG_KEY, Store, Tx, iso, parse_iso, utc_now
+from queue_core.text import clean_name, clean_optional_reason, phone_last4
 
 
 def initialise(
@@ -37,7 +38,7 @@ def initialise(
             stored = tx.read.execute(
                 "SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)
             ).fetchone()
-            old = parse_config(stored[0], "stored configuration") if stored else None
+            old = parse_config(stored[0], "stored configuration", stored=True) if stored else None
             found = blockers(tx.read, old, config, tx.day)
             if found:
                 raise ConfigurationBlocked(found)
@@ -103,7 +104,8 @@ def make_ticket(
     external_id: str | None = None,
     slot_start: datetime | None = None,
 ) -> Ticket:
-    """A new ticket with the next number of its queue's day; not saved yet."""
+    """A new ticket with the next number of its queue's day; not saved yet. The name and
+    phone are cleaned here (queue_core/text.py), so no ticket is made without."""
     if tx.day_closed(day):
         raise QueueClosed(day)
     seq = tx.take_number(day, queue.id)
@@ -116,8 +118,8 @@ def make_ticket(
         state=TicketState.REGISTERED,
         source=source,
         created_at=iso(tx.now),
-        name=name.strip(),
-        phone_last4="".join(ch for ch in phone if ch.isdigit())[-4:],
+        name=clean_name(name),
+        phone_last4=phone_last4(phone),
         external_id=external_id,
         slot_start=iso(slot_start) if slot_start else None,
         priority=priority or None,
@@ -147,9 +149,11 @@ def issue_ticket(
     desk: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """A walk-in (现场挂号): issued and checked in at once."""
+    """A walk-in (现场挂号): issued and checked in at once. A bad name or phone is refused
+    before the write lock is taken."""
     queue = _queue(store.config, queue_id)
     _check_extras(store.config, queue, priority, desk)
+    name, phone = clean_name(name), phone_last4(phone)
     with store.write(now) as tx:
         ticket = make_ticket(
             tx, queue, tx.day, Source.WALK_IN, name=name, phone=phone, priority=priority, desk=desk
@@ -189,6 +193,7 @@ def set_priority(
     """Mark (or clear, with None) a priority class; its cap keeps it from starving others."""
     if priority and store.config.priority(priority) is None:
         raise UnknownPriority(priority)
+    reason = clean_optional_reason(reason)
     with store.write(now) as tx:
         ticket = tx.ticket_in(number, OPEN_STATES, " already.")
         ticket.priority = priority or None

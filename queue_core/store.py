@@ -38,6 +38,7 @@ from queue_core.events import Event, EventType, Fact
 from queue_core.file_faults import fault_of, faults_named
 from queue_core.file_identity import OpenedFiles, refuse_hard_links
 from queue_core.model import DeskState, Ticket, TicketState
+from queue_core.text import clean_actor
 from queue_core.writer_gate import WriterGate
 
 Clock = Callable[[], datetime]
@@ -396,7 +397,11 @@ class Tx:
         return True
 
     def append(self, fact: Fact, actor: str) -> Event:
-        """Append `fact` as an event carrying every row changed since the previous append."""
+        """Append `fact` as an event carrying every row changed since the previous append.
+
+        Every event names who acted: the actor is cleaned here, the one way into the log, so
+        no command (and no client on the network) can write a terminal's escapes into it."""
+        actor = clean_actor(actor)
         if self._rewritten and fact.TYPE is not EventType.PURGE:
             raise RuntimeError("the past was rewritten: only a purge event may say so")
         self._rewritten = False
@@ -487,7 +492,7 @@ class Store:
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
-        config = parse_config(row[0], "stored configuration")
+        config = parse_config(row[0], "stored configuration", stored=True)
         return cls(target, conn, config, clock, give_up_after_s)
 
     @classmethod
@@ -531,17 +536,22 @@ class Store:
         The turn among this Store's threads, the gate and BEGIN share one deadline: past it,
         StoreBusy. The connection is held only inside the transaction, so this Store's
         readers (a console's watcher) never wait for a write's turn."""
+        with faults_named(self.path), self._turn_at_gate() as deadline, self._lock:
+            yield from self._transaction(now, deadline)
+
+    @contextmanager
+    def _turn_at_gate(self) -> Iterator[float]:
+        """This Store's turn among its threads, then the writer gate, before one deadline,
+        which is given on to what follows (BEGIN IMMEDIATE's retries)."""
         deadline = time.monotonic() + self.give_up_after_s
         if not self._turn.acquire(timeout=self.give_up_after_s):
             raise StoreBusy()
         try:
-            with faults_named(self.path):
-                self._gate.acquire(deadline)
-                try:
-                    with self._lock:
-                        yield from self._transaction(now, deadline)
-                finally:
-                    self._gate.release()
+            self._gate.acquire(deadline)
+            try:
+                yield deadline
+            finally:
+                self._gate.release()
         finally:
             self._turn.release()
 
@@ -568,12 +578,8 @@ class Store:
     def between_writers(self) -> Iterator[sqlite3.Connection]:
         """The connection with the writer gate held and no transaction open, for work on the
         whole file that changes no row (VACUUM, a checkpoint): no writer comes in meanwhile."""
-        with self._lock:
-            self._gate.acquire()
-            try:
-                yield self.conn
-            finally:
-                self._gate.release()
+        with faults_named(self.path), self._turn_at_gate(), self._lock:
+            yield self.conn
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

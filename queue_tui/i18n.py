@@ -197,6 +197,15 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.file_replaced": ("数据库文件已被删除或替换，未做任何更改；请退出本程序并联系管理员", ""),
     "error.hard_linked": ("数据库文件有多个硬链接，未做任何更改；请联系管理员", ""),
+    "error.text_too_long": ("{field}超过 {limit} 个字符，未做任何更改", ""),
+    "error.not_text": ("{field}含有无效字符 {point}，未做任何更改", ""),
+    "error.no_actor": ("未指明操作人，未做任何更改", ""),
+    "error.bad_phone": ("手机号不足 4 位数字，未做任何更改", ""),
+    # what a refusal of text names (queue_core/text.py)
+    "field.name": ("姓名", "name"),
+    "field.reason": ("原因", "reason"),
+    "field.actor": ("操作人", "actor"),
+    "field.external_id": ("HIS 预约号", "external_id"),
 }
 
 
@@ -217,6 +226,8 @@ def refusal(lang: Lang, exc: QueueError) -> str:
     params = dict(exc.params)
     if "state" in params:
         params["state"] = t(lang, f"state.{params['state']}")
+    if "field" in params:
+        params["field"] = t(lang, f"field.{params['field']}")
     try:
         return pair[0].format(**params)
     except KeyError:

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from queue_core.errors import FileFault, QueueError
 from queue_core.store import Store
+from queue_core.text import printable
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
 from queue_tui.watch import Watcher
@@ -72,18 +74,32 @@ class ConsoleScreen(Screen[None]):
         """Called on the watcher's thread, once for each new problem."""
         self.post_message(ReadFailed(problem))
 
+    def tell(
+        self,
+        message: str,
+        *,
+        severity: SeverityLevel = "information",
+        timeout: float = 4,
+        title: str = "",
+    ) -> None:
+        """A toast shows its text as data: a refusal may quote what was typed or stored, and
+        neither markup nor a terminal's escapes in it may take effect."""
+        self.notify(
+            printable(message), title=title, severity=severity, timeout=timeout, markup=False
+        )
+
     def on_read_failed(self, message: ReadFailed) -> None:
         """A file fault (deleted, replaced, damaged) stays in the header and its message on
         screen until it is mended: no retry on this side mends it."""
         problem = message.problem
         if isinstance(problem, str):
             self.query_one(StatusHeader).live = "stale"
-            self.notify(problem, severity="error", timeout=4)
+            self.tell(problem, severity="error")
             return
         lasting = isinstance(problem, FileFault)
         self.query_one(StatusHeader).live = "fault" if lasting else "stale"
         timeout = FAULT_SHOWN_SECONDS if lasting else 4
-        self.notify(refusal(self.lang, problem), severity="error", timeout=timeout)
+        self.tell(refusal(self.lang, problem), severity="error", timeout=timeout)
 
     def run_command(self, action: Callable[[], Outcome]) -> None:
         """Every command runs on a worker thread; the UI thread never waits on the database."""
@@ -100,7 +116,7 @@ class ConsoleScreen(Screen[None]):
             self.post_message(outcome)
 
     def on_command_done(self, message: CommandDone) -> None:
-        self.notify(t(self.lang, message.text_key, **message.values), timeout=4)
+        self.tell(t(self.lang, message.text_key, **message.values))
 
     def on_command_refused(self, message: CommandRefused) -> None:
-        self.notify(message.message, title=t(self.lang, "refused"), severity="warning", timeout=6)
+        self.tell(message.message, title=t(self.lang, "refused"), severity="warning", timeout=6)

@@ -339,7 +339,7 @@ class DeskScreen(ConsoleScreen):
         self.app.push_screen(HelpScreen(DESK_KEYS, self.lang))
 
     def _tell(self, key: str) -> None:
-        self.notify(t(self.lang, key), severity="warning", timeout=4)
+        self.tell(t(self.lang, key), severity="warning")
 
 
 def _said(key: str, ticket: Ticket) -> Outcome:

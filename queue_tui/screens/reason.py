@@ -1,16 +1,20 @@
-"""A reason the audit trail keeps: the dialog will not close with an empty one."""
+"""A reason the audit trail keeps: the dialog will not close with an empty one, nor with one
+the core would refuse, so that the nurse corrects it instead of typing it again."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from queue_tui.i18n import Lang, t
+from queue_core.errors import TextRefused
+from queue_core.text import clean_reason
+from queue_tui.i18n import Lang, refusal, t
 
 
 class ReasonDialog(ModalScreen[str | None]):
@@ -30,12 +34,19 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Label(f"{t(self.lang, 'reason.ok')}   {t(self.lang, 'reason.back')}", id="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        reason = event.value.strip()
+        try:
+            reason = clean_reason(event.value)
+        except TextRefused as exc:
+            self._refuse(refusal(self.lang, exc))
+            return
         if not reason:
-            self.query_one("#problem", Label).update(t(self.lang, "reason.required"))
-            self.query_one("#dialog").add_class("-refused")
+            self._refuse(t(self.lang, "reason.required"))
             return
         self.dismiss(reason)
+
+    def _refuse(self, problem: str) -> None:
+        self.query_one("#problem", Label).update(Text(problem))
+        self.query_one("#dialog").add_class("-refused")
 
     def action_back(self) -> None:
         self.dismiss(None)

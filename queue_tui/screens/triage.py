@@ -14,10 +14,12 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from queue_core import commands, registration
 from queue_core.address import PublicAddress
+from queue_core.errors import TextRefused
 from queue_core.model import Ticket
 from queue_core.store import Store
+from queue_core.text import clean_name, phone_last4
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
-from queue_tui.i18n import localized, t
+from queue_tui.i18n import localized, refusal, t
 from queue_tui.messages import CommandDone, SlipReady, TriageRead
 from queue_tui.printing import print_slip
 from queue_tui.screens.choose import ChooseDialog
@@ -178,7 +180,7 @@ class TriageScreen(ConsoleScreen):
     def _selected(self) -> str | None:
         number = self.query_one("#found", TicketTable).selected_number
         if number is None:
-            self.notify(t(self.lang, "none.selected"), severity="warning", timeout=4)
+            self.tell(t(self.lang, "none.selected"), severity="warning")
         return number
 
     # -- actions ---------------------------------------------------------------------------
@@ -188,11 +190,17 @@ class TriageScreen(ConsoleScreen):
     def action_issue(self) -> None:
         queue = _chosen(self.query_one("#queue", Select))
         if queue is None:
-            self.notify(t(self.lang, "triage.pick_queue"), severity="warning", timeout=4)
+            self.tell(t(self.lang, "triage.pick_queue"), severity="warning")
             self.query_one("#queue", Select).focus()
             return
         name_input, phone_input = self.query_one("#name", Input), self.query_one("#phone", Input)
         name, phone = name_input.value, phone_input.value
+        try:  # here, so that the form keeps what was typed to be corrected
+            clean_name(name)
+            phone_last4(phone)
+        except TextRefused as exc:
+            self.tell(refusal(self.lang, exc), title=t(self.lang, "refused"), severity="warning")
+            return
         priority = _chosen(self.query_one("#priority", Select))
         desk = _chosen(self.query_one("#desk", Select))
         store, actor = self.store, self.actor
@@ -230,7 +238,7 @@ class TriageScreen(ConsoleScreen):
     def action_print_slip(self) -> None:
         slip, directory, lang = self.last_slip, self.print_dir, self.lang
         if slip is None:
-            self.notify(t(lang, "none.selected"), severity="warning", timeout=4)
+            self.tell(t(lang, "none.selected"), severity="warning")
             return
 
         def write() -> Outcome:

@@ -10,6 +10,7 @@ from textual.widgets import Digits, Static
 
 from queue_core.model import Ticket
 from queue_core.store import parse_iso
+from queue_core.text import printable
 from queue_tui.i18n import DEFAULT_LANG, Lang, t
 from queue_tui.snapshot import minutes_since
 
@@ -45,7 +46,7 @@ class CurrentPanel(Vertical):
         if ticket is None:
             return Text(t(lang, "current.none"), style="dim")
         text = Text()
-        text.append(ticket.name or "—", style="bold")
+        text.append(printable(ticket.name) or "—", style="bold")  # never the terminal's escapes
         called = parse_iso(ticket.called_at) if ticket.called_at else None
         if called is not None:
             waited = minutes_since(ticket.checked_in_at, called)

@@ -9,6 +9,8 @@ from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
+from queue_core.text import printable
+
 
 @dataclass(frozen=True)
 class Row:
@@ -48,7 +50,7 @@ class TicketTable(DataTable[Text]):
             elif old[row.number].cells != row.cells:
                 for column, cell in enumerate(row.cells):
                     if cell != old[row.number].cells[column]:
-                        self.update_cell_at(Coordinate(index, column), Text(cell, end=""))
+                        self.update_cell_at(Coordinate(index, column), _cell(cell))
 
     def _rebuild(self) -> None:
         selected = self.selected_number
@@ -77,6 +79,12 @@ class TicketTable(DataTable[Text]):
         return False
 
 
+def _cell(text: str) -> Text:
+    """Names are data, never markup: `[` in a name must show as typed (and skips a parse).
+    Nor are they terminal escapes: a row stored before names were cleaned shows them as
+    `\x1b`, where rich would let ESC through to the terminal."""
+    return Text(printable(text), end="")
+
+
 def _plain(cells: tuple[str, ...]) -> list[Text]:
-    """Names are data, never markup: `[` in a name must show as typed (and skips a parse)."""
-    return [Text(cell, end="") for cell in cells]
+    return [_cell(cell) for cell in cells]

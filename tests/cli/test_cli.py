@@ -706,7 +706,7 @@ def test_events_are_found_by_ticket_desk_actor_and_day_in_the_clinics_time(cli: 
 
 
 def test_status_shows_only_masked_names(cli: Cli) -> None:
-    walk_ins = {"张三丰": "张*丰", "欧阳娜娜": "欧**娜", "John Smith": "J* S*"}
+    walk_ins = {"张三丰": "张*丰", "欧阳娜娜": "欧*娜", "John Smith": "J* S*"}
     numbers = [cli.ticket("nk-pt", "--name", name) for name in walk_ins]
     cli.ok("checkin", "A001")
     cli.ok("checkin", "C001")
