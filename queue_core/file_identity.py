@@ -24,7 +24,7 @@ from queue_core.file_faults import wal_path
 Identity = tuple[int, int]  # (st_dev, st_ino)
 
 
-def _identity(path: Path) -> Identity | None:
+def _identity(path: Path | str) -> Identity | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -45,23 +45,25 @@ def refuse_hard_links(path: Path) -> None:
 
 @dataclass(frozen=True)
 class OpenedFiles:
-    """The identities recorded at open; `None` for a -wal that did not exist then."""
+    """The identities recorded at open; `None` for a -wal that did not exist then. The paths
+    are kept as text: the check runs before every write, and pathlib costs more than `stat`."""
 
-    path: Path
-    db: Identity | None
-    wal: Identity | None
+    path: str
+    wal: str
+    db_identity: Identity | None
+    wal_identity: Identity | None
 
     @classmethod
     def record(cls, path: Path) -> OpenedFiles:
-        return cls(path, _identity(path), _identity(wal_path(path)))
+        wal = wal_path(path)
+        return cls(str(path), str(wal), _identity(path), _identity(wal))
 
     def changed(self) -> FileReplaced | None:
         """The refusal for a database or -wal that is no longer the one opened, or None."""
-        shown = str(self.path)
-        if _identity(self.path) != self.db:
-            return FileReplaced(shown, f"{self.path} was deleted or replaced")
-        if self.wal is not None and _identity(wal_path(self.path)) != self.wal:
-            return FileReplaced(shown, f"{wal_path(self.path)} was deleted or replaced")
+        if _identity(self.path) != self.db_identity:
+            return FileReplaced(self.path, f"{self.path} was deleted or replaced")
+        if self.wal_identity is not None and _identity(self.wal) != self.wal_identity:
+            return FileReplaced(self.path, f"{self.wal} was deleted or replaced")
         return None
 
     def check(self) -> None:
