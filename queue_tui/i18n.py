@@ -34,6 +34,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.live": ("● 实时", "● live"),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
+    "unseen.no_server": ("⚠ 叫号屏服务未运行", "⚠ no display server"),
+    "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
+    "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),
     "header.fault": ("✖ 数据库文件故障，请联系管理员", "✖ DATABASE FILE FAULT"),
     "triage.title": ("分诊台 · {clinic}", "Triage desk · {clinic}"),
     # current patient

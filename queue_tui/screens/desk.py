@@ -17,8 +17,9 @@ from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
 from queue_tui.i18n import localized, t
-from queue_tui.messages import CommandDone, DeskRead
+from queue_tui.messages import CommandDone, DeskRead, ScreensRead
 from queue_tui.names import queue_name, target_name
+from queue_tui.reach import Reach
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
 from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
@@ -35,6 +36,7 @@ from queue_tui.widgets.tickets import Row, TicketTable
 # A call-next this soon after the desk's last call asks first: the patient just called has had
 # no time to come in, so a second press is a double tap or a held key, not the next patient.
 CALL_AGAIN_SECONDS = 5.0
+REACH_LOOK_SECONDS = 1.0  # how often the desk reads the server's file of connected screens
 
 
 class DeskScreen(ConsoleScreen):
@@ -47,6 +49,7 @@ class DeskScreen(ConsoleScreen):
         super().__init__(store, actor, clock)
         self.desk_id = desk_id
         self._own_call: tuple[str, datetime] | None = None  # the number, when it was called
+        self.reach = Reach(store, desk_id)
         self.watcher = Watcher(
             store,
             lambda line: read_desk(line, desk_id),
@@ -66,17 +69,32 @@ class DeskScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._look_at_screens()
+        self.set_interval(REACH_LOOK_SECONDS, self._look_at_screens)
         self._show_header()
         self._show_lists()
         self.query_one("#waiting", TicketTable).focus()
 
     # -- data in ---------------------------------------------------------------------------
 
+    @work(thread=True, exclusive=True, group="reach")
+    def _look_at_screens(self) -> None:
+        self.post_message(ScreensRead(self.reach.read()))
+
+    def on_screens_read(self, message: ScreensRead) -> None:
+        self.reach.status = message.status
+        self._show_reach()
+
+    def _show_reach(self) -> None:
+        header = self.query_one(StatusHeader)
+        header.warning = self.reach.warning(self.snapshot, self.now, self.lang)
+
     def on_desk_read(self, message: DeskRead) -> None:
         self.snapshot = message.snapshot
         self.mark_live()
 
     def watch_snapshot(self) -> None:
+        self._show_reach()
         self._show_header()
         self._show_current()
         self._show_lists()
@@ -87,7 +105,10 @@ class DeskScreen(ConsoleScreen):
             self._show_lists()
 
     def watch_now(self, before: datetime, after: datetime) -> None:
-        if (before.hour, before.minute) != (after.hour, after.minute) and self.is_mounted:
+        if not self.is_mounted:
+            return
+        self._show_reach()
+        if (before.hour, before.minute) != (after.hour, after.minute):
             self._show_lists()
 
     # -- showing ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import cast
 
 from textual.pilot import Pilot
@@ -123,7 +124,7 @@ async def test_presses_while_a_call_is_in_flight_are_ignored(
     async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
-        gate.acquire()
+        gate.acquire(time.monotonic() + 5)
         try:
             await pilot.press("n", "n", "space", "n")  # a held key's auto-repeat
             await pilot.pause(0.2)
