@@ -120,8 +120,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "refused": ("操作被拒绝", "Refused"),
     # dialogs
     "confirm.skip": ("{number} 未到，过号？", "{number} did not come: skip to missed?"),
-    "confirm.yes": ("确定 (y)", "Yes (y)"),
-    "confirm.no": ("取消 (n)", "No (n)"),
+    "confirm.yes": ("确定 (y / Enter)", "Yes (y / Enter)"),
+    "confirm.no": ("返回 (Esc)", "Back (Esc)"),
     "reason.call": (
         "指定叫号 {number}：请填写原因（将被记录）",
         "Call {number} out of turn: reason (it is recorded)",

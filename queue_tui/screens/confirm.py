@@ -14,10 +14,13 @@ from queue_tui.i18n import Lang, t
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    """y or Enter confirms, Esc goes back. No letter of the desk's keys answers: a nurse
+    pressing `n` to call the next patient must not take it as "no" (or as anything)."""
+
     CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "no", id="confirm.no"),
+        Binding("y,enter", "answer(True)", "yes", id="confirm.yes", priority=True),
+        Binding("escape", "answer(False)", "no", id="confirm.no", priority=True),
     ]
 
     def __init__(self, question: str, lang: Lang) -> None:

@@ -181,6 +181,16 @@ class DeskScreen(ConsoleScreen):
             return focused.selected_number
         return self._selected("#waiting")
 
+    def _queue_of(self, number: str) -> str | None:
+        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        shown = [*(p.ticket for p in snapshot.line), *snapshot.missed, *snapshot.away]
+        if snapshot.current is not None:
+            shown.append(snapshot.current)
+        return next((ticket.queue for ticket in shown if ticket.number == number), None)
+
     def _current_number(self) -> str | None:
         current = self.snapshot.current if self.snapshot else None
         return current.number if current else None
@@ -245,12 +255,14 @@ class DeskScreen(ConsoleScreen):
             self._tell("none.selected")
             return
         config, lang = self.store.config, self.lang
+        own_queue = self._queue_of(number)
         choices: list[tuple[commands.TransferTarget, str]] = [
             (
                 commands.ToQueue(q.id),
                 t(lang, "transfer.queue", name=localized(q, lang)),
             )
             for q in config.queues
+            if q.id != own_queue
         ] + [
             (
                 commands.ToDesk(d.id),
