@@ -33,6 +33,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("transfer", "t", "transfer", "t"),
     Key("call_ticket", "c", "call_ticket", "c"),
     Key("pause", "p", "pause", "p"),
+    Key("correct", "u", "correct", "u"),
     Key("search", "slash", "search", "/"),
     Key("next_list", "tab", "app.focus_next", "Tab"),
     Key("language", "l", "app.switch_language", "l"),

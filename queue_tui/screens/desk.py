@@ -16,6 +16,7 @@ from queue_core.registration import find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
+from queue_tui.correcting import ask_correction
 from queue_tui.i18n import localized, t
 from queue_tui.messages import CommandDone, DeskRead
 from queue_tui.screens.choose import ChooseDialog
@@ -201,8 +202,11 @@ class DeskScreen(ConsoleScreen):
         store, desk, actor = self.store, self.desk_id, self.actor
 
         def call() -> Outcome:
-            ticket = commands.call_next(store, desk, actor)
-            return CommandDone("done.call", _called(store, desk, ticket))
+            done = commands.next_call(store, desk, actor)
+            called = _called(store, desk, done.called)
+            if done.finished is None:
+                return CommandDone("done.call", called)
+            return CommandDone("done.call_after", {**called, "finished": done.finished.number})
 
         self.run_command(call)
 
@@ -313,6 +317,15 @@ class DeskScreen(ConsoleScreen):
             return CommandDone("done.pause", {})
 
         self.run_command(toggle)
+
+    @work
+    async def action_correct(self) -> None:
+        away = self._selected("#away")
+        room_empty = self._current_number() is None
+        chosen = await ask_correction(self.app, self.lang, room_empty, away)
+        if chosen is not None:
+            store, desk, actor = self.store, self.desk_id, self.actor
+            self.run_command(lambda: chosen.run(store, desk, actor))
 
     @work
     async def action_search(self) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Select
-from textual.widgets._toast import Toast
 
 from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.slips import TICKET_DIR_ENV
@@ -19,8 +18,8 @@ from queue_tui.qr import qr_lines
 from queue_tui.screens.slip import SlipScreen
 from queue_tui.screens.triage import TriageScreen
 from tests.conftest import ACTOR
-from tests.tui.conftest import rendered, until
-from tests.tui.screen import region_text
+from tests.tui.conftest import until
+from tests.tui.screen import bare, region_text, toast_text
 
 ADDRESS = PublicAddress("https://queue.example-hospital.cn", FROM_CONFIG)
 
@@ -34,20 +33,6 @@ async def _issue(pilot: Pilot[None]) -> None:
     await until(pilot, lambda: screen.query_one("#queue", Select).value == "nk-pt", "queue")
     await pilot.press("tab", *"周九", "f2")
     await until(pilot, lambda: isinstance(pilot.app.screen, SlipScreen), "the slip")
-
-
-def _toast_text(pilot: Pilot[None]) -> str:
-    """Every toast on screen as drawn, without its edge and without the spaces and breaks its
-    wrapping added (compare with `_bare`)."""
-    return "".join(
-        _bare(line.strip().strip("▌"))
-        for t in pilot.app.screen.query(Toast)
-        for line in rendered(t).splitlines()
-    )
-
-
-def _bare(text: str) -> str:
-    return "".join(text.split())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 50)])
@@ -71,8 +56,8 @@ async def test_the_qr_code_is_drawn_inside_the_slip_dialog(
 
 async def _print(pilot: Pilot[None]) -> str:
     await pilot.press("p")
-    await until(pilot, lambda: _toast_text(pilot), "a message about the slip")
-    return _toast_text(pilot)
+    await until(pilot, lambda: toast_text(pilot), "a message about the slip")
+    return toast_text(pilot)
 
 
 async def test_without_a_printer_the_slip_is_said_to_be_saved_beside_the_database(
@@ -88,7 +73,7 @@ async def test_without_a_printer_the_slip_is_said_to_be_saved_beside_the_databas
         await _issue(pilot)
         said = await _print(pilot)
     saved = store.path.parent / "tickets" / "2026-11-23-A001.txt"
-    assert said == _bare(f"凭条已保存为文件 {saved}")
+    assert said == bare(f"凭条已保存为文件 {saved}")
     assert "打印" not in said.replace("凭条", "")
     assert (saved.stat().st_mode & 0o777, saved.parent.stat().st_mode & 0o777) == (0o600, 0o700)
     assert list(elsewhere.iterdir()) == []
@@ -103,7 +88,7 @@ async def test_a_printer_that_fails_is_named_with_why_and_the_file_still_saved(
         await _issue(pilot)
         said = await _print(pilot)
     assert said.startswith("打印失败（serial:COM1：")
-    assert said.endswith(_bare(f"；凭条已保存为文件 {tmp_path / 'slips' / '2026-11-23-A001.txt'}"))
+    assert said.endswith(bare(f"；凭条已保存为文件 {tmp_path / 'slips' / '2026-11-23-A001.txt'}"))
 
 
 async def test_a_slip_that_cannot_be_saved_says_so_and_why(
@@ -116,4 +101,4 @@ async def test_a_slip_that_cannot_be_saved_says_so_and_why(
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await _issue(pilot)
         said = await _print(pilot)
-    assert said.startswith(_bare(f"凭条文件未能保存：{blocked}:"))
+    assert said.startswith(bare(f"凭条文件未能保存：{blocked}:"))
