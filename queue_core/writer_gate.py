@@ -10,10 +10,11 @@ The lock belongs to an open file, so the kernel drops it when its process dies, 
 included: a crashed desk never leaves the gate shut. A writer *stopped* inside its transaction
 (SIGSTOP, a debugger, a frozen machine) holds it until it is continued or killed, and a thread
 blocked in `flock` cannot be woken by anything else. So the lock is tried first without waiting;
-when another writer has it, a helper thread waits for it in the kernel (the fair wake-up stays)
-while the writer waits for the helper only until its deadline, then gives up with `StoreBusy`.
-A helper still waiting then is kept: the gate's next write waits on it instead of starting
-another, and if the lock reaches it with nobody waiting any more, it lets go at once.
+when another writer has it, the gate's waiter (one thread, started at the first wait and kept,
+since starting a thread per wait costs more than the write it waits for) waits for it in the
+kernel, so the fair wake-up stays, while the writer waits for the waiter only until its deadline,
+then gives up with `StoreBusy`. A wait given up is not taken back: the next write waits on it,
+and if the lock reaches it with nobody waiting any more, it lets go at once.
 
 Where the lock file cannot be opened or locked (read-only directory, a file system without
 locks, Windows) the gate stays open and SQLite's own busy handling, retried by the store, still
@@ -41,63 +42,74 @@ def lock_path(db: Path) -> Path:
 
 class Outcome(enum.Enum):
     TAKEN = "taken"  # the lock is the gate's now
-    LATE = "late"  # the deadline passed first; the helper keeps waiting, for nobody
-    DROPPED = "dropped"  # the lock came while nobody waited and was let go: try again
+    LATE = "late"  # the deadline passed first; the waiter keeps waiting, for nobody
     FAILED = "failed"  # this file system has no locks
 
 
-class _Helper:
-    """One blocking `flock` of the gate's descriptor, in a daemon thread: a process must be
-    able to exit while its helper still waits for a stopped writer."""
+class _Waiter:
+    """Blocking `flock`s of the gate's descriptor, one at a time, in a daemon thread: a process
+    must be able to exit while its waiter still waits for a stopped writer."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self._mutex = threading.Lock()
-        self._arrived = threading.Event()
-        self._wanted = True  # someone waits for the lock; if not when it comes, it is let go
-        self._outcome = Outcome.LATE
-        self._close_fd = False  # the gate was closed meanwhile: the descriptor is ours to close
-        threading.Thread(target=self._wait, name="writer-gate", daemon=True).start()
+        self._cond = threading.Condition()
+        self.in_flight = False  # a flock is asked for or under way; only the gate's lock guards it
+        self._wanted = False  # a writer waits for this flock; if not when it comes, it is let go
+        self._outcome: Outcome | None = None
+        self._closing = False  # the gate closed: the thread ends, closing the descriptor if late
+        threading.Thread(target=self._run, name="writer-gate", daemon=True).start()
 
-    def _wait(self) -> None:
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-            failed = False
-        except OSError:
-            failed = True
-        with self._mutex:
-            if failed:
-                self._outcome = Outcome.FAILED
-            elif self._wanted:
-                self._outcome = Outcome.TAKEN
-            else:
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
-                self._outcome = Outcome.DROPPED
-            self._arrived.set()
-            if self._close_fd:
-                os.close(self.fd)
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self.in_flight and not self._closing:
+                    self._cond.wait()
+                if self._closing and not self.in_flight:
+                    return
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+                failed = False
+            except OSError:
+                failed = True
+            with self._cond:
+                self.in_flight = False
+                if failed:
+                    self._outcome = Outcome.FAILED
+                elif self._wanted:
+                    self._outcome = Outcome.TAKEN
+                else:
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+                self._cond.notify_all()
+                if self._closing:
+                    os.close(self.fd)
+                    return
 
     def take(self, timeout: float) -> Outcome:
-        """Wait up to `timeout` seconds for the lock."""
-        with self._mutex:
-            if self._arrived.is_set():
-                return self._outcome
+        """Wait up to `timeout` seconds for the lock, joining a flock already under way."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            self._outcome = None
             self._wanted = True
-        self._arrived.wait(max(0.0, timeout))
-        with self._mutex:
-            if self._arrived.is_set():
-                return self._outcome
+            if not self.in_flight:
+                self.in_flight = True
+                self._cond.notify_all()
+            while self._outcome is None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    self._wanted = False
+                    return Outcome.LATE
+                self._cond.wait(left)
             self._wanted = False
-            return Outcome.LATE
+            return self._outcome
 
-    def keep_fd(self) -> bool:
-        """The gate closes: True if the helper still waits and will close the descriptor."""
-        with self._mutex:
-            if self._arrived.is_set():
-                return False
+    def stop(self) -> bool:
+        """The gate closes: True if a flock is still under way and the thread will close the
+        descriptor when it returns."""
+        with self._cond:
+            self._closing = True
             self._wanted = False
-            self._close_fd = True
-            return True
+            self._cond.notify_all()
+            return self.in_flight
 
 
 class WriterGate:
@@ -109,7 +121,7 @@ class WriterGate:
         self.path = lock_path(self._db)
         self._fd: int | None = None
         self._opened = False
-        self._helper: _Helper | None = None  # waiting for the lock, past a deadline given up
+        self._waiter: _Waiter | None = None  # started at the first wait for another writer
         self._state = threading.Lock()  # never held while waiting: `close` may come meanwhile
 
     def _open(self) -> int | None:
@@ -136,33 +148,30 @@ class WriterGate:
 
     def acquire(self, deadline: float) -> None:
         """Hold the lock before `deadline` (time.monotonic()), or raise StoreBusy."""
-        while True:
+        with self._state:
+            if not self._opened:
+                self._fd = self._open()
+            if self._fd is None or sys.platform == "win32":
+                return
+            waiter = self._waiter
+            # A flock given up earlier is still under way: the same descriptor must not be
+            # tried meanwhile, or both would hold it.
+            if waiter is None or not waiter.in_flight:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if waiter is None:
+                        waiter = self._waiter = _Waiter(self._fd)
+                except OSError:
+                    self._close()  # no locks here: SQLite's busy handling, for good
+                    return
+        outcome = waiter.take(deadline - time.monotonic())
+        if outcome is Outcome.LATE:
+            raise StoreBusy()
+        if outcome is Outcome.FAILED:
             with self._state:
-                if not self._opened:
-                    self._fd = self._open()
-                if self._fd is None or sys.platform == "win32":
-                    return
-                helper = self._helper
-                if helper is None:
-                    try:
-                        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        return
-                    except BlockingIOError:
-                        helper = self._helper = _Helper(self._fd)
-                    except OSError:
-                        self._close()  # no locks here: SQLite's busy handling, for good
-                        return
-            outcome = helper.take(deadline - time.monotonic())
-            with self._state:
-                if outcome is Outcome.LATE:
-                    raise StoreBusy()
-                if self._helper is helper:
-                    self._helper = None
-                if outcome is Outcome.TAKEN:
-                    return
-                if outcome is Outcome.FAILED:
-                    self._close()
-                    return
+                self._close()
 
     def release(self) -> None:
         with self._state:
@@ -175,7 +184,7 @@ class WriterGate:
 
     def _close(self) -> None:
         if self._fd is not None:
-            helper, self._helper = self._helper, None
-            if helper is None or not helper.keep_fd():
+            waiter, self._waiter = self._waiter, None
+            if waiter is None or not waiter.stop():
                 os.close(self._fd)
             self._fd = None
