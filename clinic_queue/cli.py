@@ -206,12 +206,16 @@ def cmd_priority(args: argparse.Namespace) -> None:
 def cmd_call(args: argparse.Namespace) -> None:
     store = _open(args)
     if args.ticket:
-        ticket = commands.call_ticket(store, args.desk, args.ticket, args.reason or "", args.actor)
+        done = commands.out_of_turn_call(
+            store, args.desk, args.ticket, args.reason or "", args.actor
+        )
     else:
         if args.reason:
             raise UsageError("call: --reason goes with --ticket (an out-of-turn call)")
-        ticket = commands.call_next(store, args.desk, args.actor)
-    _say(ticket, f"called to desk {args.desk}")
+        done = commands.next_call(store, args.desk, args.actor)
+    if done.finished is not None:
+        _say(done.finished, "finished")
+    _say(done.called, f"called to desk {args.desk}")
 
 
 def cmd_recall(args: argparse.Namespace) -> None:

@@ -124,6 +124,13 @@ def call_ticket(
     store: Store, desk_id: str, number: str, reason: str, actor: str, now: datetime | None = None
 ) -> Ticket:
     """Call a ticket out of turn. Always needs a reason; the event records who and why."""
+    return out_of_turn_call(store, desk_id, number, reason, actor, now).called
+
+
+def out_of_turn_call(
+    store: Store, desk_id: str, number: str, reason: str, actor: str, now: datetime | None = None
+) -> Call:
+    """`call_ticket`, also saying whose visit the call ended."""
     desk = desk_config(store, desk_id)
     reason = clean_reason(reason)
     if not reason:
@@ -136,7 +143,7 @@ def call_ticket(
                 number=ticket.number,
                 desk=desk.id,
             )
-        return _call(tx, _open_desk(tx, desk), ticket, actor, reason, desk.room).called
+        return _call(tx, _open_desk(tx, desk), ticket, actor, reason, desk.room)
 
 
 def recall(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:

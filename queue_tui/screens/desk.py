@@ -200,15 +200,7 @@ class DeskScreen(ConsoleScreen):
 
     def action_call_next(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
-
-        def call() -> Outcome:
-            done = commands.next_call(store, desk, actor)
-            called = _called(store, desk, done.called)
-            if done.finished is None:
-                return CommandDone("done.call", called)
-            return CommandDone("done.call_after", {**called, "finished": done.finished.number})
-
-        self.run_command(call)
+        self.run_command(lambda: _said_call(store, desk, commands.next_call(store, desk, actor)))
 
     def action_recall(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
@@ -300,8 +292,8 @@ class DeskScreen(ConsoleScreen):
         store, desk, actor = self.store, self.desk_id, self.actor
 
         def call() -> Outcome:
-            ticket = commands.call_ticket(store, desk, number, reason, actor)
-            return CommandDone("done.call", _called(store, desk, ticket))
+            done = commands.out_of_turn_call(store, desk, number, reason, actor)
+            return _said_call(store, desk, done)
 
         self.run_command(call)
 
@@ -369,6 +361,14 @@ class DeskScreen(ConsoleScreen):
 
 def _said(key: str, ticket: Ticket) -> Outcome:
     return CommandDone(key, {"number": ticket.number})
+
+
+def _said_call(store: Store, desk_id: str, done: commands.Call) -> Outcome:
+    """The call, and the visit it ended when there was one: the nurse hears of both."""
+    called = _called(store, desk_id, done.called)
+    if done.finished is None:
+        return CommandDone("done.call", called)
+    return CommandDone("done.call_after", {**called, "finished": done.finished.number})
 
 
 def _called(store: Store, desk_id: str, ticket: Ticket) -> dict[str, str]:

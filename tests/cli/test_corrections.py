@@ -14,6 +14,15 @@ def _names(cli: Cli) -> tuple[str, str]:
     return cli.ticket("nk-pt", "--name", "张三丰"), cli.ticket("nk-pt", "--name", "李四")
 
 
+def test_a_call_says_whose_visit_it_finished(cli: Cli) -> None:
+    first, second = _names(cli)
+    third = cli.ticket("nk-pt")
+    assert cli.ok("call", "nk1") == f"{first} 张*丰: called to desk nk1\n"
+    assert cli.ok("call", "nk1") == (f"{first} 张*丰: finished\n{second} 李*: called to desk nk1\n")
+    out = cli.ok("call", "nk1", "--ticket", third, "--reason", "急诊")
+    assert out.splitlines()[0] == f"{second} 李*: finished"
+
+
 def test_a_visit_finished_too_soon_is_back_in_the_room_with_its_reason(cli: Cli) -> None:
     first, _ = _names(cli)
     cli.ok("call", "nk1")

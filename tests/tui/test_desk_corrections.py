@@ -48,6 +48,19 @@ async def test_call_next_says_whose_visit_it_ended(store: Store, clock: Stepping
         await until(pilot, lambda: expected in toast_text(pilot), "both patients in the toast")
 
 
+async def test_an_out_of_turn_call_says_whose_visit_it_ended(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: "张三丰" in room(pilot), "A001 in the room")
+        await pilot.press("down", "down", "c")  # the third waiting: A004
+        await give_reason(pilot, "急诊")
+        expected = bare("A001 就诊结束 · 请 A004 号 赵* 到 1 诊室就诊")
+        await until(pilot, lambda: expected in toast_text(pilot), "both patients in the toast")
+
+
 async def test_u_reopens_the_visit_just_finished(store: Store, clock: SteppingClock) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
