@@ -48,6 +48,7 @@ TRIAGE_KEYS: tuple[Key, ...] = (
     Key("check_in", "f4", "check_in", "F4"),
     Key("priority", "f5", "priority", "F5"),
     Key("cancel", "f6", "cancel", "F6"),
+    Key("uncancel", "f9", "uncancel", "F9"),
     Key("print", "f7", "print_slip", "F7"),
     Key("language", "f8", "app.switch_language", "F8"),
     Key("help", "f1", "help", "F1"),

@@ -1,5 +1,6 @@
-"""The desk's `u` key: take back a mistake (queue_core/corrections.py). The nurse picks which,
-names the ticket where the desk cannot know it, and gives the reason the log keeps."""
+"""The desk's `u` key and the triage desk's F9: take back a mistake (queue_core/corrections.py).
+The nurse picks which, names the ticket where the console cannot know it, and gives the reason
+the log keeps."""
 
 from __future__ import annotations
 
@@ -38,8 +39,13 @@ class Correction:
             ticket = corrections.undo_away(store, self.number, self.reason, actor)
             where = "room" if ticket.state is TicketState.CALLED else "line"
             return CommandDone(f"done.undo_away.{where}", {"number": ticket.number})
-        ticket = corrections.uncancel(store, self.number, self.reason, actor)
-        return CommandDone(f"done.uncancel.{ticket.state.value}", {"number": ticket.number})
+        return uncancel(store, self.number, self.reason, actor)
+
+
+def uncancel(store: Store, number: str, reason: str, actor: str) -> CommandDone:
+    """On a worker thread: a cancel taken back, and where the ticket is now."""
+    ticket = corrections.uncancel(store, number, reason, actor)
+    return CommandDone(f"done.uncancel.{ticket.state.value}", {"number": ticket.number})
 
 
 async def ask_correction(

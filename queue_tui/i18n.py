@@ -96,6 +96,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "key.check_in": ("签到", "Check in"),
     "key.priority": ("标记优先", "Mark priority"),
     "key.cancel": ("取消号", "Cancel ticket"),
+    "key.uncancel": ("撤销取消", "Uncancel"),
     "key.print": ("打印", "Print"),
     # notifications
     "done.call": (

@@ -20,6 +20,7 @@ from queue_core.model import Ticket
 from queue_core.store import Store
 from queue_core.text import clean_name, phone_last4
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
+from queue_tui.correcting import uncancel
 from queue_tui.i18n import localized, refusal, t
 from queue_tui.messages import CommandDone, SlipPrinted, SlipReady, TriageRead
 from queue_tui.printing import print_slip
@@ -286,6 +287,18 @@ class TriageScreen(ConsoleScreen):
                 "done.cancel", {"number": commands.cancel(store, number, reason, actor).number}
             )
         )
+
+    @work
+    async def action_uncancel(self) -> None:
+        number = self._selected()
+        if number is None:
+            return
+        prompt = t(self.lang, "reason.uncancel", number=number)
+        reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
+        if reason is None:
+            return
+        store, actor = self.store, self.actor
+        self.run_command(lambda: uncancel(store, number, reason, actor))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(TRIAGE_KEYS, self.lang))
