@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from queue_core.commands import desk_config
-from queue_core.errors import InvalidState, QueueClosed, ReasonRequired
+from queue_core.errors import InvalidState, ReasonRequired
 from queue_core.events import AwayUndone, EventType, Reopened, Uncancelled
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.store import Store, Tx
@@ -34,7 +34,11 @@ def _reason(action: str, reason: str) -> str:
 def _open_day(tx: Tx) -> None:
     """A closed day's tickets have their final states: nothing of it is taken back."""
     if tx.day_closed(tx.day):
-        raise QueueClosed(tx.day)
+        raise InvalidState(
+            f"The queue of {tx.day} is closed; its tickets keep their final states.",
+            "day_closed",
+            day=tx.day,
+        )
 
 
 def _state_before(tx: Tx, ticket: Ticket, kind: EventType) -> TicketState:

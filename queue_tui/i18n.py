@@ -228,6 +228,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "error.invalid_state": ("{number} 当前为「{state}」，不能执行此操作", ""),
     "error.desk_already_paused": ("本诊室已经停诊", ""),
     "error.desk_already_open": ("本诊室已经在接诊", ""),
+    "error.day_closed": ("{day} 的排队已结束，不能再更正", ""),
     "error.room_taken": ("{number} 正在诊室，只有空诊室才能恢复就诊", ""),
     "error.nothing_to_reopen": ("本诊室此后已叫过号或今天尚无完成的就诊，不能恢复", ""),
     "error.not_eligible": ("{number} 不能在本诊室就诊，请先转诊", ""),

@@ -110,3 +110,15 @@ def test_sent_for_tests_from_the_line_goes_back_to_its_place(cli: Cli) -> None:
     assert cli.waiting("nk-pt") == [first, second]
     event = cli.last_event()
     assert (event["type"], event["to"]) == ("undo_away", "waiting")
+
+
+def test_nothing_is_taken_back_once_the_day_has_closed(cli: Cli) -> None:
+    number = cli.ticket("nk-pt")
+    cli.ok("cancel", number, "--reason", "走了")
+    cli.ok("close-day")
+    refused = cli.run("uncancel", number, "--reason", "取消错了")
+    assert refused.code == 1
+    assert refused.err_lines == [
+        f"clinic-queue: The queue of {cli.status()['board']['day']} is closed; its tickets keep"
+        " their final states."
+    ]
