@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from queue_core import commands
 from queue_core.store import Store
@@ -30,7 +31,9 @@ async def test_the_desk_names_the_transfer_target_and_the_queue_found_in(
         await until(pilot, lambda: "张三丰" in shown(pilot), "A001 in the room")
         await pilot.press("t")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
-        await pilot.press("down", "down", "down", "enter")  # the first desk: 内科2诊室
+        shown_targets = [str(o.prompt) for o in pilot.app.screen.query_one(OptionList).options]
+        [room_2] = [i for i, line in enumerate(shown_targets) if "内科2诊室（2诊室）" in line]
+        await pilot.press(str(room_2 + 1))  # its number key
         await until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), "the desk")
         await until(pilot, lambda: "A001 已转至 内科2诊室" in shown(pilot), "the transfer")
         assert "nk2" not in shown(pilot)
