@@ -49,7 +49,7 @@ class Line:
         calls: Iterable[tuple[str, str, int]] = (),
         receipts: dict[int, int] | None = None,
         closed: bool = False,
-        desk_calls: Iterable[tuple[str, str, str, int]] = (),
+        desk_calls: Iterable[tuple[str, str, str]] = (),
     ) -> None:
         self.config = config
         self.seq = seq
@@ -70,10 +70,8 @@ class Line:
         # number of screens that announced each such call.
         self.last_call: dict[tuple[str, str], int] = {(d, n): s for d, n, s in calls}
         self.receipts: dict[int, int] = dict(receipts or {})
-        # (desk, queue) -> (seq, number) of the desk's latest call from that queue today.
-        self.desk_calls: dict[tuple[str, str], tuple[int, str]] = {
-            (d, q): (s, n) for d, q, n, s in desk_calls
-        }
+        # (desk, queue) -> the number of the desk's latest call from that queue today.
+        self.desk_calls: dict[tuple[str, str], str] = {(d, q): n for d, q, n in desk_calls}
         self.orders: dict[str, list[Placed]] = {}
         self.desk_lines: dict[str, list[Placed]] = {}
         self.dirty: set[str] = set(queue_ids)
@@ -122,7 +120,7 @@ class Line:
             ((d, n, s) for d, n, s in calls),
             {call_seq: count for call_seq, count in receipts},
             closed is not None,
-            ((d, q, n, s) for d, q, n, s in desk_calls),
+            ((d, q, n) for d, q, n, _ in desk_calls),
         )
 
     # -- applying the log --------------------------------------------------------------------
@@ -146,7 +144,7 @@ class Line:
         if event.type in CALLS and event.desk and event.ticket:
             self.last_call[event.desk, event.ticket] = event.seq
             if event.type is EventType.CALL and event.queue:
-                self.desk_calls[event.desk, event.queue] = (event.seq, event.ticket)
+                self.desk_calls[event.desk, event.queue] = event.ticket
         elif event.type is EventType.ANNOUNCED:
             fact = event.fact()
             assert isinstance(fact, Announced)
@@ -353,7 +351,7 @@ def _with_desks(
     ahead: dict[int, int],
     reasons: dict[int, str],
     last_called: dict[str, str],
-    desk_calls: dict[tuple[str, str], tuple[int, str]],
+    desk_calls: dict[tuple[str, str], str],
 ) -> LineFacts:
     """Complete the line's facts with what the desks tell: who is in a room, which desks are open.
 
@@ -366,7 +364,7 @@ def _with_desks(
         for queue_id in desk.config.queues:
             called = desk_calls.get((desk.config.id, queue_id))
             if called is not None and queue_id in calls:
-                calls[queue_id].append((desk.config.room, called[1]))
+                calls[queue_id].append((desk.config.room, called))
         current = desk.current
         if current is not None:
             tickets[current.id] = current

@@ -94,8 +94,11 @@ def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Pla
 
 def place_desk(ticket: Ticket) -> str | None:
     """The desk whose room the patient is to go to: the one that called them or sent them for
-    tests, else the one they are pinned to; None: the waiting area (or the triage desk)."""
+    tests, else the one they are pinned to. None: the waiting area, or the triage desk for a
+    patient who missed their call or has not checked in (no room sees them before it does)."""
     state = ticket.state
+    if state in (TicketState.MISSED, TicketState.REGISTERED):
+        return None
     desk = ticket.desk if state in (TicketState.CALLED, TicketState.AWAY) else None
     return desk or ticket.pinned_desk
 
