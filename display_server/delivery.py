@@ -355,7 +355,7 @@ class Places:
         if ahead is None:
             return (None, now, calls, None, None, 1)
         told, now, step = protocol.told_place(ahead, now, self.alert_ahead)
-        return (told, now, protocol.told_calls(calls, step), eta, no_eta, step)
+        return (told, now, calls if step == 1 else None, eta, no_eta, step)  # told_calls
 
     def reason(self, number: str, before: int | None, after: int) -> str:
         """`position_reason`, worked out once for every phone it cannot differ between: those

@@ -314,10 +314,12 @@ def pos_text(
 ) -> bytes:
     """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
     eta_text = "null" if eta is None else str(eta)
+    # Far back there are no calls, and with an estimate no reason for its absence: most phones.
+    calls_text = '"calls":null' if calls is None else _json_calls(calls)
+    no_eta_text = "null" if no_eta is None else _json_value(no_eta)
     return (
         f'{{"type":"pos","seq":{seq},"ahead":{ahead},"step":{step},"now":{_json_value(now)},'
-        f'{_json_calls(calls)},"eta":{eta_text},"no_eta":{_json_value(no_eta)},'
-        f'"why":{_json_value(why)}}}'
+        f'{calls_text},"eta":{eta_text},"no_eta":{no_eta_text},"why":{_json_value(why)}}}'
     ).encode()
 
 

@@ -10,7 +10,6 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from queue_core.events import Event, Why
 from queue_core.model import Ticket, TicketState
@@ -64,32 +63,30 @@ def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int |
     return math.ceil(ahead * median / open_desks)
 
 
-class Place(NamedTuple):
-    """A ticket as the board holds it and where it stands: the one derivation of a patient's
-    place, for a whole view and for a phone round's position alike."""
-
-    ticket: Ticket
-    ahead: int | None  # None unless it waits
-    now: str | None  # the number served in its queue
-    calls: Calls
-    eta: int | None  # None unless it waits and there is a basis
-    no_eta: str | None  # why a waiting ticket has no estimate
+# (the ticket as the board holds it, patients ahead, the number served in its queue, what each
+# room serving it last called, the estimate in minutes, why there is none): ahead and the
+# estimate are None unless it waits. A plain tuple: a phone round makes one per phone.
+Place = tuple[Ticket, int | None, str | None, Calls, int | None, str | None]
 
 
 def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Place:
-    """`medians`: the visit length each queue's estimates are based on (Line.medians)."""
+    """The one derivation of a patient's place, for a whole view and for a phone round's
+    position alike. `medians`: the visit length each queue's estimates are based on."""
     current = facts.tickets.get(ticket.id, ticket)
     queue = current.queue
-    now, calls = facts.now.get(queue), facts.calls.get(queue, ())
-    ahead = facts.ahead.get(current.id) if current.state is TicketState.WAITING else None
+    now = facts.now.get(queue)
+    calls = facts.calls.get(queue, ())
+    if current.state is not TicketState.WAITING:
+        return current, None, now, calls, None, None
+    ahead = facts.ahead.get(current.id)
     if ahead is None:
-        return Place(current, None, now, calls, None, None)
+        return current, None, now, calls, None, None
     open_desks = facts.open_desks.get(queue, 0)
     eta = estimate_minutes(ahead, medians.get(queue), open_desks)
-    no_eta = None
-    if eta is None:
-        no_eta = NO_ETA_PAUSED if open_desks <= 0 else NO_ETA_FIRST_VISIT
-    return Place(current, ahead, now, calls, eta, no_eta)
+    if eta is not None:
+        return current, ahead, now, calls, eta, None
+    why = NO_ETA_PAUSED if open_desks <= 0 else NO_ETA_FIRST_VISIT
+    return current, ahead, now, calls, None, why
 
 
 def place_desk(ticket: Ticket) -> str | None:
@@ -105,18 +102,17 @@ def place_desk(ticket: Ticket) -> str | None:
 
 def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> PatientView:
     """The view of `ticket`; its state comes from the board when the board holds it."""
-    place = place_of(facts, ticket, medians)
-    current = place.ticket
+    current, ahead, now, calls, eta, no_eta = place_of(facts, ticket, medians)
     desk = place_desk(current)
     return PatientView(
         number=current.number,
         state=current.state.value,
         queue=current.queue,
-        ahead=place.ahead,
-        now=place.now,
-        calls=place.calls,
-        eta=place.eta,
-        no_eta=place.no_eta,
+        ahead=ahead,
+        now=now,
+        calls=calls,
+        eta=eta,
+        no_eta=no_eta,
         desk=desk,
         room=facts.rooms.get(desk) if desk else None,
         recall=current.recalls if current.state is TicketState.CALLED else 0,
