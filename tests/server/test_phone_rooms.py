@@ -24,6 +24,7 @@ async def test_a_phone_is_told_the_last_call_of_every_room_serving_its_queue(
     store: Store, server: DisplayServer
 ) -> None:
     line = [issue_ticket(store, "nk-pt", ACTOR, name=f"患者{i}") for i in range(6)]
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{line[5].token}?since=")
     assert (await phone.next())["calls"] == []
     commands.call_next(store, "nk1", ACTOR)
@@ -56,6 +57,7 @@ async def test_without_a_finished_visit_the_phone_is_told_why_there_is_no_estima
 ) -> None:
     issue_ticket(store, "wk", ACTOR, name="甲一")
     mine = issue_ticket(store, "wk", ACTOR, name="乙二")
+    await caught_up(server, store)
     phone = await open_feed(server, f"/ws/ticket/{mine.token}?since=")
     first = await phone.next()
     assert (first["eta"], first["no_eta"]) == (None, "first_visit")
