@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo HOST=0.0.0.0`: phones on the clinic's network can open the QR code (it holds this
+# machine's LAN address); `PUBLIC_URL=http://ADDRESS:8765` names the address yourself.
 demo: $(STAMP)
-	CLINIC_QUEUE_DB=$(DB) $(BIN)/python -m clinic_queue.demo
+	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) \
+	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

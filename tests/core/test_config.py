@@ -207,6 +207,16 @@ def test_sample_configuration_is_valid() -> None:
             "screens[2].queues: {'id': 'wk'} is not a configured queue id",
             id="screen-queue-not-a-string",
         ),
+        pytest.param(
+            _edit('prefix = "C"', 'prefix = "C"\ntypical_visit_minutes = 0'),
+            "queues[2].typical_visit_minutes: must be a number of minutes from 1 to 240",
+            id="typical-visit-of-no-minutes",
+        ),
+        pytest.param(
+            _edit('prefix = "C"', 'prefix = "C"\ntypical_visit_minutes = "8"'),
+            "queues[2].typical_visit_minutes: expected int, got str",
+            id="typical-visit-not-a-number",
+        ),
     ],
 )
 def test_bad_key_is_named(text: str, expected: str) -> None:
