@@ -46,7 +46,7 @@ KEYS: dict[str, set[str]] = {
         "return_behind",
         "transfer_keeps_arrival",
     },
-    "desks": {"id", "name", "name_en", "room", "queues"},
+    "desks": {"id", "name", "name_en", "room", "queues", "doctor", "title"},
     "priority": {"id", "name", "name_en", "max_ahead"},
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
@@ -75,6 +75,9 @@ class DeskConfig:
     name_en: str
     room: str
     queues: tuple[str, ...]
+    # Who sees patients in the room and their title (主任医师...), for the screen at its door.
+    doctor: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,8 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
                 name_en=c.label(t, "name_en", p, name),
                 room=c.label(t, "room", p, name),
                 queues=tuple(str(q) for q in queues),
+                doctor=c.label(t, "doctor", p, "", may_be_empty=True),
+                title=c.label(t, "title", p, "", may_be_empty=True),
             )
         )
     c.check("desks" in data and bool(out), "desks: at least one [[desks]] table is needed")
