@@ -8,6 +8,7 @@
   "use strict";
 
   var CQ = window.ClinicQueue;
+  var Board = window.ClinicQueueBoard;
   var esc = CQ.escapeHtml;
   var query = new URLSearchParams(window.location.search);
   var languages = (query.get("lang") || "zh-CN,en").split(",")
@@ -16,7 +17,13 @@
   // A registered screen's key (docs/screens.md): only its receipts count at the desks. A page
   // without one shows the same, and has nothing to acknowledge.
   var registered = query.has("key");
-  var NEXT_PER_DESK = 3;
+  // `view=door` or `view=wall` chooses; otherwise a screen of one or two rooms is a door screen.
+  var view = query.get("view");
+  // Rows that do not fit at a legible size are shown a page at a time, this long each.
+  var PAGE_MS = 8000;
+  // A reconnection after a server restart takes a second or two: only an outage longer than
+  // that covers the board, so that nobody trusts a board that has stopped moving.
+  var STALE_AFTER_MS = 5000;
   // Let a burst of caught-up messages land before choosing which calls are still worth saying.
   var SETTLE_MS = 150;
   // No voice installed: the engine may never start an utterance; do not wait for it forever.
@@ -24,6 +31,13 @@
   var CHARS_PER_SECOND = 3;
 
   var board = { desks: [], queues: [] };
+  var shownCall = null;
+  var page = 0;
+  var pages = 1;
+  var staleTimer = null;
+  var lastLive = null;
+  var clinicZone = null;
+  var clinicOffset = null;
   var pending = [];
   var announcing = false;
   // Calls arrive in log order, so the highest seq taken is enough to never say one twice.
@@ -40,6 +54,9 @@
     desks: document.getElementById("desks"),
     missed: document.getElementById("missed"),
     hint: document.getElementById("sound-hint"),
+    page: document.getElementById("page"),
+    offline: document.getElementById("offline"),
+    offlineSince: document.getElementById("offline-since"),
     clock: document.getElementById("clock"),
     department: document.getElementById("department")
   };
@@ -51,52 +68,39 @@
     return null;
   }
 
-  function renderDesks() {
-    var desks = board.desks;
-    el.desks.style.setProperty("--rows", String(Math.max(desks.length, 4)));
-    el.desks.innerHTML = desks.map(function (desk) {
-      var current = desk.current
-        ? '<span class="ticket">' + esc(desk.current.ticket) + '</span><span class="name">' +
-          esc(desk.current.name) + "</span>"
-        : "";
-      if (desk.paused) { current = "停诊 <small>Paused</small>"; }
-      var next = desk.next.slice(0, NEXT_PER_DESK).map(function (entry) {
-        return "<span>" + esc(entry.ticket) + "</span>";
-      }).join("");
-      var classes = "desk" + (desk.paused ? " paused" : "") +
-        (desk.id === board.lastCalledDesk ? " just-called" : "");
-      return '<div class="' + classes + '" data-desk="' + esc(desk.id) + '">' +
-        '<div class="desk-room">' + esc(desk.room) + ' <span class="room-unit">诊室</span>' +
-        "<small>" + esc(desk.name) + "</small></div>" +
-        '<div class="desk-current">' + current + "</div>" +
-        '<div class="desk-next">' + next + "</div></div>";
-    }).join("");
-  }
-
-  function renderMissed() {
-    var chips = [];
-    board.queues.forEach(function (queue) {
-      queue.missed.forEach(function (entry) {
-        chips.push('<span class="missed-ticket">' + esc(entry.ticket) +
-          '<span class="name">' + esc(entry.name) + "</span></span>");
-      });
-    });
-    // Newest at the front: when the list is long it is the oldest that falls off the edge.
-    chips.reverse();
-    el.missed.innerHTML = chips.length ? chips.join("")
-      : '<span class="missed-empty">无 · None</span>';
+  function isDoor() {
+    if (view === "door" || view === "wall") { return view === "door"; }
+    return board.desks.length > 0 && board.desks.length <= 2;
   }
 
   function render() {
-    renderDesks();
-    renderMissed();
+    var door = isDoor();
+    document.body.classList.toggle("door", door);
+    if (door) {
+      Board.drawDoor(el.desks, board);
+      pages = 1;
+    } else {
+      pages = Board.drawRows(el.desks, board, page);
+    }
+    el.page.hidden = pages < 2;
+    el.page.textContent = (page % pages + 1) + " / " + pages;
+    Board.drawMissed(el.missed, board);
+    if (shownCall !== null && !stillCurrent(shownCall)) { showIdle(); }
+  }
+
+  function turnPage() {
+    if (pages < 2) { return; }
+    page = (page + 1) % pages;
+    render();
   }
 
   function showCall(call, flashing) {
+    shownCall = call;
     el.calling.classList.remove("idle");
     el.calling.classList.toggle("flash", flashing);
+    flashCard(call.desk, flashing);
     el.ticket.textContent = call.ticket;
-    el.name.textContent = call.name || "";
+    el.name.textContent = Board.shownName(call.name);
     el.room.innerHTML = "请到 <b>" + esc(call.room) + "</b> 诊室就诊 <small>Please go to room " +
       esc(call.room) + "</small>";
   }
@@ -107,16 +111,29 @@
     board = next;
     board.lastCalledDesk = lastCalledDesk;
     board.seq = seq;
-    if (newDay) { showIdle(); }
+    if (newDay) {
+      // A new service day: yesterday's last call leaves the big panel, and is never said again.
+      pending = [];
+      showIdle();
+    }
     render();
   }
 
-  /* A new service day: yesterday's last call leaves the big panel, and is never said again. */
+  /* A door screen has no big panel: the room's own card flashes while its call is said. */
+  function flashCard(deskId, flashing) {
+    var cards = el.desks.querySelectorAll(".door-card");
+    for (var i = 0; i < cards.length; i += 1) {
+      cards[i].classList.toggle("flash", flashing && cards[i].getAttribute("data-desk") === deskId);
+    }
+  }
+
+  /* Nobody to call: the panel says so, with no number and no empty line in its place. */
   function showIdle() {
-    pending = [];
+    shownCall = null;
     el.calling.classList.remove("flash");
     el.calling.classList.add("idle");
-    el.ticket.textContent = "—";
+    flashCard(null, false);
+    el.ticket.textContent = "";
     el.name.textContent = "";
     el.room.innerHTML = "请留意叫号 <small>Please wait for your number</small>";
   }
@@ -141,10 +158,12 @@
     setTimeout(pump, SETTLE_MS);
   }
 
-  /* A call whose patient has since been finished, skipped or replaced at the desk is not read out. */
+  /* A call whose patient has since been finished, skipped or replaced at the desk, or whose
+   * desk has paused, is neither read out nor left on the panel. */
   function stillCurrent(call) {
     var desk = findDesk(call.desk);
-    return desk === null || (desk.current !== null && desk.current.ticket === call.ticket);
+    return desk === null ||
+      (!desk.paused && desk.current !== null && desk.current.ticket === call.ticket);
   }
 
   async function pump() {
@@ -166,13 +185,13 @@
     showCall(call, true);
     await chime();
     var repeats = typeof call.repeats === "number" && call.repeats > 0 ? call.repeats : 2;
-    for (var round = 0; round < repeats; round += 1) {
+    for (var round = 0; round < repeats && stillCurrent(call); round += 1) {
       for (var i = 0; i < languages.length; i += 1) {
         var text = textFor(call, languages[i]);
         if (text) { await speak(text, languages[i]); }
       }
     }
-    showCall(call, false);
+    if (stillCurrent(call)) { showCall(call, false); } else { showIdle(); }
   }
 
   /* The call's text in a page language: "zh-CN" takes the call's "zh". */
@@ -259,6 +278,9 @@
       case "snapshot":
         // A fresh start (possibly another database): later calls count from here.
         newestCallSeq = message.seq;
+        clinicZone = typeof message.timezone === "string" ? message.timezone : null;
+        clinicOffset = typeof message.utc_offset === "number" ? message.utc_offset : null;
+        tick();
         applyBoard(message.board, message.seq);
         break;
       case "board":
@@ -284,15 +306,55 @@
     onMessage: onMessage,
     onStatus: function (status) {
       indicator.show(status);
-      if (status === "live") { flushAcks(); }
+      if (status === "live") {
+        lastLive = new Date();
+        flushAcks();
+      }
+      watchStale(status === "live");
     }
   });
 
+  /* Covers the board once the screen has been cut off for longer than a restart takes. */
+  function watchStale(live) {
+    if (live) {
+      clearTimeout(staleTimer);
+      staleTimer = null;
+      el.offline.hidden = true;
+      document.body.classList.remove("stale");
+      return;
+    }
+    if (staleTimer !== null || !el.offline.hidden) { return; }
+    staleTimer = setTimeout(function () {
+      staleTimer = null;
+      el.offlineSince.textContent = lastLive === null ? "正在连接… · Connecting…"
+        : "最后更新 " + clockText(lastLive) + " · Last updated " + clockText(lastLive);
+      el.offline.hidden = false;
+      document.body.classList.add("stale");
+    }, STALE_AFTER_MS);
+  }
+
+  function twoDigits(value) {
+    return String(value).padStart(2, "0");
+  }
+
+  /* HH:MM in the clinic's time zone (from the snapshot), whatever the TV's own is set to. */
+  function clockText(when) {
+    if (clinicZone !== null) {
+      try {
+        return new Intl.DateTimeFormat("en-GB", {
+          timeZone: clinicZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+        }).format(when);
+      } catch (err) {
+        clinicZone = null;
+      }
+    }
+    if (clinicOffset === null) { return ""; }
+    var shifted = new Date(when.getTime() + clinicOffset * 60000);
+    return twoDigits(shifted.getUTCHours()) + ":" + twoDigits(shifted.getUTCMinutes());
+  }
+
   function tick() {
-    var now = new Date();
-    var hh = String(now.getHours()).padStart(2, "0");
-    var mm = String(now.getMinutes()).padStart(2, "0");
-    el.clock.textContent = hh + ":" + mm;
+    el.clock.textContent = clockText(new Date());
   }
 
   async function keepAwake() {
@@ -321,8 +383,11 @@
 
   function start() {
     if (query.get("department")) { el.department.textContent = query.get("department") + " "; }
+    showIdle();
     tick();
     setInterval(tick, 10000);
+    setInterval(turnPage, PAGE_MS);
+    window.addEventListener("resize", render);
     document.addEventListener("click", enableSound);
     document.addEventListener("keydown", enableSound);
     document.addEventListener("visibilitychange", function () {

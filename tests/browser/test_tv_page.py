@@ -124,7 +124,7 @@ def test_missed_patients_are_listed_and_desks_show_who_is_next(
 
     expect(page.locator("#missed")).to_contain_text(tickets[0].number)
     expect(page.locator("#missed")).to_contain_text("钱*")
-    expect(page.locator('.desk[data-desk="nk1"] .desk-next')).to_contain_text(tickets[1].number)
+    expect(page.locator('.desk-next[data-for~="nk1"]')).to_contain_text(tickets[1].number)
     expect(page.locator('.desk[data-desk="nk1"] .desk-current')).not_to_contain_text(
         tickets[0].number
     )
