@@ -21,9 +21,6 @@
   var view = query.get("view");
   // Rows that do not fit at a legible size are shown a page at a time, this long each.
   var PAGE_MS = 8000;
-  // A reconnection after a server restart takes a second or two: only an outage longer than
-  // that covers the board, so that nobody trusts a board that has stopped moving.
-  var STALE_AFTER_MS = 5000;
   // Let a burst of caught-up messages land before choosing which calls are still worth saying.
   var SETTLE_MS = 150;
   // No voice installed: the engine may never start an utterance; do not wait for it forever.
@@ -34,10 +31,7 @@
   var shownCall = null;
   var page = 0;
   var pages = 1;
-  var staleTimer = null;
-  var lastLive = null;
-  var clinicZone = null;
-  var clinicOffset = null;
+  var clock = new window.ClinicQueueStatus.ClinicClock();
   var pending = [];
   var announcing = false;
   // Calls arrive in log order, so the highest seq taken is enough to never say one twice.
@@ -278,8 +272,7 @@
       case "snapshot":
         // A fresh start (possibly another database): later calls count from here.
         newestCallSeq = message.seq;
-        clinicZone = typeof message.timezone === "string" ? message.timezone : null;
-        clinicOffset = typeof message.utc_offset === "number" ? message.utc_offset : null;
+        clock.setZone(message.timezone, message.utc_offset);
         tick();
         applyBoard(message.board, message.seq);
         break;
@@ -300,61 +293,21 @@
     offline: "连接中断，正在重连 · Reconnecting"
   });
 
+  var outage = new window.ClinicQueueStatus.OutageNotice(el.offline, el.offlineSince, clock);
+
   var socket = new CQ.LiveSocket({
     path: "/ws/display",
     params: window.location.search,
     onMessage: onMessage,
     onStatus: function (status) {
       indicator.show(status);
-      if (status === "live") {
-        lastLive = new Date();
-        flushAcks();
-      }
-      watchStale(status === "live");
+      if (status === "live") { flushAcks(); }
+      outage.show(status === "live");
     }
   });
 
-  /* Covers the board once the screen has been cut off for longer than a restart takes. */
-  function watchStale(live) {
-    if (live) {
-      clearTimeout(staleTimer);
-      staleTimer = null;
-      el.offline.hidden = true;
-      document.body.classList.remove("stale");
-      return;
-    }
-    if (staleTimer !== null || !el.offline.hidden) { return; }
-    staleTimer = setTimeout(function () {
-      staleTimer = null;
-      el.offlineSince.textContent = lastLive === null ? "正在连接… · Connecting…"
-        : "最后更新 " + clockText(lastLive) + " · Last updated " + clockText(lastLive);
-      el.offline.hidden = false;
-      document.body.classList.add("stale");
-    }, STALE_AFTER_MS);
-  }
-
-  function twoDigits(value) {
-    return String(value).padStart(2, "0");
-  }
-
-  /* HH:MM in the clinic's time zone (from the snapshot), whatever the TV's own is set to. */
-  function clockText(when) {
-    if (clinicZone !== null) {
-      try {
-        return new Intl.DateTimeFormat("en-GB", {
-          timeZone: clinicZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"
-        }).format(when);
-      } catch (err) {
-        clinicZone = null;
-      }
-    }
-    if (clinicOffset === null) { return ""; }
-    var shifted = new Date(when.getTime() + clinicOffset * 60000);
-    return twoDigits(shifted.getUTCHours()) + ":" + twoDigits(shifted.getUTCMinutes());
-  }
-
   function tick() {
-    el.clock.textContent = clockText(new Date());
+    el.clock.textContent = clock.text(new Date());
   }
 
   async function keepAwake() {

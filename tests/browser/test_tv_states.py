@@ -26,7 +26,7 @@ from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
 
-STALE_AFTER_S = 5  # display.js: STALE_AFTER_MS
+STALE_AFTER_S = 5  # display-status.js: STALE_AFTER_MS
 
 
 def test_after_a_few_seconds_cut_off_the_whole_screen_says_it_is_not_current(
