@@ -24,7 +24,7 @@ from queue_core.backup import Copy, backup
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
-from queue_core.errors import ConfigError, NotInitialised, QueueError, TextRefused
+from queue_core.errors import ConfigError, FileFault, NotInitialised, QueueError, TextRefused
 from queue_core.events import Event, EventType
 from queue_core.his_diff import Kind
 from queue_core.his_file import known_encoding
@@ -127,6 +127,19 @@ def cmd_import(args: argparse.Namespace) -> None:
         _print_sync(refused.sync)
         raise
     _print_sync(sync)
+
+
+SQLITE_INTEGERS = range(-(2**63), 2**63)  # what SQLite can compare a seq with
+
+
+def _seq(text: str) -> int:
+    try:
+        seq = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an event number") from None
+    if seq not in SQLITE_INTEGERS:
+        raise argparse.ArgumentTypeError(f"{text} is out of range for an event number")
+    return seq
 
 
 def _encoding(name: str) -> str:
@@ -468,7 +481,7 @@ def build_parser() -> _Parser:
         "status", cmd_status, "the board: desks, who is called, who waits in which order"
     ).add_argument("--json", action="store_true")
     p = add("events", cmd_events, "the event log (audit trail), oldest first")
-    p.add_argument("--since", type=int, default=0, metavar="SEQ")
+    p.add_argument("--since", type=_seq, default=0, metavar="SEQ")
     p.add_argument("--day", metavar="YYYY-MM-DD", help="only the events of this service day")
     p.add_argument("--ticket", metavar="NUMBER", help="only this ticket number's events")
     p.add_argument("--desk", help="only this desk's events")
@@ -505,6 +518,15 @@ def build_parser() -> _Parser:
     return parser
 
 
+def _tell(line: str, code: int) -> int:
+    """The refusal's line on stderr; with nobody reading stderr any more, the exit code alone."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+    return code
+
+
 def _utf8(argv: Sequence[str]) -> None:
     """Python keeps an argument's bytes that are not UTF-8 as lone surrogates, which no file,
     database or terminal takes: refused here, before anything is done with them."""
@@ -530,14 +552,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.handler(args)
         sys.stdout.flush()  # here, not at exit: a reader gone by then is handled below
     except UsageError as exc:
-        print(shown(str(exc)), file=sys.stderr)
-        return 2
+        return _tell(shown(str(exc)), 2)
     except (ConfigError, NotInitialised) as exc:
-        print(shown(f"clinic-queue: {exc}"), file=sys.stderr)
-        return 2
+        return _tell(shown(f"clinic-queue: {exc}"), 2)
+    except FileFault as exc:
+        return _tell(shown(f"clinic-queue: {exc.message}"), 2)
     except QueueError as exc:
-        print(shown(f"clinic-queue: {exc.message}"), file=sys.stderr)
-        return 1
+        return _tell(shown(f"clinic-queue: {exc.message}"), 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -58,7 +58,15 @@ def queues_table(status: dict[str, Any]) -> Table:
     return table
 
 
+class PipedConsole(Console):
+    """rich's console, except that a reader gone away ends the command as for plain `print`:
+    rich's own answer is exit code 1, as if the command had failed."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def print_board(status: dict[str, Any], console: Console | None = None) -> None:
-    out = console or Console()
+    out = console or PipedConsole()
     out.print(board_table(status))
     out.print(queues_table(status))

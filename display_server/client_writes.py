@@ -1,17 +1,16 @@
 """What screens and phones write: a registered screen's acks, a link's presence.
 
 Each write is checked against the connection's write budget (display_server/limits.py) before
-it reaches the writer gate, and a refusal is an `error` message for the client, never an
-exception in the handler.
+it joins the server's write queue (display_server/write_queue.py), and a refusal is an `error`
+message for the client, never an exception in the handler.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from display_server import protocol
 from display_server.limits import Writes
 from display_server.protocol import Message
+from display_server.write_queue import WriteQueue
 from queue_core.errors import QueueError
 from queue_core.feedback import record_presence, record_receipt
 from queue_core.store import Store
@@ -25,7 +24,10 @@ RATE_LIMITED = protocol.error("rate_limited", "Too many writes from this page or
 class Receipts:
     """One TV connection's acks: recorded for its registered screen, within its write budget."""
 
-    def __init__(self, writer: Store, screen_id: str | None, writes: Writes) -> None:
+    def __init__(
+        self, queue: WriteQueue, writer: Store, screen_id: str | None, writes: Writes
+    ) -> None:
+        self.queue = queue
         self.writer = writer
         self.screen_id = screen_id
         self.writes = writes
@@ -37,18 +39,21 @@ class Receipts:
         if not self.writes.allow():
             return RATE_LIMITED
         try:
-            await asyncio.to_thread(record_receipt, self.writer, call_seq, self.screen_id)
+            screen_id = self.screen_id
+            await self.queue.run(lambda: record_receipt(self.writer, call_seq, screen_id))
         except QueueError as exc:
             return protocol.error("refused", exc.message)
         return None
 
 
-async def presence(writer: Store, token: str, status: str, writes: Writes) -> Message | None:
+async def presence(
+    queue: WriteQueue, writer: Store, token: str, status: str, writes: Writes
+) -> Message | None:
     """Record a phone's presence; the error to answer with, if any."""
     if not writes.allow():
         return RATE_LIMITED
     try:
-        await asyncio.to_thread(record_presence, writer, token, status)
+        await queue.run(lambda: record_presence(writer, token, status))
     except QueueError as exc:
         return protocol.error("refused", exc.message)
     return None

@@ -73,9 +73,17 @@ def static_file(name: str, method: str = "GET", cache: str = "no-cache") -> Resp
     return response(200, body, kind, method=method, cache=cache)
 
 
-def health(seq: int, displays: int, phones: int, method: str = "GET") -> Response:
-    body = json.dumps({"status": "ok", "seq": seq, "displays": displays, "phones": phones})
-    return response(200, body.encode(), "application/json", method=method)
+def health(
+    seq: int, displays: int, phones: int, fault: str | None = None, method: str = "GET"
+) -> Response:
+    """503 with the fault's code (never the file's path: the route is public) when the server
+    cannot trust its database any more."""
+    counts = {"seq": seq, "displays": displays, "phones": phones}
+    if fault is None:
+        body = json.dumps({"status": "ok", **counts})
+        return response(200, body.encode(), "application/json", method=method)
+    body = json.dumps({"status": "fault", "reason": fault, **counts})
+    return response(503, body.encode(), "application/json", method=method)
 
 
 def screens_index(config: ClinicConfig, method: str = "GET") -> Response:

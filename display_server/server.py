@@ -2,7 +2,8 @@
 
 Plain HTTP routes are answered in `process_request`; the two websocket paths get a handler
 that joins the hub and then only reads client messages (acks, presence, pings). Database
-writes run in worker threads on their own connection, so the event loop never waits on SQLite.
+writes run on a thread and a connection of their own behind a bounded queue (write_queue.py),
+reads on another connection, so neither the event loop nor a read ever waits behind a write.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.protocol import BadMessage, Message, encode
+from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
 from queue_core.feedback import ticket_by_token
@@ -78,7 +80,8 @@ class DisplayServer:
     ) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
-        self.writer = Store.open(store.path, clock=store.clock)
+        self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
+        self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
@@ -97,6 +100,7 @@ class DisplayServer:
 
     def close(self) -> None:
         self.hub.stop()
+        self.write_queue.close()
         self.reader.close()
         self.writer.close()
 
@@ -109,7 +113,7 @@ class DisplayServer:
         if known is not None:
             return known
         try:
-            return await asyncio.to_thread(ticket_by_token, self.writer, token)
+            return await asyncio.to_thread(ticket_by_token, self.reader, token)
         except QueueError:
             return None
 
@@ -129,7 +133,14 @@ class DisplayServer:
                 return routes.not_found(method)
             return routes.static_file("phone.html", method, cache="no-store")
         if route == "/healthz":
-            return routes.health(self.hub.seq, self.hub.display_count, self.hub.phone_count, method)
+            fault = self.reader.opened.changed()
+            return routes.health(
+                self.hub.seq,
+                self.hub.display_count,
+                self.hub.phone_count,
+                None if fault is None else fault.code,
+                method,
+            )
         if route.startswith("/static/"):
             return routes.static_file(route[len("/static/") :], method)
         return routes.not_found(method)
@@ -167,7 +178,7 @@ class DisplayServer:
             seen = protocol.screen_filter(self.config, query)
         else:
             seen = registered_filter(self.config, screen)
-        receipts = Receipts(self.writer, screen.id if screen else None, writes)
+        receipts = Receipts(self.write_queue, self.writer, screen.id if screen else None, writes)
         limit = RateLimit()
         since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
         self.hub.join_display(conn, seen, since)
@@ -223,7 +234,7 @@ class DisplayServer:
         if data is None:
             return
         if data["type"] == "presence":
-            refusal = await presence(self.writer, token, data["status"], writes)
+            refusal = await presence(self.write_queue, self.writer, token, data["status"], writes)
             if refusal is not None:
                 await _reply(conn, refusal)
         else:

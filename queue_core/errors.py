@@ -225,6 +225,93 @@ class NotADatabase(NotInitialised):
         )
 
 
+class FileFault(QueueError):
+    """The database file or its disk cannot be used as it is (damaged, read-only, full, deleted
+    or replaced under the process): no retry mends it, someone must. Exit code 2 on the CLI."""
+
+
+class DatabaseCorrupt(FileFault):
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"{path} is damaged ({detail}); nothing was changed. Stop the desks and the server"
+            " and restore the latest backup: clinic-queue restore BACKUP (docs/operations.md).",
+            "database_corrupt",
+            path=path,
+        )
+
+
+class ReadOnlyDatabase(FileFault):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} is read-only for this user; nothing was changed. Whoever writes needs"
+            " write access to it, its folder and the files next to it (docs/operations.md).",
+            "read_only",
+            path=path,
+        )
+
+
+class DiskFull(FileFault):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The disk holding {path} is full; nothing was changed. Free space on it, then"
+            " try again.",
+            "disk_full",
+            path=path,
+        )
+
+
+class DiskFailure(FileFault):
+    """An I/O error of the disk itself (or a limit on the file's size)."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"{path} could not be written or read ({detail}); nothing was changed. Check the"
+            " disk and the system log.",
+            "disk_failure",
+            path=path,
+        )
+
+
+class WalMissing(FileFault):
+    """The -wal was deleted while other processes still have the database open."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path}-wal, the database's log of recent commits, is missing while other"
+            " processes have the database open; nothing was changed. Close every desk and stop"
+            " the server normally (never kill them): the last to close writes the log back.",
+            "wal_missing",
+            path=path,
+        )
+
+
+class FileReplaced(FileFault):
+    """What is at the database's path (or its -wal's) is no longer the file this process
+    opened: its writes would reach no other process, or be lost at the next start."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(
+            f"{what} since this process opened it; nothing was changed. Close this program"
+            " and tell the administrator (docs/operations.md, the file replaced).",
+            "file_replaced",
+            path=path,
+        )
+
+
+class HardLinked(FileFault):
+    """SQLite names a database's -wal and -shm after the path it was opened by: through two
+    links to one file, writers keep two logs of it and damage it."""
+
+    def __init__(self, path: str, links: int) -> None:
+        super().__init__(
+            f"{path} has {links} hard links; nothing was changed. A queue database must have one"
+            " name: remove the other links (a symbolic link is fine) (docs/operations.md).",
+            "hard_linked",
+            path=path,
+            links=str(links),
+        )
+
+
 class RowConflict(QueueError):
     """A row would take a unique value another row holds. It is refused, never written over
     the other row: the command's transaction rolls back and nothing changes."""

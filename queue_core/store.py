@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,8 @@ from queue_core.errors import (
     TicketNotFound,
 )
 from queue_core.events import Event, EventType, Fact
+from queue_core.file_faults import fault_of, faults_named
+from queue_core.file_identity import OpenedFiles, refuse_hard_links
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.text import clean_actor
 from queue_core.writer_gate import WriterGate
@@ -74,7 +76,7 @@ def _connect(path: Path) -> sqlite3.Connection:
             str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
     except sqlite3.DatabaseError as exc:
-        raise NotADatabase(str(path), str(exc)) from None
+        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -87,15 +89,17 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
-        # A directory, or a file that is not SQLite: say so instead of a traceback.
+        # A directory, a file that is not SQLite, a damaged one: say so, not a traceback.
         conn.close()
-        raise NotADatabase(str(path), str(exc)) from None
+        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
     return conn
 
 
-def _retry(action: Callable[[], Any]) -> Any:
-    """Retry what SQLite refused as busy, with jittered backoff, instead of surfacing it."""
-    deadline = time.monotonic() + GIVE_UP_AFTER_S
+def _retry(action: Callable[[], Any], deadline: float | None = None) -> Any:
+    """Retry what SQLite refused as busy, with jittered backoff, instead of surfacing it; past
+    `deadline` (time.monotonic(), by default GIVE_UP_AFTER_S from now) give up with StoreBusy."""
+    if deadline is None:
+        deadline = time.monotonic() + GIVE_UP_AFTER_S
     delay = 0.002
     while True:
         try:
@@ -107,6 +111,14 @@ def _retry(action: Callable[[], Any]) -> Any:
                 raise
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.1)
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """After an error: a failing disk may refuse the ROLLBACK too, and then the error that
+    caused it is the one to report (SQLite has rolled back what it could not write)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 class Reader(Protocol):
@@ -438,46 +450,69 @@ class Tx:
 class Store:
     """One connection to the shared queue file. Safe to share between threads of one process."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, config: ClinicConfig, clock: Clock):
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        config: ClinicConfig,
+        clock: Clock,
+        give_up_after_s: float = GIVE_UP_AFTER_S,
+    ):
         self.path = path
         self.conn = conn
         self.config = config
         self.clock = clock
-        self._lock = threading.RLock()
+        self.give_up_after_s = give_up_after_s  # how long a write may wait for its turn
+        self._lock = threading.RLock()  # the connection: one statement at a time
+        self._turn = threading.Lock()  # the writer gate: one write of this Store at a time
         self._gate = WriterGate(path)
+        self.opened = OpenedFiles.record(path)  # after the connection made the -wal
         self._day_opened: str | None = None  # the service day whose earlier days were closed
 
     @classmethod
-    def open(cls, path: Path | str | None = None, clock: Clock = utc_now) -> Store:
+    def open(
+        cls,
+        path: Path | str | None = None,
+        clock: Clock = utc_now,
+        give_up_after_s: float = GIVE_UP_AFTER_S,
+    ) -> Store:
         """Open an initialised database; refuses a file that `init` never set up."""
         target = Path(path) if path is not None else default_db_path()
         if not target.exists():
             raise NotInitialised(str(target))
+        refuse_hard_links(target)
         conn = _connect(target)
         try:
             if schema.pending(conn):
                 raise NotInitialised(str(target))
             row = conn.execute("SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)).fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             conn.close()
-            raise NotInitialised(str(target)) from None
+            raise fault_of(exc, target) or NotInitialised(str(target)) from None
         if row is None:
             conn.close()
             raise NotInitialised(str(target))
-        return cls(target, conn, parse_config(row[0], "stored configuration", stored=True), clock)
+        config = parse_config(row[0], "stored configuration", stored=True)
+        return cls(target, conn, config, clock, give_up_after_s)
 
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:
         """Create or migrate the file and store `config` in it (see commands.initialise)."""
         target = Path(path)
+        refuse_hard_links(target)
         conn = _connect(target)
-        _retry(lambda: conn.execute("BEGIN IMMEDIATE"))
         try:
-            if schema.pending(conn):
-                schema.apply(conn)
-            conn.execute("COMMIT")
+            with faults_named(target):
+                _retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+                try:
+                    if schema.pending(conn):
+                        schema.apply(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.close()
             raise
         return cls(target, conn, config, clock)
 
@@ -496,45 +531,60 @@ class Store:
     @contextmanager
     def write(self, now: datetime | None = None) -> Iterator[Tx]:
         """One command: through the writer gate, BEGIN IMMEDIATE (retried while busy), then
-        commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK."""
-        with self._lock:
-            self._gate.acquire()
-            try:
-                _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
-                tx = Tx(self.conn, now or self.now(), self.config)
-                try:
-                    if self._day_opened != tx.day:
-                        # Imported here: closing is a command built on this write path.
-                        from queue_core.closing import close_earlier_days
+        commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK.
 
-                        close_earlier_days(tx)
-                    yield tx
-                    if tx.pending:
-                        raise RuntimeError("rows changed without an event describing them")
-                    _retry(lambda: self.conn.execute("COMMIT"))
-                    self._day_opened = tx.day
-                except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    raise
+        The turn among this Store's threads, the gate and BEGIN share one deadline: past it,
+        StoreBusy. The connection is held only inside the transaction, so this Store's
+        readers (a console's watcher) never wait for a write's turn."""
+        with faults_named(self.path), self._turn_at_gate() as deadline, self._lock:
+            yield from self._transaction(now, deadline)
+
+    @contextmanager
+    def _turn_at_gate(self) -> Iterator[float]:
+        """This Store's turn among its threads, then the writer gate, before one deadline,
+        which is given on to what follows (BEGIN IMMEDIATE's retries)."""
+        deadline = time.monotonic() + self.give_up_after_s
+        if not self._turn.acquire(timeout=self.give_up_after_s):
+            raise StoreBusy()
+        try:
+            self._gate.acquire(deadline)
+            try:
+                yield deadline
             finally:
                 self._gate.release()
+        finally:
+            self._turn.release()
+
+    def _transaction(self, now: datetime | None, deadline: float) -> Iterator[Tx]:
+        _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
+        tx = Tx(self.conn, now or self.now(), self.config)
+        try:
+            self.opened.check()  # a write to a file nobody else sees would be lost
+            if self._day_opened != tx.day:
+                # Imported here: closing is a command built on this write path.
+                from queue_core.closing import close_earlier_days
+
+                close_earlier_days(tx)
+            yield tx
+            if tx.pending:
+                raise RuntimeError("rows changed without an event describing them")
+            _retry(lambda: self.conn.execute("COMMIT"))
+            self._day_opened = tx.day
+        except BaseException:
+            _roll_back(self.conn)
+            raise
 
     @contextmanager
     def between_writers(self) -> Iterator[sqlite3.Connection]:
         """The connection with the writer gate held and no transaction open, for work on the
         whole file that changes no row (VACUUM, a checkpoint): no writer comes in meanwhile."""
-        with self._lock:
-            self._gate.acquire()
-            try:
-                yield self.conn
-            finally:
-                self._gate.release()
+        with faults_named(self.path), self._turn_at_gate(), self._lock:
+            yield self.conn
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot across several queries (WAL readers never block writers)."""
-        with self._lock:
+        with self._lock, faults_named(self.path):
             _retry(lambda: self.conn.execute("BEGIN"))
             try:
                 yield self.conn
@@ -544,11 +594,11 @@ class Store:
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a cheap way for a desk to poll."""
-        with self._lock:
+        with self._lock, faults_named(self.path):
             return int(_retry(lambda: self.conn.execute("PRAGMA data_version").fetchone()[0]))
 
     def last_seq(self) -> int:
-        with self._lock:
+        with self._lock, faults_named(self.path):
             row = _retry(lambda: self.conn.execute("SELECT MAX(seq) FROM events").fetchone())
         return int(row[0] or 0)
 
@@ -559,7 +609,7 @@ class Store:
         if limit is not None:
             query += " LIMIT ?"
             params = (seq, limit)
-        with self._lock:
+        with self._lock, faults_named(self.path):
             rows = _retry(lambda: self.conn.execute(query, params).fetchall())
         return [_event(dict(r)) for r in rows]
 
@@ -572,7 +622,7 @@ class Store:
         wanted = {k: v for k, v in columns.items() if v is not None}
         where = "".join(f" AND {k} = ?" for k in wanted)
         query = f"SELECT * FROM events WHERE seq > ?{where} ORDER BY seq"
-        with self._lock:
+        with self._lock, faults_named(self.path):
             rows = _retry(lambda: self.conn.execute(query, (since, *wanted.values())).fetchall())
         return [_event(dict(r)) for r in rows]
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from queue_core.errors import QueueError
+
 if TYPE_CHECKING:
     from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
 
@@ -27,11 +29,12 @@ class TriageRead(Message):
 
 
 class ReadFailed(Message):
-    """The database could not be read; the live indicator turns stale."""
+    """The database could not be read, or is no longer the file the console opened: the live
+    indicator turns stale, or shows the file's fault for as long as it lasts."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, problem: QueueError | str) -> None:
         super().__init__()
-        self.message = message
+        self.problem = problem
 
 
 class CommandDone(Message):

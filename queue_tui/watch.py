@@ -32,13 +32,14 @@ class Watcher(Generic[T]):
         store: Store,
         read: Callable[[Line], T],
         deliver: Callable[[T], object],
-        fail: Callable[[str], object],
+        fail: Callable[[QueueError | str], object],
     ) -> None:
         self.store = store
         self.read = read
         self.deliver = deliver
         self.fail = fail
         self.last_ok = time.monotonic()
+        self._failing: str | None = None  # told once, not on every look while it lasts
         self._again = threading.Event()
         self._stopped = threading.Event()
         self._line: Line | None = None
@@ -75,6 +76,15 @@ class Watcher(Generic[T]):
         self._line = Line.load(self.store)
         return self._line
 
+    @property
+    def failing(self) -> bool:
+        return self._failing is not None
+
+    def _failed(self, problem: QueueError | str, text: str) -> None:
+        if text != self._failing:
+            self._failing = text
+            self.fail(problem)
+
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
         watch = self._watch = LogWatch.open(self.store.path.parent, POLL_SECONDS, IDLE_SECONDS)
@@ -82,6 +92,8 @@ class Watcher(Generic[T]):
             while not (cancelled() or self._stopped.is_set()):
                 try:
                     mark = (self.store.data_version(), self.store.last_seq())
+                    # A file deleted or replaced still reads, but nobody else writes to it.
+                    self.store.opened.check()
                     new_day = self._line is not None and self._line.day != self.store.today()
                     if mark != seen or new_day or self._again.is_set():
                         self._again.clear()
@@ -89,10 +101,11 @@ class Watcher(Generic[T]):
                         seen = mark
                         watch.changed()
                     self.last_ok = time.monotonic()
+                    self._failing = None
                 except QueueError as exc:
-                    self.fail(exc.message)
+                    self._failed(exc, exc.message)
                 except sqlite3.Error as exc:
-                    self.fail(str(exc))
+                    self._failed(str(exc), str(exc))
                 watch.pause()
         finally:
             with self._watch_lock:

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from queue_core.errors import QueueError
+from queue_core.errors import FileFault, QueueError
 from queue_core.store import Store
 from queue_core.text import printable
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
@@ -24,6 +24,7 @@ from queue_tui.widgets.header import StatusHeader
 Clock = Callable[[], datetime]
 Outcome = Message  # what a command's worker posts back: usually a CommandDone
 STALE_AFTER_SECONDS = 1.0  # ten looks missed: the data on screen can no longer be trusted
+FAULT_SHOWN_SECONDS = 24 * 3600.0  # a file fault's message stays until someone mends it
 
 
 class ConsoleScreen(Screen[None]):
@@ -56,20 +57,22 @@ class ConsoleScreen(Screen[None]):
         self.now = self.clock()
         header = self.query_one(StatusHeader)
         header.clock = self.now.astimezone(self.store.config.tz).strftime("%H:%M:%S")
+        if header.live == "fault" and self.watcher.failing:
+            return  # the fault says more than the age
         age = self.watcher.seconds_since_ok()
         if age > STALE_AFTER_SECONDS:
             header.live = "stale"
             header.stale_seconds = int(age)
-        elif header.live == "stale":
+        elif header.live in ("stale", "fault"):
             header.live = "live"
 
     def mark_live(self) -> None:
         if self.watcher.seconds_since_ok() <= STALE_AFTER_SECONDS:
             self.query_one(StatusHeader).live = "live"
 
-    def report_read_failure(self, message: str) -> None:
-        """Called on the watcher's thread."""
-        self.post_message(ReadFailed(message))
+    def report_read_failure(self, problem: QueueError | str) -> None:
+        """Called on the watcher's thread, once for each new problem."""
+        self.post_message(ReadFailed(problem))
 
     def tell(
         self,
@@ -86,8 +89,17 @@ class ConsoleScreen(Screen[None]):
         )
 
     def on_read_failed(self, message: ReadFailed) -> None:
-        self.query_one(StatusHeader).live = "stale"
-        self.tell(message.message, severity="error")
+        """A file fault (deleted, replaced, damaged) stays in the header and its message on
+        screen until it is mended: no retry on this side mends it."""
+        problem = message.problem
+        if isinstance(problem, str):
+            self.query_one(StatusHeader).live = "stale"
+            self.tell(problem, severity="error")
+            return
+        lasting = isinstance(problem, FileFault)
+        self.query_one(StatusHeader).live = "fault" if lasting else "stale"
+        timeout = FAULT_SHOWN_SECONDS if lasting else 4
+        self.tell(refusal(self.lang, problem), severity="error", timeout=timeout)
 
     def run_command(self, action: Callable[[], Outcome]) -> None:
         """Every command runs on a worker thread; the UI thread never waits on the database."""

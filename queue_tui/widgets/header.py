@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from queue_tui.i18n import DEFAULT_LANG, Lang, t
 
-Liveness = Literal["connecting", "live", "stale"]
+Liveness = Literal["connecting", "live", "stale", "fault"]
 
 
 class StatusHeader(Widget):
@@ -22,7 +22,7 @@ class StatusHeader(Widget):
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def watch_live(self, live: Liveness) -> None:
-        self.set_class(live == "stale", "-stale")
+        self.set_class(live in ("stale", "fault"), "-stale")
 
     def render(self) -> Text:
         if self.live == "stale":

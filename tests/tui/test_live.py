@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -13,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Digits, Static
 
 from queue_core import commands
+from queue_core.events import EventType
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app
 from queue_tui.widgets.current import CurrentPanel
@@ -106,6 +110,28 @@ async def test_an_unreadable_database_turns_the_indicator_stale(
         await until(pilot, lambda: sum("closed" in t for t in toasts(pilot)) >= 2, "refusal")
         assert pilot.app.is_running
         assert waiting(pilot)[0] == "A001"  # the last good picture stays, marked stale
+
+
+async def test_a_database_replaced_under_the_desk_is_shown_as_a_fault_until_mended(
+    store: Store, clock: SteppingClock, db_path: Path
+) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await until(pilot, lambda: header(pilot).live == "live", "live")
+        copy = db_path.with_name("copy.db")
+        with closing(sqlite3.connect(db_path)) as old, closing(sqlite3.connect(copy)) as new:
+            old.backup(new)
+        os.replace(copy, db_path)  # what a restore done by hand while the desk runs does
+        await until(pilot, lambda: "数据库文件故障" in plain(header(pilot).render()), "fault")
+        assert header(pilot).has_class("-stale")
+        replaced = "数据库文件已被删除或替换"
+        await until(pilot, lambda: any(replaced in t for t in toasts(pilot)), "why")
+        await pilot.press("n")  # the desk's call goes nowhere: refused, not made on the old file
+        await until(pilot, lambda: sum(replaced in t for t in toasts(pilot)) == 2, "refusal")
+        await pilot.pause(1.5)  # a stale age never hides the fault, and it is told only once
+        assert "数据库文件故障" in plain(header(pilot).render())
+        assert sum(replaced in t for t in toasts(pilot)) == 2
+    assert EventType.CALL not in [e.type for e in store.events_since(0)]
 
 
 async def test_at_midnight_the_desk_shows_an_empty_room_and_an_empty_line(
