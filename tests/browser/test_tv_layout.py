@@ -97,13 +97,16 @@ def test_twelve_rooms_on_one_queue_show_next_once_and_page_what_does_not_fit(
     context.close()
 
 
-@pytest.mark.parametrize("size", ["portrait", "1080p"])
+@pytest.mark.parametrize(
+    ("size", "query"),
+    [("portrait", {"desks": "nk-zj"}), ("1080p", {"desks": "nk-zj,wk1,wk2", "view": "door"})],
+)
 def test_the_door_screen_shows_the_room_its_doctor_and_who_is_next(
-    server: ServerProcess, live_store: Store, browser: Browser, size: str
+    server: ServerProcess, live_store: Store, browser: Browser, size: str, query: dict[str, str]
 ) -> None:
     waiting = [issue_ticket(live_store, "nk-zj", ACTOR, name=n) for n in ("张三丰", "李四", "王五")]
     context = screen(browser, size)
-    page = open_tv(context, server, desks="nk-zj")
+    page = open_tv(context, server, **query)
     commands.call_next(live_store, "nk-zj", ACTOR)
 
     card = page.locator('.door-card[data-desk="nk-zj"]')
