@@ -88,7 +88,8 @@ def measure(page: Page) -> dict[str, Any]:
 def assert_legible(page: Page) -> list[str]:
     """Fails with what is wrong; returns the numbers on screen."""
     found = measure(page)
-    assert (found["overlaps"], found["clipped"], found["small"]) == ([], [], [])
+    problems = [*found["overlaps"], *found["clipped"], *found["small"]]
+    assert not problems, problems
     seen: list[str] = found["seen"]
     return seen
 

@@ -9,13 +9,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    expect,
+)
 
 from queue_core import commands
 from queue_core.config import load_config
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
-from tests.browser.harness import RECORD_BROWSER_CALLS, ServerProcess, open_tv
+from tests.browser.harness import (
+    CHROMIUM_ARGS,
+    RECORD_BROWSER_CALLS,
+    ServerProcess,
+    chromium_executable,
+    open_tv,
+)
 from tests.browser.layout import assert_legible, twelve_desk_clinic
 from tests.browser.morning import fill_waiting_room, run_first_hour
 from tests.conftest import ACTOR, HALL_KEY
@@ -121,3 +133,18 @@ def test_the_door_screen_shows_the_room_its_doctor_and_who_is_next(
     font = number.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert font >= 96  # the door's one number: twice the rows' minimum
     context.close()
+
+
+def test_the_hint_to_enable_sound_covers_no_row(
+    twelve_rooms: tuple[ServerProcess, Store], browser: Browser
+) -> None:
+    """A browser that holds audio until a click (no autoplay flag) shows the hint."""
+    server, _ = twelve_rooms
+    held = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
+    strict = browser.browser_type.launch(executable_path=chromium_executable(), args=held)
+    try:
+        page = open_tv(strict.new_context(viewport=SCREENS["1080p"], locale="zh-CN"), server)
+        expect(page.locator("#sound-hint")).to_be_visible()
+        assert_legible(page)
+    finally:
+        strict.close()
