@@ -118,6 +118,7 @@
   /* The screen at a room's door: the room, its doctor, who is in, who is next. */
   function drawDoor(container, board) {
     container.style.removeProperty("--rows");
+    container.style.setProperty("--cards", String(Math.max(board.desks.length, 1)));
     container.innerHTML = board.desks.map(function (desk) {
       return doorCard(desk, board.lastCalledDesk);
     }).join("");
