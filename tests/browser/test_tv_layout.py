@@ -48,18 +48,34 @@ def screen(browser: Browser, size: str) -> BrowserContext:
     return context
 
 
-@pytest.fixture
-def twelve_rooms(tmp_path: Path) -> Iterator[tuple[ServerProcess, Store]]:
-    """Twelve rooms calling from one queue, each with a patient in, 28 more waiting."""
+def open_twelve_rooms(tmp_path: Path, queues: int) -> tuple[ServerProcess, Store]:
+    """Twelve rooms calling from `queues` queues, each with a patient in, more waiting."""
     db = tmp_path / "twelve.db"
-    initialise(db, load_config(twelve_desk_clinic(tmp_path / "twelve.toml")), ACTOR).close()
+    config = load_config(twelve_desk_clinic(tmp_path / "twelve.toml", queues))
+    initialise(db, config, ACTOR).close()
     store = Store.open(db)
     for n in range(40):
-        issue_ticket(store, "q0", ACTOR, name=f"张{n}丰")
+        issue_ticket(store, f"q{n % queues}", ACTOR, name=f"张{n}丰")
     for desk in range(12):
         commands.call_next(store, f"d{desk + 1}", ACTOR)
     server = ServerProcess(db)
     server.start()
+    return server, store
+
+
+@pytest.fixture
+def twelve_rooms(tmp_path: Path) -> Iterator[tuple[ServerProcess, Store]]:
+    """Twelve rooms on one queue: 12 patients in, 28 waiting."""
+    server, store = open_twelve_rooms(tmp_path, 1)
+    yield server, store
+    server.stop()
+    store.close()
+
+
+@pytest.fixture
+def twelve_rooms_four_queues(tmp_path: Path) -> Iterator[tuple[ServerProcess, Store]]:
+    """Twelve rooms, three on each of four queues (room n on queue n mod 4)."""
+    server, store = open_twelve_rooms(tmp_path, 4)
     yield server, store
     server.stop()
     store.close()
@@ -105,6 +121,30 @@ def test_twelve_rooms_on_one_queue_show_next_once_and_page_what_does_not_fit(
         page.wait_for_timeout(500)
         seen |= rooms_on_screen(page)
         assert_legible(page)
+    assert seen == {str(n) for n in range(1, 13)}
+    context.close()
+
+
+def test_twelve_rooms_on_four_queues_show_each_queues_next_beside_its_rooms(
+    twelve_rooms_four_queues: tuple[ServerProcess, Store], browser: Browser
+) -> None:
+    server, _ = twelve_rooms_four_queues
+    context = screen(browser, "small")
+    page = open_tv(context, server)
+    expect(page.locator(".desk-next").first).not_to_be_empty()
+
+    seen: set[str] = set()
+    deadline = time.monotonic() + 2 * PAGE_S + 5
+    while len(seen) < 12 and time.monotonic() < deadline:
+        lists = page.locator(".desk-next").all_inner_texts()
+        # On each page, a queue's next patients are listed once, beside its rooms there.
+        assert len(lists) == len(set(lists)), lists
+        for group in page.locator(".line-group").all():
+            rooms = group.locator(".room-number").all_inner_texts()
+            assert len({int(room) % 4 for room in rooms}) == 1, rooms
+        assert_legible(page)
+        seen |= rooms_on_screen(page)
+        page.wait_for_timeout(500)
     assert seen == {str(n) for n in range(1, 13)}
     context.close()
 
