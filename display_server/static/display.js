@@ -79,7 +79,12 @@
     el.page.hidden = pages < 2;
     el.page.textContent = (page % pages + 1) + " / " + pages;
     Board.drawMissed(el.missed, board);
-    if (shownCall !== null && !stillCurrent(shownCall)) { showIdle(); }
+    if (shownCall === null) { return; }
+    if (stillCurrent(shownCall)) {
+      flashCard(shownCall.desk, el.calling.classList.contains("flash"));  // cards were redrawn
+    } else {
+      showIdle();
+    }
   }
 
   function turnPage() {

@@ -11,27 +11,17 @@ from queue_core import commands
 from queue_core.feedback import receipts_for
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
-from tests.browser.harness import ServerProcess, event_after, open_tv, wait_until
+from tests.browser.harness import (
+    SPEECH_NEVER_ENDS,
+    ServerProcess,
+    event_after,
+    open_tv,
+    wait_until,
+)
 from tests.browser.morning import fill_waiting_room, run_first_hour
 from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
-
-# A speech engine that never reports the end of an utterance (some TV boxes have no voice).
-# It counts an overlap whenever a new utterance comes while the last was neither finished nor
-# cancelled: the page must wait for each one, then give up on it explicitly.
-SPEECH_NEVER_ENDS = """
-(() => {
-  window.__speaking = false;
-  window.__overlaps = 0;
-  window.speechSynthesis.speak = (utterance) => {
-    if (window.__speaking) { window.__overlaps += 1; }
-    window.__speaking = true;
-    window.__spoken.push({ text: utterance.text, lang: utterance.lang });
-  };
-  window.speechSynthesis.cancel = () => { window.__speaking = false; };
-})();
-"""
 
 
 def spoken(page: Page) -> list[dict[str, Any]]:

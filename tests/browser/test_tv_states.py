@@ -3,6 +3,7 @@ in the clinic, a paused room; and a call it can say aloud, whatever the patient'
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.browser.harness import (
     RECORD_BROWSER_CALLS,
+    SPEECH_NEVER_ENDS,
     ServerProcess,
     event_after,
     open_tv,
@@ -125,3 +127,20 @@ def test_a_one_letter_name_is_neither_said_nor_shown_as_a_star(
     assert STAR not in page.locator('.desk[data-desk="nk1"]').inner_text()
     assert_legible(page)
     context.close()
+
+
+def test_a_door_screens_card_flashes_while_its_call_is_said_even_as_the_board_moves(
+    server: ServerProcess, live_store: Store, tv_context: BrowserContext
+) -> None:
+    tv_context.add_init_script(SPEECH_NEVER_ENDS)
+    ticket = issue_ticket(live_store, "wk", ACTOR, name="李四")
+    page = open_tv(tv_context, server, desks="wk1", lang="zh-CN")
+    commands.call_next(live_store, "wk1", ACTOR)
+    card = page.locator('.door-card[data-desk="wk1"]')
+    expect(card).to_have_class(re.compile(r"\bflash\b"))
+    expect(card.locator(".ticket")).to_have_text(ticket.number)
+
+    later = issue_ticket(live_store, "wk", ACTOR, name="赵六")  # a new board mid-call
+    expect(card.locator(".desk-next")).to_contain_text(later.number)
+    expect(card).to_have_class(re.compile(r"\bflash\b"))
+    expect(card).not_to_have_class(re.compile(r"\bflash\b"), timeout=30_000)
