@@ -175,15 +175,16 @@ def test_the_door_screen_shows_the_room_its_doctor_and_who_is_next(
     context.close()
 
 
+@pytest.mark.parametrize("size", list(SCREENS))
 def test_the_hint_to_enable_sound_covers_no_row(
-    twelve_rooms: tuple[ServerProcess, Store], browser: Browser
+    twelve_rooms: tuple[ServerProcess, Store], browser: Browser, size: str
 ) -> None:
     """A browser that holds audio until a click (no autoplay flag) shows the hint."""
     server, _ = twelve_rooms
     held = [arg for arg in CHROMIUM_ARGS if not arg.startswith("--autoplay-policy")]
     strict = browser.browser_type.launch(executable_path=chromium_executable(), args=held)
     try:
-        page = open_tv(strict.new_context(viewport=SCREENS["1080p"], locale="zh-CN"), server)
+        page = open_tv(strict.new_context(viewport=SCREENS[size], locale="zh-CN"), server)
         expect(page.locator("#sound-hint")).to_be_visible()
         assert_legible(page)
     finally:
