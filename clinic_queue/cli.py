@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
-from queue_core import commands, registration
+from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
 from queue_core.backup import Copy, backup
 from queue_core.board import public_status
@@ -31,7 +31,7 @@ from queue_core.his_file import known_encoding
 from queue_core.importer import RowsRefused, Sync, import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
-from queue_core.model import Ticket
+from queue_core.model import Ticket, TicketState
 from queue_core.restore import restore
 from queue_core.retention import purge
 from queue_core.slips import slip_dir
@@ -206,12 +206,16 @@ def cmd_priority(args: argparse.Namespace) -> None:
 def cmd_call(args: argparse.Namespace) -> None:
     store = _open(args)
     if args.ticket:
-        ticket = commands.call_ticket(store, args.desk, args.ticket, args.reason or "", args.actor)
+        done = commands.out_of_turn_call(
+            store, args.desk, args.ticket, args.reason or "", args.actor
+        )
     else:
         if args.reason:
             raise UsageError("call: --reason goes with --ticket (an out-of-turn call)")
-        ticket = commands.call_next(store, args.desk, args.actor)
-    _say(ticket, f"called to desk {args.desk}")
+        done = commands.next_call(store, args.desk, args.actor)
+    if done.finished is not None:
+        _say(done.finished, "finished")
+    _say(done.called, f"called to desk {args.desk}")
 
 
 def cmd_recall(args: argparse.Namespace) -> None:
@@ -248,6 +252,24 @@ def cmd_transfer(args: argparse.Namespace) -> None:
 
 def cmd_cancel(args: argparse.Namespace) -> None:
     _say(commands.cancel(_open(args), args.number, args.reason, args.actor), "cancelled")
+
+
+def cmd_reopen(args: argparse.Namespace) -> None:
+    ticket = corrections.reopen(_open(args), args.desk, args.reason, args.actor)
+    _say(ticket, f"visit reopened at desk {args.desk}")
+
+
+def cmd_uncancel(args: argparse.Namespace) -> None:
+    ticket = corrections.uncancel(_open(args), args.number, args.reason, args.actor)
+    _say(ticket, f"cancel taken back: {ticket.state.value} again")
+
+
+def cmd_undo_away(args: argparse.Namespace) -> None:
+    ticket = corrections.undo_away(_open(args), args.number, args.reason, args.actor)
+    if ticket.state is TicketState.CALLED:
+        _say(ticket, f"not sent for tests after all: back in the room of desk {ticket.desk}")
+    else:
+        _say(ticket, "not sent for tests after all: back at its place in the line")
 
 
 def cmd_pause(args: argparse.Namespace) -> None:
@@ -471,6 +493,21 @@ def build_parser() -> _Parser:
     p.add_argument("--to", required=True, metavar="QUEUE_OR_DESK")
     p.add_argument("--reason")
     p = add("cancel", cmd_cancel, "cancel a ticket (a reason is required)")
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p = add("reopen", cmd_reopen, "the visit a desk just finished goes on (a reason is required)")
+    p.add_argument("desk")
+    p.add_argument("--reason", required=True)
+    p = add(
+        "uncancel", cmd_uncancel, "a ticket cancelled by mistake comes back (a reason is required)"
+    )
+    p.add_argument("number")
+    p.add_argument("--reason", required=True)
+    p = add(
+        "undo-away",
+        cmd_undo_away,
+        "a patient sent for tests by mistake is back (a reason is required)",
+    )
     p.add_argument("number")
     p.add_argument("--reason", required=True)
     p = add("pause", cmd_pause, "pause a desk (停诊): it calls nobody until resumed")

@@ -69,11 +69,20 @@ def _open_desk(tx: Tx, desk: DeskConfig) -> DeskState:
     return state
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call, and the visit it ended: the nurse is told both."""
+
+    called: Ticket
+    finished: Ticket | None
+
+
 def _call(
     tx: Tx, desk: DeskState, ticket: Ticket, actor: str, reason: str | None, room: str
-) -> Ticket:
+) -> Call:
+    finished = None
     if desk.current_ticket is not None:
-        _finish(tx, desk, tx.ticket(desk.current_ticket), actor)
+        finished = _finish(tx, desk, tx.ticket(desk.current_ticket), actor)
     ticket.state = TicketState.CALLED
     ticket.desk = desk.id
     ticket.called_at = iso(tx.now)
@@ -92,11 +101,16 @@ def _call(
         ),
         actor,
     )
-    return ticket
+    return Call(ticket, finished)
 
 
 def call_next(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
     """Finish the current patient (if any) and call the first eligible one in the rules' order."""
+    return next_call(store, desk_id, actor, now).called
+
+
+def next_call(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Call:
+    """`call_next`, also saying whose visit the call ended."""
     desk = desk_config(store, desk_id)
     with store.write(now) as tx:
         state = _open_desk(tx, desk)
@@ -110,6 +124,13 @@ def call_ticket(
     store: Store, desk_id: str, number: str, reason: str, actor: str, now: datetime | None = None
 ) -> Ticket:
     """Call a ticket out of turn. Always needs a reason; the event records who and why."""
+    return out_of_turn_call(store, desk_id, number, reason, actor, now).called
+
+
+def out_of_turn_call(
+    store: Store, desk_id: str, number: str, reason: str, actor: str, now: datetime | None = None
+) -> Call:
+    """`call_ticket`, also saying whose visit the call ended."""
     desk = desk_config(store, desk_id)
     reason = clean_reason(reason)
     if not reason:

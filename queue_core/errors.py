@@ -62,6 +62,9 @@ class ReasonRequired(QueueError):
     _ACTIONS: ClassVar[dict[str, str]] = {
         "call_out_of_turn": "call a patient out of turn",
         "cancel": "cancel a ticket",
+        "reopen": "reopen a visit",
+        "uncancel": "take back a cancel",
+        "undo_away": "take back a send-for-tests",
     }
 
     def __init__(self, action: str) -> None:

@@ -34,6 +34,9 @@ class EventType(StrEnum):
     DONE = "done"
     TRANSFER = "transfer"
     CANCEL = "cancel"
+    REOPEN = "reopen"
+    UNCANCEL = "uncancel"
+    UNDO_AWAY = "undo_away"
     PAUSE = "pause"
     RESUME = "resume"
     ANNOUNCED = "announced"
@@ -61,6 +64,7 @@ class Why(StrEnum):
     AWAY = "away"
     DONE = "done"
     CANCEL = "cancel"
+    CORRECTED = "corrected"  # a desk took back its mistake: this ticket's own change
     PAUSED = "paused"
     RESUMED = "resumed"
     PROGRESS = "progress"  # the number served or the estimate moved; the place did not
@@ -234,6 +238,31 @@ class Cancelled(Fact):
     pass
 
 
+@_declare(EventType.REOPEN, ForPhones(told=(TicketState.CALLED, "reopen")))
+@dataclass(frozen=True, kw_only=True)
+class Reopened(Fact):
+    """A visit finished too soon goes on in `room` at `desk` (queue_core/corrections.py)."""
+
+    room: str
+
+
+@_declare(EventType.UNCANCEL, ForPhones(own=Why.CORRECTED, told=(None, "uncancel")))
+@dataclass(frozen=True, kw_only=True)
+class Uncancelled(Fact):
+    """A ticket cancelled by mistake is back in the state `was`, at its original place."""
+
+    was: str
+
+
+@_declare(EventType.UNDO_AWAY, ForPhones(own=Why.CORRECTED, told=(None, "undo_away")))
+@dataclass(frozen=True, kw_only=True)
+class AwayUndone(Fact):
+    """A patient sent for tests by mistake is back: `to` is `called` (in the room of `desk`
+    again) or `waiting` (at their place in the line)."""
+
+    to: str
+
+
 @_declare(EventType.PAUSE, ForPhones(desk=Why.PAUSED))
 @dataclass(frozen=True, kw_only=True)
 class Paused(Fact):
@@ -299,6 +328,8 @@ class Purged(Fact):
 
 
 CALLS = (EventType.CALL, EventType.RECALL)  # the events a screen announces and acknowledges
+# A desk taking back its own mistake: each is audited with the reason it gave.
+CORRECTIONS = (EventType.REOPEN, EventType.UNCANCEL, EventType.UNDO_AWAY)
 
 
 @dataclass(frozen=True)

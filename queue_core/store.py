@@ -217,6 +217,14 @@ class Tx:
         rows = self._conn.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq", (seq,))
         return [_event(dict(r)) for r in rows]
 
+    def ticket_events(self, number: str) -> list[Event]:
+        """Today's events of ticket `number`, oldest first: what a correction takes back."""
+        rows = self._conn.execute(
+            "SELECT * FROM events WHERE day = ? AND ticket = ? ORDER BY seq",
+            (self.day, number.upper()),
+        )
+        return [_event(dict(r)) for r in rows]
+
     def next_seq(self) -> int:
         row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
         return (row[0] if row else 0) + 1

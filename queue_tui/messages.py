@@ -9,6 +9,7 @@ from textual.message import Message
 from queue_core.errors import QueueError
 
 if TYPE_CHECKING:
+    from queue_tui.printing import Printed
     from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
 
 
@@ -60,3 +61,11 @@ class SlipReady(Message):
     def __init__(self, slip: Slip) -> None:
         super().__init__()
         self.slip = slip
+
+
+class SlipPrinted(Message):
+    """A slip was saved and, with a printer configured, sent to it: what became of each."""
+
+    def __init__(self, printed: Printed) -> None:
+        super().__init__()
+        self.printed = printed

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from queue_core.board import public_board
-from queue_core.events import Called, Event, EventType
+from queue_core.events import CORRECTIONS, Called, Event, EventType
 from queue_core.line import Line
 from queue_core.model import DeskState, Ticket
 from queue_core.replay import current_tables, replay
@@ -38,7 +38,8 @@ def integrity(conn: sqlite3.Connection) -> list[str]:
 
 
 def call_violations(events: list[Event]) -> list[str]:
-    """Walk the log in order: every call must find its ticket callable, no ticket at two desks."""
+    """Walk the log in order: every call must find its ticket callable, every correction its
+    reason, no ticket at two desks."""
     problems: list[str] = []
     state: dict[int, str] = {}
     ids: dict[tuple[str, str], int] = {}
@@ -53,6 +54,8 @@ def call_violations(events: list[Event]) -> list[str]:
                 problems.append(f"seq {event.seq}: {event.ticket} called while {before}")
             if out_of_turn and not (event.reason or "").strip():
                 problems.append(f"seq {event.seq}: {event.ticket} called out of turn, no reason")
+        if event.type in CORRECTIONS and not (event.reason or "").strip():
+            problems.append(f"seq {event.seq}: {event.type} of {event.ticket} without a reason")
         for row in event.changed("tickets"):
             key = (row["day"], row["number"])
             if ids.setdefault(key, row["id"]) != row["id"]:

@@ -14,10 +14,14 @@ from queue_tui.i18n import Lang, t
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    """y or Enter confirms, Esc goes back. No key of the desk's own answers: a nurse reaching
+    for `n` or space to call the next patient must not take it as "no", nor press a button
+    with it, so the buttons take no focus (a click still presses them)."""
+
     CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "no", id="confirm.no"),
+        Binding("y,enter", "answer(True)", "yes", id="confirm.yes"),
+        Binding("escape", "answer(False)", "no", id="confirm.no"),
     ]
 
     def __init__(self, question: str, lang: Lang) -> None:
@@ -29,8 +33,11 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Label(self.question, id="question")
             with Horizontal(id="buttons"):
-                yield Button(t(self.lang, "confirm.yes"), id="yes", variant="warning")
-                yield Button(t(self.lang, "confirm.no"), id="no")
+                yes = Button(t(self.lang, "confirm.yes"), id="yes", variant="warning")
+                no = Button(t(self.lang, "confirm.no"), id="no")
+                yes.can_focus = no.can_focus = False
+                yield yes
+                yield no
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -16,6 +16,7 @@ from queue_core.registration import find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
+from queue_tui.correcting import ask_correction
 from queue_tui.i18n import localized, t
 from queue_tui.messages import CommandDone, DeskRead
 from queue_tui.screens.choose import ChooseDialog
@@ -181,6 +182,16 @@ class DeskScreen(ConsoleScreen):
             return focused.selected_number
         return self._selected("#waiting")
 
+    def _queue_of(self, number: str) -> str | None:
+        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        shown = [*(p.ticket for p in snapshot.line), *snapshot.missed, *snapshot.away]
+        if snapshot.current is not None:
+            shown.append(snapshot.current)
+        return next((ticket.queue for ticket in shown if ticket.number == number), None)
+
     def _current_number(self) -> str | None:
         current = self.snapshot.current if self.snapshot else None
         return current.number if current else None
@@ -189,12 +200,7 @@ class DeskScreen(ConsoleScreen):
 
     def action_call_next(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
-
-        def call() -> Outcome:
-            ticket = commands.call_next(store, desk, actor)
-            return CommandDone("done.call", _called(store, desk, ticket))
-
-        self.run_command(call)
+        self.run_command(lambda: _said_call(store, desk, commands.next_call(store, desk, actor)))
 
     def action_recall(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
@@ -245,12 +251,14 @@ class DeskScreen(ConsoleScreen):
             self._tell("none.selected")
             return
         config, lang = self.store.config, self.lang
+        own_queue = self._queue_of(number)
         choices: list[tuple[commands.TransferTarget, str]] = [
             (
                 commands.ToQueue(q.id),
                 t(lang, "transfer.queue", name=localized(q, lang)),
             )
             for q in config.queues
+            if q.id != own_queue
         ] + [
             (
                 commands.ToDesk(d.id),
@@ -284,8 +292,8 @@ class DeskScreen(ConsoleScreen):
         store, desk, actor = self.store, self.desk_id, self.actor
 
         def call() -> Outcome:
-            ticket = commands.call_ticket(store, desk, number, reason, actor)
-            return CommandDone("done.call", _called(store, desk, ticket))
+            done = commands.out_of_turn_call(store, desk, number, reason, actor)
+            return _said_call(store, desk, done)
 
         self.run_command(call)
 
@@ -301,6 +309,15 @@ class DeskScreen(ConsoleScreen):
             return CommandDone("done.pause", {})
 
         self.run_command(toggle)
+
+    @work
+    async def action_correct(self) -> None:
+        away = self._selected("#away")
+        room_empty = self._current_number() is None
+        chosen = await ask_correction(self.app, self.lang, room_empty, away)
+        if chosen is not None:
+            store, desk, actor = self.store, self.desk_id, self.actor
+            self.run_command(lambda: chosen.run(store, desk, actor))
 
     @work
     async def action_search(self) -> None:
@@ -344,6 +361,14 @@ class DeskScreen(ConsoleScreen):
 
 def _said(key: str, ticket: Ticket) -> Outcome:
     return CommandDone(key, {"number": ticket.number})
+
+
+def _said_call(store: Store, desk_id: str, done: commands.Call) -> Outcome:
+    """The call, and the visit it ended when there was one: the nurse hears of both."""
+    called = _called(store, desk_id, done.called)
+    if done.finished is None:
+        return CommandDone("done.call", called)
+    return CommandDone("done.call_after", {**called, "finished": done.finished.number})
 
 
 def _called(store: Store, desk_id: str, ticket: Ticket) -> dict[str, str]:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
@@ -19,8 +20,9 @@ from queue_core.model import Ticket
 from queue_core.store import Store
 from queue_core.text import clean_name, phone_last4
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
+from queue_tui.correcting import uncancel
 from queue_tui.i18n import localized, refusal, t
-from queue_tui.messages import CommandDone, SlipReady, TriageRead
+from queue_tui.messages import CommandDone, SlipPrinted, SlipReady, TriageRead
 from queue_tui.printing import print_slip
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
@@ -241,11 +243,12 @@ class TriageScreen(ConsoleScreen):
             self.tell(t(lang, "none.selected"), severity="warning")
             return
 
-        def write() -> Outcome:
-            where = ", ".join(print_slip(slip, directory, lang))
-            return CommandDone("done.print", {"where": where})
+        self.run_command(lambda: SlipPrinted(print_slip(slip, directory, lang)))
 
-        self.run_command(write)
+    def on_slip_printed(self, message: SlipPrinted) -> None:
+        printed = message.printed
+        severity: SeverityLevel = "warning" if printed.failed else "information"
+        self.tell(printed.text(self.lang), severity=severity, timeout=8 if printed.failed else 4)
 
     @work
     async def action_priority(self) -> None:
@@ -284,6 +287,18 @@ class TriageScreen(ConsoleScreen):
                 "done.cancel", {"number": commands.cancel(store, number, reason, actor).number}
             )
         )
+
+    @work
+    async def action_uncancel(self) -> None:
+        number = self._selected()
+        if number is None:
+            return
+        prompt = t(self.lang, "reason.uncancel", number=number)
+        reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
+        if reason is None:
+            return
+        store, actor = self.store, self.actor
+        self.run_command(lambda: uncancel(store, number, reason, actor))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(TRIAGE_KEYS, self.lang))

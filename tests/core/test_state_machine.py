@@ -19,12 +19,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from queue_core import commands
+from queue_core import commands, corrections
 from queue_core.config import load_config
 from queue_core.errors import DeskPaused, NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
 from queue_core.line import read_board
-from queue_core.model import Ticket
+from queue_core.model import Ticket, TicketState
 from queue_core.registration import check_in, initialise, issue_ticket
 from queue_core.replay import current_tables, replay
 from queue_core.rules import Placed, desk_order, order_queue, overtaken_within_caps
@@ -227,6 +227,33 @@ class ClinicDay(RuleBasedStateMachine):
     def cancel(self, index: int, reason: str) -> None:
         number = self._pick(index, "waiting", "registered", "missed", "called")
         self._attempt(lambda: commands.cancel(self.store, number, reason, ACTOR))
+
+    # --- corrections: each needs a reason and puts nobody ahead of where they stood -------------
+
+    @rule(desk=st.sampled_from(DESKS), reason=st.sampled_from(REASONS))
+    def reopen(self, desk: str, reason: str) -> None:
+        outcome = self._attempt(lambda: corrections.reopen(self.store, desk, reason, ACTOR))
+        if isinstance(outcome, Ticket):
+            assert reason.strip() and outcome.state is TicketState.CALLED
+
+    @rule(index=st.integers(0, 50), reason=st.sampled_from(REASONS))
+    def uncancel(self, index: int, reason: str) -> None:
+        number = self._pick(index, "cancelled")
+        [before] = [t for t in self._tickets("cancelled") if t.number == number] or [None]
+        outcome = self._attempt(lambda: corrections.uncancel(self.store, number, reason, ACTOR))
+        if isinstance(outcome, Ticket):
+            assert before is not None and reason.strip()
+            assert outcome.sort_key == before.sort_key  # its own place, no other
+            assert outcome.state is not TicketState.CALLED
+
+    @rule(index=st.integers(0, 50), reason=st.sampled_from(REASONS))
+    def undo_away(self, index: int, reason: str) -> None:
+        number = self._pick(index, "away")
+        [before] = [t for t in self._tickets("away") if t.number == number] or [None]
+        outcome = self._attempt(lambda: corrections.undo_away(self.store, number, reason, ACTOR))
+        if isinstance(outcome, Ticket):
+            assert before is not None and reason.strip()
+            assert outcome.sort_key == before.sort_key
 
     @rule(desk=st.sampled_from(DESKS))
     def pause(self, desk: str) -> None:

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.clinic import APPOINTMENTS, SAMPLE_CONFIG
-from queue_core import commands, feedback
+from queue_core import commands, corrections, feedback
 from queue_core.config import load_config
 from queue_core.errors import QueueError
 from queue_core.importer import import_appointments
@@ -35,6 +35,9 @@ OPENS_MINUTE = 7 * 60 + 30  # 07:30 local
 CLOSES_MINUTE = 18 * 60  # 18:00 local
 SERVICE_MINUTES = {"nk-pt": (3, 9), "nk-zj": (5, 14), "wk": (3, 10)}
 WALK_IN_QUEUES = (("nk-pt", 50), ("wk", 35), ("nk-zj", 15))
+# Every how many times a desk does one of these, it takes it back at once (a slip of the key);
+# counted rather than drawn, so the day's random draws stay those of its seed.
+TAKEN_BACK = {"finish": 25, "away": 5, "cancel": 3}
 PRIORITIES = (
     ("elderly", 50),
     ("pregnant", 15),
@@ -134,6 +137,11 @@ class ClinicDay:
         self.stats.done[name] += 1
         return result
 
+    def _slip(self, name: str) -> bool:
+        """Whether this `name` just done was a slip the desk takes back."""
+        every = TAKEN_BACK.get(name)
+        return every is not None and self.stats.done[name] % every == 0
+
     def step(self, minutes: float) -> None:
         now = self.clock.advance(minutes)
         self.stats.steps += 1
@@ -204,7 +212,11 @@ class ClinicDay:
         assert number is not None
         roll = rng.random()
         if roll < 0.10:
-            self._do("away", lambda: commands.send_away(store, number, "doctor"))
+            sent = self._do("away", lambda: commands.send_away(store, number, "doctor"))
+            if sent is not None and self._slip("away"):
+                undo = corrections.undo_away
+                self._do("undo_away", lambda: undo(store, number, "按错", "doctor"))
+                return  # still in the room
             self._plan(now + timedelta(minutes=rng.randrange(20, 61)), "back", number)
         elif roll < 0.13:
             targets: list[commands.ToDesk | commands.ToQueue] = [
@@ -216,7 +228,11 @@ class ClinicDay:
             to = rng.choice(targets)
             self._do("transfer", lambda: commands.transfer(store, number, to, "doctor", "转诊"))
         elif roll < 0.5:
-            self._do("finish", lambda: commands.finish(store, desk_id, "doctor"))
+            if self._do("finish", lambda: commands.finish(store, desk_id, "doctor")) and (
+                self._slip("finish")
+            ):
+                self._do("reopen", lambda: corrections.reopen(store, desk_id, "按错", "doctor"))
+                return  # the visit goes on
         else:
             return  # the next call finishes this visit
         plan.current = None
@@ -255,7 +271,10 @@ class ClinicDay:
         store, rng = self.store, self.rng
         if rng.random() < 0.02 and (leaving := self._waiting("1")) is not None:
             gone: str = leaving
-            self._do("cancel", lambda: commands.cancel(store, gone, "患者离开", "triage"))
+            done = self._do("cancel", lambda: commands.cancel(store, gone, "患者离开", "triage"))
+            if done is not None and self._slip("cancel"):
+                undo = corrections.uncancel
+                self._do("uncancel", lambda: undo(store, gone, "取消错了", "triage"))
         if rng.random() < 0.02 and (marked := self._waiting("priority IS NULL")) is not None:
             old: str = marked
             self._do("priority", lambda: set_priority(store, old, "elderly", "triage", "70岁"))

@@ -106,7 +106,7 @@ async def test_s_skips_only_after_confirming(store: Store, clock: SteppingClock)
         seq = store.last_seq()
         await pilot.press("s")
         await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
-        await pilot.press("n")
+        await pilot.press("escape")
         await until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), "the desk again")
         assert store.events_since(seq) == []
         assert ticket_state(store, "A001") is TicketState.CALLED
@@ -190,9 +190,11 @@ async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) 
         seq = store.last_seq()
         await pilot.press("t")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
-        shown = [plain(o.prompt) for o in pilot.app.screen.query_one(OptionList).options]
+        options = pilot.app.screen.query_one(OptionList).options
+        shown = [plain(o.prompt)[3:] for o in options]  # after each line's number key
         assert not any("（1诊室）" in line for line in shown)  # not this desk's own room
-        queues = ["队列 内科普通号", "队列 内科专家号", "队列 外科"]
+        assert "队列 内科普通号" not in shown  # nor the ticket's own queue
+        queues = ["队列 内科专家号", "队列 外科"]
         assert set(queues) <= set(shown)
         assert {"诊室 内科2诊室（2诊室）", "诊室 内科专家诊室（3诊室）"} <= set(shown)
         for _ in range(shown.index("诊室 内科2诊室（2诊室）")):

@@ -85,7 +85,7 @@ async def test_issue_a_walk_in_shows_and_prints_the_slip(
         assert ticket_by_token(store, url.rsplit("/", 1)[1]).number == "A006"
 
         await pilot.press("p")
-        await until(pilot, lambda: any("已打印到" in t for t in toasts(pilot)), "printed")
+        await until(pilot, lambda: any("凭条已保存为文件" in t for t in toasts(pilot)), "saved")
         file = tmp_path / "slips" / "2026-11-23-A006.txt"
         printed = file.read_text(encoding="utf-8")
         assert "A006" in printed and url in printed and "前面还有 5 人" in printed
