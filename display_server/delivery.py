@@ -257,7 +257,8 @@ class Delivery:
         current = protocol.board_message(board, seen)
         first: list[Message] = []
         if not self.resumable(since):
-            first.append({"type": "snapshot", "seq": board.seq, "board": current["board"]})
+            clock = protocol.clinic_clock(self.config, board.day)
+            first.append({"type": "snapshot", "seq": board.seq, "board": current["board"], **clock})
             since = board.seq
             current_after: list[Message] = []
         else:

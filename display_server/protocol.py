@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -92,11 +93,22 @@ def as_seq(value: object) -> int | None:
     return None
 
 
-def spoken(number: str, masked: str, room: str) -> dict[str, str]:
-    """The call as the TV says it: 「请 A012 号 张*丰 到 3 诊室就诊」, then in English."""
-    who = f"{number} 号 {masked}" if masked else f"{number} 号"
+def spoken(number: str, room: str) -> dict[str, str]:
+    """The call as the TV says it: 「请 A012 号 到 3 诊室就诊」, then in English. No name: a masked
+    one is not pronounceable (engines read the star out, "星号"), and saying a full name aloud
+    in a waiting room is not the screen's decision to make."""
     english = f"Number {number}, please go to room {room}"
-    return {"zh": f"请 {who} 到 {room} 诊室就诊", "en": english}
+    return {"zh": f"请 {number} 号 到 {room} 诊室就诊", "en": english}
+
+
+def clinic_clock(config: ClinicConfig, day: str) -> Message:
+    """What a TV needs to show the clinic's time whatever its own zone is set to: the zone, and
+    its offset on the service day (midday, so a night's clock change does not matter) for a
+    browser without time zone data."""
+    midday = datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=config.tz)
+    offset = midday.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return {"timezone": config.timezone, "utc_offset": minutes}
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
                 "queue": event.queue,
                 "recall": fact.recalls if isinstance(fact, Recalled) else 0,
                 "out_of_turn": isinstance(fact, Called) and fact.out_of_turn,
-                "text": spoken(event.ticket or "", name, room),
+                "text": spoken(event.ticket or "", room),
                 "repeats": config.announce_repeats,
             }
         case Skipped():

@@ -48,7 +48,7 @@ KEYS: dict[str, set[str]] = {
         "transfer_keeps_arrival",
         "typical_visit_minutes",
     },
-    "desks": {"id", "name", "name_en", "room", "queues"},
+    "desks": {"id", "name", "name_en", "room", "queues", "doctor", "title"},
     "priority": {"id", "name", "name_en", "max_ahead"},
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
@@ -79,6 +79,9 @@ class DeskConfig:
     name_en: str
     room: str
     queues: tuple[str, ...]
+    # Who sees patients in the room and their title (主任医师...), for the screen at its door.
+    doctor: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,8 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
                 name_en=c.label(t, "name_en", p, name),
                 room=c.label(t, "room", p, name),
                 queues=tuple(str(q) for q in queues),
+                doctor=c.label(t, "doctor", p, "", may_be_empty=True),
+                title=c.label(t, "title", p, "", may_be_empty=True),
             )
         )
     c.check("desks" in data and bool(out), "desks: at least one [[desks]] table is needed")

@@ -217,6 +217,16 @@ def test_sample_configuration_is_valid() -> None:
             "queues[2].typical_visit_minutes: expected int, got str",
             id="typical-visit-not-a-number",
         ),
+        pytest.param(
+            _edit('doctor = "王建国"', "doctor = 7"),
+            "desks[2].doctor: expected str, got int",
+            id="doctor-not-a-string",
+        ),
+        pytest.param(
+            _edit('title = "主任医师"', 'title = "主任\u202e医师"'),
+            "desks[2].title: holds U+202E, a control or format character",
+            id="title-with-a-bidi-override",
+        ),
     ],
 )
 def test_bad_key_is_named(text: str, expected: str) -> None:

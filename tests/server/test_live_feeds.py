@@ -32,7 +32,7 @@ async def test_call_reaches_display_and_phone(
     assert call["ticket"] == first.number
     assert call["name"] == "张*丰"
     assert call["room"] == "2"
-    assert call["text"]["zh"] == f"请 {first.number} 号 张*丰 到 2 诊室就诊"
+    assert call["text"]["zh"] == f"请 {first.number} 号 到 2 诊室就诊"
     assert call["text"]["en"] == f"Number {first.number}, please go to room 2"
     assert call["repeats"] == store.config.announce_repeats
     board = await display.until_type("board")
