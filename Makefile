@@ -41,10 +41,12 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
 # Browser tests drive Debian's chromium through Playwright (no browser download).
+# The TV's layout tests measure Chinese text: without a CJK font it is drawn as boxes of
+# another width, so the font is installed with the browser.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium not found: install Debian's chromium package for the browser tests"; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium or a CJK font not found: install Debian's chromium and fonts-wqy-microhei packages for the browser tests"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
