@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo HOST=0.0.0.0`: phones on the clinic's network can open the QR code (it holds this
+# machine's LAN address); `PUBLIC_URL=http://ADDRESS:8765` names the address yourself.
 demo: $(STAMP)
-	CLINIC_QUEUE_DB=$(DB) $(BIN)/python -m clinic_queue.demo
+	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) \
+	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
@@ -38,10 +41,12 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
 # Browser tests drive Debian's chromium through Playwright (no browser download).
+# The TV's layout tests measure Chinese text: without a CJK font it is drawn as boxes of
+# another width, so the font is installed with the browser.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium not found: install Debian's chromium package for the browser tests"; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium or a CJK font not found: install Debian's chromium and fonts-wqy-microhei packages for the browser tests"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

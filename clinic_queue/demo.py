@@ -1,9 +1,12 @@
 """`make demo`: a sample clinic morning on ./clinic-queue.db, then the real main job.
 
 With a terminal: the display server runs in the background, its TV page and one patient's
-phone link (with QR code) are printed, and the desk console opens in front; quitting the
-console stops the server cleanly. Without a terminal (piped, CI): a scripted morning is played
-through the same core commands and the board is printed after each step.
+phone link (with QR code) are printed with the commands that open the triage desk and a second
+desk on the same database, and the desk console opens in front; quitting the console stops the
+server cleanly. `CLINIC_QUEUE_HOST=0.0.0.0` (`make demo HOST=0.0.0.0`) serves the clinic's
+network, and the QR code then holds this machine's LAN address, so a real phone can open it.
+Without a terminal (piped, CI): a scripted morning is played through the same core commands and
+the board is printed after each step.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from clinic_queue.lan import is_unspecified, listen_host, phone_base
 from queue_core import commands
+from queue_core.address import PUBLIC_URL_ENV, is_loopback
 from queue_core.board import public_status
 from queue_core.config import load_config
+from queue_core.errors import ConfigError
 from queue_core.importer import import_appointments
 from queue_core.line import read_board
 from queue_core.model import Ticket, TicketState
@@ -103,9 +110,8 @@ def scripted_morning(store: Store) -> None:
         print_board(public_status(read_board(store)))
 
 
-def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
-    host = os.environ.get("CLINIC_QUEUE_HOST", "127.0.0.1")
-    port = os.environ.get("CLINIC_QUEUE_PORT", "8765")
+def _start_server(db: Path, host: str, port: int) -> subprocess.Popen[str]:
+    """`clinic-queue serve` with this process's environment, the public address included."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -117,7 +123,7 @@ def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
             "--host",
             host,
             "--port",
-            port,
+            str(port),
         ],
         stdout=subprocess.PIPE,
         text=True,  # its stderr (a refusal, the public address's warning) goes to the terminal
@@ -127,7 +133,53 @@ def _start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
     if not line.startswith("Serving on "):
         proc.terminate()
         raise SystemExit(f"the display server did not start: {line or 'no output'}")
-    return proc, line.removeprefix("Serving on ").strip()
+    return proc
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    print("Display server stopped.")
+
+
+def _console_command(db: Path, base: str, *command: str) -> str:
+    """The exact command that opens another console on the demo's database, from anywhere."""
+    script = Path(sys.executable).with_name("clinic-queue")
+    program = str(script) if script.exists() else f"{sys.executable} -m clinic_queue"
+    prefix = f"{PUBLIC_URL_ENV}={base} " if command[0] == "triage" else ""
+    return f"{prefix}{program} --db {db.resolve()} {' '.join(command)}"
+
+
+def page_lines(base: str, patient: Ticket) -> list[str]:
+    """The pages' addresses, and what to do when phones cannot open them."""
+    lines = [
+        f"TV page (waiting room):   {base}/display",
+        f"Phone page of {patient.number}:     {base}/t/{patient.token}",
+    ]
+    host = urlsplit(base).hostname or ""
+    if is_unspecified(host):
+        lines.append(
+            "This machine has no network address but loopback, so phones cannot open these"
+            " links: name the address they reach it at with PUBLIC_URL=http://ADDRESS:8765."
+        )
+    elif is_loopback(host):
+        lines.append(
+            "Only this machine can open these links: `make demo HOST=0.0.0.0` serves the"
+            " clinic's network and puts this machine's LAN address in the QR code"
+            " (or PUBLIC_URL=http://ADDRESS:8765 to name it)."
+        )
+    return lines
+
+
+def console_lines(db: Path, base: str) -> list[str]:
+    return [
+        "More consoles on the same database, each in a terminal of its own:",
+        f"  triage desk (分诊台):      {_console_command(db, base, 'triage')}",
+        f"  内科2诊室 (desk nk2):     {_console_command(db, base, 'desk', 'nk2')}",
+    ]
 
 
 def live(store: Store, patient: Ticket, db: Path) -> None:
@@ -135,22 +187,23 @@ def live(store: Store, patient: Ticket, db: Path) -> None:
 
     from queue_tui.app import run_desk
 
-    server, url = _start_server(db)
-    os.environ.setdefault("CLINIC_QUEUE_PUBLIC_URL", url)
-    phone = f"{url}/t/{patient.token}"
-    print(f"TV page (waiting room):   {url}/display")
-    print(f"Phone page of {patient.number}:     {phone}")
-    segno.make(phone, error="m").terminal(compact=True)
-    input("Press Enter to open the desk console of 内科1诊室 (nk1)… ")
+    host = listen_host(os.environ)
+    port = int(os.environ.get("CLINIC_QUEUE_PORT", "8765"))
+    base = phone_base(host, port, os.environ)
+    os.environ[PUBLIC_URL_ENV] = base  # the server's, the desk's and this demo's links alike
+    server = _start_server(db, host, port)
     try:
+        print("\n".join(page_lines(base, patient)))
+        segno.make(f"{base}/t/{patient.token}", error="m").terminal(compact=True)
+        print("\n".join(console_lines(db, base)))
+        try:
+            input("Press Enter to open the desk console of 内科1诊室 (nk1)… ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
         run_desk(store, "nk1", ACTOR)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        print("Display server stopped.")
+        _stop(server)
 
 
 def main() -> None:
@@ -158,7 +211,10 @@ def main() -> None:
     store, patient = prepare(db)
     print(f"Demo database ready: {db} ({store.config.name})")
     if sys.stdin.isatty() and sys.stdout.isatty():
-        live(store, patient, db)
+        try:
+            live(store, patient, db)
+        except ConfigError as exc:  # a PUBLIC_URL that is no address
+            raise SystemExit(f"demo: {exc}") from None
     else:
         scripted_morning(store)
 

@@ -23,7 +23,7 @@ from display_server.protocol import Message, Public
 from queue_core.events import Event, Why
 from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
-from queue_core.patient import LineFacts, place_of, position_reason
+from queue_core.patient import Calls, LineFacts, place_of, position_reason
 from queue_core.screens import ScreenFilter
 
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
@@ -39,8 +39,11 @@ FAN_OUT_CHUNK = 100
 # otherwise every finished visit would message every phone of the queue for a minute or two.
 ETA_STEP_MIN = 2
 ETA_STEP_SHARE = 0.1
-# (ahead, now, eta, step) last sent to a phone: ahead and now as told (protocol.told_place)
-Shown = tuple[int | None, str | None, int | None, int]
+# (ahead, now, calls, eta, no_eta, step) last sent to a phone, as told (protocol.told_place):
+# far back `ahead` is rounded and neither `now` nor `calls` is there. A plain tuple: a round
+# builds and compares one per phone, and the first three are its place.
+Shown = tuple[int | None, str | None, Calls | None, int | None, str | None, int]
+PLACE = slice(0, 3)
 Recipient = ScreenFilter | int  # the screens of one filter, or the phones of one ticket id
 Out = tuple[Recipient, bytes]
 
@@ -141,7 +144,7 @@ class Delivery:
         phone = self.phones.get(ticket.id)
         if phone is not None:
             phone.ticket = ticket
-        for message in protocol.phone_milestones(event):
+        for message in protocol.phone_milestones(event, self.config):
             self._phone_journal(ticket.id, message)
             if phone is not None:
                 yield ticket.id, encode(message)
@@ -213,9 +216,9 @@ class Delivery:
                 shown = places.shown(phone.ticket)
                 if shown[0] is None or before is None:
                     phone.shown = shown  # not waiting: its milestones told it
-                elif shown[:2] != before[:2]:
+                elif shown[PLACE] != before[PLACE]:
                     out.append(self._tell(phone, before, shown, places))
-                elif _eta_worth_sending(before[2], shown[2]):
+                elif _eta_worth_sending(before, shown):
                     estimates.append((phone, shown))
                 # else the phone keeps what it shows: the estimate drifts from that, not a step
             yield out
@@ -254,7 +257,8 @@ class Delivery:
         current = protocol.board_message(board, seen)
         first: list[Message] = []
         if not self.resumable(since):
-            first.append({"type": "snapshot", "seq": board.seq, "board": current["board"]})
+            clock = protocol.clinic_clock(self.config, board.day)
+            first.append({"type": "snapshot", "seq": board.seq, "board": current["board"], **clock})
             since = board.seq
             current_after: list[Message] = []
         else:
@@ -291,7 +295,8 @@ class Delivery:
             closed = self.line.is_over(ticket.day)
             first = [protocol.ticket_message(view, self.seq, name, alert_ahead, ticket.day, closed)]
         ahead, now, step = protocol.told_place(view.ahead, view.now, alert_ahead)
-        phone.shown = (ahead, now, view.eta, step)
+        calls = protocol.told_calls(view.calls, step)
+        phone.shown = (ahead, now, calls, view.eta, view.no_eta, step)
         phone.open += 1
         return [encode(m) for m in first]
 
@@ -347,11 +352,11 @@ class Places:
     def shown(self, ticket: Ticket) -> Shown:
         """(ahead, now, eta, step) as the phone is told its place; ahead is None unless it
         waits."""
-        _, ahead, now, eta = place_of(self.facts, ticket, self.medians)
+        _, ahead, now, calls, eta, no_eta = place_of(self.facts, ticket, self.medians)
         if ahead is None:
-            return (None, now, None, 1)
+            return (None, now, calls, None, None, 1)
         told, now, step = protocol.told_place(ahead, now, self.alert_ahead)
-        return (told, now, eta, step)
+        return (told, now, calls if step == 1 else None, eta, no_eta, step)  # told_calls
 
     def reason(self, number: str, before: int | None, after: int) -> str:
         """`position_reason`, worked out once for every phone it cannot differ between: those
@@ -370,10 +375,10 @@ class Places:
         """Each distinct `pos` is encoded once, whatever the number of phones it goes to."""
         data = self.texts.get((shown, why))
         if data is None:
-            ahead, now, eta, step = shown
+            ahead, now, calls, eta, no_eta, step = shown
             assert ahead is not None
             data = self.texts[shown, why] = protocol.pos_text(
-                self.facts.seq, ahead, step, now, eta, why
+                self.facts.seq, ahead, step, now, calls, eta, no_eta, why
             )
         return data
 
@@ -383,12 +388,16 @@ def _brief(facts: LineFacts, batch: Sequence[Event]) -> LineFacts:
     and indexing every ticket by number for each phone was the round's largest cost."""
     ids = {row["id"] for event in batch if (row := event.own_row()) is not None}
     own = {i: facts.tickets[i] for i in ids if i in facts.tickets}
-    return LineFacts(facts.seq, own, facts.ahead, facts.reasons, facts.now, facts.open_desks, {})
+    return LineFacts(
+        facts.seq, own, facts.ahead, facts.reasons, facts.now, facts.calls, facts.open_desks, {}
+    )
 
 
-def _eta_worth_sending(sent: int | None, eta: int | None) -> bool:
+def _eta_worth_sending(before: Shown, shown: Shown) -> bool:
+    """Why there is no estimate changed, or the estimate moved enough to tell."""
+    sent, eta = before[3], shown[3]
     if sent == eta:
-        return False
+        return before[4] != shown[4]
     if sent is None or eta is None:
         return True
     return abs(eta - sent) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * sent)

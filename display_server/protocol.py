@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,7 +35,7 @@ from queue_core.events import (
 )
 from queue_core.masking import mask_name
 from queue_core.model import PRESENCE
-from queue_core.patient import PatientView
+from queue_core.patient import Calls, PatientView, place_desk
 from queue_core.screens import ScreenFilter
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
@@ -92,11 +93,22 @@ def as_seq(value: object) -> int | None:
     return None
 
 
-def spoken(number: str, masked: str, room: str) -> dict[str, str]:
-    """The call as the TV says it: 「请 A012 号 张*丰 到 3 诊室就诊」, then in English."""
-    who = f"{number} 号 {masked}" if masked else f"{number} 号"
+def spoken(number: str, room: str) -> dict[str, str]:
+    """The call as the TV says it: 「请 A012 号 到 3 诊室就诊」, then in English. No name: a masked
+    one is not pronounceable (engines read the star out, "星号"), and saying a full name aloud
+    in a waiting room is not the screen's decision to make."""
     english = f"Number {number}, please go to room {room}"
-    return {"zh": f"请 {who} 到 {room} 诊室就诊", "en": english}
+    return {"zh": f"请 {number} 号 到 {room} 诊室就诊", "en": english}
+
+
+def clinic_clock(config: ClinicConfig, day: str) -> Message:
+    """What a TV needs to show the clinic's time whatever its own zone is set to: the zone, and
+    its offset on the service day (midday, so a night's clock change does not matter) for a
+    browser without time zone data."""
+    midday = datetime.fromisoformat(f"{day}T12:00").replace(tzinfo=config.tz)
+    offset = midday.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return {"timezone": config.timezone, "utc_offset": minutes}
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
                 "queue": event.queue,
                 "recall": fact.recalls if isinstance(fact, Recalled) else 0,
                 "out_of_turn": isinstance(fact, Called) and fact.out_of_turn,
-                "text": spoken(event.ticket or "", name, room),
+                "text": spoken(event.ticket or "", room),
                 "repeats": config.announce_repeats,
             }
         case Skipped():
@@ -184,7 +196,7 @@ def board_message(board: Board, seen: ScreenFilter) -> Message:
     return {"type": "board", "seq": board.seq, "board": public}
 
 
-def phone_milestones(event: Event) -> list[Message]:
+def phone_milestones(event: Event, config: ClinicConfig) -> list[Message]:
     """What a patient's own event tells their phone (never anything about anyone else)."""
     fact = event.fact()
     base: Message = {"seq": event.seq}
@@ -206,10 +218,12 @@ def phone_milestones(event: Event) -> list[Message]:
     if told is None:
         return []
     state, why = told
-    row = event.own_row() or {}
-    if state is not None and row.get("state") != state.value:
+    ticket = event.own_ticket()
+    if ticket is None or (state is not None and ticket.state is not state):
         return []  # a visit ended whose ticket had already left the room: not its news
-    return [{"type": "state", **base, "state": state.value if state else row["state"], "why": why}]
+    desk = config.desk(place_desk(ticket) or "")
+    room = desk.room if desk is not None else None
+    return [{"type": "state", **base, "state": ticket.state.value, "why": why, "room": room}]
 
 
 def place_step(ahead: int, alert_ahead: int) -> int:
@@ -234,6 +248,18 @@ def told_place(
     return -(-ahead // step) * step, None, step
 
 
+def told_calls(calls: Calls, step: int) -> Calls | None:
+    """Each room's last call, as a phone is told them: like `now`, not far back."""
+    return calls if step == 1 else None
+
+
+def _calls_value(calls: Calls | None) -> list[list[str]] | None:
+    """[room, ticket] pairs: a pair is a third of an object's bytes, in every `pos` sent."""
+    if calls is None:
+        return None
+    return [[room, number] for room, number in calls]
+
+
 def ticket_message(
     view: PatientView, seq: int, queue_name: str, alert_ahead: int, day: str, closed: bool
 ) -> Message:
@@ -251,7 +277,9 @@ def ticket_message(
         "ahead": ahead,
         "step": step,
         "now": now,
+        "calls": _calls_value(told_calls(view.calls, step)),
         "eta": view.eta,
+        "no_eta": view.no_eta,
         "desk": view.desk,
         "room": view.room,
         "recall": view.recall,
@@ -267,7 +295,9 @@ def pos_message(view: PatientView, seq: int, why: str, alert_ahead: int) -> Mess
         "ahead": ahead,
         "step": step,
         "now": now,
+        "calls": _calls_value(told_calls(view.calls, step)),
         "eta": view.eta,
+        "no_eta": view.no_eta,
         "why": why,
     }
 
@@ -278,12 +308,30 @@ def _json_value(value: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def pos_text(seq: int, ahead: int, step: int, now: str | None, eta: int | None, why: str) -> bytes:
+@functools.lru_cache(maxsize=256)
+def _json_calls(calls: Calls | None) -> str:
+    """The rooms' calls of a queue are the same for every phone of it told them."""
+    return encode({"calls": _calls_value(calls)})[1:-1]
+
+
+def pos_text(
+    seq: int,
+    ahead: int,
+    step: int,
+    now: str | None,
+    calls: Calls | None,
+    eta: int | None,
+    no_eta: str | None,
+    why: str,
+) -> bytes:
     """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
     eta_text = "null" if eta is None else str(eta)
+    # Far back there are no calls, and with an estimate no reason for its absence: most phones.
+    calls_text = '"calls":null' if calls is None else _json_calls(calls)
+    no_eta_text = "null" if no_eta is None else _json_value(no_eta)
     return (
         f'{{"type":"pos","seq":{seq},"ahead":{ahead},"step":{step},"now":{_json_value(now)},'
-        f'"eta":{eta_text},"why":{_json_value(why)}}}'
+        f'{calls_text},"eta":{eta_text},"no_eta":{no_eta_text},"why":{_json_value(why)}}}'
     ).encode()
 
 

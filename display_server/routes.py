@@ -19,6 +19,7 @@ CONTENT_TYPES = {  # every kind of file static/ holds
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".ico": "image/x-icon",
 }
 NOT_FOUND_PAGE = (
     '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
@@ -100,7 +101,8 @@ def screens_index(config: ClinicConfig, method: str = "GET") -> Response:
     page = (
         f'<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>body{{font:18px/1.6 sans-serif;margin:2em}}"
+        f'<title>{title}</title><link rel="icon" href="/favicon.ico">'
+        f"<style>body{{font:18px/1.6 sans-serif;margin:2em}}"
         f"a{{color:#0645ad}}</style><h1>{title}</h1><p>候诊屏幕 / Waiting-room screens</p>"
         f"<ul>{items}</ul></html>"
     )

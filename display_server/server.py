@@ -136,6 +136,8 @@ class DisplayServer:
             if await self.lookup(route[3:]) is None:
                 return routes.not_found(method)
             return routes.static_file("phone.html", method, cache="no-store")
+        if route == "/favicon.ico":  # browsers ask for it on every page: a 404 each time otherwise
+            return routes.static_file("favicon.ico", method)
         if route == "/healthz":
             fault = self.reader.opened.changed()
             return routes.health(

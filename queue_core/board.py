@@ -74,6 +74,8 @@ def public_board(
                 "name_en": d.config.name_en,
                 "room": d.config.room,
                 "queues": list(d.config.queues),
+                "doctor": d.config.doctor,
+                "title": d.config.title,
                 "current": (
                     {**_public_ticket(d.current), "recall": d.current.recalls}
                     if d.current

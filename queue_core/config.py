@@ -20,6 +20,7 @@ _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 ALERT_LIMIT = 99  # ahead of a patient: beyond this every phone would be alerted at once
 PLACES_LIMIT = 999  # places a requeue, a return or a priority class moves a ticket
+VISIT_LIMIT = 240  # minutes: a typical visit longer than a half-day session is a typo
 # A screen's key is a secret carried in its page's URL: long enough not to be guessed, and
 # nothing a URL would have to escape.
 SCREEN_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -45,8 +46,9 @@ KEYS: dict[str, set[str]] = {
         "requeue_behind",
         "return_behind",
         "transfer_keeps_arrival",
+        "typical_visit_minutes",
     },
-    "desks": {"id", "name", "name_en", "room", "queues"},
+    "desks": {"id", "name", "name_en", "room", "queues", "doctor", "title"},
     "priority": {"id", "name", "name_en", "max_ahead"},
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
@@ -66,6 +68,8 @@ class QueueConfig:
     requeue_behind: int = 2
     return_behind: int = 1
     transfer_keeps_arrival: bool = True
+    # The visit length phones' estimates use until the day's first visit has finished.
+    typical_visit_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class DeskConfig:
     name_en: str
     room: str
     queues: tuple[str, ...]
+    # Who sees patients in the room and their title (主任医师...), for the screen at its door.
+    doctor: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,11 @@ def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
         back = c.take(t, "return_behind", p, int, 1)
         c.check(back >= 1, f"{p}.return_behind: must be at least 1")
         c.at_most(back, PLACES_LIMIT, f"{p}.return_behind")
+        typical = c.take(t, "typical_visit_minutes", p, int)
+        c.check(
+            typical is None or 1 <= typical <= VISIT_LIMIT,
+            f"{p}.typical_visit_minutes: must be a number of minutes from 1 to {VISIT_LIMIT}",
+        )
         out.append(
             QueueConfig(
                 id=qid,
@@ -258,6 +270,7 @@ def _queues(c: _Checker, data: dict[str, Any]) -> list[QueueConfig]:
                 requeue_behind=requeue,
                 return_behind=back,
                 transfer_keeps_arrival=c.take(t, "transfer_keeps_arrival", p, bool, True),
+                typical_visit_minutes=typical,
             )
         )
     c.check(
@@ -294,6 +307,8 @@ def _desks(c: _Checker, data: dict[str, Any], queue_ids: set[str]) -> list[DeskC
                 name_en=c.label(t, "name_en", p, name),
                 room=c.label(t, "room", p, name),
                 queues=tuple(str(q) for q in queues),
+                doctor=c.label(t, "doctor", p, "", may_be_empty=True),
+                title=c.label(t, "title", p, "", may_be_empty=True),
             )
         )
     c.check("desks" in data and bool(out), "desks: at least one [[desks]] table is needed")

@@ -18,7 +18,7 @@ from queue_core.board import Board, DeskView, QueueView
 from queue_core.config import ClinicConfig
 from queue_core.events import CALLS, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
-from queue_core.patient import LineFacts, PatientView, median_minutes, patient_view
+from queue_core.patient import Calls, LineFacts, PatientView, median_minutes, patient_view
 from queue_core.rules import Placed, desk_order, order_queue
 from queue_core.store import Store
 
@@ -49,6 +49,7 @@ class Line:
         calls: Iterable[tuple[str, str, int]] = (),
         receipts: dict[int, int] | None = None,
         closed: bool = False,
+        desk_calls: Iterable[tuple[str, str, str]] = (),
     ) -> None:
         self.config = config
         self.seq = seq
@@ -69,6 +70,8 @@ class Line:
         # number of screens that announced each such call.
         self.last_call: dict[tuple[str, str], int] = {(d, n): s for d, n, s in calls}
         self.receipts: dict[int, int] = dict(receipts or {})
+        # (desk, queue) -> the number of the desk's latest call from that queue today.
+        self.desk_calls: dict[tuple[str, str], str] = {(d, q): n for d, q, n in desk_calls}
         self.orders: dict[str, list[Placed]] = {}
         self.desk_lines: dict[str, list[Placed]] = {}
         self.dirty: set[str] = set(queue_ids)
@@ -102,6 +105,12 @@ class Line:
                 (day, *CALLS),
             ).fetchall()
             closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
+            # SQLite takes the bare `ticket` from the row holding the MAX.
+            desk_calls = conn.execute(
+                "SELECT desk, queue, ticket, MAX(seq) FROM events WHERE day = ? AND type = ?"
+                " AND desk IS NOT NULL AND queue IS NOT NULL GROUP BY desk, queue",
+                (day, EventType.CALL.value),
+            ).fetchall()
         return cls(
             store.config,
             seq,
@@ -111,6 +120,7 @@ class Line:
             ((d, n, s) for d, n, s in calls),
             {call_seq: count for call_seq, count in receipts},
             closed is not None,
+            ((d, q, n) for d, q, n, _ in desk_calls),
         )
 
     # -- applying the log --------------------------------------------------------------------
@@ -133,6 +143,8 @@ class Line:
             self.desks[desk.id] = desk
         if event.type in CALLS and event.desk and event.ticket:
             self.last_call[event.desk, event.ticket] = event.seq
+            if event.type is EventType.CALL and event.queue:
+                self.desk_calls[event.desk, event.queue] = event.ticket
         elif event.type is EventType.ANNOUNCED:
             fact = event.fact()
             assert isinstance(fact, Announced)
@@ -256,10 +268,19 @@ class Line:
 
     @property
     def medians(self) -> dict[str, float]:
-        """Today's median visit per queue (call to finish): the basis of every estimate."""
+        """The basis of every estimate: today's median visit per queue (call to finish), or
+        before the first visit of the day has finished, the queue's configured typical visit."""
         if self._medians is None:
-            medians = {q: median_minutes(d) for q, d in self.durations.items() if d}
-            self._medians = {q: m for q, m in medians.items() if m is not None}
+            medians: dict[str, float] = {
+                q.id: float(q.typical_visit_minutes)
+                for q in self.config.queues
+                if q.typical_visit_minutes is not None
+            }
+            for queue_id, durations in self.durations.items():
+                median = median_minutes(durations)
+                if median is not None:
+                    medians[queue_id] = median
+            self._medians = medians
         return self._medians
 
     @property
@@ -297,7 +318,7 @@ class Line:
             if pinned is None:
                 pinned = self._pinned[desk.config.id] = _pinned_places(desk)
             ahead.update(pinned)
-        self._facts = _with_desks(board, tickets, ahead, reasons, self.last_called)
+        self._facts = _with_desks(board, tickets, ahead, reasons, self.last_called, self.desk_calls)
         return self._facts
 
 
@@ -330,6 +351,7 @@ def _with_desks(
     ahead: dict[int, int],
     reasons: dict[int, str],
     last_called: dict[str, str],
+    desk_calls: dict[tuple[str, str], str],
 ) -> LineFacts:
     """Complete the line's facts with what the desks tell: who is in a room, which desks are open.
 
@@ -337,7 +359,12 @@ def _with_desks(
     """
     latest: dict[str, Ticket] = {}
     open_desks: dict[str, int] = {q.config.id: 0 for q in board.queues}
+    calls: dict[str, list[tuple[str, str]]] = {q.config.id: [] for q in board.queues}
     for desk in board.desks:
+        for queue_id in desk.config.queues:
+            called = desk_calls.get((desk.config.id, queue_id))
+            if called is not None and queue_id in calls:
+                calls[queue_id].append((desk.config.room, called))
         current = desk.current
         if current is not None:
             tickets[current.id] = current
@@ -354,4 +381,5 @@ def _with_desks(
         for q in board.queues
     }
     rooms = {d.config.id: d.config.room for d in board.desks}
-    return LineFacts(board.seq, tickets, ahead, reasons, now, open_desks, rooms)
+    by_room: dict[str, Calls] = {q: tuple(c) for q, c in calls.items()}
+    return LineFacts(board.seq, tickets, ahead, reasons, now, by_room, open_desks, rooms)

@@ -14,6 +14,14 @@ from dataclasses import dataclass
 from queue_core.events import Event, Why
 from queue_core.model import Ticket, TicketState
 
+# (room, number) of each room serving a queue, in configuration order: the number that room
+# last called from the queue today. One number alone would hide the other rooms' progress.
+Calls = tuple[tuple[str, str], ...]
+# Why a waiting ticket has no estimate: no visit has finished today and the queue has no
+# configured typical visit, or every desk serving it is paused.
+NO_ETA_FIRST_VISIT = "first_visit"
+NO_ETA_PAUSED = "paused"
+
 
 @dataclass(frozen=True)
 class LineFacts:
@@ -24,6 +32,7 @@ class LineFacts:
     ahead: dict[int, int]  # waiting ticket id -> patients before it in the line it waits in
     reasons: dict[int, str]  # waiting ticket id -> why it stands where it stands
     now: dict[str, str | None]  # queue id -> number most recently called and still served
+    calls: dict[str, Calls]  # queue id -> what each room serving it last called from it
     open_desks: dict[str, int]  # queue id -> desks serving it that are not paused
     rooms: dict[str, str]  # desk id -> room
 
@@ -35,7 +44,9 @@ class PatientView:
     queue: str
     ahead: int | None  # None unless waiting
     now: str | None
+    calls: Calls
     eta: int | None  # minutes, None when there is no basis for an estimate
+    no_eta: str | None  # while waiting without an estimate: why (NO_ETA_*)
     desk: str | None
     room: str | None
     recall: int
@@ -52,45 +63,59 @@ def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int |
     return math.ceil(ahead * median / open_desks)
 
 
-Place = tuple[Ticket, int | None, str | None, int | None]
+# (the ticket as the board holds it, patients ahead, the number served in its queue, what each
+# room serving it last called, the estimate in minutes, why there is none): ahead and the
+# estimate are None unless it waits. A plain tuple: a phone round makes one per phone.
+Place = tuple[Ticket, int | None, str | None, Calls, int | None, str | None]
 
 
 def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Place:
-    """(the ticket as the board holds it, patients ahead, the number served in its queue, the
-    estimate in minutes): ahead and the estimate are None unless it waits. The one derivation
-    of a patient's place, for a whole view and for a phone round's position alike."""
+    """The one derivation of a patient's place, for a whole view and for a phone round's
+    position alike. `medians`: the visit length each queue's estimates are based on."""
     current = facts.tickets.get(ticket.id, ticket)
-    now = facts.now.get(current.queue)
+    queue = current.queue
+    now = facts.now.get(queue)
+    calls = facts.calls.get(queue, ())
     if current.state is not TicketState.WAITING:
-        return current, None, now, None
+        return current, None, now, calls, None, None
     ahead = facts.ahead.get(current.id)
     if ahead is None:
-        return current, None, now, None
-    median = medians.get(current.queue)
-    return (
-        current,
-        ahead,
-        now,
-        estimate_minutes(ahead, median, facts.open_desks.get(current.queue, 0)),
-    )
+        return current, None, now, calls, None, None
+    open_desks = facts.open_desks.get(queue, 0)
+    eta = estimate_minutes(ahead, medians.get(queue), open_desks)
+    if eta is not None:
+        return current, ahead, now, calls, eta, None
+    why = NO_ETA_PAUSED if open_desks <= 0 else NO_ETA_FIRST_VISIT
+    return current, ahead, now, calls, None, why
+
+
+def place_desk(ticket: Ticket) -> str | None:
+    """The desk whose room the patient is to go to: the one that called them or sent them for
+    tests, else the one they are pinned to. None: the waiting area, or the triage desk for a
+    patient who missed their call or has not checked in (no room sees them before it does)."""
+    state = ticket.state
+    if state in (TicketState.MISSED, TicketState.REGISTERED):
+        return None
+    desk = ticket.desk if state in (TicketState.CALLED, TicketState.AWAY) else None
+    return desk or ticket.pinned_desk
 
 
 def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> PatientView:
     """The view of `ticket`; its state comes from the board when the board holds it."""
-    current, ahead, now, eta = place_of(facts, ticket, medians)
-    state = current.state
-    desk = current.desk if state in (TicketState.CALLED, TicketState.AWAY) else None
-    desk = desk or current.pinned_desk
+    current, ahead, now, calls, eta, no_eta = place_of(facts, ticket, medians)
+    desk = place_desk(current)
     return PatientView(
         number=current.number,
-        state=state.value,
+        state=current.state.value,
         queue=current.queue,
         ahead=ahead,
         now=now,
+        calls=calls,
         eta=eta,
+        no_eta=no_eta,
         desk=desk,
         room=facts.rooms.get(desk) if desk else None,
-        recall=current.recalls if state is TicketState.CALLED else 0,
+        recall=current.recalls if current.state is TicketState.CALLED else 0,
     )
 
 

@@ -8,6 +8,7 @@
   "use strict";
 
   var CQ = window.ClinicQueue;
+  var Board = window.ClinicQueueBoard;
   var esc = CQ.escapeHtml;
   var query = new URLSearchParams(window.location.search);
   var languages = (query.get("lang") || "zh-CN,en").split(",")
@@ -16,7 +17,10 @@
   // A registered screen's key (docs/screens.md): only its receipts count at the desks. A page
   // without one shows the same, and has nothing to acknowledge.
   var registered = query.has("key");
-  var NEXT_PER_DESK = 3;
+  // `view=door` or `view=wall` chooses; otherwise a screen of one or two rooms is a door screen.
+  var view = query.get("view");
+  // Rows that do not fit at a legible size are shown a page at a time, this long each.
+  var PAGE_MS = 8000;
   // Let a burst of caught-up messages land before choosing which calls are still worth saying.
   var SETTLE_MS = 150;
   // No voice installed: the engine may never start an utterance; do not wait for it forever.
@@ -24,6 +28,10 @@
   var CHARS_PER_SECOND = 3;
 
   var board = { desks: [], queues: [] };
+  var shownCall = null;
+  var page = 0;
+  var pages = 1;
+  var clock = new window.ClinicQueueStatus.ClinicClock();
   var pending = [];
   var announcing = false;
   // Calls arrive in log order, so the highest seq taken is enough to never say one twice.
@@ -40,6 +48,9 @@
     desks: document.getElementById("desks"),
     missed: document.getElementById("missed"),
     hint: document.getElementById("sound-hint"),
+    page: document.getElementById("page"),
+    offline: document.getElementById("offline"),
+    offlineSince: document.getElementById("offline-since"),
     clock: document.getElementById("clock"),
     department: document.getElementById("department")
   };
@@ -51,52 +62,44 @@
     return null;
   }
 
-  function renderDesks() {
-    var desks = board.desks;
-    el.desks.style.setProperty("--rows", String(Math.max(desks.length, 4)));
-    el.desks.innerHTML = desks.map(function (desk) {
-      var current = desk.current
-        ? '<span class="ticket">' + esc(desk.current.ticket) + '</span><span class="name">' +
-          esc(desk.current.name) + "</span>"
-        : "";
-      if (desk.paused) { current = "停诊 <small>Paused</small>"; }
-      var next = desk.next.slice(0, NEXT_PER_DESK).map(function (entry) {
-        return "<span>" + esc(entry.ticket) + "</span>";
-      }).join("");
-      var classes = "desk" + (desk.paused ? " paused" : "") +
-        (desk.id === board.lastCalledDesk ? " just-called" : "");
-      return '<div class="' + classes + '" data-desk="' + esc(desk.id) + '">' +
-        '<div class="desk-room">' + esc(desk.room) + ' <span class="room-unit">诊室</span>' +
-        "<small>" + esc(desk.name) + "</small></div>" +
-        '<div class="desk-current">' + current + "</div>" +
-        '<div class="desk-next">' + next + "</div></div>";
-    }).join("");
-  }
-
-  function renderMissed() {
-    var chips = [];
-    board.queues.forEach(function (queue) {
-      queue.missed.forEach(function (entry) {
-        chips.push('<span class="missed-ticket">' + esc(entry.ticket) +
-          '<span class="name">' + esc(entry.name) + "</span></span>");
-      });
-    });
-    // Newest at the front: when the list is long it is the oldest that falls off the edge.
-    chips.reverse();
-    el.missed.innerHTML = chips.length ? chips.join("")
-      : '<span class="missed-empty">无 · None</span>';
+  function isDoor() {
+    if (view === "door" || view === "wall") { return view === "door"; }
+    return board.desks.length > 0 && board.desks.length <= 2;
   }
 
   function render() {
-    renderDesks();
-    renderMissed();
+    var door = isDoor();
+    document.body.classList.toggle("door", door);
+    if (door) {
+      Board.drawDoor(el.desks, board);
+      pages = 1;
+    } else {
+      pages = Board.drawRows(el.desks, board, page);
+    }
+    el.page.hidden = pages < 2;
+    el.page.textContent = (page % pages + 1) + " / " + pages;
+    Board.drawMissed(el.missed, board);
+    if (shownCall === null) { return; }
+    if (stillCurrent(shownCall)) {
+      flashCard(shownCall.desk, el.calling.classList.contains("flash"));  // cards were redrawn
+    } else {
+      showIdle();
+    }
+  }
+
+  function turnPage() {
+    if (pages < 2) { return; }
+    page = (page + 1) % pages;
+    render();
   }
 
   function showCall(call, flashing) {
+    shownCall = call;
     el.calling.classList.remove("idle");
     el.calling.classList.toggle("flash", flashing);
+    flashCard(call.desk, flashing);
     el.ticket.textContent = call.ticket;
-    el.name.textContent = call.name || "";
+    el.name.textContent = Board.shownName(call.name);
     el.room.innerHTML = "请到 <b>" + esc(call.room) + "</b> 诊室就诊 <small>Please go to room " +
       esc(call.room) + "</small>";
   }
@@ -107,16 +110,29 @@
     board = next;
     board.lastCalledDesk = lastCalledDesk;
     board.seq = seq;
-    if (newDay) { showIdle(); }
+    if (newDay) {
+      // A new service day: yesterday's last call leaves the big panel, and is never said again.
+      pending = [];
+      showIdle();
+    }
     render();
   }
 
-  /* A new service day: yesterday's last call leaves the big panel, and is never said again. */
+  /* A door screen has no big panel: the room's own card flashes while its call is said. */
+  function flashCard(deskId, flashing) {
+    var cards = el.desks.querySelectorAll(".door-card");
+    for (var i = 0; i < cards.length; i += 1) {
+      cards[i].classList.toggle("flash", flashing && cards[i].getAttribute("data-desk") === deskId);
+    }
+  }
+
+  /* Nobody to call: the panel says so, with no number and no empty line in its place. */
   function showIdle() {
-    pending = [];
+    shownCall = null;
     el.calling.classList.remove("flash");
     el.calling.classList.add("idle");
-    el.ticket.textContent = "—";
+    flashCard(null, false);
+    el.ticket.textContent = "";
     el.name.textContent = "";
     el.room.innerHTML = "请留意叫号 <small>Please wait for your number</small>";
   }
@@ -141,10 +157,12 @@
     setTimeout(pump, SETTLE_MS);
   }
 
-  /* A call whose patient has since been finished, skipped or replaced at the desk is not read out. */
+  /* A call whose patient has since been finished, skipped or replaced at the desk, or whose
+   * desk has paused, is neither read out nor left on the panel. */
   function stillCurrent(call) {
     var desk = findDesk(call.desk);
-    return desk === null || (desk.current !== null && desk.current.ticket === call.ticket);
+    return desk === null ||
+      (!desk.paused && desk.current !== null && desk.current.ticket === call.ticket);
   }
 
   async function pump() {
@@ -166,13 +184,13 @@
     showCall(call, true);
     await chime();
     var repeats = typeof call.repeats === "number" && call.repeats > 0 ? call.repeats : 2;
-    for (var round = 0; round < repeats; round += 1) {
+    for (var round = 0; round < repeats && stillCurrent(call); round += 1) {
       for (var i = 0; i < languages.length; i += 1) {
         var text = textFor(call, languages[i]);
         if (text) { await speak(text, languages[i]); }
       }
     }
-    showCall(call, false);
+    if (stillCurrent(call)) { showCall(call, false); } else { showIdle(); }
   }
 
   /* The call's text in a page language: "zh-CN" takes the call's "zh". */
@@ -259,6 +277,8 @@
       case "snapshot":
         // A fresh start (possibly another database): later calls count from here.
         newestCallSeq = message.seq;
+        clock.setZone(message.timezone, message.utc_offset);
+        tick();
         applyBoard(message.board, message.seq);
         break;
       case "board":
@@ -278,6 +298,8 @@
     offline: "连接中断，正在重连 · Reconnecting"
   });
 
+  var outage = new window.ClinicQueueStatus.OutageNotice(el.offline, el.offlineSince, clock);
+
   var socket = new CQ.LiveSocket({
     path: "/ws/display",
     params: window.location.search,
@@ -285,14 +307,12 @@
     onStatus: function (status) {
       indicator.show(status);
       if (status === "live") { flushAcks(); }
+      outage.show(status === "live");
     }
   });
 
   function tick() {
-    var now = new Date();
-    var hh = String(now.getHours()).padStart(2, "0");
-    var mm = String(now.getMinutes()).padStart(2, "0");
-    el.clock.textContent = hh + ":" + mm;
+    el.clock.textContent = clock.text(new Date());
   }
 
   async function keepAwake() {
@@ -321,8 +341,11 @@
 
   function start() {
     if (query.get("department")) { el.department.textContent = query.get("department") + " "; }
+    showIdle();
     tick();
     setInterval(tick, 10000);
+    setInterval(turnPage, PAGE_MS);
+    window.addEventListener("resize", render);
     document.addEventListener("click", enableSound);
     document.addEventListener("keydown", enableSound);
     document.addEventListener("visibilitychange", function () {

@@ -19,7 +19,8 @@
       calledTitle: "轮到您了！", goTo: "请到", notFound: "未找到",
       recall: "第 {n} 次呼叫", people: "{n} 人", peopleAbout: "约 {n} 人",
       far: "离叫号还远：每前进 {n} 位更新一次", minutes: "约 {n} 分钟", soonEta: "即将",
-      room: "{room} 诊室", waitingArea: "候诊区", toggle: "EN",
+      room: "{room} 诊室", waitingArea: "候诊区", triageDesk: "分诊台", toggle: "EN",
+      noEta: { first_visit: "今日首位就诊完成后显示", paused: "医生暂停接诊，暂无估计" },
       soon: "快到您了：前面还有 {n} 人，请回到候诊区", soonNext: "下一位就是您，请回到候诊区",
       presenceSent: { on_my_way: "已告知诊室：您在路上", here: "已告知诊室：您已到达" },
       presenceOffline: "网络中断，请稍后再试",
@@ -60,7 +61,11 @@
       calledTitle: "It's your turn!", goTo: "Please go to", notFound: "Not found",
       recall: "Call {n}", people: "{n}", peopleAbout: "about {n}",
       far: "Still far from your turn: updated every {n} places", minutes: "~{n} min", soonEta: "soon",
-      room: "Room {room}", waitingArea: "Waiting area", toggle: "中文",
+      room: "Room {room}", waitingArea: "Waiting area", triageDesk: "Triage desk", toggle: "中文",
+      noEta: {
+        first_visit: "Shown once today's first visit has finished",
+        paused: "The doctors have paused: no estimate"
+      },
       soon: "Almost your turn: {n} ahead. Please come back to the waiting area",
       soonNext: "You are next: please come back to the waiting area",
       presenceSent: { on_my_way: "The desk knows you are on your way", here: "The desk knows you are here" },
@@ -100,8 +105,8 @@
   };
 
   var view = {
-    number: null, state: null, queueName: "", ahead: null, step: 1, now: null, eta: null,
-    room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null,
+    number: null, state: null, queueName: "", ahead: null, step: 1, now: null, calls: null,
+    eta: null, noEta: null, room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null,
     day: null, closed: false
   };
   var lang = initialLanguage();
@@ -131,6 +136,47 @@
       state === "missed" || state === "away";
   }
 
+  // Where the patient is to go, by what their state asks of them: a missed patient or one not
+  // checked in goes to the triage desk, whatever room last called them.
+  var AT_TRIAGE = { registered: true, missed: true };
+  var IN_A_ROOM = { called: true, away: true, waiting: true };
+
+  function placeText() {
+    if (AT_TRIAGE[view.state]) { return t("triageDesk"); }
+    if (!IN_A_ROOM[view.state]) { return "—"; }
+    if (view.room) { return fill(t("room"), { room: view.room }); }
+    return view.state === "waiting" ? t("waitingArea") : "—";
+  }
+
+  /* 当前叫号: while waiting, the number each room serving the queue last called (a queue served
+     by several rooms moves in each of them); else, or from an older server, the one number. */
+  function renderNowServing(node) {
+    while (node.firstChild) { node.removeChild(node.firstChild); }
+    var calls = view.state === "waiting" && view.calls && view.calls.length ? view.calls : null;
+    if (calls === null) {
+      node.textContent = view.now || "—";
+      return;
+    }
+    calls.forEach(function (call) {
+      var line = document.createElement("span");
+      line.className = "call";
+      var number = document.createElement("b");
+      number.textContent = call[1];
+      var room = document.createElement("small");
+      room.textContent = fill(t("room"), { room: call[0] });
+      line.appendChild(number);
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(room);
+      node.appendChild(line);
+    });
+  }
+
+  function etaText(waiting) {
+    if (!waiting) { return "—"; }
+    if (view.eta === null) { return (view.noEta && t("noEta")[view.noEta]) || "—"; }
+    return view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
+  }
+
   function renderLabels() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     var nodes = document.querySelectorAll("[data-i18n]");
@@ -151,16 +197,17 @@
     state.textContent = view.state ? (t("state")[view.state] || view.state) : "";
     // Far back the place comes rounded up to `step` and without the number being served.
     var far = waiting && view.ahead !== null && view.step > 1;
-    $("now").textContent = view.now || "—";
+    renderNowServing($("now"));
     $("now-row").hidden = far;
     $("ahead").textContent = waiting && view.ahead !== null
       ? fill(t(far ? "peopleAbout" : "people"), { n: view.ahead })
       : view.state === "called" ? "0" : "—";
     $("far").hidden = !far;
     $("far").textContent = far ? fill(t("far"), { n: view.step }) : "";
-    $("eta").textContent = !waiting || view.eta === null ? "—"
-      : view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
-    $("room").textContent = view.room ? fill(t("room"), { room: view.room }) : t("waitingArea");
+    var eta = $("eta");
+    eta.textContent = etaText(waiting);
+    eta.classList.toggle("note", waiting && view.eta === null && Boolean(view.noEta));
+    $("room").textContent = placeText();
     var why = $("why");
     why.textContent = reasonText();
     why.hidden = !why.textContent;
@@ -219,7 +266,9 @@
     view.ahead = typeof message.ahead === "number" ? message.ahead : null;
     view.step = typeof message.step === "number" ? message.step : 1;
     view.now = message.now || null;
+    view.calls = Array.isArray(message.calls) ? message.calls : null;
     view.eta = typeof message.eta === "number" ? message.eta : null;
+    view.noEta = message.no_eta || null;
     view.room = message.room || null;
     if (typeof message.recall === "number") { view.recall = message.recall; }
     if (typeof message.alert_ahead === "number") { view.alertAhead = message.alert_ahead; }
@@ -236,7 +285,9 @@
     view.ahead = typeof message.ahead === "number" ? message.ahead : null;
     view.step = typeof message.step === "number" ? message.step : 1;
     if (message.now !== undefined) { view.now = message.now || null; }
+    if (message.calls !== undefined) { view.calls = Array.isArray(message.calls) ? message.calls : null; }
     if (message.eta !== undefined) { view.eta = typeof message.eta === "number" ? message.eta : null; }
+    if (message.no_eta !== undefined) { view.noEta = message.no_eta || null; }
     var reason = explain(message.why, previous, view.ahead);
     if (reason !== null) { view.why = reason; }
     if (view.ahead !== null && view.alertAhead !== null && view.ahead > view.alertAhead) {
@@ -257,6 +308,7 @@
   function onState(message) {
     var was = view.state;
     view.state = message.state;
+    if (message.room !== undefined) { view.room = message.room || null; }
     view.soon = false;
     if (message.why === "closed") { view.closed = true; }
     var own = OWN_STATE_REASONS[message.why];

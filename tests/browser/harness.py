@@ -72,6 +72,22 @@ RECORD_BROWSER_CALLS = """
 })();
 """
 
+# A speech engine that never reports the end of an utterance (some TV boxes have no voice).
+# It counts an overlap whenever a new utterance comes while the last was neither finished nor
+# cancelled: the page must wait for each one, then give up on it explicitly.
+SPEECH_NEVER_ENDS = """
+(() => {
+  window.__speaking = false;
+  window.__overlaps = 0;
+  window.speechSynthesis.speak = (utterance) => {
+    if (window.__speaking) { window.__overlaps += 1; }
+    window.__speaking = true;
+    window.__spoken.push({ text: utterance.text, lang: utterance.lang });
+  };
+  window.speechSynthesis.cancel = () => { window.__speaking = false; };
+})();
+"""
+
 
 def chromium_executable() -> str:
     """Debian's chromium; in CI its absence is a failure, locally a skip with the reason."""

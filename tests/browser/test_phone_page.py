@@ -27,7 +27,7 @@ def test_ahead_count_follows_the_line_until_the_called_banner(
 
     commands.call_next(live_store, "nk1", ACTOR)
     expect(page.locator("#ahead")).to_have_text("2 人")
-    expect(page.locator("#now")).to_have_text(tickets[0].number)
+    expect(page.locator("#now")).to_have_text(f"{tickets[0].number} 1 诊室")
     expect(page.locator("#why")).to_have_text("前面的患者已被叫号")
     commands.call_next(live_store, "nk1", ACTOR)
     commands.call_next(live_store, "nk1", ACTOR)
@@ -114,7 +114,7 @@ def test_far_back_the_page_shows_a_rounded_place_and_how_often_it_updates(
         commands.call_next(live_store, "nk1", ACTOR)
     expect(page.locator("#ahead")).to_have_text("30 人")
     expect(page.locator("#far")).to_be_hidden()
-    expect(page.locator("#now")).to_have_text(line[5].number)
+    expect(page.locator("#now")).to_have_text(f"{line[5].number} 1 诊室")
     page.locator("#lang-toggle").click()
     commands.call_next(live_store, "nk1", ACTOR)
     expect(page.locator("#ahead")).to_have_text("29")

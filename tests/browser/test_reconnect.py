@@ -50,7 +50,7 @@ def test_tv_and_phone_catch_up_after_the_server_goes_down_and_restarts(
     expect(tv.locator("#calling-ticket")).to_have_text(first.number)
     expect(tv.locator('.desk[data-desk="nk1"] .desk-current')).to_contain_text("张*丰")
     expect(phone.locator("#ahead")).to_have_text("1 人")
-    expect(phone.locator("#now")).to_have_text(first.number)
+    expect(phone.locator("#now")).to_have_text(f"{first.number} 1 诊室")
     wait_until(lambda: receipts_for(live_store, call.seq) == 1, "the receipt after the restart")
 
     # Live again: the next change arrives without a reload, and nothing was said twice.

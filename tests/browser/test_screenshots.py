@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from queue_core import commands
 from queue_core.feedback import receipts_for
@@ -21,6 +21,9 @@ from tests.browser.morning import fill_waiting_room, run_first_hour
 from tests.conftest import ACTOR, HALL_KEY
 
 pytestmark = pytest.mark.slow
+
+# A room's door screen, portrait, at half its 1080x1920 size: the picture stays small.
+DOOR_VIEWPORT = ViewportSize(width=540, height=960)
 
 
 def _out_dir(tmp_path: Path) -> Path:
@@ -70,3 +73,17 @@ def test_busy_morning_fits_the_tv_and_the_phone(
     out = _out_dir(tmp_path)
     tv.screenshot(path=str(out / "tv.png"))
     phone.screenshot(path=str(out / "phone.png"))
+
+
+def test_the_door_screen_of_the_specialist_room_fits_a_portrait_tv(
+    server: ServerProcess, live_store: Store, browser: Browser, tmp_path: Path
+) -> None:
+    fill_waiting_room(live_store)
+    run_first_hour(live_store)
+    context = browser.new_context(viewport=DOOR_VIEWPORT, locale="zh-CN")
+    door = open_tv(context, server, desks="nk-zj")
+    expect(door.locator(".door-doctor")).to_contain_text("王建国")
+
+    assert _overflow(door) == {"right": 0, "bottom": 0}
+    door.screenshot(path=str(_out_dir(tmp_path) / "tv-door.png"))
+    context.close()

@@ -68,7 +68,7 @@ def test_at_midnight_the_tv_forgets_yesterdays_last_call(
     expect(page.locator('[data-desk="nk1"] .ticket')).to_have_text(ticket.number)
 
     clock.now = MIDNIGHT
-    expect(page.locator("#calling-ticket")).to_have_text("—")
+    expect(page.locator("#calling-ticket")).to_be_hidden()
     expect(page.locator("#calling")).to_have_class("calling idle")
     expect(page.locator('[data-desk="nk1"] .ticket')).to_have_count(0)
     expect(page.locator("#missed")).to_contain_text("无")

@@ -207,6 +207,26 @@ def test_sample_configuration_is_valid() -> None:
             "screens[2].queues: {'id': 'wk'} is not a configured queue id",
             id="screen-queue-not-a-string",
         ),
+        pytest.param(
+            _edit('prefix = "C"', 'prefix = "C"\ntypical_visit_minutes = 0'),
+            "queues[2].typical_visit_minutes: must be a number of minutes from 1 to 240",
+            id="typical-visit-of-no-minutes",
+        ),
+        pytest.param(
+            _edit('prefix = "C"', 'prefix = "C"\ntypical_visit_minutes = "8"'),
+            "queues[2].typical_visit_minutes: expected int, got str",
+            id="typical-visit-not-a-number",
+        ),
+        pytest.param(
+            _edit('doctor = "王建国"', "doctor = 7"),
+            "desks[2].doctor: expected str, got int",
+            id="doctor-not-a-string",
+        ),
+        pytest.param(
+            _edit('title = "主任医师"', 'title = "主任\u202e医师"'),
+            "desks[2].title: holds U+202E, a control or format character",
+            id="title-with-a-bidi-override",
+        ),
     ],
 )
 def test_bad_key_is_named(text: str, expected: str) -> None:

@@ -71,7 +71,12 @@ async def test_healthz_reports_the_last_seq(store: Store, server: DisplayServer)
     assert data["status"] == "ok" and data["seq"] == store.last_seq()
 
 
-KINDS = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
+KINDS = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".ico": "image/x-icon",
+}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "display_server/static").iterdir()))
@@ -80,9 +85,19 @@ async def test_every_static_file_is_served_with_its_content_type(
 ) -> None:
     status, headers, body = await get(server, f"/static/{name}")
     assert status == 200
-    assert headers["content-type"] == f"{KINDS[Path(name).suffix]}; charset=utf-8"
+    assert headers["content-type"] == KINDS[Path(name).suffix]
     assert headers["x-content-type-options"] == "nosniff"
     assert body == (ROOT / "display_server/static" / name).read_bytes()
+
+
+async def test_the_favicon_every_page_links_to_is_an_icon(server: DisplayServer) -> None:
+    for page in ("/", "/display"):
+        assert b'<link rel="icon" href="/favicon.ico">' in (await get(server, page))[2]
+    status, headers, body = await get(server, "/favicon.ico")
+    assert (status, headers["content-type"]) == (200, "image/x-icon")
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file's header: reserved 0, type 1 (icon)
+    head = await get(server, "/favicon.ico", "HEAD")
+    assert (head[0], head[2]) == (200, b"")
 
 
 @pytest.mark.parametrize(

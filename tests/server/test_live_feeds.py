@@ -32,7 +32,7 @@ async def test_call_reaches_display_and_phone(
     assert call["ticket"] == first.number
     assert call["name"] == "张*丰"
     assert call["room"] == "2"
-    assert call["text"]["zh"] == f"请 {first.number} 号 张*丰 到 2 诊室就诊"
+    assert call["text"]["zh"] == f"请 {first.number} 号 到 2 诊室就诊"
     assert call["text"]["en"] == f"Number {first.number}, please go to room 2"
     assert call["repeats"] == store.config.announce_repeats
     board = await display.until_type("board")
@@ -41,7 +41,8 @@ async def test_call_reaches_display_and_phone(
     assert nk2["current"] == {"ticket": first.number, "name": "张*丰", "recall": 0}
     pos = await phone.until_type("pos")
     assert (pos["ahead"], pos["now"], pos["why"]) == (0, first.number, "called")
-    assert len(phone.frames[-1].encode()) <= 120
+    assert pos["calls"] == [["2", first.number]]
+    assert len(phone.frames[-1].encode()) <= 140
 
 
 async def test_called_patient_gets_room_and_alert(store: Store, server: DisplayServer) -> None:

@@ -37,10 +37,16 @@ async def test_an_estimate_nudged_by_a_minute_waits_but_a_paused_desk_is_told(
 
 
 def test_a_position_written_directly_is_the_encoded_message() -> None:
-    for ahead, now, eta, why in [(0, None, None, "resume"), (12, "A012", 35, "called")]:
-        view = PatientView("A020", "waiting", "nk-pt", ahead, now, eta, None, None, 0)
+    rooms = (("1", "A012"), ("2", "A011"))
+    for ahead, now, calls, eta, no_eta, why in [
+        (0, None, (), None, "first_visit", "resume"),
+        (12, "A012", rooms, 35, None, "called"),
+    ]:
+        view = PatientView(
+            "A020", "waiting", "nk-pt", ahead, now, calls, eta, no_eta, None, None, 0
+        )
         expected = encode(protocol.pos_message(view, 42, why, alert_ahead=3)).encode()
-        assert protocol.pos_text(42, ahead, 1, now, eta, why) == expected
+        assert protocol.pos_text(42, ahead, 1, now, calls, eta, no_eta, why) == expected
 
 
 def test_far_back_the_place_is_rounded_up_and_the_number_served_left_out() -> None:
