@@ -232,7 +232,7 @@ def cmd_requeue(args: argparse.Namespace) -> None:
 
 
 def cmd_away(args: argparse.Namespace) -> None:
-    _say(commands.send_away(_open(args), args.number, args.actor), "sent for tests")
+    _say(commands.send_away(_open(args), args.desk, args.actor), "sent for tests")
 
 
 def cmd_back(args: argparse.Namespace) -> None:
@@ -483,7 +483,7 @@ def build_parser() -> _Parser:
     add(
         "requeue", cmd_requeue, "a missed patient is back: into the line behind the head"
     ).add_argument("number")
-    add("away", cmd_away, "send a patient for tests").add_argument("number")
+    add("away", cmd_away, "send the patient in the room for tests").add_argument("desk")
     add(
         "back", cmd_back, "a patient is back from tests: to the same desk, behind the head"
     ).add_argument("number")

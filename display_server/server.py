@@ -35,11 +35,13 @@ from display_server.feeds import SEND_BUFFER_LIMIT, Hub
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.protocol import BadMessage, Message, encode
+from display_server.screen_file import keep_screen_file
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
 from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
+from queue_core.screen_status import remove_status
 from queue_core.screens import registered_filter, screen_by_key
 from queue_core.store import Store
 
@@ -99,6 +101,8 @@ class DisplayServer:
         return f"http://{host}:{self.port}"
 
     def close(self) -> None:
+        """Also on the way to a fast exit: the desks learn at once that no screen is served."""
+        remove_status(self.reader.path)
         self.hub.stop()
         self.write_queue.close()
         self.reader.close()
@@ -304,10 +308,12 @@ async def serve(
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
     day: asyncio.Task[None] | None = None
+    screen_file: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
+        screen_file = asyncio.create_task(keep_screen_file(store.path, app.config, app.hub.screens))
         async with ws_serve(
             app.handler,
             host,
@@ -329,8 +335,11 @@ async def serve(
             finally:
                 going_away(server)
     finally:
-        if day is not None:
-            day.cancel()
+        for task in (day, screen_file):
+            if task is not None:
+                task.cancel()
+        if screen_file is not None:
+            await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
         app.close()
 
 

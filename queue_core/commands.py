@@ -219,18 +219,19 @@ def requeue(store: Store, number: str, actor: str, now: datetime | None = None) 
         return ticket
 
 
-def send_away(store: Store, number: str, actor: str, now: datetime | None = None) -> Ticket:
-    """Sent for tests (检查): leaves the line, and will return to the desk that sent it."""
+def send_away(store: Store, desk_id: str, actor: str, now: datetime | None = None) -> Ticket:
+    """The patient in this desk's room is sent for tests (检查): the desk is free, and the ticket
+    waits on this desk's away list to come back to it. Only the patient in the room: a patient
+    never called would leave the line unseen, and no desk would be theirs to come back to."""
+    desk = desk_config(store, desk_id)
     with store.write(now) as tx:
-        ticket = tx.ticket_in(
-            number,
-            (TicketState.CALLED, TicketState.WAITING),
-            "; only a called or waiting patient can be sent for tests.",
-        )
-        tx.free_desk_of(ticket)
+        state, ticket = _current(tx, desk)
+        state.current_ticket = None
         ticket.state = TicketState.AWAY
+        ticket.desk = desk.id
         tx.save_ticket(ticket)
-        tx.append(SentAway(ticket=ticket.number, desk=ticket.desk, queue=ticket.queue), actor)
+        tx.save_desk(state)
+        tx.append(SentAway(ticket=ticket.number, desk=desk.id, queue=ticket.queue), actor)
         return ticket
 
 

@@ -21,6 +21,15 @@ class Key:
     def description(self, lang: Lang) -> str:
         return t(lang, f"key.{self.id}")
 
+    @property
+    def help_keys(self) -> str:
+        """Every key that fires it, as printed on the keyboard: "n, space"."""
+        names = {"slash": "/", "question_mark": "?", "ctrl+q": "^q", "tab": "Tab"}
+        return ", ".join(
+            names.get(k, k.upper() if k[0] == "f" and k[1:].isdigit() else k)
+            for k in self.keys.split(",")
+        )
+
 
 DESK_KEYS: tuple[Key, ...] = (
     Key("call_next", "n,space", "call_next", "n"),

@@ -34,6 +34,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.live": ("● 实时", "● live"),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
+    "unseen.no_server": ("⚠ 叫号屏服务未运行", "⚠ no display server"),
+    "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
+    "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),
     "header.fault": ("✖ 数据库文件故障，请联系管理员", "✖ DATABASE FILE FAULT"),
     "triage.title": ("分诊台 · {clinic}", "Triage desk · {clinic}"),
     # current patient
@@ -41,7 +44,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "current.none": ("暂无患者，按 n 叫号", "No patient called; press n"),
     "current.waited": ("已候诊 {minutes} 分钟", "waited {minutes} min"),
     "current.recalls": ("重呼 {count} 次", "recalled {count}×"),
-    "current.receipts": ("已在 {count} 块屏幕播报", "announced on {count} screen(s)"),
+    "current.receipts": ("已在 {count} 块屏幕播报", "shown on {count} screen(s)"),
     "presence.on_my_way": ("患者：正在赶来", "patient: on the way"),
     "presence.here": ("患者：已到", "patient: here"),
     # lists
@@ -159,6 +162,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "refused": ("操作被拒绝", "Refused"),
     # dialogs
     "confirm.skip": ("{number} 未到，过号？", "{number} did not come: skip to missed?"),
+    "confirm.call_again": (
+        "{number} 刚刚叫号。结束 {number} 并叫下一位？",
+        "{number} was called a moment ago. Finish {number} and call the next patient?",
+    ),
     "confirm.yes": ("确定 (y / Enter)", "Yes (y / Enter)"),
     "confirm.no": ("返回 (Esc)", "Back (Esc)"),
     "reason.call": (

@@ -9,6 +9,7 @@ from textual.message import Message
 from queue_core.errors import QueueError
 
 if TYPE_CHECKING:
+    from queue_core.screen_status import ScreenStatus
     from queue_tui.printing import Printed
     from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
 
@@ -27,6 +28,14 @@ class TriageRead(Message):
     def __init__(self, snapshot: TriageSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+
+
+class ScreensRead(Message):
+    """The display server's file of connected screens, or None when there is none to read."""
+
+    def __init__(self, status: ScreenStatus | None) -> None:
+        super().__init__()
+        self.status = status
 
 
 class ReadFailed(Message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from queue_core.address import FROM_CONFIG, PublicAddress  # noqa: E402
 from queue_core.config import load_config  # noqa: E402
 from queue_core.feedback import record_receipt  # noqa: E402
 from queue_core.registration import initialise, issue_ticket  # noqa: E402
+from queue_core.screen_status import ScreenStatus, write_status  # noqa: E402
 from queue_core.store import Store  # noqa: E402
 from queue_tui.app import desk_app, triage_app  # noqa: E402
 
@@ -45,10 +47,12 @@ def morning(store: Store, clock: Clock) -> None:
     commands.call_next(store, "nk1", "nurse")
     commands.skip(store, "nk1", "nurse")
     commands.call_next(store, "nk1", "nurse")
-    commands.send_away(store, "A002", "nurse")
+    commands.send_away(store, "nk1", "nurse")
     clock.now += timedelta(minutes=6)
     commands.call_next(store, "nk1", "nurse")
     record_receipt(store, store.last_seq(), "hall")
+    # As `clinic-queue serve` reports two screens showing room 1: the desk's header has no warning.
+    write_status(store.path, ScreenStatus(time.time(), {"nk1": 2}))
 
 
 async def shoot() -> None:

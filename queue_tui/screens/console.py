@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from queue_core.errors import FileFault, QueueError
 from queue_core.store import Store
@@ -36,6 +36,7 @@ class ConsoleScreen(Screen[None]):
         self.store = store
         self.actor = actor
         self.clock = clock
+        self._command: Worker[None] | None = None  # the command in flight, if any
 
     watcher: Watcher[Any]  # set by each screen: what it reads when the database changes
 
@@ -101,11 +102,24 @@ class ConsoleScreen(Screen[None]):
         timeout = FAULT_SHOWN_SECONDS if lasting else 4
         self.tell(refusal(self.lang, problem), severity="error", timeout=timeout)
 
-    def run_command(self, action: Callable[[], Outcome]) -> None:
-        """Every command runs on a worker thread; the UI thread never waits on the database."""
-        self.run_worker(lambda: self._command(action), thread=True, group="commands")
+    def command_pending(self) -> bool:
+        return self._command is not None
 
-    def _command(self, action: Callable[[], Outcome]) -> None:
+    def run_command(self, action: Callable[[], Outcome]) -> None:
+        """Every command runs on a worker thread; the UI thread never waits on the database.
+        A press while one is in flight is ignored: a double tap or a held key's auto-repeat
+        would otherwise run the command again on what the first one just changed."""
+        if self.command_pending():
+            return
+        self._command = self.run_worker(lambda: self._run(action), thread=True, group="commands")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Posted after the command's outcome, so the outcome is shown before the next press."""
+        finished = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+        if event.worker is self._command and event.state in finished:
+            self._command = None
+
+    def _run(self, action: Callable[[], Outcome]) -> None:
         try:
             outcome = action()
         except QueueError as exc:

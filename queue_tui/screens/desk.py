@@ -18,7 +18,9 @@ from queue_core.store import Store, parse_iso
 from queue_tui.bindings import DESK_KEYS, textual_bindings
 from queue_tui.correcting import ask_correction
 from queue_tui.i18n import localized, t
-from queue_tui.messages import CommandDone, DeskRead
+from queue_tui.messages import CommandDone, DeskRead, ScreensRead
+from queue_tui.names import queue_name, target_name
+from queue_tui.reach import Reach
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
 from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
@@ -32,6 +34,11 @@ from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.keybar import KeyBar
 from queue_tui.widgets.tickets import Row, TicketTable
 
+# A call-next this soon after the desk's last call asks first: the patient just called has had
+# no time to come in, so a second press is a double tap or a held key, not the next patient.
+CALL_AGAIN_SECONDS = 5.0
+REACH_LOOK_SECONDS = 1.0  # how often the desk reads the server's file of connected screens
+
 
 class DeskScreen(ConsoleScreen):
     CSS_PATH = "desk.tcss"
@@ -42,6 +49,8 @@ class DeskScreen(ConsoleScreen):
     def __init__(self, store: Store, desk_id: str, actor: str, clock: Clock) -> None:
         super().__init__(store, actor, clock)
         self.desk_id = desk_id
+        self._own_call: tuple[str, datetime] | None = None  # the number, when it was called
+        self.reach = Reach(store, desk_id)
         self.watcher = Watcher(
             store,
             lambda line: read_desk(line, desk_id),
@@ -61,17 +70,32 @@ class DeskScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._look_at_screens()
+        self.set_interval(REACH_LOOK_SECONDS, self._look_at_screens)
         self._show_header()
         self._show_lists()
         self.query_one("#waiting", TicketTable).focus()
 
     # -- data in ---------------------------------------------------------------------------
 
+    @work(thread=True, exclusive=True, group="reach")
+    def _look_at_screens(self) -> None:
+        self.post_message(ScreensRead(self.reach.read()))
+
+    def on_screens_read(self, message: ScreensRead) -> None:
+        self.reach.status = message.status
+        self._show_reach()
+
+    def _show_reach(self) -> None:
+        header = self.query_one(StatusHeader)
+        header.warning = self.reach.warning(self.snapshot, self.now, self.lang)
+
     def on_desk_read(self, message: DeskRead) -> None:
         self.snapshot = message.snapshot
         self.mark_live()
 
     def watch_snapshot(self) -> None:
+        self._show_reach()
         self._show_header()
         self._show_current()
         self._show_lists()
@@ -82,7 +106,10 @@ class DeskScreen(ConsoleScreen):
             self._show_lists()
 
     def watch_now(self, before: datetime, after: datetime) -> None:
-        if (before.hour, before.minute) != (after.hour, after.minute) and self.is_mounted:
+        if not self.is_mounted:
+            return
+        self._show_reach()
+        if (before.hour, before.minute) != (after.hour, after.minute):
             self._show_lists()
 
     # -- showing ---------------------------------------------------------------------------
@@ -198,9 +225,33 @@ class DeskScreen(ConsoleScreen):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def action_call_next(self) -> None:
+    @work
+    async def action_call_next(self) -> None:
+        if self.command_pending():
+            return
+        just_called = self._just_called()
+        if just_called is not None:
+            question = t(self.lang, "confirm.call_again", number=just_called)
+            if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
+                return
         store, desk, actor = self.store, self.desk_id, self.actor
         self.run_command(lambda: _said_call(store, desk, commands.next_call(store, desk, actor)))
+
+    def _just_called(self) -> str | None:
+        """The patient this desk called less than CALL_AGAIN_SECONDS ago: by the read model, or
+        by this console's own call before the read model has caught up with it."""
+        calls = [self._own_call] if self._own_call else []
+        current = self.snapshot.current if self.snapshot else None
+        if current is not None and current.called_at is not None:
+            calls.append((current.number, parse_iso(current.called_at)))
+        now = self.clock()
+        recent = [n for n, at in calls if (now - at).total_seconds() < CALL_AGAIN_SECONDS]
+        return recent[0] if recent else None
+
+    def on_command_done(self, message: CommandDone) -> None:
+        """Any other outcome (finish, skip, tests...) means the patient is no longer in the room."""
+        called = message.text_key == "done.call"
+        self._own_call = (message.values["number"], self.clock()) if called else None
 
     def action_recall(self) -> None:
         store, desk, actor = self.store, self.desk_id, self.actor
@@ -229,12 +280,9 @@ class DeskScreen(ConsoleScreen):
         self.run_command(lambda: _said("done.requeue", commands.requeue(store, number, actor)))
 
     def action_send_away(self) -> None:
-        number = self._current_number() or self._focused_selection()
-        if number is None:
-            self._tell("none.selected")
-            return
-        store, actor = self.store, self.actor
-        self.run_command(lambda: _said("done.away", commands.send_away(store, number, actor)))
+        """Only the patient in the room, as `s`, `r` and `d`: the core refuses an empty room."""
+        store, desk, actor = self.store, self.desk_id, self.actor
+        self.run_command(lambda: _said("done.away", commands.send_away(store, desk, actor)))
 
     def action_come_back(self) -> None:
         number = self._selected("#away")
@@ -272,10 +320,11 @@ class DeskScreen(ConsoleScreen):
         if not target:
             return
         store, actor = self.store, self.actor
+        to = target_name(config, target, lang)
 
         def move() -> Outcome:
             ticket = commands.transfer(store, number, target, actor)
-            return CommandDone("done.transfer", {"number": ticket.number, "to": target.id})
+            return CommandDone("done.transfer", {"number": ticket.number, "to": to})
 
         self.run_command(move)
 
@@ -347,7 +396,7 @@ class DeskScreen(ConsoleScreen):
                 {
                     "number": ticket.number,
                     "state": t(self.lang, f"state.{ticket.state.value}"),
-                    "queue": ticket.queue,
+                    "queue": queue_name(self.store.config, ticket.queue, self.lang),
                 },
             )
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.table import Table
+from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -27,15 +28,21 @@ class HelpScreen(ModalScreen[None]):
         self.lang = lang
 
     def compose(self) -> ComposeResult:
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold reverse")
-        grid.add_column()
-        for key in self.table:
-            keys = key.keys.replace("slash", "/").replace("question_mark", "?")
-            grid.add_row(f" {keys} ", key.description(self.lang))
         with Vertical(id="dialog") as dialog:
             dialog.border_title = t(self.lang, "help.title")
-            yield Static(grid)
+            yield Static(self._lines(), id="keys")
+
+    def _lines(self) -> Text:
+        """One line per key, the keys padded to the widest so the descriptions line up."""
+        shown = [(f" {key.help_keys} ", key.description(self.lang)) for key in self.table]
+        width = max(cell_len(keys) for keys, _ in shown)
+        text = Text(no_wrap=True)
+        for index, (keys, description) in enumerate(shown):
+            if index:
+                text.append("\n")
+            text.append(keys, style="bold reverse")
+            text.append(" " * (width - cell_len(keys) + 2) + description)
+        return text
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,7 @@ from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
 from queue_tui.correcting import uncancel
 from queue_tui.i18n import localized, refusal, t
 from queue_tui.messages import CommandDone, SlipPrinted, SlipReady, TriageRead
+from queue_tui.names import priority_name
 from queue_tui.printing import print_slip
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
@@ -262,12 +263,16 @@ class TriageScreen(ConsoleScreen):
         if chosen is None:
             return
         cls = None if chosen == "-" else chosen
-        store, actor = self.store, self.actor
+        store, actor, lang = self.store, self.actor, self.lang
 
         def mark() -> Outcome:
             ticket = registration.set_priority(store, number, cls, actor)
             return CommandDone(
-                "done.priority", {"number": ticket.number, "cls": ticket.priority or "-"}
+                "done.priority",
+                {
+                    "number": ticket.number,
+                    "cls": priority_name(store.config, ticket.priority, lang),
+                },
             )
 
         self.run_command(mark)

@@ -19,6 +19,7 @@ class StatusHeader(Widget):
     clock: reactive[str] = reactive("")
     live: reactive[Liveness] = reactive("connecting")
     stale_seconds: reactive[int] = reactive(0)
+    warning: reactive[str] = reactive("")  # e.g. that no screen shows this desk's calls
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def watch_live(self, live: Liveness) -> None:
@@ -31,5 +32,9 @@ class StatusHeader(Widget):
             state = t(self.lang, f"header.{self.live}")
         left = Text.assemble((self.heading, "bold"), "  ", self.detail)
         right = Text.assemble((state, "bold"), "  ", self.clock)
+        if self.warning:
+            right = Text.assemble((self.warning, "bold reverse"), "  ", right)
+        # On a narrow terminal the room's details give way: the warnings and the clock stay.
+        left.truncate(max(0, self.size.width - right.cell_len - 1), overflow="ellipsis")
         gap = max(1, self.size.width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right)

@@ -26,8 +26,26 @@ class TicketTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
 
-    def watch_title(self, title: str) -> None:
-        self.border_title = title
+    def watch_title(self) -> None:
+        self._show_title()
+
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        super().watch_has_focus(_has_focus)  # the :focus border colour
+        self._show_title()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """The list the keys act on, and the ticket they would take, in words on the border: a
+        highlight colour alone is lost on a terminal with few colours."""
+        selected = self.selected_number
+        if not self.has_focus:
+            self.border_title = self.title
+        elif selected is None:
+            self.border_title = f"▶ {self.title}"
+        else:
+            self.border_title = f"▶ {self.title} · {selected}"
 
     def watch_column_titles(self) -> None:
         self._rebuild()
@@ -51,6 +69,7 @@ class TicketTable(DataTable[Text]):
                 for column, cell in enumerate(row.cells):
                     if cell != old[row.number].cells[column]:
                         self.update_cell_at(Coordinate(index, column), _cell(cell))
+        self._show_title()
 
     def _rebuild(self) -> None:
         selected = self.selected_number
@@ -62,6 +81,7 @@ class TicketTable(DataTable[Text]):
             self.add_row(*_plain(row.cells), key=row.number)
         if selected is not None:
             self.select(selected)
+        self._show_title()
 
     @property
     def selected_number(self) -> str | None:

@@ -323,7 +323,7 @@ def test_skip_then_requeue_puts_the_patient_two_behind_the_head(cli: Cli) -> Non
 def test_away_for_tests_then_back_behind_the_head_pinned_to_the_desk(cli: Cli) -> None:
     patient, *others = [cli.ticket("nk-pt") for _ in range(3)]
     cli.ok("call", "nk2")
-    cli.ok("away", patient)
+    cli.ok("away", "nk2")
     assert cli.desk("nk2")["current"] is None
     assert [t["ticket"] for t in cli.queue("nk-pt")["away"]] == [patient]
     assert patient not in cli.waiting("nk-pt")
@@ -446,6 +446,7 @@ def test_actor_lands_in_the_events(cli: Cli) -> None:
         (["ticket", "eye"], "No queue called 'eye'"),
         (["ticket", "nk-pt", "--priority", "vip"], "No priority class called 'vip'"),
         (["done", "nk1"], "no patient called"),
+        (["away", "nk1"], "no patient called"),
         (["requeue", "A001"], "only missed tickets"),
     ],
 )
@@ -864,12 +865,12 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["skip", "nk1"],
         ["requeue", "A001"],
         ["call", "nk1", "--ticket", "A001", "--reason", "back"],
-        ["away", "A001"],
+        ["away", "nk1"],
         ["back", "A001"],
         ["call", "nk1", "--ticket", "A001", "--reason", "results in"],
         ["done", "nk1"],
         ["reopen", "nk1", "--reason", "finished too soon"],
-        ["away", "A001"],
+        ["away", "nk1"],
         ["undo-away", "A001", "--reason", "not sent after all"],
         ["done", "nk1"],
         ["checkin", "C001"],

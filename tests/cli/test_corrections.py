@@ -92,7 +92,7 @@ def test_a_patient_cancelled_while_called_comes_back_to_the_missed_list(cli: Cli
 def test_a_patient_sent_for_tests_by_mistake_is_back_in_the_room(cli: Cli) -> None:
     first, second = _names(cli)
     cli.ok("call", "nk1")
-    cli.ok("away", first)
+    cli.ok("away", "nk1")
     out = cli.ok("undo-away", first, "--reason", "按错了")
     assert out == f"{first} 张*丰: not sent for tests after all: back in the room of desk nk1\n"
     assert cli.desk("nk1")["current"]["ticket"] == first
@@ -101,13 +101,15 @@ def test_a_patient_sent_for_tests_by_mistake_is_back_in_the_room(cli: Cli) -> No
     assert violations(cli.db)[0] == []
 
 
-def test_sent_for_tests_from_the_line_goes_back_to_its_place(cli: Cli) -> None:
+def test_sent_for_tests_from_a_room_since_taken_goes_back_to_its_place(cli: Cli) -> None:
     first, second = _names(cli)
-    cli.ok("away", first)
-    assert cli.waiting("nk-pt") == [second]
+    cli.ok("call", "nk1")
+    cli.ok("away", "nk1")
+    cli.ok("call", "nk1")  # the next patient is in the room now
+    assert cli.desk("nk1")["current"]["ticket"] == second
     out = cli.ok("undo-away", first, "--reason", "按错了")
     assert out == f"{first} 张*丰: not sent for tests after all: back at its place in the line\n"
-    assert cli.waiting("nk-pt") == [first, second]
+    assert cli.waiting("nk-pt") == [first]
     event = cli.last_event()
     assert (event["type"], event["to"]) == ("undo_away", "waiting")
 

@@ -31,7 +31,7 @@ def yesterday_left_open(store: Store, clock: SteppingClock) -> dict[str, str]:
     commands.call_next(store, "nk2", ACTOR)  # A002, who does not come
     commands.skip(store, "nk2", ACTOR)
     commands.call_next(store, "nk2", ACTOR)  # A003, sent for tests
-    commands.send_away(store, "A003", ACTOR)
+    commands.send_away(store, "nk2", ACTOR)
     return {"A001": "called", "A002": "missed", "A003": "away", "A004": "waiting"}
 
 

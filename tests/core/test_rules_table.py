@@ -16,7 +16,7 @@ import pytest
 
 from queue_core import commands
 from queue_core.config import ClinicConfig, parse_config
-from queue_core.errors import NobodyWaiting, NotEligible
+from queue_core.errors import NobodyWaiting, NoCurrentPatient, NotEligible
 from queue_core.importer import import_appointments
 from queue_core.line import read_board
 from queue_core.model import Placement, Source, Ticket, TicketState
@@ -477,12 +477,28 @@ def test_store_requeue_into_an_empty_or_short_line(store: Store, clock: Stepping
     assert only == missed
 
 
+def test_store_only_the_patient_in_the_room_is_sent_for_tests(
+    store: Store, clock: SteppingClock
+) -> None:
+    issued = walk_ins(store, clock, "nk-pt", 3)
+    seq = store.last_seq()
+    with pytest.raises(NoCurrentPatient):
+        commands.send_away(store, "nk1", ACTOR)  # nobody called: the line is left as it was
+    assert store.last_seq() == seq and line(store, "nk-pt") == issued
+    commands.call_next(store, "nk2", ACTOR)
+    sent = commands.send_away(store, "nk2", ACTOR)
+    assert (sent.number, sent.state, sent.desk) == (issued[0], TicketState.AWAY, "nk2")
+    away = store.events_since(seq)[-1]
+    assert (away.type, away.ticket, away.desk) == ("away", issued[0], "nk2")
+    assert line(store, "nk-pt") == issued[1:]
+
+
 def test_store_return_after_tests_goes_behind_head_pinned_to_its_desk(
     store: Store, clock: SteppingClock
 ) -> None:
     issued = walk_ins(store, clock, "nk-pt", 5)
     sent = commands.call_next(store, "nk2", ACTOR).number
-    commands.send_away(store, sent, ACTOR)
+    commands.send_away(store, "nk2", ACTOR)
     assert commands.call_next(store, "nk1", ACTOR).number == issued[1]
     back = commands.come_back(store, sent, ACTOR)
     assert back.pinned_desk == "nk2"

@@ -192,10 +192,11 @@ class ClinicDay(RuleBasedStateMachine):
             assert queue is not None
             self._check_reinserted(outcome, queue.requeue_behind)
 
-    @rule(index=st.integers(0, 50))
-    def send_away(self, index: int) -> None:
-        number = self._pick(index, "called", "waiting")
-        self._attempt(lambda: commands.send_away(self.store, number, ACTOR))
+    @rule(desk=st.sampled_from(DESKS))
+    def send_away(self, desk: str) -> None:
+        outcome = self._attempt(lambda: commands.send_away(self.store, desk, ACTOR))
+        if isinstance(outcome, Ticket):
+            assert (outcome.state, outcome.desk) == (TicketState.AWAY, desk)
 
     @rule(index=st.integers(0, 50))
     def come_back(self, index: int) -> None:

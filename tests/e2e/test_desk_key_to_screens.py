@@ -82,6 +82,9 @@ async def test_desk_keys_reach_the_tv_and_the_phone_and_the_receipt_comes_back(
             await until(pilot, lambda: "重呼 1 次" in details(pilot), "the recall")
             await tv.wait_for_function(f"window.__spoken.length > {said}")
 
+            # Finished, then the next patient (a call-next seconds after a call would ask first).
+            await pilot.press("d")
+            await until(pilot, lambda: "按 n 叫号" in details(pilot), "an empty room")
             await pilot.press("n")  # the next patient: the phone's called banner
             await expect(tv.locator("#calling-ticket")).to_have_text(second.number)
             await expect(phone.locator("#called")).to_be_visible()

@@ -212,7 +212,7 @@ class ClinicDay:
         assert number is not None
         roll = rng.random()
         if roll < 0.10:
-            sent = self._do("away", lambda: commands.send_away(store, number, "doctor"))
+            sent = self._do("away", lambda: commands.send_away(store, desk_id, "doctor"))
             if sent is not None and self._slip("away"):
                 undo = corrections.undo_away
                 self._do("undo_away", lambda: undo(store, number, "按错", "doctor"))

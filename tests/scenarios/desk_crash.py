@@ -84,7 +84,7 @@ def random_command(store: Store, rng: random.Random) -> Callable[[], object] | N
         6: (("registered",), lambda n, _: check_in(store, n, "triage")),
         7: (("waiting", "missed"), lambda n, _: commands.call_ticket(store, desk, n, "急诊", "dr")),
         8: (("missed",), lambda n, _: commands.requeue(store, n, "nurse")),
-        9: (("called", "waiting"), lambda n, _: commands.send_away(store, n, "nurse")),
+        9: (("called",), lambda _n, _t: commands.send_away(store, desk, "nurse")),
         10: (("away",), lambda n, _: commands.come_back(store, n, "nurse")),
         11: (
             ("waiting",),

@@ -74,7 +74,7 @@ async def busy_morning(store: Store, clock: SteppingClock, server: DisplayServer
                 if missed:
                     commands.requeue(store, rng.choice(missed).number, ACTOR)
             elif action < 0.86:
-                commands.send_away(store, commands.finish(store, desk, ACTOR).number, ACTOR)
+                commands.send_away(store, desk, ACTOR)
             elif action < 0.89:
                 away = [t for t in all_tickets(store) if t.state.value == "away"]
                 if away:

@@ -51,7 +51,7 @@ async def test_an_undone_send_for_tests_tells_the_phone_it_is_back_in_the_room(
     phone = await open_feed(server, f"/ws/ticket/{ticket.token}?since=")
     await phone.until_type("ticket")
     commands.call_next(store, "wk1", ACTOR)
-    commands.send_away(store, ticket.number, ACTOR)
+    commands.send_away(store, "wk1", ACTOR)
     assert (await phone.until_type("state"))["state"] == "away"
     corrections.undo_away(store, ticket.number, "没去", ACTOR)
     back = await phone.until_type("state")

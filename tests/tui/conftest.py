@@ -55,6 +55,19 @@ def rendered(widget: Widget) -> str:
     return "\n".join(line.text.rstrip() for line in lines)
 
 
+def screen_text(pilot: Pilot[None]) -> str:
+    """The whole terminal as the nurse sees it (dialogs and toasts over the screen below)."""
+    strips = pilot.app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+def text_within(pilot: Pilot[None], widget: Widget) -> str:
+    """What the terminal shows inside `widget`'s box: nothing at all when the box is empty."""
+    region = widget.region
+    strips = pilot.app.screen._compositor.render_strips()[region.y : region.bottom]
+    return "\n".join(s.crop(region.x, region.right).text.rstrip() for s in strips)
+
+
 def busy_morning(store: Store, clock: SteppingClock) -> None:
     """A desk mid-morning: one patient in the room, a priority patient, one missed, one away."""
     from queue_core import commands
@@ -67,7 +80,7 @@ def busy_morning(store: Store, clock: SteppingClock) -> None:
     commands.call_next(store, "nk1", ACTOR)  # A001
     commands.skip(store, "nk1", ACTOR)
     commands.call_next(store, "nk1", ACTOR)  # A002
-    commands.send_away(store, "A002", ACTOR)
+    commands.send_away(store, "nk1", ACTOR)
     clock.advance(minutes=4)
     commands.call_next(store, "nk1", ACTOR)  # A006, the elderly patient moved ahead
     commands.recall(store, "nk1", ACTOR)

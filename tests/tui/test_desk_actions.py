@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import cast
 
 from textual.pilot import Pilot
@@ -10,17 +11,18 @@ from textual.widgets import Digits, OptionList, Static
 from queue_core import commands
 from queue_core.model import TicketState
 from queue_core.store import Store
+from queue_core.writer_gate import WriterGate
 from queue_tui.app import ClinicQueueApp, desk_app
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
-from queue_tui.screens.desk import DeskScreen
+from queue_tui.screens.desk import CALL_AGAIN_SECONDS, DeskScreen
 from queue_tui.screens.help import HelpScreen
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.widgets.current import CurrentPanel
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.tickets import TicketTable
 from tests.conftest import ACTOR, SteppingClock
-from tests.tui.conftest import fill_line, plain, toasts, until
+from tests.tui.conftest import busy_morning, fill_line, plain, rendered, text_within, toasts, until
 
 
 def desk(pilot: Pilot[None]) -> DeskScreen:
@@ -78,11 +80,64 @@ async def test_n_and_space_call_the_next_patient(store: Store, clock: SteppingCl
         assert numbers[0] not in listed(pilot, "waiting")
         await until(pilot, lambda: any("A001" in t for t in toasts(pilot)), "the call toast")
 
+        clock.advance(seconds=CALL_AGAIN_SECONDS)
         seq = store.last_seq()
         await pilot.press("space")
         await until(pilot, lambda: current(pilot) == numbers[1], "A002 in the room")
         assert [e.type for e in store.events_since(seq)] == ["done", "call"]
         assert ticket_state(store, numbers[0]) is TicketState.DONE
+
+
+async def test_a_second_call_next_within_seconds_asks_first(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 5)
+        await pilot.press("n")
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        seq = store.last_seq()
+        await pilot.press("n")  # a double tap: A001 has not had time to come in
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
+        question = rendered(pilot.app.screen.query_one("#question"))
+        assert "A001 刚刚叫号。结束 A001 并叫下一位？" in question
+        await pilot.press("n", "space")  # the held key answers nothing
+        await pilot.pause(0.1)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), "the desk again")
+        await pilot.pause(0.1)
+        assert store.events_since(seq) == [] and current(pilot) == "A001"
+
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog), "the question")
+        await pilot.press("y")  # deliberate: A001 ends, A002 is called
+        await until(pilot, lambda: current(pilot) == "A002", "A002 in the room")
+        assert [(e.type, e.ticket) for e in store.events_since(seq)] == [
+            ("done", "A001"),
+            ("call", "A002"),
+        ]
+
+
+async def test_presses_while_a_call_is_in_flight_are_ignored(
+    store: Store, clock: SteppingClock
+) -> None:
+    fill_line(store, clock)
+    gate = WriterGate(store.path)  # another writer holds the file: the first call waits
+    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        gate.acquire(time.monotonic() + 5)
+        try:
+            await pilot.press("n", "n", "space", "n")  # a held key's auto-repeat
+            await pilot.pause(0.2)
+        finally:
+            gate.release()
+            gate.close()
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        await pilot.pause(0.2)
+        assert [(e.type, e.ticket) for e in store.events_since(seq)] == [("call", "A001")]
+        assert listed(pilot, "waiting") == ["A002", "A003", "A004", "A005"]
 
 
 async def test_r_recalls_the_current_patient(store: Store, clock: SteppingClock) -> None:
@@ -180,6 +235,18 @@ async def test_a_sends_away_and_b_brings_back(store: Store, clock: SteppingClock
         assert listed(pilot, "away") == []
         [event] = store.events_since(seq)
         assert (event.type, event.ticket, event.desk) == ("back", "A001", "nk1")
+
+
+async def test_a_with_nobody_in_the_room_is_refused(store: Store, clock: SteppingClock) -> None:
+    fill_line(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+        await started(store, pilot, 5)
+        seq = store.last_seq()
+        await pilot.press("a")  # the cursor is on A001, who was never called
+        await until(pilot, lambda: "当前没有已叫号的患者" in toasts(pilot), "the refusal")
+        assert store.events_since(seq) == []
+        assert listed(pilot, "waiting") == ["A001", "A002", "A003", "A004", "A005"]
+        assert listed(pilot, "away") == []
 
 
 async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) -> None:
@@ -343,3 +410,23 @@ async def test_waiting_list_gives_each_reason(store: Store, clock: SteppingClock
         assert reasons(pilot)["A006"] == "优先·老年人"
         assert reasons(pilot)["A001"] == "现场挂号"
         assert "B001" not in listed(pilot, "waiting")  # another queue's desk
+
+
+async def test_the_focused_list_and_its_selected_ticket_are_named_on_its_border(
+    store: Store, clock: SteppingClock
+) -> None:
+    busy_morning(store, clock)
+    async with desk_app(store, "nk1", ACTOR).run_test(size=(120, 30)) as pilot:
+        screen = desk(pilot)
+        waiting, missed = (screen.query_one(f"#{i}", TicketTable) for i in ("waiting", "missed"))
+
+        def border(table: TicketTable) -> str:
+            return text_within(pilot, table).splitlines()[0]
+
+        await until(pilot, lambda: "▶ 候诊 4 · A003" in border(waiting), "the waiting list")
+        await pilot.press("down")
+        await until(pilot, lambda: "▶ 候诊 4 · A004" in border(waiting), "the cursor on A004")
+        assert "▶" not in border(missed)
+        await pilot.press("tab")
+        await until(pilot, lambda: "▶ 过号 1 · A001" in border(missed), "the missed list")
+        assert "▶" not in border(waiting) and "候诊 4" in border(waiting)

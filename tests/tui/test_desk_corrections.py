@@ -11,6 +11,7 @@ from queue_core import commands
 from queue_core.store import Store
 from queue_tui.app import desk_app
 from queue_tui.screens.choose import ChooseDialog
+from queue_tui.screens.desk import CALL_AGAIN_SECONDS
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.screens.search import SearchDialog
 from queue_tui.widgets.current import CurrentPanel
@@ -43,6 +44,7 @@ async def test_call_next_says_whose_visit_it_ended(store: Store, clock: Stepping
     commands.call_next(store, "nk1", ACTOR)
     async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: "张三丰" in room(pilot), "A001 in the room")
+        clock.advance(seconds=CALL_AGAIN_SECONDS)  # sooner, the desk would ask first
         await pilot.press("n")
         expected = bare("A001 就诊结束 · 请 A002 号 李* 到 1 诊室就诊")
         await until(pilot, lambda: expected in toast_text(pilot), "both patients in the toast")
@@ -86,7 +88,7 @@ async def test_u_reopens_the_visit_just_finished(store: Store, clock: SteppingCl
 async def test_u_takes_back_a_send_for_tests(store: Store, clock: SteppingClock) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    commands.send_away(store, "A001", ACTOR)
+    commands.send_away(store, "nk1", ACTOR)
     async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
         await until(
             pilot, lambda: "检查中 1" in region_text(pilot, pilot.app.screen.region), "away"

@@ -35,9 +35,11 @@ async def desk_ready(pilot: Pilot[Any]) -> None:
 
 
 def test_desk_screen_zh(snap_compare: Snap, store: Store, clock: SteppingClock) -> None:
-    """Desk nk1 at 80x24 in Chinese: header 内科1诊室 / 1诊室 / 接诊中 / ● 实时 / 09:20:00;
-    A006 in the room (big digits, 钱八, 已候诊 3 分钟, 重呼 1 次, no announcement line);
-    waiting A003 A004 A005 A007 with 现场挂号; missed A001; away A002; the key bar below."""
+    """Desk nk1 at 80x24 in Chinese: header 内科1诊室 / 1诊室 / 接诊中 (cut short if need be),
+    then ⚠ 叫号屏服务未运行 (no server in this test) / ● 实时 / 09:20:00; A006 in the room (big
+    digits, 钱八, 已候诊 3 分钟, 重呼 1 次, no announcement line); waiting A003 A004 A005 A007
+    with 现场挂号, its border "▶ 候诊 4 · A003" (focused, cursor on A003); missed A001; away
+    A002; the key bar below on two lines, ending with ? 帮助."""
     busy_morning(store, clock)
     assert snap_compare(desk_app(store, "nk1", ACTOR), run_before=desk_ready)
 
@@ -57,8 +59,8 @@ def test_desk_screen_en(snap_compare: Snap, store: Store, clock: SteppingClock) 
 
 
 def test_desk_screen_comfortable(snap_compare: Snap, store: Store, clock: SteppingClock) -> None:
-    """At 120x40 the same content with room to spare: the key bar fits on one or two lines
-    and the reason column is not cut."""
+    """At 120x40 the same content with room to spare: the whole header on one line, the key
+    bar on two lines, and the reason column is not cut."""
     busy_morning(store, clock)
     assert snap_compare(
         desk_app(store, "nk1", ACTOR), run_before=desk_ready, terminal_size=(120, 40)
