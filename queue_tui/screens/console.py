@@ -40,7 +40,10 @@ class ConsoleScreen(Screen[None]):
 
     watcher: Watcher[Any]  # set by each screen: what it reads when the database changes
 
-    def on_mount(self) -> None:
+    def start_console(self) -> None:
+        """The clock, the live indicator and the watcher: called first by each screen's
+        on_mount. Not a handler itself: Textual calls the on_mount of every class in the
+        MRO, so a base handler also reached through super() would start two watchers."""
         self.now = self.clock()
         self.tick()
         self.set_interval(0.25, self.tick)

@@ -69,7 +69,7 @@ class DeskScreen(ConsoleScreen):
         yield KeyBar(DESK_KEYS).data_bind(DeskScreen.lang)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        self.start_console()
         self._look_at_screens()
         self.set_interval(REACH_LOOK_SECONDS, self._look_at_screens)
         self._show_header()

@@ -84,7 +84,7 @@ class TriageScreen(ConsoleScreen):
         yield KeyBar(TRIAGE_KEYS).data_bind(TriageScreen.lang)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        self.start_console()
         self._show_labels()
         self._show_found()
         self.query_one("#queue", Select).focus()

@@ -18,7 +18,7 @@ from textual.widgets import Digits, Static
 from queue_core import commands
 from queue_core.events import EventType
 from queue_core.store import Store
-from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.app import ClinicQueueApp, desk_app, triage_app
 from queue_tui.widgets.current import CurrentPanel
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.tickets import TicketTable
@@ -148,3 +148,15 @@ async def test_at_midnight_the_desk_shows_an_empty_room_and_an_empty_line(
         await until(pilot, lambda: "暂无患者" in shown(), "an empty room the next day")
         assert number() == ""
         assert waiting(pilot) == []
+
+
+@pytest.mark.parametrize("kind", ["desk", "triage"])
+async def test_a_console_follows_the_file_with_one_watcher(
+    store: Store, db_path: Path, kind: str
+) -> None:
+    """Each watcher reads the whole line again on every change: a second one doubles the work
+    of every refresh, and its reads race the first one's to the screen."""
+    app = desk_app(store, "nk1", ACTOR) if kind == "desk" else triage_app(store, ACTOR)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause(0.3)
+        assert [w.name for w in app.workers if w.name == "watch"] == ["watch"]
