@@ -179,6 +179,9 @@ async def test_one_link_on_many_connections_writes_one_presence(
     for tab in tabs:
         for status in ("on_my_way", "here", "on_my_way", "here"):
             await tab.send({"type": "presence", "status": status})
+    for tab in tabs:
+        # The echo comes from the log's tail, not from the tab's own turn: wait for it.
+        await tab.until_type("presence")
     await settled(*tabs)
     events = [e for e in store.events_since(0) if e.type == "presence"]
     assert len(events) == 1
