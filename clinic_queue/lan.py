@@ -29,7 +29,7 @@ def lan_address() -> str | None:
         found = ""
     finally:
         probe.close()
-    if found and not ipaddress.ip_address(found).is_loopback:
+    if found and not is_loopback(found):
         return found
     try:
         named = socket.gethostbyname(socket.gethostname())

@@ -11,9 +11,8 @@ import json
 import unicodedata
 from typing import Any
 
-from queue_core.text import printable
+from queue_core.text import ESCAPED, printable
 
-_ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 _SURROGATES = range(0xD800, 0xE000)
 _UNDECODED = range(0xDC80, 0xDD00)  # how Python keeps the bytes of an argument not in UTF-8
 
@@ -24,7 +23,7 @@ def shown(text: str) -> str:
 
 
 def _json_escape(ch: str) -> str:
-    if unicodedata.category(ch) not in _ESCAPED:
+    if unicodedata.category(ch) not in ESCAPED:
         return ch
     point = ord(ch)
     if point < 0x10000:

@@ -85,11 +85,16 @@ def _current_call(tx: Tx, call_seq: int, desk: str, number: str, day: str) -> bo
     ).fetchone()
     if current is None or (current["number"], current["day"]) != (number, day):
         return False
-    latest = tx.read.execute(
+    return _latest_call(tx.read, day, number, desk) == call_seq
+
+
+def _latest_call(conn: Reader, day: str, number: str, desk: str) -> int | None:
+    """The seq of the latest call or recall of `number` at `desk` on `day`."""
+    row = conn.execute(
         "SELECT MAX(seq) FROM events WHERE day = ? AND ticket = ? AND desk = ? AND type IN (?, ?)",
         (day, number, desk, *CALLS),
     ).fetchone()
-    return bool(latest[0] == call_seq)
+    return int(row[0]) if row[0] is not None else None
 
 
 def receipts_for(store: Store, call_seq: int) -> int:
@@ -104,12 +109,7 @@ def receipts_for(store: Store, call_seq: int) -> int:
 def last_call_seq(store: Store, desk_id: str, number: str) -> int | None:
     """The latest call or recall of `number` at `desk_id` today: the seq that receipts refer to."""
     with store.read() as conn:
-        row = conn.execute(
-            "SELECT MAX(seq) FROM events WHERE day = ? AND ticket = ? AND desk = ?"
-            " AND type IN (?, ?)",
-            (store.today(), number, desk_id, *CALLS),
-        ).fetchone()
-    return int(row[0]) if row[0] is not None else None
+        return _latest_call(conn, store.today(), number, desk_id)
 
 
 def _by_token(conn: Reader, token: str) -> Any:

@@ -18,7 +18,7 @@ NAME_LIMIT = 64  # a patient's name, as issued or imported, and the HIS's id of 
 REASON_LIMIT = 200  # why a patient was called out of turn, cancelled, moved; a desk's pause
 ACTOR_LIMIT = 64  # who acted, for the audit trail: a login, a staff number, screen:NAME
 _DROPPED = frozenset(("Cc", "Cf"))  # controls, and format characters: zero width, bidi
-_ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+ESCAPED = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))  # shown as escapes: see `printable`
 
 
 def _plain(text: str) -> bool:
@@ -83,7 +83,7 @@ def unsafe_char(text: str) -> str | None:
     cleaned (a clinic's own configuration names its keys' problems)."""
     if text.isprintable():
         return None
-    return next((ch for ch in text if unicodedata.category(ch) in _ESCAPED), None)
+    return next((ch for ch in text if unicodedata.category(ch) in ESCAPED), None)
 
 
 def printable(text: str) -> str:
@@ -92,7 +92,7 @@ def printable(text: str) -> str:
     terminal is never driven by it."""
     if text.isprintable():
         return text
-    return "".join(_escape(ch) if unicodedata.category(ch) in _ESCAPED else ch for ch in text)
+    return "".join(_escape(ch) if unicodedata.category(ch) in ESCAPED else ch for ch in text)
 
 
 def _escape(ch: str) -> str:
