@@ -21,7 +21,7 @@ from pathlib import Path
 
 from queue_core import commands
 from queue_core.config import DeskConfig
-from queue_core.errors import NobodyWaiting
+from queue_core.errors import NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
 from queue_core.registration import check_in, issue_ticket
 from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient
@@ -69,8 +69,12 @@ class Played:
 
 
 class Engine:
-    def __init__(self, store: Store, plan: DayPlan, pace: Pace | None = None) -> None:
-        self.store, self.plan, self.pace = store, plan, pace
+    def __init__(
+        self, store: Store, plan: DayPlan, pace: Pace | None = None, shared: bool = False
+    ) -> None:
+        """`shared`: people work the same day (the demo's nurse at a desk the plan leaves
+        out), so an action their change made impossible is refused and the day goes on."""
+        self.store, self.plan, self.pace, self.shared = store, plan, pace, shared
         config = store.config
         self.tickets = {p.key: _Ticket(p, queue=p.queue, pinned=p.desk) for p in plan.patients}
         self.by_number: dict[str, _Ticket] = {}
@@ -111,7 +115,11 @@ class Engine:
             self.now = moment
             if self.pace is not None:
                 self.pace(self.at(moment))
-            action()
+            try:
+                action()
+            except QueueError:
+                if not self.shared:
+                    raise
         self.played.until = self.at(self.now)
         return self.played
 
@@ -326,6 +334,10 @@ class Engine:
 
 
 def play(
-    store: Store, plan: DayPlan, until: float | None = None, pace: Pace | None = None
+    store: Store,
+    plan: DayPlan,
+    until: float | None = None,
+    pace: Pace | None = None,
+    shared: bool = False,
 ) -> Played:
-    return Engine(store, plan, pace).run(until)
+    return Engine(store, plan, pace, shared).run(until)
