@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from pathlib import Path
 
+import pytest
+
+from queue_core.closing import close_day
 from queue_core.config import ClinicConfig
 from queue_core.events import Event
 from queue_core.insight.fairness import Why, fairness
@@ -13,6 +18,7 @@ from queue_core.insight.waits import missed_recovery, visit_minutes, waits, wait
 from queue_core.store import Store
 from tests.conftest import SteppingClock
 from tests.core.scripted_day import OVERTAKES, VISITS, WAIT_MEDIAN, WAIT_P90, WAITS, surgery_morning
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 
 def _events(store: Store, clock: SteppingClock) -> list[Event]:
@@ -66,3 +72,18 @@ def test_a_smaller_priority_cap_than_the_day_ran_under_is_flagged(
     result = fairness(events, dataclasses.replace(config, priorities=capped))
     assert [(o.number, o.by) for o in result.flagged] == [("C002", "C005"), ("C003", "C005")]
     assert [o.why for o in result.overtakes if o.by == "C005"][-1] is Why.PRIORITY
+
+
+@pytest.mark.slow
+def test_a_played_clinic_day_has_no_overtake_that_no_rule_explains(tmp_path: Path) -> None:
+    """Appointments, walk-ins, priority, misses, tests, transfers and out-of-turn calls of the
+    scenario day, all through real commands: every overtake has its rule."""
+    store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
+    play_day(store, clock, seed=18, walk_ins=200, step_minutes=2.0)
+    close_day(store, "test")
+    day = "2026-11-23"
+    result = fairness(day_events(store, day, day), store.config)
+    store.close()
+    whys = {o.why for o in result.overtakes}
+    assert {Why.APPOINTMENT, Why.PRIORITY, Why.PINNED, Why.OUT_OF_TURN, Why.REQUEUED} <= whys
+    assert result.flagged == []
