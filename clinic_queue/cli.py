@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from clinic_queue.sim_cli import add_commands
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
@@ -583,6 +584,7 @@ def build_parser() -> _Parser:
     p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    add_commands(add)
     return parser
 
 
