@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from clinic_queue.cli import main
+from queue_core.registration import issue_ticket
 from queue_core.store import Store
-from tests.conftest import SteppingClock
+from tests.conftest import ACTOR, SteppingClock
 from tests.core.scripted_day import (
     CANCEL_REASON,
     HOSTILE_NAME,
@@ -149,3 +150,19 @@ def test_bad_input_is_one_line_and_an_exit_code(
 ) -> None:
     got, out, err = run(morning, *argv)
     assert (got, out, err.splitlines()) == (code, "", [line])
+
+
+def test_a_day_closed_by_the_next_days_first_write_keeps_its_not_seen_ticket(
+    store: Store, clock: SteppingClock, db_path: Path
+) -> None:
+    """The `closed` event of a ticket left waiting is written on the next day: it still counts
+    for its own day, and a range of both days has both days' tickets."""
+    surgery_morning(store, clock)
+    issue_ticket(store, "wk", ACTOR, name="等到天黑")  # C009, never called
+    clock.advance(days=1)
+    issue_ticket(store, "wk", ACTOR, name="第二天")  # closes the 23rd first
+    _, out, _ = run(db_path, "--day", DAY, "--format", "json")
+    one = json.loads(out)["total"]
+    assert (one["patients"], one["seen"], one["wait_minutes"]["count"]) == (9, 7, 7)
+    _, out, _ = run(db_path, "--from", DAY, "--to", "2026-11-24", "--format", "json")
+    assert json.loads(out)["total"]["patients"] == 10
