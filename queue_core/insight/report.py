@@ -55,7 +55,8 @@ class Listed:
     queue: str
     actor: str
     reason: str
-    to: str = ""
+    to: str = ""  # a transfer: the desk or queue it went to
+    from_queue: str = ""  # a transfer: the queue it left
 
 
 @dataclass
@@ -120,9 +121,14 @@ def _row(key: str, group: Sequence[Journey], chosen: Sequence[Event], desk: str 
         no_show=missed_recovery(group).no_show,
         calls=mine(EventType.CALL),
         recalls=mine(EventType.RECALL),
-        transfers=mine(EventType.TRANSFER),
+        transfers=_transfers(group, desk) if desk else mine(EventType.TRANSFER),
         cancels=mine(EventType.CANCEL),
     )
+
+
+def _transfers(group: Sequence[Journey], desk: str) -> int:
+    """A desk's transfers: the consultations there that ended with the patient sent on."""
+    return sum(1 for j in group for v in j.visits if v.desk == desk and v.ended_by == "transfer")
 
 
 def _listed(event: Event, to: str = "") -> Listed:
@@ -134,6 +140,7 @@ def _listed(event: Event, to: str = "") -> Listed:
         actor=event.actor,
         reason=event.reason or "",
         to=to,
+        from_queue=str(event.payload.get("from_queue") or "") if to else "",
     )
 
 

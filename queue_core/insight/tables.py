@@ -109,9 +109,9 @@ def tables(report: Report, config: ClinicConfig) -> list[Table]:
         Table(
             "transfer",
             "Transfers",
-            ("at", "ticket", "to", "queue", "by", "reason"),
+            ("at", "ticket", "from", "to", "by", "reason"),
             [
-                [_at(i.at, config), i.ticket, i.to, i.queue, i.actor, i.reason]
+                [_at(i.at, config), i.ticket, i.from_queue, i.to, i.actor, i.reason]
                 for i in report.transfers
             ],
         ),

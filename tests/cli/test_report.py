@@ -99,6 +99,7 @@ def test_json_has_the_documented_shape(morning: Path) -> None:
             "actor": "doctor-li",
             "reason": OUT_OF_TURN_REASON,
             "to": "",
+            "from_queue": "",
         }
     ]
     assert data["cancels"][0]["reason"] == CANCEL_REASON

@@ -14,6 +14,7 @@ from queue_core.events import Event
 from queue_core.insight.fairness import Why, fairness
 from queue_core.insight.journeys import journeys
 from queue_core.insight.reader import day_events
+from queue_core.insight.tables import spreadsheet_safe
 from queue_core.insight.waits import missed_recovery, visit_minutes, waits, waits_by_class
 from queue_core.store import Store
 from tests.conftest import SteppingClock
@@ -87,3 +88,23 @@ def test_a_played_clinic_day_has_no_overtake_that_no_rule_explains(tmp_path: Pat
     whys = {o.why for o in result.overtakes}
     assert {Why.APPOINTMENT, Why.PRIORITY, Why.PINNED, Why.OUT_OF_TURN, Why.REQUEUED} <= whys
     assert result.flagged == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("  =HYPERLINK(1)", "'  =HYPERLINK(1)"),
+        ("+cmd", "'+cmd"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("13.0", "13.0"),
+        ("—", "—"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_get_a_quote(cell: str, safe: str) -> None:
+    assert spreadsheet_safe(cell) == safe
