@@ -855,6 +855,7 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
     # Plain commands start fast because only `desk`, `triage` and `serve` load those libraries.
     runs = [
         ["init", "--config", str(SAMPLE_CONFIG)],
+        ["simulate", "--day", "2026-01-05", "--until", "09:00"],
         ["import", str(SAMPLE_APPOINTMENTS)],
         ["ticket", "nk-pt", "--json"],
         ["checkin", "A001"],
@@ -883,6 +884,9 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["status", "--json"],
         ["events"],
         ["events", "--json"],
+        ["report"],
+        ["report", "--format", "csv"],
+        ["report", "--format", "json"],
         ["close-day"],
         ["purge"],
         ["backup", str(tmp_path / "copy.db")],
