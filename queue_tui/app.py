@@ -8,11 +8,11 @@ from pathlib import Path
 from textual.app import App
 from textual.reactive import reactive
 
-from queue_core.address import PublicAddress, public_address
+from queue_core.address import PublicAddress
 from queue_core.errors import DeskNotFound
 from queue_core.insight.reader import Days
-from queue_core.slips import slip_dir
 from queue_core.store import Store
+from queue_tui.backend import Backend, LocalBackend
 from queue_tui.i18n import DEFAULT_LANG, Lang, other
 from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
@@ -53,13 +53,24 @@ class ClinicQueueApp(App[None]):
         self.lang = other(self.lang)
 
 
+def desk_console(
+    backend: Backend, desk_id: str, clock: Clock, lang: Lang = DEFAULT_LANG
+) -> ClinicQueueApp:
+    """A desk's console over any backend: the same screen wherever the queue lives."""
+    if backend.config.desk(desk_id) is None:
+        raise DeskNotFound(desk_id)
+    return ClinicQueueApp(DeskScreen(backend, desk_id, clock), lang)
+
+
+def triage_console(backend: Backend, clock: Clock, lang: Lang = DEFAULT_LANG) -> ClinicQueueApp:
+    return ClinicQueueApp(TriageScreen(backend, clock), lang)
+
+
 def desk_app(
     store: Store, desk_id: str, actor: str, clock: Clock | None = None, lang: Lang = DEFAULT_LANG
 ) -> ClinicQueueApp:
     """`clock` defaults to the store's, so a test's stepping clock also freezes the header."""
-    if store.config.desk(desk_id) is None:
-        raise DeskNotFound(desk_id)
-    return ClinicQueueApp(DeskScreen(store, desk_id, actor, clock or store.now), lang)
+    return desk_console(LocalBackend(store, actor), desk_id, clock or store.now, lang)
 
 
 def triage_app(
@@ -71,14 +82,8 @@ def triage_app(
     print_dir: Path | None = None,
 ) -> ClinicQueueApp:
     """`address` defaults to the clinic's public address (queue_core/address.py)."""
-    screen = TriageScreen(
-        store,
-        actor,
-        clock or store.now,
-        address or public_address(store.config),
-        print_dir or slip_dir(store.path),
-    )
-    return ClinicQueueApp(screen, lang)
+    backend = LocalBackend(store, actor, address, print_dir)
+    return triage_console(backend, clock or store.now, lang)
 
 
 def run_desk(store: Store, desk_id: str, actor: str) -> None:

@@ -9,15 +9,15 @@ from textual.message import Message
 from queue_core.errors import QueueError
 
 if TYPE_CHECKING:
+    from queue_core.console_view import DeskView, Slip, TriageView
     from queue_core.screen_status import ScreenStatus
     from queue_tui.printing import Printed
-    from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
 
 
 class DeskRead(Message):
     """A fresh snapshot of the desk's part of the board."""
 
-    def __init__(self, snapshot: DeskSnapshot) -> None:
+    def __init__(self, snapshot: DeskView) -> None:
         super().__init__()
         self.snapshot = snapshot
 
@@ -25,7 +25,7 @@ class DeskRead(Message):
 class TriageRead(Message):
     """A fresh snapshot for the triage desk: queue counts and the current search."""
 
-    def __init__(self, snapshot: TriageSnapshot) -> None:
+    def __init__(self, snapshot: TriageView) -> None:
         super().__init__()
         self.snapshot = snapshot
 
