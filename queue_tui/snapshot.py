@@ -25,6 +25,7 @@ class DeskSnapshot:
     line: list[Placed]
     missed: list[Ticket]
     away: list[Ticket]
+    estimates: dict[int, tuple[int, int]]  # waiting ticket id -> (low, high) minutes to its call
 
 
 def read_desk(line: Line, desk_id: str) -> DeskSnapshot:
@@ -41,6 +42,8 @@ def read_desk(line: Line, desk_id: str) -> DeskSnapshot:
         if t.pinned_desk in (None, desk.id)
     ]
     away = [t for q in board.queues for t in q.away if t.desk == desk.id]
+    estimates = line.estimates
+    ranges = {p.ticket.id: (e[1], e[2]) for p in view.line if (e := estimates.get(p.ticket.id))}
     return DeskSnapshot(
         board.seq,
         desk,
@@ -50,6 +53,7 @@ def read_desk(line: Line, desk_id: str) -> DeskSnapshot:
         view.line,
         missed,
         away,
+        ranges,
     )
 
 
