@@ -16,6 +16,7 @@ from benchmarks import (
     commit_floor,
     desk_refresh,
     desk_throughput,
+    estimates,
     faults_report,
     purge_cost,
 )
@@ -81,11 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
         "--only",
-        choices=("core", "faults", "import", "purge", "server"),
+        choices=("core", "estimates", "faults", "import", "purge", "server"),
         help="run one group of benchmarks",
     )
     args = parser.parse_args(argv)
-    groups = (("core", core), ("faults", faults_report.blocks), ("purge", purge_cost.report))
+    groups = (
+        ("core", core),
+        ("faults", faults_report.blocks),
+        ("purge", purge_cost.report),
+        ("estimates", estimates.report),
+    )
     for group, measure in groups:
         if args.only in (None, group):
             blocks = measure(args.quick)
