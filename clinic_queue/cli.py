@@ -339,6 +339,25 @@ def _day(text: str | None) -> str | None:
         raise UsageError(f"clinic-queue: {text!r} is not a day (YYYY-MM-DD)") from None
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from clinic_queue import reporting
+    from queue_core.insight.reader import check_scope, make_report
+
+    store = _open(args)
+    try:
+        days = reporting.choose_days(args.day, args.first, args.last, store.today())
+    except reporting.BadRange as exc:
+        raise UsageError(str(exc)) from None
+    check_scope(store.config, args.queue, args.desk)
+    if args.tui:
+        from queue_tui.app import run_report
+
+        run_report(store, days, args.queue, args.desk)
+        return
+    report = make_report(store, days, args.queue, args.desk)
+    reporting.write(report, store.config, args.format)
+
+
 def cmd_close_day(args: argparse.Namespace) -> None:
     closed = close_day(_open(args), args.actor, day=_day(args.day))
     if not closed:
@@ -528,6 +547,18 @@ def build_parser() -> _Parser:
     )
     p.add_argument("--by", dest="actor_is", metavar="ACTOR", help="only this actor's events")
     p.add_argument("--json", action="store_true")
+    p = add(
+        "report",
+        cmd_report,
+        "waits, visits, desks' load, out-of-turn calls, cancels and fairness of a day or days",
+    )
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="this service day (default: today)")
+    p.add_argument("--from", dest="first", metavar="YYYY-MM-DD", help="the first day of a range")
+    p.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="the last day of a range")
+    p.add_argument("--queue", help="only this queue's tickets")
+    p.add_argument("--desk", help="only the tickets this desk called first, and its own work")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--tui", action="store_true", help="show it in the console's report screen")
     p = add(
         "close-day",
         cmd_close_day,

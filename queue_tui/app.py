@@ -10,11 +10,13 @@ from textual.reactive import reactive
 
 from queue_core.address import PublicAddress, public_address
 from queue_core.errors import DeskNotFound
+from queue_core.insight.reader import Days
 from queue_core.slips import slip_dir
 from queue_core.store import Store
 from queue_tui.i18n import DEFAULT_LANG, Lang, other
 from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
+from queue_tui.screens.report import ReportScreen
 from queue_tui.screens.triage import TriageScreen
 
 # Every refresh makes thousands of short-lived objects (rows, styled text, segments). At the
@@ -87,3 +89,26 @@ def run_desk(store: Store, desk_id: str, actor: str) -> None:
 def run_triage(store: Store, actor: str, address: PublicAddress | None = None) -> None:
     tune_collector()
     triage_app(store, actor, address=address).run()
+
+
+class ReportApp(App[None]):
+    """The report screen on its own: `clinic-queue report --tui`."""
+
+    TITLE = "clinic-queue report"
+
+    def __init__(self, screen: ReportScreen) -> None:
+        super().__init__()
+        self.report_screen = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.report_screen)
+
+
+def report_app(
+    store: Store, days: Days, queue: str | None = None, desk: str | None = None
+) -> ReportApp:
+    return ReportApp(ReportScreen(store, days, queue, desk))
+
+
+def run_report(store: Store, days: Days, queue: str | None = None, desk: str | None = None) -> None:
+    report_app(store, days, queue, desk).run()

@@ -65,6 +65,13 @@ TRIAGE_KEYS: tuple[Key, ...] = (
 )
 
 
+# The head of department's report screen (`clinic-queue report --tui`): it only reads.
+REPORT_KEYS: tuple[Key, ...] = (
+    Key("refresh_report", "r", "refresh_report", "r"),
+    Key("quit", "q,ctrl+q", "quit_report", "q"),
+)
+
+
 def textual_bindings(table: tuple[Key, ...]) -> list[Binding]:
     """`show=False`: the key bar draws them, in the console's current language."""
     return [

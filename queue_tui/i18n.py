@@ -94,6 +94,14 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "key.language": ("English", "中文"),
     "key.help": ("帮助", "Help"),
     "key.quit": ("退出", "Quit"),
+    "key.refresh_report": ("刷新", "Refresh"),
+    # the report screen
+    "report.title": ("门诊报表", "Clinic report"),
+    "report.loading": ("正在统计…", "Counting…"),
+    "report.fairness": (
+        "公平性：{overtakes} 次后到先叫，{flagged} 次无规则可解释",
+        "Fairness: {overtakes} overtakes, {flagged} that no rule explains",
+    ),
     "key.issue": ("发号", "Issue ticket"),
     "key.find": ("查找患者", "Find patient"),
     "key.check_in": ("签到", "Check in"),

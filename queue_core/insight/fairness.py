@@ -29,8 +29,8 @@ class Why(StrEnum):
     OUT_OF_TURN = "out_of_turn"  # the desk called it out of turn, with a reason
     REQUEUED = "requeued"  # a missed patient came back N places behind the head
     RETURNED = "returned"  # back from tests, N places behind the head
-    TRANSFERRED = "transferred"  # transferred in, keeping its arrival time
-    APPOINTMENT = "appointment"  # an appointment keeps its slot's time
+    TRANSFERRED = "transferred"  # a transfer kept an arrival time, earlier or later
+    APPOINTMENT = "appointment"  # an appointment stands at its slot's time, earlier or later
     MERGED = "merged"  # the desk serves several queues, merged by arrival
     UNEXPLAINED = "unexplained"  # no rule and no reason: flagged
 
@@ -99,8 +99,10 @@ def _why(called: Ticket, waiting: Ticket, rank: dict[int, Placed], desk: DeskCon
         return Why.UNEXPLAINED  # the rules put the waiting patient first
     if mine.reason is Placement.PRIORITY:
         return Why.PRIORITY
-    if waiting.placement in _BY_PLACEMENT and waiting.placement in _REINSERTED:
-        return _BY_PLACEMENT[waiting.placement]  # placed N behind the head: others go first
+    if waiting.placement in _WAITS_ITS_TURN:
+        # Placed N behind the head, at its slot's time, or at the arrival a transfer kept:
+        # whoever stands before that place goes first.
+        return _BY_PLACEMENT[waiting.placement]
     if called.placement in _BY_PLACEMENT:
         return _BY_PLACEMENT[called.placement]
     if called.queue != waiting.queue:
@@ -108,7 +110,13 @@ def _why(called: Ticket, waiting: Ticket, rank: dict[int, Placed], desk: DeskCon
     return Why.UNEXPLAINED
 
 
-_REINSERTED = (Placement.REQUEUED, Placement.RETURNED)
+_WAITS_ITS_TURN = (
+    Placement.REQUEUED,
+    Placement.RETURNED,
+    Placement.TRANSFERRED,
+    Placement.APPOINTMENT,
+    Placement.LATE_APPOINTMENT,
+)
 _BY_PLACEMENT = {
     Placement.TRANSFERRED: Why.TRANSFERRED,
     Placement.APPOINTMENT: Why.APPOINTMENT,

@@ -28,6 +28,7 @@ class Visit:
     queue: str
     start: str
     end: str | None = None
+    ended_by: str = ""  # the event type that ended it: done, away or transfer
 
 
 @dataclass
@@ -77,11 +78,11 @@ def _open_visit(journey: Journey) -> Visit | None:
     return None
 
 
-def _end_visit(journey: Journey, at: str, timed: bool) -> None:
+def _end_visit(journey: Journey, event: Event, timed: bool) -> None:
     visit = _open_visit(journey)
     if visit is not None:
         if timed:
-            visit.end = at
+            visit.end, visit.ended_by = event.at, event.type.value
         else:
             journey.visits.pop()  # no time to count: it was not a consultation that ended
 
@@ -101,11 +102,11 @@ def _follow(journey: Journey, event: Event, waiting_missed: bool) -> None:
         journey.recalls += 1
     elif kind is EventType.SKIP:
         journey.missed += 1
-        _end_visit(journey, event.at, timed=False)
+        _end_visit(journey, event, timed=False)
     elif kind is EventType.REQUEUE:
         journey.came_back += 1
     elif kind in (EventType.DONE, EventType.AWAY):
-        _end_visit(journey, event.at, timed=True)
+        _end_visit(journey, event, timed=True)
     elif kind in (EventType.REOPEN, EventType.UNDO_AWAY):
         if (
             journey.visits
@@ -115,9 +116,9 @@ def _follow(journey: Journey, event: Event, waiting_missed: bool) -> None:
             journey.visits[-1].end = None  # the same consultation goes on
     elif kind is EventType.TRANSFER:
         journey.transfers += 1
-        _end_visit(journey, event.at, timed=True)
+        _end_visit(journey, event, timed=True)
     elif kind in (EventType.CANCEL, EventType.CLOSED):
-        _end_visit(journey, event.at, timed=False)
+        _end_visit(journey, event, timed=False)
 
 
 def journeys(events: Iterable[Event]) -> dict[tuple[str, str], Journey]:

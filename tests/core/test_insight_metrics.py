@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from pathlib import Path
 
+import pytest
+
+from queue_core.closing import close_day
 from queue_core.config import ClinicConfig
 from queue_core.events import Event
 from queue_core.insight.fairness import Why, fairness
 from queue_core.insight.journeys import journeys
 from queue_core.insight.reader import day_events
+from queue_core.insight.tables import spreadsheet_safe
 from queue_core.insight.waits import missed_recovery, visit_minutes, waits, waits_by_class
 from queue_core.store import Store
 from tests.conftest import SteppingClock
 from tests.core.scripted_day import OVERTAKES, VISITS, WAIT_MEDIAN, WAIT_P90, WAITS, surgery_morning
+from tests.scenarios.clinic_day import clinic_day_store, play_day
 
 
 def _events(store: Store, clock: SteppingClock) -> list[Event]:
@@ -66,3 +73,38 @@ def test_a_smaller_priority_cap_than_the_day_ran_under_is_flagged(
     result = fairness(events, dataclasses.replace(config, priorities=capped))
     assert [(o.number, o.by) for o in result.flagged] == [("C002", "C005"), ("C003", "C005")]
     assert [o.why for o in result.overtakes if o.by == "C005"][-1] is Why.PRIORITY
+
+
+@pytest.mark.slow
+def test_a_played_clinic_day_has_no_overtake_that_no_rule_explains(tmp_path: Path) -> None:
+    """Appointments, walk-ins, priority, misses, tests, transfers and out-of-turn calls of the
+    scenario day, all through real commands: every overtake has its rule."""
+    store, clock = clinic_day_store(tmp_path / "day.db", date(2026, 11, 23))
+    play_day(store, clock, seed=18, walk_ins=200, step_minutes=2.0)
+    close_day(store, "test")
+    day = "2026-11-23"
+    result = fairness(day_events(store, day, day), store.config)
+    store.close()
+    whys = {o.why for o in result.overtakes}
+    assert {Why.APPOINTMENT, Why.PRIORITY, Why.PINNED, Why.OUT_OF_TURN, Why.REQUEUED} <= whys
+    assert result.flagged == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("  =HYPERLINK(1)", "'  =HYPERLINK(1)"),
+        ("+cmd", "'+cmd"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("13.0", "13.0"),
+        ("—", "—"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_get_a_quote(cell: str, safe: str) -> None:
+    assert spreadsheet_safe(cell) == safe
