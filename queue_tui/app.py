@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.app import App
@@ -14,8 +16,10 @@ from queue_core.insight.reader import Days
 from queue_core.store import Store
 from queue_tui.backend import Backend, LocalBackend
 from queue_tui.i18n import DEFAULT_LANG, Lang, other
+from queue_tui.remote import RemoteBackend
 from queue_tui.screens.console import Clock, ConsoleScreen
 from queue_tui.screens.desk import DeskScreen
+from queue_tui.screens.login import LoginScreen
 from queue_tui.screens.report import ReportScreen
 from queue_tui.screens.triage import TriageScreen
 
@@ -36,11 +40,11 @@ class ClinicQueueApp(App[None]):
 
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
-    def __init__(self, home: ConsoleScreen, lang: Lang = DEFAULT_LANG) -> None:
+    def __init__(self, home: ConsoleScreen | LoginScreen, lang: Lang = DEFAULT_LANG) -> None:
         super().__init__()
         self.home = home
         self.set_reactive(ClinicQueueApp.lang, lang)
-        home.set_reactive(ConsoleScreen.lang, lang)
+        home.set_reactive(type(home).lang, lang)
 
     def on_mount(self) -> None:
         # Pushed rather than returned from get_default_screen, which skips a screen's CSS_PATH.
@@ -84,6 +88,43 @@ def triage_app(
     """`address` defaults to the clinic's public address (queue_core/address.py)."""
     backend = LocalBackend(store, actor, address, print_dir)
     return triage_console(backend, clock or store.now, lang)
+
+
+def remote_app(
+    server: str,
+    watch: dict[str, str],
+    console: Callable[[RemoteBackend], ConsoleScreen],
+    print_dir: Path,
+    lang: Lang = DEFAULT_LANG,
+) -> ClinicQueueApp:
+    """A console on another PC: the login screen, then `console` over the server's backend."""
+
+    def opened(backend: RemoteBackend) -> ConsoleScreen:
+        screen = console(backend)
+        screen.set_reactive(ConsoleScreen.lang, app.lang)
+        app.home = screen
+        return screen
+
+    app = ClinicQueueApp(LoginScreen(server, dict(watch), print_dir, opened), lang)
+    return app
+
+
+def run_remote_desk(server: str, desk_id: str, print_dir: Path) -> None:
+    tune_collector()
+    watch = {"type": "watch", "view": "desk", "desk": desk_id}
+    remote_app(
+        server, watch, lambda backend: DeskScreen(backend, desk_id, _utc_now), print_dir
+    ).run()
+
+
+def run_remote_triage(server: str, print_dir: Path) -> None:
+    tune_collector()
+    watch = {"type": "watch", "view": "triage"}
+    remote_app(server, watch, lambda backend: TriageScreen(backend, _utc_now), print_dir).run()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def run_desk(store: Store, desk_id: str, actor: str) -> None:
