@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from clinic_queue.sim_cli import add_commands
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
+from clinic_queue.voice_cli import add_voice_commands
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
 from queue_core.backup import Copy, backup
@@ -607,6 +608,7 @@ def build_parser() -> _Parser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     add_commands(add)
+    add_voice_commands(add)
     return parser
 
 
