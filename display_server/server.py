@@ -36,6 +36,7 @@ from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
+from display_server.staff import STAFF_PATH, StaffApi
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
@@ -84,6 +85,7 @@ class DisplayServer:
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
+        self.staff = StaffApi(self.writer, self.write_queue)
         self.hub = Hub(self.reader, journal_size, send_limit)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
@@ -126,7 +128,7 @@ class DisplayServer:
         route, _ = protocol.parse_query(request.path)
         if method not in ("GET", "HEAD"):
             return routes.response(405, b"method not allowed\n", "text/plain; charset=utf-8")
-        if route == DISPLAY_PATH or route.startswith(TICKET_PATH):
+        if route in (DISPLAY_PATH, STAFF_PATH) or route.startswith(TICKET_PATH):
             return None
         if route == "/":
             return routes.screens_index(self.config, method)
@@ -169,12 +171,19 @@ class DisplayServer:
         try:
             if route == DISPLAY_PATH:
                 await self._display(conn, query, writes)
+            elif route == STAFF_PATH:
+                await self._staff(conn, address)
             else:
                 await self._phone(conn, route[len(TICKET_PATH) :], query, writes)
         except ConnectionClosed:
             pass
         finally:
             self.addresses.leave(address)
+
+    async def _staff(self, conn: ServerConnection, address: str) -> None:
+        link = self.staff.link(address)
+        async for frame in conn:
+            await _reply(conn, await link.on_frame(frame))
 
     async def _display(
         self, conn: ServerConnection, query: dict[str, list[str]], writes: Writes

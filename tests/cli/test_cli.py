@@ -899,6 +899,7 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["purge"],
         ["backup", str(tmp_path / "copy.db")],
         ["restore", str(tmp_path / "copy.db")],
+        ["staff", "list"],
         ["call", "wk2"],
         ["bogus"],
     ]
