@@ -36,6 +36,10 @@ class Follower(Protocol):
 
     def seconds_since_ok(self) -> float: ...
 
+    def connection(self) -> tuple[str, dict[str, str]] | None:
+        """What the header says of the way to the queue (a catalogue key and its values), or
+        None when there is nothing to say beyond how fresh the data is."""
+
 
 class Backend(ABC):
     actor: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -228,3 +229,12 @@ class RemoteFollower:
         if self.backend.link.state is LinkState.CONNECTED:
             return 0.0
         return time.monotonic() - self.backend.lost_at
+
+    def connection(self) -> tuple[str, dict[str, str]] | None:
+        link = self.backend.link
+        if link.state is LinkState.RECONNECTING:
+            seconds = math.ceil(link.retry_in(time.monotonic()))
+            return "link.reconnecting", {"seconds": str(seconds), "why": link.why}
+        if link.state is LinkState.OFFLINE:
+            return "link.offline", {"why": link.why}
+        return None
