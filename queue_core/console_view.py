@@ -92,6 +92,7 @@ class DeskView:
     line: list[Placed]
     missed: list[Ticket]
     away: list[Ticket]
+    estimates: dict[int, tuple[int, int]]  # waiting ticket id -> (low, high) minutes to its call
 
     def to_json(self) -> Json:
         return {
@@ -104,6 +105,7 @@ class DeskView:
             "line": [_placed_to_json(p) for p in self.line],
             "missed": [t.to_row() for t in self.missed],
             "away": [t.to_row() for t in self.away],
+            "estimates": [[ticket, lo, hi] for ticket, (lo, hi) in self.estimates.items()],
         }
 
     @classmethod
@@ -122,6 +124,7 @@ class DeskView:
             [_placed_from_json(p) for p in data["line"]],
             _tickets_from_json(data["missed"]),
             _tickets_from_json(data["away"]),
+            {int(ticket): (int(lo), int(hi)) for ticket, lo, hi in data["estimates"]},
         )
 
 
@@ -139,6 +142,8 @@ def read_desk(line: Line, desk_id: str) -> DeskView:
         if t.pinned_desk in (None, desk.id)
     ]
     away = [t for q in board.queues for t in q.away if t.desk == desk.id]
+    estimates = line.estimates
+    ranges = {p.ticket.id: (e[1], e[2]) for p in view.line if (e := estimates.get(p.ticket.id))}
     return DeskView(
         board.seq,
         line.config,
@@ -149,6 +154,7 @@ def read_desk(line: Line, desk_id: str) -> DeskView:
         view.line,
         missed,
         away,
+        ranges,
     )
 
 

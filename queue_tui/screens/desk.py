@@ -152,8 +152,9 @@ class DeskScreen(ConsoleScreen):
         waiting = self.query_one("#waiting", TicketTable)
         waiting.title = t(lang, "list.waiting", count=len(line))
         waiting.column_titles = tuple(
-            t(lang, f"col.{c}") for c in ("pos", "number", "name", "reason", "wait")
+            t(lang, f"col.{c}") for c in ("pos", "number", "name", "reason", "wait", "eta")
         )
+        estimates = snapshot.estimates if snapshot else {}
         waiting.ticket_rows = tuple(
             Row(
                 p.ticket.number,
@@ -163,6 +164,7 @@ class DeskScreen(ConsoleScreen):
                     p.ticket.name,
                     self._reason(p),
                     self._minutes(p.ticket, now),
+                    self._eta(estimates.get(p.ticket.id)),
                 ),
             )
             for i, p in enumerate(line)
@@ -180,6 +182,13 @@ class DeskScreen(ConsoleScreen):
 
     def _minutes(self, ticket: Ticket, now: datetime) -> str:
         return t(self.lang, "minutes", minutes=minutes_since(ticket.checked_in_at, now))
+
+    def _eta(self, estimate: tuple[int, int] | None) -> str:
+        """The range the patient's phone shows, so the nurse can answer "how long still?"."""
+        if estimate is None:
+            return "—"
+        lo, hi = estimate
+        return t(self.lang, "eta.soon" if lo <= 0 else "eta.range", lo=lo, hi=hi)
 
     def _reason(self, placed: Placed) -> str:
         """Why this patient stands here: the rules' placement, priority class, pinning."""
