@@ -19,8 +19,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.config import ClinicConfig
-from queue_core.console_view import DeskView, Json, TriageView, config_from_json
+from queue_core.console_view import DeskView, Json, Slip, TriageView, config_from_json
 from queue_core.errors import QueueError
+from queue_core.model import Ticket
 from queue_core.screen_status import ScreenStatus
 from queue_tui.backend import Backend, Fail, Follower
 from queue_tui.staff_link import LinkState, Offline, StaffLink
@@ -145,6 +146,16 @@ class RemoteBackend(Backend):
         if outcome.error is not None:
             raise outcome.error
         return outcome.value or {}
+
+    def slip(self, number: str) -> Slip:
+        raise QueueError(
+            f"Ticket {number} was issued; this server sends no slips to consoles yet.",
+            "no_remote_slip",
+            number=number,
+        )
+
+    def find(self, text: str) -> list[Ticket]:
+        raise QueueError("This server answers no searches from consoles yet.", "no_remote_find")
 
     def screens(self) -> ScreenStatus | None:
         return None
