@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 # `make demo HOST=0.0.0.0`: phones on the clinic's network can open the QR code (it holds this
 # machine's LAN address); `PUBLIC_URL=http://ADDRESS:8765` names the address yourself.
+# `make demo SIMULATE=1`: a simulated clinic works the other desks at the wall clock.
 demo: $(STAMP)
-	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) \
+	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) $(if $(SIMULATE),CLINIC_QUEUE_SIMULATE=$(SIMULATE)) \
 	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
 test: $(STAMP) browser

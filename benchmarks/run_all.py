@@ -19,6 +19,7 @@ from benchmarks import (
     faults_report,
     purge_cost,
     report_time,
+    simulated_day,
 )
 from benchmarks.import_sync import main as import_main
 from benchmarks.report import DOC, Blocks, Part, machine_line, show_blocks, verdict, write_blocks
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
         "--only",
-        choices=("core", "faults", "import", "purge", "report", "server"),
+        choices=("core", "faults", "import", "purge", "report", "server", "simulate"),
         help="run one group of benchmarks",
     )
     args = parser.parse_args(argv)
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         ("core", core),
         ("faults", faults_report.blocks),
         ("purge", purge_cost.report),
+        ("simulate", simulated_day.report),
         ("report", report_time.report),
     )
     for group, measure in groups:

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from clinic_queue import demo_sim
+from clinic_queue.demo_sim import SIMULATE_ENV
 from clinic_queue.lan import is_unspecified, listen_host, phone_base
 from queue_core import commands
 from queue_core.address import PUBLIC_URL_ENV, is_loopback
@@ -193,6 +195,10 @@ def live(store: Store, patient: Ticket, db: Path) -> None:
     os.environ[PUBLIC_URL_ENV] = base  # the server's, the desk's and this demo's links alike
     server = _start_server(db, host, port)
     try:
+        if os.environ.get(SIMULATE_ENV, "") not in ("", "0"):
+            simulated = Store.open(db)
+            demo_sim.start(simulated, "nk1")
+            print("A simulated clinic works every desk but 内科1诊室 (nk1) at the wall clock.")
         print("\n".join(page_lines(base, patient)))
         segno.make(f"{base}/t/{patient.token}", error="m").terminal(compact=True)
         print("\n".join(console_lines(db, base)))

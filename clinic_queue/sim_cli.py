@@ -10,7 +10,9 @@ from datetime import date, time
 from pathlib import Path
 
 from queue_core.config import load_config
+from queue_core.insight.stats import Stats
 from queue_core.registration import initialise
+from queue_core.simulation.dry_run import DryRun, dry_run
 from queue_core.simulation.pacing import Pacer
 from queue_core.simulation.run import DayTaken, simulate
 from queue_core.store import Store, default_db_path, utc_now
@@ -83,6 +85,45 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     )
 
 
+def _minutes(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} min"
+
+
+def table(run: DryRun) -> list[str]:
+    """Old and new side by side, one figure a line."""
+    rows: list[tuple[str, str, str]] = []
+    classes = sorted(set(run.old.waits) | set(run.new.waits))
+    empty = Stats(0, None, None)
+    for name in classes:
+        old, new = run.old.waits.get(name, empty), run.new.waits.get(name, empty)
+        rows.append((f"wait median, {name}", _minutes(old.median), _minutes(new.median)))
+        rows.append((f"wait p90, {name}", _minutes(old.p90), _minutes(new.p90)))
+        rows.append((f"called, {name}", str(old.count), str(new.count)))
+    for name in sorted(set(run.old.overtaken) | set(run.new.overtaken)):
+        old_n, new_n = run.old.overtaken.get(name, 0), run.new.overtaken.get(name, 0)
+        rows.append((f"overtaken, {name}", str(old_n), str(new_n)))
+    rows.append(("overtakes flagged", str(run.old.flagged), str(run.new.flagged)))
+    for label, field in (("missed", "missed"), ("came back", "came_back"), ("no-show", "no_show")):
+        old_r, new_r = getattr(run.old.recovery, field), getattr(run.new.recovery, field)
+        rows.append((label, str(old_r), str(new_r)))
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'':<{width}}  {'old':>10}  {'new':>10}"]
+    lines += [f"{a:<{width}}  {b:>10}  {c:>10}" for a, b, c in rows]
+    return lines
+
+
+def cmd_replay(args: argparse.Namespace) -> None:
+    store: Store = args.opened.enter_context(closing(Store.open(args.db)))
+    config = load_config(Path(args.config))
+    run = dry_run(store, args.day.isoformat(), config)
+    same = run.old.calls == run.new.calls
+    print(
+        f"Replayed {run.day} under {args.config}: {len(run.plan.patients)} tickets;"
+        f" {'the same' if same else 'another'} call order."
+    )
+    print("\n".join(table(run)))
+
+
 def add_commands(add: Adder) -> None:
     p = add("simulate", cmd_simulate, "play a generated clinic day through the desk commands")
     p.add_argument("--config", help="set the database up from this clinic TOML first")
@@ -94,3 +135,6 @@ def add_commands(add: Adder) -> None:
     )
     pacing.add_argument("--realtime", action="store_true", help="play today at the wall clock")
     p.add_argument("--until", type=clock_arg, metavar="HH:MM", help="stop there, day left open")
+    p = add("replay", cmd_replay, "a logged day played again under another configuration")
+    p.add_argument("--day", type=day_arg, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--config", required=True, help="the clinic TOML with the rules to try")

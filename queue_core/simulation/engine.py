@@ -21,7 +21,7 @@ from pathlib import Path
 
 from queue_core import commands
 from queue_core.config import DeskConfig
-from queue_core.errors import NobodyWaiting
+from queue_core.errors import NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
 from queue_core.registration import check_in, issue_ticket
 from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient
@@ -53,8 +53,10 @@ class _Desk:
     open: bool = False
     last_shift: bool = False
     current: _Ticket | None = None
-    pending: bool = False  # a call is due after the nurse's turnaround
+    pending: int = 0  # the call due after the nurse's turnaround (0: none), by generation
+    generation: int = 0
     calls: int = 0
+    waiting: int = 0  # patients waiting whom this desk may call
 
 
 @dataclass
@@ -67,8 +69,12 @@ class Played:
 
 
 class Engine:
-    def __init__(self, store: Store, plan: DayPlan, pace: Pace | None = None) -> None:
-        self.store, self.plan, self.pace = store, plan, pace
+    def __init__(
+        self, store: Store, plan: DayPlan, pace: Pace | None = None, shared: bool = False
+    ) -> None:
+        """`shared`: people work the same day (the demo's nurse at a desk the plan leaves
+        out), so an action their change made impossible is refused and the day goes on."""
+        self.store, self.plan, self.pace, self.shared = store, plan, pace, shared
         config = store.config
         self.tickets = {p.key: _Ticket(p, queue=p.queue, pinned=p.desk) for p in plan.patients}
         self.by_number: dict[str, _Ticket] = {}
@@ -109,7 +115,11 @@ class Engine:
             self.now = moment
             if self.pace is not None:
                 self.pace(self.at(moment))
-            action()
+            try:
+                action()
+            except QueueError:
+                if not self.shared:
+                    raise
         self.played.until = self.at(self.now)
         return self.played
 
@@ -147,9 +157,30 @@ class Engine:
                 self._numbered(self.tickets[external_id], number, "registered")
 
     def _numbered(self, ticket: _Ticket, number: str, state: str) -> None:
-        ticket.number, ticket.state = number, state
+        ticket.number = number
         self.by_number[number] = ticket
         self.played.numbers[ticket.patient.key] = number
+        self._set(ticket, state)
+
+    def _set(
+        self, ticket: _Ticket, state: str, queue: str | None = None, pinned: str | None = ""
+    ) -> None:
+        """A ticket's new state (and queue, pinning: "" keeps it); a desk that may call it and
+        had nobody to call gets ready once its nurse's turnaround has passed."""
+        before = [self._counts(d, ticket) for d in self.desks.values()]
+        ticket.state = state
+        ticket.queue = queue or ticket.queue
+        ticket.pinned = ticket.pinned if pinned == "" else pinned
+        for desk, was in zip(self.desks.values(), before, strict=True):
+            now = self._counts(desk, ticket)
+            desk.waiting += now - was
+            if desk.waiting == 1 and now > was:
+                self._someone_for(desk)
+
+    def _counts(self, desk: _Desk, ticket: _Ticket) -> int:
+        config = desk.config
+        eligible = ticket.queue in config.queues and ticket.pinned in (None, config.id)
+        return int(ticket.state == "waiting" and eligible)
 
     def _arrive(self, patient: Patient) -> None:
         ticket = self.tickets[patient.key]
@@ -157,7 +188,7 @@ class Engine:
             if ticket.state != "registered":
                 return
             check_in(self.store, ticket.number, TRIAGE, now=self._did())
-            ticket.state = "waiting"
+            self._set(ticket, "waiting")
         else:
             issued = issue_ticket(
                 self.store,
@@ -169,64 +200,56 @@ class Engine:
                 now=self._did(),
             )
             self._numbered(ticket, issued.number, "waiting")
-        self._wake(ticket)
 
     def _leave(self, patient: Patient) -> None:
         ticket = self.tickets[patient.key]
         if ticket.state == "waiting":
             commands.cancel(self.store, ticket.number, "患者离开", TRIAGE, now=self._did())
-            ticket.state = "over"
+            self._set(ticket, "over")
 
     def _requeue(self, ticket: _Ticket) -> None:
         if ticket.state == "missed":
             commands.requeue(self.store, ticket.number, TRIAGE, now=self._did())
-            ticket.state = "waiting"
-            self._wake(ticket)
+            self._set(ticket, "waiting")
 
     def _back(self, ticket: _Ticket) -> None:
         if ticket.state == "away":
-            commands.come_back(self.store, ticket.number, TRIAGE, now=self._did())
-            ticket.state, ticket.pinned = "waiting", ticket.desk
-            self._wake(ticket)
+            back = commands.come_back(self.store, ticket.number, TRIAGE, now=self._did())
+            self._set(ticket, "waiting", pinned=back.pinned_desk)
 
     # Desks
 
-    def _eligible(self, desk: _Desk, ticket: _Ticket) -> bool:
-        return ticket.queue in desk.config.queues and ticket.pinned in (None, desk.config.id)
-
-    def _anyone_for(self, desk: _Desk) -> bool:
-        return any(t.state == "waiting" and self._eligible(desk, t) for t in self.tickets.values())
-
-    def _wake(self, ticket: _Ticket) -> None:
-        """A patient is waiting: every idle open desk that may call them gets ready to."""
-        for desk in self.desks.values():
-            idle = desk.open and desk.current is None and not desk.pending
-            if idle and self._eligible(desk, ticket):
-                self._ready(desk)
+    def _someone_for(self, desk: _Desk) -> None:
+        """Somebody this desk may call is waiting, where nobody was: an idle desk gets ready,
+        and a desk already getting ready starts again from now (its nurse waited for this)."""
+        if desk.open and desk.current is None:
+            self._ready(desk)
 
     def _ready(self, desk: _Desk) -> None:
-        desk.pending = True
-        self._later(self.now + desk.plan.turnaround_at(desk.calls), lambda: self._call(desk))
+        desk.generation += 1
+        desk.pending = generation = desk.generation
+        delay = desk.plan.turnaround_at(desk.calls)
+        self._later(self.now + delay, lambda: self._call(desk, generation))
 
     def _free(self, desk: _Desk) -> None:
         desk.current = None
-        if desk.open and not desk.pending and self._anyone_for(desk):
+        if desk.open and desk.waiting:
             self._ready(desk)
-        elif desk.last_shift and not desk.pending:
+        elif desk.last_shift:
             desk.open = False  # overtime ends when nobody is left
 
     def _opens(self, desk: _Desk, first: bool) -> None:
         if not first:
             commands.resume(self.store, desk.config.id, self._actor(desk), now=self._did())
         desk.open = True
-        if desk.current is None and not desk.pending and self._anyone_for(desk):
+        if desk.current is None and desk.waiting:
             self._ready(desk)
 
     def _closes(self, desk: _Desk, last: bool) -> None:
         if last:
             # The last session's patients are still seen (overtime), unless the plan says not.
             desk.last_shift = True
-            desk.open = desk.plan.overtime and (desk.current is not None or desk.pending)
+            desk.open = desk.plan.overtime and (desk.current is not None or desk.pending > 0)
             return
         desk.open = False
         commands.pause(
@@ -240,10 +263,10 @@ class Engine:
     def _actor(self, desk: _Desk) -> str:
         return f"sim-{desk.config.id}"
 
-    def _call(self, desk: _Desk) -> None:
-        desk.pending = False
-        if not desk.open or desk.current is not None:
+    def _call(self, desk: _Desk, generation: int) -> None:
+        if desk.pending != generation or not desk.open or desk.current is not None:
             return
+        desk.pending = 0
         special = next((o for o in desk.plan.out_of_turn if o.index == desk.calls), None)
         chosen = self.tickets.get(special.patient) if special else None
         try:
@@ -268,7 +291,8 @@ class Engine:
         self._visit(desk, self.by_number[called.number])
 
     def _visit(self, desk: _Desk, ticket: _Ticket) -> None:
-        ticket.state, ticket.desk = "called", desk.config.id
+        ticket.desk = desk.config.id
+        self._set(ticket, "called")
         desk.current = ticket
         episode = ticket.patient.episodes[min(ticket.episode, len(ticket.patient.episodes) - 1)]
         ticket.episode += 1
@@ -288,15 +312,15 @@ class Engine:
         outcome = episode.outcome
         if outcome is Outcome.DONE:
             commands.finish(self.store, desk_id, actor, now=self._did())
-            ticket.state = "over"
+            self._set(ticket, "over")
         elif outcome is Outcome.SKIP:
             commands.skip(self.store, desk_id, actor, now=self._did())
-            ticket.state = "missed"
+            self._set(ticket, "missed")
             if episode.then is not None:
                 self._later(self.now + episode.then, lambda: self._requeue(ticket))
         elif outcome is Outcome.AWAY:
             commands.send_away(self.store, desk_id, actor, now=self._did())
-            ticket.state = "away"
+            self._set(ticket, "away")
             if episode.then is not None:
                 self._later(self.now + episode.then, lambda: self._back(ticket))
         else:
@@ -306,11 +330,14 @@ class Engine:
     def _transfer(self, ticket: _Ticket, target: str, actor: str) -> None:
         to = commands.transfer_target(self.store.config, target)
         moved = commands.transfer(self.store, ticket.number, to, actor, "转诊", now=self._did())
-        ticket.state, ticket.queue, ticket.pinned = "waiting", moved.queue, moved.pinned_desk
-        self._wake(ticket)
+        self._set(ticket, "waiting", moved.queue, moved.pinned_desk)
 
 
 def play(
-    store: Store, plan: DayPlan, until: float | None = None, pace: Pace | None = None
+    store: Store,
+    plan: DayPlan,
+    until: float | None = None,
+    pace: Pace | None = None,
+    shared: bool = False,
 ) -> Played:
-    return Engine(store, plan, pace).run(until)
+    return Engine(store, plan, pace, shared).run(until)
