@@ -26,6 +26,12 @@ def localized(named: Named, lang: Lang) -> str:
 
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
+    # logging in to a queue server
+    "login.title": ("登录排队服务器 {server}", "Log in to the queue server {server}"),
+    "login.user": ("用户名", "User"),
+    "login.password": ("密码", "Password"),
+    "login.connecting": ("连接中…", "Connecting…"),
+    "login.failed": ("无法登录：{why}", "Could not log in: {why}"),
     # header
     "header.room": ("{room}诊室", "Room {room}"),
     "header.queues": ("队列 {queues}", "Queues {queues}"),
