@@ -101,6 +101,7 @@ class DeskScreen(ConsoleScreen):
 
     def watch_lang(self) -> None:
         if self.is_mounted:
+            self._show_reach()
             self._show_header()
             self._show_lists()
 
