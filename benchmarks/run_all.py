@@ -16,6 +16,7 @@ from benchmarks import (
     commit_floor,
     desk_refresh,
     desk_throughput,
+    estimates,
     faults_report,
     purge_cost,
     report_time,
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
         "--only",
-        choices=("core", "faults", "import", "purge", "report", "server", "simulate"),
+        choices=("core", "estimates", "faults", "import", "purge", "report", "server", "simulate"),
         help="run one group of benchmarks",
     )
     args = parser.parse_args(argv)
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         ("purge", purge_cost.report),
         ("simulate", simulated_day.report),
         ("report", report_time.report),
+        ("estimates", estimates.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

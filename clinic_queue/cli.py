@@ -429,12 +429,31 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_desk(args: argparse.Namespace) -> None:
+    if args.server:
+        from queue_tui.app import run_remote_desk
+        from queue_tui.remote import staff_url
+
+        staff_url(args.server)  # a mistyped address is one line here, not a login screen
+        run_remote_desk(args.server, args.desk, _remote_slips())
+        return
     from queue_tui.app import run_desk
 
     run_desk(_open(args), args.desk, args.actor)
 
 
+def _remote_slips() -> Path:
+    """A console on another PC saves the slips it prints in the user's own folder."""
+    return Path.home() / "clinic-queue-slips"
+
+
 def cmd_triage(args: argparse.Namespace) -> None:
+    if args.server:
+        from queue_tui.app import run_remote_triage
+        from queue_tui.remote import staff_url
+
+        staff_url(args.server)
+        run_remote_triage(args.server, _remote_slips())
+        return
     from queue_tui.app import run_triage
 
     store = _open(args)
@@ -586,9 +605,12 @@ def build_parser() -> _Parser:
         cmd_restore,
         "put a backup in place of the database, when no process has it open",
     ).add_argument("source", metavar="BACKUP")
+    server_help = "the queue server, e.g. https://queue.clinic.lan: log in there as staff"
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")
-    add("triage", cmd_triage, "open the triage / registration console (TUI)")
+    p.add_argument("--server", help=server_help)
+    p = add("triage", cmd_triage, "open the triage / registration console (TUI)")
+    p.add_argument("--server", help=server_help)
     p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

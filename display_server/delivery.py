@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from display_server import protocol
 from display_server.protocol import Message, Public
+from queue_core.estimate import Estimate
 from queue_core.events import Event, Why
 from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
-from queue_core.patient import Calls, LineFacts, place_of, position_reason
+from queue_core.patient import Calls, Eta, LineFacts, place_of, position_reason
 from queue_core.screens import ScreenFilter
 
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
@@ -35,14 +36,15 @@ REFILL_EVENTS = 1_000
 # at most one chunk before it goes to the screens.
 FAN_OUT_CHUNK = 100
 # An estimate that moved while the place and the number served did not (a visit finished and
-# the median changed) is sent only past this many minutes and this share of the last one sent:
-# otherwise every finished visit would message every phone of the queue for a minute or two.
+# the desk's learned visit length changed) is sent only when its middle moved past this many
+# minutes and this share of the last one sent: otherwise every finished visit would message
+# every phone of the queue for a step of the range.
 ETA_STEP_MIN = 2
 ETA_STEP_SHARE = 0.1
 # (ahead, now, calls, eta, no_eta, step) last sent to a phone, as told (protocol.told_place):
 # far back `ahead` is rounded and neither `now` nor `calls` is there. A plain tuple: a round
 # builds and compares one per phone, and the first three are its place.
-Shown = tuple[int | None, str | None, Calls | None, int | None, str | None, int]
+Shown = tuple[int | None, str | None, Calls | None, Eta | None, str | None, int]
 PLACE = slice(0, 3)
 Recipient = ScreenFilter | int  # the screens of one filter, or the phones of one ticket id
 Out = tuple[Recipient, bytes]
@@ -199,7 +201,9 @@ class Delivery:
 
     def _places(self) -> Places:
         assert self.round_batch is not None
-        return Places(self.line.facts, self.line.medians, self.round_batch, self.config.alert_ahead)
+        return Places(
+            self.line.facts, self.line.estimates, self.round_batch, self.config.alert_ahead
+        )
 
     def _place_pass(
         self, phones: list[Phone], estimates: list[tuple[Phone, Shown]]
@@ -338,11 +342,15 @@ class Places:
     """What one round of phone updates shares: the facts, the estimates, encoded messages."""
 
     def __init__(
-        self, facts: LineFacts, medians: dict[str, float], batch: Sequence[Event], alert_ahead: int
+        self,
+        facts: LineFacts,
+        estimates: dict[int, Estimate],
+        batch: Sequence[Event],
+        alert_ahead: int,
     ):
         self.facts = facts
         self.alert_ahead = alert_ahead
-        self.medians = medians
+        self.estimates = estimates
         self.batch = batch
         self.brief = _brief(facts, batch)
         self.texts: dict[tuple[Shown, str], bytes] = {}
@@ -352,7 +360,7 @@ class Places:
     def shown(self, ticket: Ticket) -> Shown:
         """(ahead, now, eta, step) as the phone is told its place; ahead is None unless it
         waits."""
-        _, ahead, now, calls, eta, no_eta = place_of(self.facts, ticket, self.medians)
+        _, ahead, now, calls, eta, no_eta = place_of(self.facts, ticket, self.estimates)
         if ahead is None:
             return (None, now, calls, None, None, 1)
         told, now, step = protocol.told_place(ahead, now, self.alert_ahead)
@@ -400,4 +408,5 @@ def _eta_worth_sending(before: Shown, shown: Shown) -> bool:
         return before[4] != shown[4]
     if sent is None or eta is None:
         return True
-    return abs(eta - sent) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * sent)
+    was, middle = sum(sent) / 2, sum(eta) / 2
+    return abs(middle - was) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * was)

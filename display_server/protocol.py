@@ -35,7 +35,7 @@ from queue_core.events import (
 )
 from queue_core.masking import mask_name
 from queue_core.model import PRESENCE
-from queue_core.patient import Calls, PatientView, place_desk
+from queue_core.patient import Calls, Eta, PatientView, place_desk
 from queue_core.screens import ScreenFilter
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
@@ -278,7 +278,7 @@ def ticket_message(
         "step": step,
         "now": now,
         "calls": _calls_value(told_calls(view.calls, step)),
-        "eta": view.eta,
+        "eta": list(view.eta) if view.eta is not None else None,
         "no_eta": view.no_eta,
         "desk": view.desk,
         "room": view.room,
@@ -296,7 +296,7 @@ def pos_message(view: PatientView, seq: int, why: str, alert_ahead: int) -> Mess
         "step": step,
         "now": now,
         "calls": _calls_value(told_calls(view.calls, step)),
-        "eta": view.eta,
+        "eta": list(view.eta) if view.eta is not None else None,
         "no_eta": view.no_eta,
         "why": why,
     }
@@ -320,12 +320,12 @@ def pos_text(
     step: int,
     now: str | None,
     calls: Calls | None,
-    eta: int | None,
+    eta: Eta | None,
     no_eta: str | None,
     why: str,
 ) -> bytes:
     """`encode(pos_message(...))` without building a dict: a round writes one per phone."""
-    eta_text = "null" if eta is None else str(eta)
+    eta_text = "null" if eta is None else f"[{eta[0]},{eta[1]}]"
     # Far back there are no calls, and with an estimate no reason for its absence: most phones.
     calls_text = '"calls":null' if calls is None else _json_calls(calls)
     no_eta_text = "null" if no_eta is None else _json_value(no_eta)

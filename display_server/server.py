@@ -37,6 +37,7 @@ from display_server.limits import Addresses, RateLimit, Writes, client_address, 
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
 from display_server.staff import STAFF_PATH, StaffApi
+from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
@@ -85,8 +86,8 @@ class DisplayServer:
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
-        self.staff = StaffApi(self.writer, self.write_queue)
         self.hub = Hub(self.reader, journal_size, send_limit)
+        self.staff = StaffApi(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
@@ -182,8 +183,18 @@ class DisplayServer:
 
     async def _staff(self, conn: ServerConnection, address: str) -> None:
         link = self.staff.link(address)
-        async for frame in conn:
-            await _reply(conn, await link.on_frame(frame))
+
+        def push() -> None:
+            view = link.view()
+            if view is not None:
+                fan_out((conn,), self.hub.send_limit, encode(view))
+
+        self.hub.listeners.add(push)
+        try:
+            async for frame in conn:
+                await _reply(conn, await link.on_frame(frame))
+        finally:
+            self.hub.listeners.discard(push)
 
     async def _display(
         self, conn: ServerConnection, query: dict[str, list[str]], writes: Writes

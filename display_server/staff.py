@@ -14,11 +14,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
 from display_server.write_queue import WriteQueue
+from queue_core.console_view import read_desk, read_triage
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
-from queue_core.operations import BY_NAME, allowed
+from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
 from queue_core.staff import Session, as_typed, login, logout, session_of
 from queue_core.store import Store
 
@@ -28,9 +30,10 @@ _TEXT_LIMIT = 256  # a name, password, device or token longer than this is a bad
 
 
 class BadFrame(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.key = key  # the command's id, when the frame was a command with a string id
 
 
 def error(code: str, message: str, **extra: Any) -> Message:
@@ -51,18 +54,26 @@ def parse(frame: str | bytes) -> Message:
     needs = _FIELDS.get(data.get("type"))  # type: ignore[arg-type]
     if needs is None:
         raise BadFrame(f"Unknown message type; expected one of {tuple(_FIELDS)}.")
+    key = data.get("id") if data["type"] == "command" else None
+    key = key if isinstance(key, str) and len(key) <= _TEXT_LIMIT else None
     for name in needs:
         value = data.get(name)
         if not isinstance(value, str) or len(value) > _TEXT_LIMIT:
-            raise BadFrame(f"{name!r} must be a string of at most {_TEXT_LIMIT} characters.")
+            raise BadFrame(f"{name!r} must be a string of at most {_TEXT_LIMIT} characters.", key)
     if "device" in data and not isinstance(data["device"], str):
         raise BadFrame("'device' must be a string.")
+    if data["type"] == "watch" and data["view"] not in ("desk", "triage"):
+        raise BadFrame("'view' must be 'desk' or 'triage'.")
+    for name in ("desk", "search"):
+        if name in data and not isinstance(data[name], str):
+            raise BadFrame(f"{name!r} must be a string.")
     if data["type"] == "command" and not KEY.fullmatch(data["id"]):
-        raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).")
+        raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).", key)
     return data
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {
+    "watch": ("view",),
     "login": ("user", "password"),
     "auth": ("token",),
     "logout": (),
@@ -89,6 +100,7 @@ class StaffApi:
 
     store: Store
     writes: WriteQueue
+    hub: Hub
     limit: LoginLimit = field(default_factory=LoginLimit)
 
     def link(self, address: str) -> StaffLink:
@@ -102,12 +114,34 @@ class StaffLink:
     api: StaffApi
     address: str
     token: str | None = None
+    watching: Message | None = None  # the watch frame this connection follows
+    shown: Any = None  # the view data last sent, without its seq
+
+    def view(self) -> Message | None:
+        """The watched view now, or None when it is what was sent last."""
+        if self.watching is None:
+            return None
+        hub = self.api.hub
+        if self.watching["view"] == "desk":
+            try:
+                data = read_desk(hub.line, self.watching.get("desk", "")).to_json()
+            except LookupError:  # the desk left the configuration: nothing to show of it
+                return None
+        else:
+            search = self.watching.get("search", "")
+            data = read_triage(hub.line, hub.store, search).to_json()
+        same = {k: v for k, v in data.items() if k != "seq"}
+        if same == self.shown:
+            return None
+        self.shown = same
+        return {"type": "view", "view": self.watching["view"], "seq": hub.seq, "data": data}
 
     async def on_frame(self, frame: str | bytes) -> Message:
         try:
             data = parse(frame)
         except BadFrame as exc:
-            return error("bad_message", exc.message)
+            extra = {} if exc.key is None else {"id": exc.key}
+            return error("bad_message", exc.message, **extra)
         try:
             return await self._answer(data)
         except QueueError as exc:  # the store's own refusals (busy, behind, a file fault)
@@ -121,6 +155,8 @@ class StaffLink:
             return await self._login(data["user"], data["password"], data.get("device", ""))
         if kind == "auth":
             return await self._auth(data["token"])
+        if kind == "watch":
+            return await self._watch(data)
         if kind == "logout":
             token, self.token = self.token, None
             if token is None:
@@ -156,6 +192,29 @@ class StaffLink:
             return error("unauthorized", "That session expired or was ended; log in again.")
         self.token = token
         return session_message(session, token)
+
+    async def _watch(self, data: Message) -> Message:
+        token = self.token
+        session = await self.api.writes.run(
+            lambda: session_of(self.api.store, token) if token is not None else None
+        )
+        if session is None:
+            return error("unauthorized", "Log in first.")
+        member = session.account.member
+        if data["view"] == "desk":
+            desk = data.get("desk", "")
+            if self.api.store.config.desk(desk) is None:
+                return error("bad_message", f"No desk {as_typed(desk)!r}.")
+            if member.role not in (Role.ADMIN, *DESK_SCOPED) or (
+                member.role is not Role.ADMIN and desk not in member.desks
+            ):
+                return error("forbidden", "Your role may not watch this desk.")
+        elif member.role not in (Role.ADMIN, Role.TRIAGE):
+            return error("forbidden", "Your role may not watch the triage desk.")
+        self.watching, self.shown = data, None
+        view = self.view()
+        assert view is not None
+        return view
 
     async def _command(self, key: str, name: str, raw_args: object) -> Message:
         op = BY_NAME.get(name)

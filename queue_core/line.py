@@ -2,7 +2,7 @@
 
 Every event holds the rows it changed, so a reader loads the day once (`Line.load`) and then
 applies the events that follow (`apply`): only the queues an event touched are ordered again,
-with the pure rules. The board, each patient's place, the estimates' medians and the receipts
+with the pure rules. The board, each patient's place, the wait estimates and the receipts
 of the desks' calls all derive from this one state, for the CLI, the desk consoles, the
 display server and the checks alike. A new configuration or another day cannot be followed row
 by row: `needs_reload` then says to load again.
@@ -10,21 +10,22 @@ by row: `needs_reload` then says to load again.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from queue_core.board import Board, DeskView, QueueView
 from queue_core.config import ClinicConfig
+from queue_core.estimate import DeskInput, Estimate, ServiceTime, estimate_waits, learn, prior
 from queue_core.events import CALLS, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
-from queue_core.patient import Calls, LineFacts, PatientView, median_minutes, patient_view
+from queue_core.patient import Calls, LineFacts, PatientView, patient_view
 from queue_core.rules import Placed, desk_order, order_queue
-from queue_core.store import Store
+from queue_core.store import Store, iso, parse_iso
 
 _BOARD_STATES = (TicketState.WAITING, TicketState.MISSED, TicketState.AWAY)
 # A queue's share of the facts: its tickets, their places and their reasons.
 Piece = tuple[dict[int, Ticket], dict[int, int], dict[int, str]]
+HISTORY_DAYS = 14  # recent days whose finished visits are a desk's prior for today
 
 
 def _visit_minutes(ticket: Ticket) -> float | None:
@@ -50,12 +51,18 @@ class Line:
         receipts: dict[int, int] | None = None,
         closed: bool = False,
         desk_calls: Iterable[tuple[str, str, str]] = (),
+        at: str | None = None,
+        history: dict[str, list[float]] | None = None,
     ) -> None:
         self.config = config
         self.seq = seq
         self.day = day
         self.closed = closed  # the day's queue was closed (by hand, or at closing time)
         self.needs_reload = False
+        # The time the line stands at (its last event's, or the load's): how long each room's
+        # patient has been in. None: unknown, each is taken as just called.
+        self.at = at
+        self.history: dict[str, list[float]] = dict(history or {})  # desk -> recent visits
         queue_ids = [q.id for q in config.queues]
         self.tickets: dict[int, Ticket] = {}
         self.by_token: dict[str, int] = {}  # phone links reconnecting after a restart: no SQL
@@ -63,8 +70,8 @@ class Line:
         self.waiting: dict[str, dict[int, Ticket]] = {q: {} for q in queue_ids}
         self.aside: dict[str, dict[int, Ticket]] = {q: {} for q in queue_ids}  # missed, away
         self.counts: dict[tuple[str, TicketState], int] = {}
-        self.visits: dict[int, tuple[str, float]] = {}  # done ticket id -> (queue, minutes)
-        self.durations: dict[str, list[float]] = {q: [] for q in queue_ids}
+        # done ticket id -> (desk, finished_at, minutes): the visits today's estimates learn from
+        self.visits: dict[int, tuple[str, str, float]] = {}
         self.called: dict[str, dict[int, tuple[str, int]]] = {}  # queue -> id -> (called_at, id)
         # (desk, number) -> seq of that ticket's latest call or recall there today, and the
         # number of screens that announced each such call.
@@ -77,7 +84,8 @@ class Line:
         self.dirty: set[str] = set(queue_ids)
         self._board: Board | None = None
         self._facts: LineFacts | None = None
-        self._medians: dict[str, float] | None = None
+        self._services: dict[str, ServiceTime | None] | None = None
+        self._estimates: dict[int, Estimate] | None = None
         self._last_called: dict[str, str] | None = None
         self._pieces: dict[str, Piece] = {}
         self._pinned: dict[str, dict[int, int]] = {}
@@ -121,6 +129,8 @@ class Line:
             {call_seq: count for call_seq, count in receipts},
             closed is not None,
             ((d, q, n) for d, q, n, _ in desk_calls),
+            iso(now or store.now()),
+            _history(store, day),
         )
 
     # -- applying the log --------------------------------------------------------------------
@@ -131,8 +141,10 @@ class Line:
         if event.seq <= self.seq:
             return
         self.seq = event.seq
+        self.at = event.at
         self._board = None
         self._facts = None
+        self._estimates = None
         if event.type is EventType.CONFIGURE or event.day != self.day:
             self.needs_reload = True
             return
@@ -169,10 +181,9 @@ class Line:
         elif ticket.state in _BOARD_STATES:
             self.aside[queue][ticket.id] = ticket
         minutes = _visit_minutes(ticket)
-        if minutes is not None:
-            self.visits[ticket.id] = (queue, minutes)
-            bisect.insort(self.durations[queue], minutes)
-            self._medians = None
+        if minutes is not None and ticket.desk and ticket.finished_at:
+            self.visits[ticket.id] = (ticket.desk, ticket.finished_at, minutes)
+            self._services = None
         if ticket.called_at:
             self.called.setdefault(queue, {})[ticket.id] = (ticket.called_at, ticket.id)
             self._last_called = None
@@ -192,11 +203,8 @@ class Line:
             self.dirty.add(queue)
         self.waiting[queue].pop(ticket.id, None)
         self.aside[queue].pop(ticket.id, None)
-        visit = self.visits.pop(ticket.id, None)
-        if visit is not None:
-            durations = self.durations[queue]
-            del durations[bisect.bisect_left(durations, visit[1])]
-            self._medians = None
+        if self.visits.pop(ticket.id, None) is not None:
+            self._services = None
         if self.called.get(queue, {}).pop(ticket.id, None) is not None:
             self._last_called = None
 
@@ -218,7 +226,7 @@ class Line:
 
     def view(self, ticket: Ticket) -> PatientView:
         """What this ticket's phone shows."""
-        return patient_view(self.facts, ticket, self.medians)
+        return patient_view(self.facts, ticket, self.estimates)
 
     def receipts_of(self, desk_id: str) -> int:
         """On how many screens the desk's current patient's latest call was announced."""
@@ -267,21 +275,50 @@ class Line:
         return self._board
 
     @property
-    def medians(self) -> dict[str, float]:
-        """The basis of every estimate: today's median visit per queue (call to finish), or
-        before the first visit of the day has finished, the queue's configured typical visit."""
-        if self._medians is None:
-            medians: dict[str, float] = {
-                q.id: float(q.typical_visit_minutes)
-                for q in self.config.queues
-                if q.typical_visit_minutes is not None
-            }
-            for queue_id, durations in self.durations.items():
-                median = median_minutes(durations)
-                if median is not None:
-                    medians[queue_id] = median
-            self._medians = medians
-        return self._medians
+    def services(self) -> dict[str, ServiceTime | None]:
+        """Each desk's visit length: its recent days' visits or its queues' typical visit,
+        moved by its finished visits of today; None with no basis at all."""
+        if self._services is None:
+            today: dict[str, list[tuple[str, float]]] = {}
+            for desk_id, finished_at, minutes in self.visits.values():
+                today.setdefault(desk_id, []).append((finished_at, minutes))
+            services: dict[str, ServiceTime | None] = {}
+            for desk in self.config.desks:
+                typicals = [
+                    q.typical_visit_minutes
+                    for q in (self.config.queue(i) for i in desk.queues)
+                    if q is not None and q.typical_visit_minutes is not None
+                ]
+                typical = sum(typicals) / len(typicals) if typicals else None
+                visits = [m for _, m in sorted(today.get(desk.id, []))]
+                start = prior(self.history.get(desk.id, []), typical)
+                if start is None and not visits:
+                    start = learn(None, [m for _, _, m in sorted(self.visits.values())])
+                services[desk.id] = learn(start, visits)
+            self._services = services
+        return self._services
+
+    @property
+    def estimates(self) -> dict[int, Estimate]:
+        """Every waiting ticket an open desk will reach: (minutes, low, high) until its call."""
+        if self._estimates is None:
+            board, services = self.board, self.services
+            at = parse_iso(self.at) if self.at else None
+            desks = []
+            for desk in board.desks:
+                busy = None
+                current = desk.current
+                if current is not None:
+                    busy = 0.0
+                    if at is not None and current.called_at:
+                        elapsed = (at - parse_iso(current.called_at)).total_seconds()
+                        busy = max(elapsed, 0.0) / 60
+                line = [p.ticket.id for p in desk.line]
+                desks.append(
+                    DeskInput(desk.config.id, services[desk.config.id], desk.paused, busy, line)
+                )
+            self._estimates = estimate_waits(desks)
+        return self._estimates
 
     @property
     def last_called(self) -> dict[str, str]:
@@ -320,6 +357,24 @@ class Line:
             ahead.update(pinned)
         self._facts = _with_desks(board, tickets, ahead, reasons, self.last_called, self.desk_calls)
         return self._facts
+
+
+def _history(store: Store, day: str) -> dict[str, list[float]]:
+    """Each desk's finished visits of the last HISTORY_DAYS days before `day`, in minutes: the
+    purge erases who the patients were, not when they were seen."""
+    first = (datetime.fromisoformat(day) - timedelta(days=HISTORY_DAYS)).date().isoformat()
+    with store.read() as conn:
+        rows = conn.execute(
+            "SELECT desk, called_at, finished_at FROM tickets WHERE day >= ? AND day < ?"
+            " AND state = ? AND desk IS NOT NULL AND called_at IS NOT NULL"
+            " AND finished_at IS NOT NULL",
+            (first, day, TicketState.DONE.value),
+        ).fetchall()
+    history: dict[str, list[float]] = {}
+    for desk, called_at, finished_at in rows:
+        seconds = (parse_iso(finished_at) - parse_iso(called_at)).total_seconds()
+        history.setdefault(desk, []).append(max(seconds, 0.0) / 60)
+    return history
 
 
 def read_board(store: Store, now: datetime | None = None) -> Board:

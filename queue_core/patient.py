@@ -6,17 +6,18 @@ report or a test get the same numbers.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from queue_core.estimate import Estimate
 from queue_core.events import Event, Why
 from queue_core.model import Ticket, TicketState
 
 # (room, number) of each room serving a queue, in configuration order: the number that room
 # last called from the queue today. One number alone would hide the other rooms' progress.
 Calls = tuple[tuple[str, str], ...]
+# (low, high) minutes until the call, as the patient reads them (queue_core/estimate.py).
+Eta = tuple[int, int]
 # Why a waiting ticket has no estimate: no visit has finished today and the queue has no
 # configured typical visit, or every desk serving it is paused.
 NO_ETA_FIRST_VISIT = "first_visit"
@@ -45,33 +46,22 @@ class PatientView:
     ahead: int | None  # None unless waiting
     now: str | None
     calls: Calls
-    eta: int | None  # minutes, None when there is no basis for an estimate
+    eta: Eta | None  # None when there is no basis for an estimate
     no_eta: str | None  # while waiting without an estimate: why (NO_ETA_*)
     desk: str | None
     room: str | None
     recall: int
 
 
-def median_minutes(durations: Sequence[float]) -> float | None:
-    return statistics.median(durations) if durations else None
-
-
-def estimate_minutes(ahead: int, median: float | None, open_desks: int) -> int | None:
-    """Patients ahead times the usual visit, shared by the open desks; unknown before any visit."""
-    if median is None or open_desks <= 0:
-        return None
-    return math.ceil(ahead * median / open_desks)
-
-
 # (the ticket as the board holds it, patients ahead, the number served in its queue, what each
 # room serving it last called, the estimate in minutes, why there is none): ahead and the
 # estimate are None unless it waits. A plain tuple: a phone round makes one per phone.
-Place = tuple[Ticket, int | None, str | None, Calls, int | None, str | None]
+Place = tuple[Ticket, int | None, str | None, Calls, Eta | None, str | None]
 
 
-def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Place:
+def place_of(facts: LineFacts, ticket: Ticket, estimates: dict[int, Estimate]) -> Place:
     """The one derivation of a patient's place, for a whole view and for a phone round's
-    position alike. `medians`: the visit length each queue's estimates are based on."""
+    position alike. `estimates`: the read model's, by ticket id (Line.estimates)."""
     current = facts.tickets.get(ticket.id, ticket)
     queue = current.queue
     now = facts.now.get(queue)
@@ -81,10 +71,10 @@ def place_of(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> Pla
     ahead = facts.ahead.get(current.id)
     if ahead is None:
         return current, None, now, calls, None, None
+    estimate = estimates.get(current.id)
+    if estimate is not None:
+        return current, ahead, now, calls, (estimate[1], estimate[2]), None
     open_desks = facts.open_desks.get(queue, 0)
-    eta = estimate_minutes(ahead, medians.get(queue), open_desks)
-    if eta is not None:
-        return current, ahead, now, calls, eta, None
     why = NO_ETA_PAUSED if open_desks <= 0 else NO_ETA_FIRST_VISIT
     return current, ahead, now, calls, None, why
 
@@ -100,9 +90,9 @@ def place_desk(ticket: Ticket) -> str | None:
     return desk or ticket.pinned_desk
 
 
-def patient_view(facts: LineFacts, ticket: Ticket, medians: dict[str, float]) -> PatientView:
+def patient_view(facts: LineFacts, ticket: Ticket, estimates: dict[int, Estimate]) -> PatientView:
     """The view of `ticket`; its state comes from the board when the board holds it."""
-    current, ahead, now, calls, eta, no_eta = place_of(facts, ticket, medians)
+    current, ahead, now, calls, eta, no_eta = place_of(facts, ticket, estimates)
     desk = place_desk(current)
     return PatientView(
         number=current.number,

@@ -9,9 +9,8 @@ from typing import Literal
 
 from textual.app import App
 
-from queue_core import corrections
 from queue_core.model import TicketState
-from queue_core.store import Store
+from queue_tui.backend import Backend
 from queue_tui.i18n import Lang, t
 from queue_tui.messages import CommandDone
 from queue_tui.screens.choose import ChooseDialog
@@ -27,25 +26,26 @@ class Correction:
     number: str  # empty for a reopen: the desk's last finished visit, whoever it was
     reason: str
 
-    def run(self, store: Store, desk_id: str, actor: str) -> CommandDone:
+    def run(self, backend: Backend, desk_id: str) -> CommandDone:
         """On a worker thread: one transaction, and what the nurse is told of it."""
         if self.kind == "reopen":
-            ticket = corrections.reopen(store, desk_id, self.reason, actor)
-            desk = store.config.desk(desk_id)
+            ticket = backend.run("reopen", {"desk": desk_id, "reason": self.reason})["ticket"]
+            desk = backend.config.desk(desk_id)
             return CommandDone(
-                "done.reopen", {"number": ticket.number, "room": desk.room if desk else desk_id}
+                "done.reopen", {"number": ticket["number"], "room": desk.room if desk else desk_id}
             )
         if self.kind == "undo_away":
-            ticket = corrections.undo_away(store, self.number, self.reason, actor)
-            where = "room" if ticket.state is TicketState.CALLED else "line"
-            return CommandDone(f"done.undo_away.{where}", {"number": ticket.number})
-        return uncancel(store, self.number, self.reason, actor)
+            args = {"number": self.number, "reason": self.reason}
+            ticket = backend.run("undo_away", args)["ticket"]
+            where = "room" if ticket["state"] == TicketState.CALLED.value else "line"
+            return CommandDone(f"done.undo_away.{where}", {"number": ticket["number"]})
+        return uncancel(backend, self.number, self.reason)
 
 
-def uncancel(store: Store, number: str, reason: str, actor: str) -> CommandDone:
+def uncancel(backend: Backend, number: str, reason: str) -> CommandDone:
     """On a worker thread: a cancel taken back, and where the ticket is now."""
-    ticket = corrections.uncancel(store, number, reason, actor)
-    return CommandDone(f"done.uncancel.{ticket.state.value}", {"number": ticket.number})
+    ticket = backend.run("uncancel", {"number": number, "reason": reason})["ticket"]
+    return CommandDone(f"done.uncancel.{ticket['state']}", {"number": ticket["number"]})
 
 
 async def ask_correction(

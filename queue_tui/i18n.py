@@ -26,6 +26,12 @@ def localized(named: Named, lang: Lang) -> str:
 
 
 _CATALOGUE: dict[str, tuple[str, str]] = {
+    # logging in to a queue server
+    "login.title": ("登录排队服务器 {server}", "Log in to the queue server {server}"),
+    "login.user": ("用户名", "User"),
+    "login.password": ("密码", "Password"),
+    "login.connecting": ("连接中…", "Connecting…"),
+    "login.failed": ("无法登录：{why}", "Could not log in: {why}"),
     # header
     "header.room": ("{room}诊室", "Room {room}"),
     "header.queues": ("队列 {queues}", "Queues {queues}"),
@@ -34,6 +40,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.live": ("● 实时", "● live"),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
+    "link.reconnecting": (
+        "✖ 连接中断，{seconds}秒后重连：{why}",
+        "✖ reconnecting in {seconds}s: {why}",
+    ),
+    "link.offline": ("✖ 未连接：{why}", "✖ offline: {why}"),
     "unseen.no_server": ("⚠ 叫号屏服务未运行", "⚠ no display server"),
     "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
     "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),
@@ -56,6 +67,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "col.name": ("姓名", "Name"),
     "col.reason": ("排序依据", "Why here"),
     "col.wait": ("已等", "Waited"),
+    "col.eta": ("预计叫号", "Called in"),
+    "eta.range": ("{lo}–{hi} 分钟", "{lo}–{hi} min"),
+    "eta.soon": ("{hi} 分钟内", "< {hi} min"),
     "col.queue": ("队列", "Queue"),
     "col.state": ("状态", "State"),
     "col.phone": ("手机尾号", "Phone"),

@@ -9,15 +9,16 @@ from textual.message import Message
 from queue_core.errors import QueueError
 
 if TYPE_CHECKING:
+    from queue_core.console_view import DeskView, Slip, TriageView
     from queue_core.screen_status import ScreenStatus
     from queue_tui.printing import Printed
-    from queue_tui.snapshot import DeskSnapshot, Slip, TriageSnapshot
+    from queue_tui.remote import RemoteBackend
 
 
 class DeskRead(Message):
     """A fresh snapshot of the desk's part of the board."""
 
-    def __init__(self, snapshot: DeskSnapshot) -> None:
+    def __init__(self, snapshot: DeskView) -> None:
         super().__init__()
         self.snapshot = snapshot
 
@@ -25,7 +26,7 @@ class DeskRead(Message):
 class TriageRead(Message):
     """A fresh snapshot for the triage desk: queue counts and the current search."""
 
-    def __init__(self, snapshot: TriageSnapshot) -> None:
+    def __init__(self, snapshot: TriageView) -> None:
         super().__init__()
         self.snapshot = snapshot
 
@@ -78,3 +79,19 @@ class SlipPrinted(Message):
     def __init__(self, printed: Printed) -> None:
         super().__init__()
         self.printed = printed
+
+
+class LoggedIn(Message):
+    """The server granted a session and sent the first view: the console can open."""
+
+    def __init__(self, backend: RemoteBackend) -> None:
+        super().__init__()
+        self.backend = backend
+
+
+class LoginFailed(Message):
+    """The first connection ended without a view: the server's refusal or the network's."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why

@@ -7,10 +7,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from queue_core.console_view import Slip
 from queue_core.slips import write_slip
 from queue_tui.i18n import Lang, localized, t
 from queue_tui.qr import qr_lines
-from queue_tui.snapshot import Slip
 
 PRINTER_ENV = "CLINIC_QUEUE_PRINTER"  # "network:HOST" or "usb:VENDOR:PRODUCT" (hex ids)
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from queue_core.screen_status import ScreenStatus, Unseen, read_status, unseen
+from queue_core.config import ClinicConfig
+from queue_core.console_view import DeskView
+from queue_core.screen_status import ScreenStatus, Unseen, unseen
 from queue_core.screens import registered_filter
-from queue_core.store import Store
 from queue_tui.i18n import Lang, t
-from queue_tui.snapshot import DeskSnapshot
 
 
 class Reach:
-    def __init__(self, store: Store, desk_id: str) -> None:
-        self.db = store.path
+    def __init__(self, config: ClinicConfig, desk_id: str) -> None:
         self.desk_id = desk_id
-        config = store.config
         # Only registered screens send receipts that count: without one showing this desk, no
         # receipt is ever due, and waiting for one would warn all day.
         self.receipts_due = any(
@@ -29,11 +27,7 @@ class Reach:
         self._call: tuple[str, int] | None = None
         self._call_seen = datetime.min
 
-    def read(self) -> ScreenStatus | None:
-        """On a worker thread: a file read."""
-        return read_status(self.db)
-
-    def warning(self, snapshot: DeskSnapshot | None, now: datetime, lang: Lang) -> str:
+    def warning(self, snapshot: DeskView | None, now: datetime, lang: Lang) -> str:
         waited = self._unacknowledged_for(snapshot, now)
         why = unseen(self.status, self.desk_id, time.time(), waited)
         if why is None:
@@ -42,7 +36,7 @@ class Reach:
             return t(lang, "unseen.no_receipt", seconds=int(waited or 0))
         return t(lang, f"unseen.{why.value}")
 
-    def _unacknowledged_for(self, snapshot: DeskSnapshot | None, now: datetime) -> float | None:
+    def _unacknowledged_for(self, snapshot: DeskView | None, now: datetime) -> float | None:
         current = snapshot.current if snapshot else None
         if current is None or snapshot is None:
             self._call = None

@@ -18,7 +18,7 @@
       enableAlerts: "点一下，开启声音和振动提醒", alertsOn: "提醒已开启",
       calledTitle: "轮到您了！", goTo: "请到", notFound: "未找到",
       recall: "第 {n} 次呼叫", people: "{n} 人", peopleAbout: "约 {n} 人",
-      far: "离叫号还远：每前进 {n} 位更新一次", minutes: "约 {n} 分钟", soonEta: "即将",
+      far: "离叫号还远：每前进 {n} 位更新一次", minutes: "约 {lo}–{hi} 分钟", soonEta: "约 {hi} 分钟内",
       room: "{room} 诊室", waitingArea: "候诊区", triageDesk: "分诊台", toggle: "EN",
       noEta: { first_visit: "今日首位就诊完成后显示", paused: "医生暂停接诊，暂无估计" },
       soon: "快到您了：前面还有 {n} 人，请回到候诊区", soonNext: "下一位就是您，请回到候诊区",
@@ -60,7 +60,7 @@
       enableAlerts: "Tap once to turn on sound and vibration alerts", alertsOn: "Alerts are on",
       calledTitle: "It's your turn!", goTo: "Please go to", notFound: "Not found",
       recall: "Call {n}", people: "{n}", peopleAbout: "about {n}",
-      far: "Still far from your turn: updated every {n} places", minutes: "~{n} min", soonEta: "soon",
+      far: "Still far from your turn: updated every {n} places", minutes: "~{lo}–{hi} min", soonEta: "within {hi} min",
       room: "Room {room}", waitingArea: "Waiting area", triageDesk: "Triage desk", toggle: "中文",
       noEta: {
         first_visit: "Shown once today's first visit has finished",
@@ -171,10 +171,18 @@
     });
   }
 
+  // [low, high] minutes until the call; anything else is no estimate.
+  function etaRange(value) {
+    var ok = Array.isArray(value) && value.length === 2 &&
+      typeof value[0] === "number" && typeof value[1] === "number";
+    return ok ? value : null;
+  }
+
   function etaText(waiting) {
     if (!waiting) { return "—"; }
     if (view.eta === null) { return (view.noEta && t("noEta")[view.noEta]) || "—"; }
-    return view.eta <= 0 ? t("soonEta") : fill(t("minutes"), { n: view.eta });
+    var range = { lo: view.eta[0], hi: view.eta[1] };
+    return range.lo <= 0 ? fill(t("soonEta"), range) : fill(t("minutes"), range);
   }
 
   function renderLabels() {
@@ -267,7 +275,7 @@
     view.step = typeof message.step === "number" ? message.step : 1;
     view.now = message.now || null;
     view.calls = Array.isArray(message.calls) ? message.calls : null;
-    view.eta = typeof message.eta === "number" ? message.eta : null;
+    view.eta = etaRange(message.eta);
     view.noEta = message.no_eta || null;
     view.room = message.room || null;
     if (typeof message.recall === "number") { view.recall = message.recall; }
@@ -286,7 +294,7 @@
     view.step = typeof message.step === "number" ? message.step : 1;
     if (message.now !== undefined) { view.now = message.now || null; }
     if (message.calls !== undefined) { view.calls = Array.isArray(message.calls) ? message.calls : null; }
-    if (message.eta !== undefined) { view.eta = typeof message.eta === "number" ? message.eta : null; }
+    if (message.eta !== undefined) { view.eta = etaRange(message.eta); }
     if (message.no_eta !== undefined) { view.noEta = message.no_eta || null; }
     var reason = explain(message.why, previous, view.ahead);
     if (reason !== null) { view.why = reason; }

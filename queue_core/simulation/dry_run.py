@@ -70,13 +70,12 @@ def _missing(plan: DayPlan, config: ClinicConfig) -> list[str]:
     queues = {q.id for q in config.queues}
     desks = {d.id for d in config.desks}
     wanted_queues = {p.queue for p in plan.patients}
-    wanted_queues |= {
-        e.target.partition(":")[2]
-        for p in plan.patients
-        for e in p.episodes
-        if e.target.startswith("queue:")
-    }
+    targets = [e.target for p in plan.patients for e in p.episodes] + [
+        t.value for p in plan.patients for t in p.triage if t.kind == "transfer"
+    ]
+    wanted_queues |= {t.partition(":")[2] for t in targets if t.startswith("queue:")}
     wanted_desks = {d.desk for d in plan.desks} | {p.desk for p in plan.patients if p.desk}
+    wanted_desks |= {t.partition(":")[2] for t in targets if t.startswith("desk:")}
     return [f"queue {q}" for q in sorted(wanted_queues - queues)] + [
         f"desk {d}" for d in sorted(wanted_desks - desks)
     ]

@@ -23,8 +23,8 @@ from queue_core import commands
 from queue_core.config import DeskConfig
 from queue_core.errors import NobodyWaiting, QueueError
 from queue_core.importer import import_appointments
-from queue_core.registration import check_in, issue_ticket
-from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient
+from queue_core.registration import check_in, issue_ticket, set_priority
+from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient, Triage
 from queue_core.store import Store
 
 HIS = "sim-his"
@@ -102,6 +102,8 @@ class Engine:
                 self._later(patient.arrives, functools.partial(self._arrive, patient))
             if patient.leaves is not None:
                 self._later(patient.leaves, functools.partial(self._leave, patient))
+            for step in patient.triage:
+                self._later(step.at, functools.partial(self._triage, patient, step))
         for desk in self.desks.values():
             shifts = desk.plan.shifts
             for i, (begin, end) in enumerate(shifts):
@@ -206,6 +208,18 @@ class Engine:
         if ticket.state == "waiting":
             commands.cancel(self.store, ticket.number, "患者离开", TRIAGE, now=self._did())
             self._set(ticket, "over")
+
+    def _triage(self, patient: Patient, step: Triage) -> None:
+        ticket = self.tickets[patient.key]
+        if ticket.state not in ("waiting", "missed"):
+            return
+        if step.kind == "priority":
+            cls = step.value or None
+            set_priority(self.store, ticket.number, cls, TRIAGE, now=self._did())
+        else:
+            to = commands.transfer_target(self.store.config, step.value)
+            moved = commands.transfer(self.store, ticket.number, to, TRIAGE, now=self._did())
+            self._set(ticket, "waiting", moved.queue, moved.pinned_desk)
 
     def _requeue(self, ticket: _Ticket) -> None:
         if ticket.state == "missed":

@@ -18,7 +18,15 @@ from datetime import datetime
 from queue_core.config import ClinicConfig
 from queue_core.events import Event, EventType
 from queue_core.model import Ticket, TicketState
-from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, OutOfTurn, Patient
+from queue_core.simulation.plan import (
+    DayPlan,
+    DeskPlan,
+    Episode,
+    Outcome,
+    OutOfTurn,
+    Patient,
+    Triage,
+)
 from queue_core.store import parse_iso
 
 _ENDS = {
@@ -37,6 +45,7 @@ class _Seen:
     arrives: float | None = None
     leaves: float | None = None
     episodes: list[Episode] = field(default_factory=list)
+    triage: list[Triage] = field(default_factory=list)
     called_at: float | None = None
     recalls: list[float] = field(default_factory=list)
     left_at: float | None = None  # the skip or away an episode ended with, awaiting a return
@@ -138,6 +147,12 @@ class _Reader:
             seen.left_at = None
         elif kind is EventType.CANCEL and seen.called_at is None:
             seen.leaves = now
+        elif kind is EventType.PRIORITY and seen.arrives is not None:
+            value = str(event.payload.get("priority") or "")
+            seen.triage.append(Triage(now, "priority", value))
+        elif kind is EventType.TRANSFER and seen.called_at is None:
+            where = f"desk:{event.desk}" if event.desk else f"queue:{event.queue}"
+            seen.triage.append(Triage(now, "transfer", where))
         if kind in _ENDS and seen.called_at is not None:
             self._episode(seen, event, now, _ENDS[kind])
         elif kind is EventType.CLOSED and seen.called_at is not None:
@@ -180,6 +195,7 @@ def extract_day(config: ClinicConfig, day: str, events: Sequence[Event]) -> DayP
                 desk=first.pinned_desk,
                 name=number,
                 leaves=seen.leaves,
+                triage=tuple(seen.triage),
             )
         )
     desks = []

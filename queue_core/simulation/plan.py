@@ -36,6 +36,17 @@ class Episode:
 
 
 @dataclass(frozen=True)
+class Triage:
+    """What the triage desk does to a ticket that is not with a doctor, at `at` seconds: mark
+    a priority class (`value` the class, "" to clear it), or transfer it (`value` a
+    `desk:ID` or `queue:ID`). Done only if the ticket is still waiting or missed then."""
+
+    at: float
+    kind: str  # "priority" or "transfer"
+    value: str
+
+
+@dataclass(frozen=True)
 class Patient:
     """One ticket of the day. An appointment has a slot (seconds from start) and is imported
     before the day; `arrives` None is a no-show. A walk-in is issued when it arrives."""
@@ -49,6 +60,7 @@ class Patient:
     desk: str | None = None  # pinned to one doctor's desk
     name: str = ""
     leaves: float | None = None  # gives up and leaves (cancelled) if still not served
+    triage: tuple[Triage, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -14,11 +12,10 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from queue_core.errors import FileFault, QueueError
-from queue_core.store import Store
 from queue_core.text import printable
+from queue_tui.backend import Backend, Follower
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
-from queue_tui.watch import Watcher
 from queue_tui.widgets.header import StatusHeader
 
 Clock = Callable[[], datetime]
@@ -31,14 +28,13 @@ class ConsoleScreen(Screen[None]):
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
     now: reactive[datetime] = reactive(datetime.min, init=False)
 
-    def __init__(self, store: Store, actor: str, clock: Clock) -> None:
+    def __init__(self, backend: Backend, clock: Clock) -> None:
         super().__init__()
-        self.store = store
-        self.actor = actor
+        self.backend = backend
         self.clock = clock
         self._command: Worker[None] | None = None  # the command in flight, if any
 
-    watcher: Watcher[Any]  # set by each screen: what it reads when the database changes
+    watcher: Follower  # set by each screen: what it reads when the queue changes
 
     def start_console(self) -> None:
         """The clock, the live indicator and the watcher: called first by each screen's
@@ -60,7 +56,9 @@ class ConsoleScreen(Screen[None]):
         """The clock, and the live indicator: stale once reads have stopped succeeding."""
         self.now = self.clock()
         header = self.query_one(StatusHeader)
-        header.clock = self.now.astimezone(self.store.config.tz).strftime("%H:%M:%S")
+        header.clock = self.now.astimezone(self.backend.config.tz).strftime("%H:%M:%S")
+        trouble = self.watcher.connection()
+        header.link = printable(t(self.lang, trouble[0], **trouble[1])) if trouble else ""
         if header.live == "fault" and self.watcher.failing:
             return  # the fault says more than the age
         age = self.watcher.seconds_since_ok()
@@ -127,8 +125,6 @@ class ConsoleScreen(Screen[None]):
             outcome = action()
         except QueueError as exc:
             self.post_message(CommandRefused(refusal(self.lang, exc)))
-        except sqlite3.Error as exc:
-            self.post_message(CommandRefused(str(exc)))
         else:
             self.post_message(outcome)
 

@@ -10,11 +10,13 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 
 from queue_core import commands
+from queue_core.config import ClinicConfig
+from queue_core.console_view import DeskView, Json, minutes_since
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
-from queue_core.registration import find_tickets
 from queue_core.rules import Placed
-from queue_core.store import Store, parse_iso
+from queue_core.store import parse_iso
+from queue_tui.backend import Backend
 from queue_tui.bindings import DESK_KEYS, textual_bindings
 from queue_tui.correcting import ask_correction
 from queue_tui.i18n import localized, t
@@ -27,8 +29,6 @@ from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
 from queue_tui.screens.help import HelpScreen
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.screens.search import SearchDialog
-from queue_tui.snapshot import DeskSnapshot, minutes_since, read_desk
-from queue_tui.watch import Watcher
 from queue_tui.widgets.current import CurrentPanel
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.keybar import KeyBar
@@ -44,16 +44,15 @@ class DeskScreen(ConsoleScreen):
     CSS_PATH = "desk.tcss"
     BINDINGS = textual_bindings(DESK_KEYS)  # type: ignore[assignment]
 
-    snapshot: reactive[DeskSnapshot | None] = reactive(None, init=False, always_update=True)
+    snapshot: reactive[DeskView | None] = reactive(None, init=False, always_update=True)
 
-    def __init__(self, store: Store, desk_id: str, actor: str, clock: Clock) -> None:
-        super().__init__(store, actor, clock)
+    def __init__(self, backend: Backend, desk_id: str, clock: Clock) -> None:
+        super().__init__(backend, clock)
         self.desk_id = desk_id
         self._own_call: tuple[str, datetime] | None = None  # the number, when it was called
-        self.reach = Reach(store, desk_id)
-        self.watcher = Watcher(
-            store,
-            lambda line: read_desk(line, desk_id),
+        self.reach = Reach(backend.config, desk_id)
+        self.watcher = backend.follow_desk(
+            desk_id,
             lambda snapshot: self.post_message(DeskRead(snapshot)),
             self.report_read_failure,
         )
@@ -80,7 +79,7 @@ class DeskScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="reach")
     def _look_at_screens(self) -> None:
-        self.post_message(ScreensRead(self.reach.read()))
+        self.post_message(ScreensRead(self.backend.screens()))
 
     def on_screens_read(self, message: ScreensRead) -> None:
         self.reach.status = message.status
@@ -102,6 +101,7 @@ class DeskScreen(ConsoleScreen):
 
     def watch_lang(self) -> None:
         if self.is_mounted:
+            self._show_reach()
             self._show_header()
             self._show_lists()
 
@@ -115,7 +115,7 @@ class DeskScreen(ConsoleScreen):
     # -- showing ---------------------------------------------------------------------------
 
     def _show_header(self) -> None:
-        desk = self.store.config.desk(self.desk_id)
+        desk = self.backend.config.desk(self.desk_id)
         if desk is None:
             return
         lang = self.lang
@@ -134,7 +134,7 @@ class DeskScreen(ConsoleScreen):
     def _queue_names(self, queue_ids: tuple[str, ...]) -> list[str]:
         names = []
         for queue_id in queue_ids:
-            queue = self.store.config.queue(queue_id)
+            queue = self.backend.config.queue(queue_id)
             if queue is not None:
                 names.append(localized(queue, self.lang))
         return names
@@ -153,8 +153,9 @@ class DeskScreen(ConsoleScreen):
         waiting = self.query_one("#waiting", TicketTable)
         waiting.title = t(lang, "list.waiting", count=len(line))
         waiting.column_titles = tuple(
-            t(lang, f"col.{c}") for c in ("pos", "number", "name", "reason", "wait")
+            t(lang, f"col.{c}") for c in ("pos", "number", "name", "reason", "wait", "eta")
         )
+        estimates = snapshot.estimates if snapshot else {}
         waiting.ticket_rows = tuple(
             Row(
                 p.ticket.number,
@@ -164,6 +165,7 @@ class DeskScreen(ConsoleScreen):
                     p.ticket.name,
                     self._reason(p),
                     self._minutes(p.ticket, now),
+                    self._eta(estimates.get(p.ticket.id)),
                 ),
             )
             for i, p in enumerate(line)
@@ -182,14 +184,21 @@ class DeskScreen(ConsoleScreen):
     def _minutes(self, ticket: Ticket, now: datetime) -> str:
         return t(self.lang, "minutes", minutes=minutes_since(ticket.checked_in_at, now))
 
+    def _eta(self, estimate: tuple[int, int] | None) -> str:
+        """The range the patient's phone shows, so the nurse can answer "how long still?"."""
+        if estimate is None:
+            return "—"
+        lo, hi = estimate
+        return t(self.lang, "eta.soon" if lo <= 0 else "eta.range", lo=lo, hi=hi)
+
     def _reason(self, placed: Placed) -> str:
         """Why this patient stands here: the rules' placement, priority class, pinning."""
         lang, ticket = self.lang, placed.ticket
-        cls = self.store.config.priority(ticket.priority) if ticket.priority else None
+        cls = self.backend.config.priority(ticket.priority) if ticket.priority else None
         cls_name = localized(cls, lang) if cls else ""
         slot = ""
         if ticket.slot_start:
-            slot = parse_iso(ticket.slot_start).astimezone(self.store.config.tz).strftime("%H:%M")
+            slot = parse_iso(ticket.slot_start).astimezone(self.backend.config.tz).strftime("%H:%M")
         parts = [t(lang, f"placement.{placed.reason.value}", slot=slot, cls=cls_name)]
         if cls_name and placed.reason.value != "priority":
             parts.append(cls_name)
@@ -209,15 +218,22 @@ class DeskScreen(ConsoleScreen):
             return focused.selected_number
         return self._selected("#waiting")
 
-    def _queue_of(self, number: str) -> str | None:
-        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+    def _shown(self) -> list[Ticket]:
         snapshot = self.snapshot
         if snapshot is None:
-            return None
+            return []
         shown = [*(p.ticket for p in snapshot.line), *snapshot.missed, *snapshot.away]
         if snapshot.current is not None:
             shown.append(snapshot.current)
-        return next((ticket.queue for ticket in shown if ticket.number == number), None)
+        return shown
+
+    def _queue_of(self, number: str) -> str | None:
+        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+        return next((ticket.queue for ticket in self._shown() if ticket.number == number), None)
+
+    def _names(self) -> dict[str, str]:
+        """The names of the tickets this desk shows: an action's answer carries numbers only."""
+        return {ticket.number: ticket.name for ticket in self._shown()}
 
     def _current_number(self) -> str | None:
         current = self.snapshot.current if self.snapshot else None
@@ -234,8 +250,12 @@ class DeskScreen(ConsoleScreen):
             question = t(self.lang, "confirm.call_again", number=just_called)
             if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
                 return
-        store, desk, actor = self.store, self.desk_id, self.actor
-        self.run_command(lambda: _said_call(store, desk, commands.next_call(store, desk, actor)))
+        backend, desk, names = self.backend, self.desk_id, self._names()
+        self.run_command(
+            lambda: _said_call(
+                backend.config, desk, names, backend.run("call_next", {"desk": desk})
+            )
+        )
 
     def _just_called(self) -> str | None:
         """The patient this desk called less than CALL_AGAIN_SECONDS ago: by the read model, or
@@ -253,44 +273,43 @@ class DeskScreen(ConsoleScreen):
         called = message.text_key == "done.call"
         self._own_call = (message.values["number"], self.clock()) if called else None
 
+    def _run_op(self, op: str, done_key: str, args: Json) -> None:
+        """An action whose outcome is the ticket it acted on."""
+        backend = self.backend
+        self.run_command(lambda: _said(done_key, backend.run(op, args)))
+
     def action_recall(self) -> None:
-        store, desk, actor = self.store, self.desk_id, self.actor
-        self.run_command(lambda: _said("done.recall", commands.recall(store, desk, actor)))
+        self._run_op("recall", "done.recall", {"desk": self.desk_id})
 
     def action_finish(self) -> None:
-        store, desk, actor = self.store, self.desk_id, self.actor
-        self.run_command(lambda: _said("done.finish", commands.finish(store, desk, actor)))
+        self._run_op("finish", "done.finish", {"desk": self.desk_id})
 
     @work
     async def action_skip(self) -> None:
-        store, desk, actor = self.store, self.desk_id, self.actor
         number = self._current_number()
         if number is not None:
             question = t(self.lang, "confirm.skip", number=number)
             if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
                 return
-        self.run_command(lambda: _said("done.skip", commands.skip(store, desk, actor)))
+        self._run_op("skip", "done.skip", {"desk": self.desk_id})
 
     def action_requeue(self) -> None:
         number = self._selected("#missed")
         if number is None:
             self._tell("none.missed")
             return
-        store, actor = self.store, self.actor
-        self.run_command(lambda: _said("done.requeue", commands.requeue(store, number, actor)))
+        self._run_op("requeue", "done.requeue", {"number": number})
 
     def action_send_away(self) -> None:
         """Only the patient in the room, as `s`, `r` and `d`: the core refuses an empty room."""
-        store, desk, actor = self.store, self.desk_id, self.actor
-        self.run_command(lambda: _said("done.away", commands.send_away(store, desk, actor)))
+        self._run_op("send_away", "done.away", {"desk": self.desk_id})
 
     def action_come_back(self) -> None:
         number = self._selected("#away")
         if number is None:
             self._tell("none.away")
             return
-        store, actor = self.store, self.actor
-        self.run_command(lambda: _said("done.back", commands.come_back(store, number, actor)))
+        self._run_op("come_back", "done.back", {"number": number})
 
     @work
     async def action_transfer(self) -> None:
@@ -298,7 +317,7 @@ class DeskScreen(ConsoleScreen):
         if number is None:
             self._tell("none.selected")
             return
-        config, lang = self.store.config, self.lang
+        config, lang = self.backend.config, self.lang
         own_queue = self._queue_of(number)
         choices: list[tuple[commands.TransferTarget, str]] = [
             (
@@ -319,12 +338,14 @@ class DeskScreen(ConsoleScreen):
         target = await self.app.push_screen_wait(ChooseDialog(title, choices))
         if not target:
             return
-        store, actor = self.store, self.actor
+        backend = self.backend
         to = target_name(config, target, lang)
+        kind = "desk" if isinstance(target, commands.ToDesk) else "queue"
+        args = {"number": number, "to": f"{kind}:{target.id}"}
 
         def move() -> Outcome:
-            ticket = commands.transfer(store, number, target, actor)
-            return CommandDone("done.transfer", {"number": ticket.number, "to": to})
+            ticket = backend.run("transfer", args)["ticket"]
+            return CommandDone("done.transfer", {"number": ticket["number"], "to": to})
 
         self.run_command(move)
 
@@ -338,24 +359,22 @@ class DeskScreen(ConsoleScreen):
         reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
         if reason is None:
             return
-        store, desk, actor = self.store, self.desk_id, self.actor
+        backend, desk, names = self.backend, self.desk_id, self._names()
+        args = {"desk": desk, "number": number, "reason": reason}
 
         def call() -> Outcome:
-            done = commands.out_of_turn_call(store, desk, number, reason, actor)
-            return _said_call(store, desk, done)
+            return _said_call(backend.config, desk, names, backend.run("call_ticket", args))
 
         self.run_command(call)
 
     def action_pause(self) -> None:
-        store, desk, actor = self.store, self.desk_id, self.actor
+        backend, desk = self.backend, self.desk_id
         paused = self.snapshot.paused if self.snapshot else False
 
         def toggle() -> Outcome:
-            if paused:
-                commands.resume(store, desk, actor)
-                return CommandDone("done.resume", {})
-            commands.pause(store, desk, actor)
-            return CommandDone("done.pause", {})
+            op = "resume" if paused else "pause"
+            backend.run(op, {"desk": desk})
+            return CommandDone(f"done.{op}", {})
 
         self.run_command(toggle)
 
@@ -365,8 +384,8 @@ class DeskScreen(ConsoleScreen):
         room_empty = self._current_number() is None
         chosen = await ask_correction(self.app, self.lang, room_empty, away)
         if chosen is not None:
-            store, desk, actor = self.store, self.desk_id, self.actor
-            self.run_command(lambda: chosen.run(store, desk, actor))
+            backend, desk = self.backend, self.desk_id
+            self.run_command(lambda: chosen.run(backend, desk))
 
     @work
     async def action_search(self) -> None:
@@ -385,7 +404,7 @@ class DeskScreen(ConsoleScreen):
     @work(thread=True, group="commands")
     def _search_elsewhere(self, text: str) -> None:
         """Not in this desk's lists: say where the ticket is, so the nurse can act on it."""
-        found = find_tickets(self.store, text)
+        found = self.backend.find(text)
         if not found:
             self.post_message(CommandDone("none.found", {"text": text}))
             return
@@ -396,7 +415,7 @@ class DeskScreen(ConsoleScreen):
                 {
                     "number": ticket.number,
                     "state": t(self.lang, f"state.{ticket.state.value}"),
-                    "queue": queue_name(self.store.config, ticket.queue, self.lang),
+                    "queue": queue_name(self.backend.config, ticket.queue, self.lang),
                 },
             )
         )
@@ -408,22 +427,24 @@ class DeskScreen(ConsoleScreen):
         self.tell(t(self.lang, key), severity="warning")
 
 
-def _said(key: str, ticket: Ticket) -> Outcome:
-    return CommandDone(key, {"number": ticket.number})
+def _said(key: str, result: Json) -> Outcome:
+    return CommandDone(key, {"number": result["ticket"]["number"]})
 
 
-def _said_call(store: Store, desk_id: str, done: commands.Call) -> Outcome:
+def _said_call(config: ClinicConfig, desk_id: str, names: dict[str, str], done: Json) -> Outcome:
     """The call, and the visit it ended when there was one: the nurse hears of both."""
-    called = _called(store, desk_id, done.called)
-    if done.finished is None:
+    called = _called(config, desk_id, names, done["called"])
+    if done["finished"] is None:
         return CommandDone("done.call", called)
-    return CommandDone("done.call_after", {**called, "finished": done.finished.number})
+    return CommandDone("done.call_after", {**called, "finished": done["finished"]["number"]})
 
 
-def _called(store: Store, desk_id: str, ticket: Ticket) -> dict[str, str]:
-    desk = store.config.desk(desk_id)
+def _called(
+    config: ClinicConfig, desk_id: str, names: dict[str, str], ticket: Json
+) -> dict[str, str]:
+    desk = config.desk(desk_id)
     return {
-        "number": ticket.number,
-        "name": mask_name(ticket.name),
+        "number": ticket["number"],
+        "name": mask_name(names.get(ticket["number"], "")),
         "room": desk.room if desk else desk_id,
     }

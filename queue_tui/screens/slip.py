@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Digits, Static
 
+from queue_core.console_view import Slip
 from queue_tui.i18n import Lang, localized, t
-from queue_tui.snapshot import Slip
 from queue_tui.widgets.qrcode import QrCode
 
 

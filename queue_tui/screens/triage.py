@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,12 +10,10 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from queue_core import commands, registration
-from queue_core.address import PublicAddress
+from queue_core.console_view import Json, Slip, TriageView
 from queue_core.errors import TextRefused
-from queue_core.model import Ticket
-from queue_core.store import Store
 from queue_core.text import clean_name, phone_last4
+from queue_tui.backend import Backend
 from queue_tui.bindings import TRIAGE_KEYS, textual_bindings
 from queue_tui.correcting import uncancel
 from queue_tui.i18n import localized, refusal, t
@@ -30,8 +25,6 @@ from queue_tui.screens.console import Clock, ConsoleScreen, Outcome
 from queue_tui.screens.help import HelpScreen
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.screens.slip import SlipScreen
-from queue_tui.snapshot import Slip, TriageSnapshot, read_triage, slip_for
-from queue_tui.watch import Watcher
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.keybar import KeyBar
 from queue_tui.widgets.tickets import Row, TicketTable
@@ -41,25 +34,20 @@ class TriageScreen(ConsoleScreen):
     CSS_PATH = "triage.tcss"
     BINDINGS = textual_bindings(TRIAGE_KEYS)  # type: ignore[assignment]
 
-    snapshot: reactive[TriageSnapshot | None] = reactive(None, init=False, always_update=True)
+    snapshot: reactive[TriageView | None] = reactive(None, init=False, always_update=True)
 
-    def __init__(
-        self, store: Store, actor: str, clock: Clock, address: PublicAddress, print_dir: Path
-    ) -> None:
-        super().__init__(store, actor, clock)
-        self.address = address
-        self.print_dir = print_dir
+    def __init__(self, backend: Backend, clock: Clock) -> None:
+        super().__init__(backend, clock)
         self.search_text = ""  # read by the watcher thread; a str swap is atomic
         self.last_slip: Slip | None = None
-        self.watcher = Watcher(
-            store,
-            lambda line: read_triage(line, store, self.search_text),
+        self.watcher = backend.follow_triage(
+            lambda: self.search_text,
             lambda snapshot: self.post_message(TriageRead(snapshot)),
             self.report_read_failure,
         )
 
     def compose(self) -> ComposeResult:
-        config = self.store.config
+        config = self.backend.config
         yield StatusHeader().data_bind(TriageScreen.lang)
         # Every slip's QR code is a dead link on a phone while this shows, so it stays shown.
         yield Static(id="address-warning")
@@ -106,13 +94,13 @@ class TriageScreen(ConsoleScreen):
     # -- showing ---------------------------------------------------------------------------
 
     def _show_labels(self) -> None:
-        lang, config = self.lang, self.store.config
+        lang, config = self.lang, self.backend.config
         header = self.query_one(StatusHeader)
         header.heading = t(lang, "triage.title", clinic=config.name)
         header.detail = ""
         warning = self.query_one("#address-warning", Static)
-        warning.display = self.address.loopback
-        warning.update(Text(t(lang, "triage.loopback", url=self.address.base)))  # no markup
+        warning.display = self.backend.address.loopback
+        warning.update(Text(t(lang, "triage.loopback", url=self.backend.address.base)))  # no markup
         for field in ("queue", "name", "phone", "priority", "desk"):
             self.query_one(f"#{field}-label", Label).update(t(lang, f"triage.{field}"))
         self.query_one("#find-label", Label).update(t(lang, "triage.find"))
@@ -135,7 +123,7 @@ class TriageScreen(ConsoleScreen):
         )
 
     def _show_found(self) -> None:
-        lang, snapshot, config = self.lang, self.snapshot, self.store.config
+        lang, snapshot, config = self.lang, self.snapshot, self.backend.config
         counts = snapshot.queues if snapshot else []
         self.query_one("#counts", Static).update(
             "   ".join(
@@ -206,11 +194,9 @@ class TriageScreen(ConsoleScreen):
             return
         priority = _chosen(self.query_one("#priority", Select))
         desk = _chosen(self.query_one("#desk", Select))
-        store, actor = self.store, self.actor
         self._issue_slip(
-            lambda: registration.issue_ticket(
-                store, queue, actor, name=name, phone=phone, priority=priority, desk=desk
-            )
+            "issue",
+            {"queue": queue, "name": name, "phone": phone, "priority": priority, "desk": desk},
         )
         name_input.value = phone_input.value = ""
         self.query_one("#priority", Select).clear()
@@ -224,13 +210,17 @@ class TriageScreen(ConsoleScreen):
         number = self._selected()
         if number is None:
             return
-        store, actor = self.store, self.actor
-        self._issue_slip(lambda: registration.check_in(store, number, actor))
+        self._issue_slip("check_in", {"number": number})
 
-    def _issue_slip(self, command: Callable[[], Ticket]) -> None:
+    def _issue_slip(self, op: str, args: Json) -> None:
         """Issue or check in, then read the line once more for the slip's "how many ahead"."""
-        store, address = self.store, self.address
-        self.run_command(lambda: SlipReady(slip_for(store, command(), address)))
+        backend = self.backend
+
+        def issue() -> SlipReady:
+            number = backend.run(op, args)["ticket"]["number"]
+            return SlipReady(backend.slip(number))
+
+        self.run_command(issue)
 
     @work
     async def on_slip_ready(self, message: SlipReady) -> None:
@@ -239,7 +229,7 @@ class TriageScreen(ConsoleScreen):
             self.action_print_slip()
 
     def action_print_slip(self) -> None:
-        slip, directory, lang = self.last_slip, self.print_dir, self.lang
+        slip, directory, lang = self.last_slip, self.backend.print_dir, self.lang
         if slip is None:
             self.tell(t(lang, "none.selected"), severity="warning")
             return
@@ -256,22 +246,22 @@ class TriageScreen(ConsoleScreen):
         number = self._selected()
         if number is None:
             return
-        choices = [(p.id, localized(p, self.lang)) for p in self.store.config.priorities]
+        choices = [(p.id, localized(p, self.lang)) for p in self.backend.config.priorities]
         choices.append(("-", t(self.lang, "priority.clear")))
         title = t(self.lang, "priority.title", number=number)
         chosen = await self.app.push_screen_wait(ChooseDialog(title, choices))
         if chosen is None:
             return
         cls = None if chosen == "-" else chosen
-        store, actor, lang = self.store, self.actor, self.lang
+        backend, lang = self.backend, self.lang
 
         def mark() -> Outcome:
-            ticket = registration.set_priority(store, number, cls, actor)
+            ticket = backend.run("set_priority", {"number": number, "priority": cls})["ticket"]
             return CommandDone(
                 "done.priority",
                 {
-                    "number": ticket.number,
-                    "cls": priority_name(store.config, ticket.priority, lang),
+                    "number": ticket["number"],
+                    "cls": priority_name(backend.config, ticket["priority"], lang),
                 },
             )
 
@@ -286,10 +276,11 @@ class TriageScreen(ConsoleScreen):
         reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
         if reason is None:
             return
-        store, actor = self.store, self.actor
+        backend = self.backend
+        args = {"number": number, "reason": reason}
         self.run_command(
             lambda: CommandDone(
-                "done.cancel", {"number": commands.cancel(store, number, reason, actor).number}
+                "done.cancel", {"number": backend.run("cancel", args)["ticket"]["number"]}
             )
         )
 
@@ -302,8 +293,8 @@ class TriageScreen(ConsoleScreen):
         reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
         if reason is None:
             return
-        store, actor = self.store, self.actor
-        self.run_command(lambda: uncancel(store, number, reason, actor))
+        backend = self.backend
+        self.run_command(lambda: uncancel(backend, number, reason))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(TRIAGE_KEYS, self.lang))

@@ -8,11 +8,11 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Digits, Static
 
+from queue_core.console_view import minutes_since
 from queue_core.model import Ticket
 from queue_core.store import parse_iso
 from queue_core.text import printable
 from queue_tui.i18n import DEFAULT_LANG, Lang, t
-from queue_tui.snapshot import minutes_since
 
 
 class CurrentPanel(Vertical):

@@ -105,12 +105,15 @@ def test_a_configured_typical_visit_gives_an_estimate_before_any_visit_finished(
 ) -> None:
     store = Store.open(typical_db)
     try:
-        for name in ("甲一", "乙二", "丙三"):
+        for name in ("甲一", "乙二", "丙三", "丁四", "戊五", "己六", "庚七"):
             issue_ticket(store, "wk", ACTOR, name=name)
-        mine = issue_ticket(store, "wk", ACTOR, name="丁四")
+        mine = issue_ticket(store, "wk", ACTOR, name="辛八")
         page = open_phone(phone_context, typical_server, mine)
-        expect(page.locator("#ahead")).to_have_text("3 人")
-        expect(page.locator("#eta")).to_have_text("约 12 分钟")  # 3 × 8 min over 2 rooms
+        expect(page.locator("#ahead")).to_have_text("7 人")
+        # Two rooms of 8-minute visits call it at 24 minutes; the typical visit's wide spread
+        # (half a visit) and its uncertain mean make that 24 ± 11.2, read in steps of 5.
+        expect(page.locator("#eta")).to_have_text("约 10–40 分钟")
+        _assert_inside_its_box(page, "#eta")
     finally:
         store.close()
 

@@ -864,6 +864,7 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
     runs = [
         ["init", "--config", str(SAMPLE_CONFIG)],
         ["simulate", "--day", "2026-01-05", "--until", "09:00"],
+        ["replay", "--day", "2026-01-05", "--config", str(SAMPLE_CONFIG)],
         ["import", str(SAMPLE_APPOINTMENTS)],
         ["ticket", "nk-pt", "--json"],
         ["checkin", "A001"],

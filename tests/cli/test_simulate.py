@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -45,6 +46,16 @@ def test_simulate_refuses_a_day_with_tickets_in_one_line(tmp_path: Path) -> None
         f"clinic-queue: {DAY} has tickets already: a simulated day only goes into a day after"
         " every day of the file (use a new --db, or a later --day).\n"
     )
+
+
+def test_simulate_at_a_speed_plays_to_the_time_given(tmp_path: Path) -> None:
+    # A hundred thousand times real time: the day's first hour and a half in a few hundredths.
+    db = str(tmp_path / "sim.db")
+    argv = ("--db", db, "simulate", "--config", str(SAMPLE_CONFIG), "--day", DAY)
+    code, out, err = run(*argv, "--speed", "100000", "--until", "08:30")
+    assert (code, err) == (0, "")
+    played_to = re.search(r" to (\d\d:\d\d), left open\.$", out.rstrip())
+    assert played_to is not None and "08:00" <= played_to[1] < "08:30", out
 
 
 def test_simulate_and_replay_refuse_bad_options_in_one_line(tmp_path: Path) -> None:

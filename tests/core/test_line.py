@@ -20,7 +20,7 @@ def assert_same(line: Line, store: Store) -> None:
     fresh = Line.load(store)
     assert line.seq == fresh.seq
     assert public_board(line.board, limit=None) == public_board(fresh.board, limit=None)
-    assert line.medians == fresh.medians
+    assert line.services == fresh.services
     assert line.last_called == fresh.last_called
     assert line.facts == fresh.facts
     assert {d.id: line.receipts_of(d.id) for d in store.config.desks} == {

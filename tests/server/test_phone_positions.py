@@ -26,21 +26,23 @@ async def test_an_estimate_nudged_by_a_minute_waits_but_a_paused_desk_is_told(
     phone = await open_feed(server, f"/ws/ticket/{tickets[-1].token}?since=")
     assert (await phone.next())["ahead"] == 3
     clock.advance(minutes=10)
-    commands.finish(store, "wk1", ACTOR)  # the first visit: 10 minutes, shared by two desks
+    # The first visit, 10 minutes: wk1 takes the next at once, wk2's patient has been in for 10
+    # and is taken to need a quarter visit more, so the ticket is called at 12.5 minutes.
+    commands.finish(store, "wk1", ACTOR)
     first = await phone.until_type("pos")
-    assert (first["ahead"], first["eta"], first["why"]) == (3, 15, "progress")
+    assert (first["ahead"], first["eta"], first["why"]) == (3, [0, 25], "progress")
     clock.advance(minutes=1)
-    commands.finish(store, "wk2", ACTOR)  # median 10.5: 16 minutes, one more than shown
-    commands.pause(store, "wk1", ACTOR)  # one desk left: 32 minutes
+    commands.finish(store, "wk2", ACTOR)  # an 11-minute visit: called at 11, the same range
+    commands.pause(store, "wk1", ACTOR)  # one desk left: 3 × 11 = 33 minutes, wide
     paused = await phone.until_type("pos")
-    assert (paused["ahead"], paused["eta"], paused["why"]) == (3, 32, "paused")
+    assert (paused["ahead"], paused["eta"], paused["why"]) == (3, [5, 60], "paused")
 
 
 def test_a_position_written_directly_is_the_encoded_message() -> None:
     rooms = (("1", "A012"), ("2", "A011"))
     for ahead, now, calls, eta, no_eta, why in [
         (0, None, (), None, "first_visit", "resume"),
-        (12, "A012", rooms, 35, None, "called"),
+        (12, "A012", rooms, (30, 40), None, "called"),
     ]:
         view = PatientView(
             "A020", "waiting", "nk-pt", ahead, now, calls, eta, no_eta, None, None, 0

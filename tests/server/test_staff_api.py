@@ -51,6 +51,15 @@ async def test_a_bad_frame_is_answered_and_the_connection_keeps_serving(
     assert store.last_seq() == seq
 
 
+async def test_a_bad_command_frame_is_answered_with_its_id(
+    store: Store, server: DisplayServer
+) -> None:
+    feed = await open_feed(server, STAFF_PATH)
+    await feed.send({"type": "command", "id": "k1", "op": "recall"})
+    answer = await feed.next()
+    assert (answer["code"], answer["id"]) == ("bad_message", "k1")
+
+
 async def test_the_same_key_sent_again_returns_the_stored_answer(
     store: Store, server: DisplayServer
 ) -> None:
@@ -130,3 +139,31 @@ async def test_the_feeds_carry_nothing_of_a_login(store: Store, server: DisplayS
     later = await display.until_type("pong")
     text = " ".join(display.frames)
     assert "wang" not in text and "NK1-PC" not in text and later == {"type": "pong"}
+
+
+async def test_a_watched_desk_view_follows_each_change_that_alters_it(
+    store: Store, server: DisplayServer
+) -> None:
+    feed = await _nurse(server, store)
+    await feed.send({"type": "watch", "view": "desk", "desk": "nk1"})
+    first = await feed.next()
+    assert (first["type"], first["view"], first["data"]["current"]) == ("view", "desk", None)
+    registration.issue_ticket(store, "nk-pt", HOST, name="张三丰")
+    waiting = await feed.until_type("view")
+    assert [p["ticket"]["number"] for p in waiting["data"]["line"]] == ["A001"]
+    await feed.send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
+    )
+    shown = await feed.until(lambda m: m["type"] == "view" and m["data"]["current"] is not None)
+    assert shown["data"]["current"]["number"] == "A001" and shown["seq"] == store.last_seq()
+
+
+async def test_a_desk_member_watches_only_its_desks(store: Store, server: DisplayServer) -> None:
+    feed = await _nurse(server, store)
+    await feed.send({"type": "watch", "view": "desk", "desk": "wk1"})
+    assert (await feed.next())["code"] == "forbidden"
+    await feed.send({"type": "watch", "view": "triage"})
+    assert (await feed.next())["code"] == "forbidden"
+    anonymous = await open_feed(server, STAFF_PATH)
+    await anonymous.send({"type": "watch", "view": "desk", "desk": "nk1"})
+    assert (await anonymous.next())["code"] == "unauthorized"

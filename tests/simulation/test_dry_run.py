@@ -11,7 +11,7 @@ from queue_core.config import ClinicConfig, parse_config
 from queue_core.registration import initialise
 from queue_core.simulation.dry_run import DryRunRefused, dry_run
 from queue_core.simulation.engine import play
-from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient
+from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient, Triage
 from queue_core.simulation.run import simulate
 from queue_core.store import Store
 from tests.conftest import ACTOR, MORNING
@@ -116,4 +116,29 @@ def test_a_configuration_without_the_days_desks_is_refused(
         dry_run(store, DAY, sample_config)
     with pytest.raises(DryRunRefused, match="no tickets"):
         dry_run(store, "2026-11-24", clinic())
+    store.close()
+
+
+def test_priority_marked_and_a_transfer_made_at_triage_are_replayed_at_their_times(
+    tmp_path: Path,
+) -> None:
+    # p4 is marked elderly a minute after checking in, before the desk opens: its cap of 3
+    # takes it past the three before it, first. p5 is pinned to the desk by a transfer while
+    # waiting, keeping its arrival. Both happen again in the replay.
+    mark = Triage(300.0, "priority", "elderly")
+    move = Triage(400.0, "transfer", "desk:d1")
+    p4, p5 = walk_in(4), walk_in(5)
+    plan = scripted(
+        walk_in(1),
+        walk_in(2),
+        walk_in(3),
+        Patient(p4.key, "gen", p4.arrives, p4.episodes, triage=(mark,)),
+        Patient(p5.key, "gen", p5.arrives, p5.episodes, triage=(move,)),
+    )
+    store = logged(tmp_path / "day.db", clinic(), plan)
+    run = dry_run(store, DAY, clinic())
+    assert run.old.calls == {"d1": ["A004", "A001", "A002", "A003", "A005"]}
+    assert run.new == run.old
+    kinds = [e.type.value for e in store.events_matching(0, day=DAY)]
+    assert kinds.count("priority") == 1 and kinds.count("transfer") == 1
     store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from queue_core.config import ClinicConfig
 from queue_core.events import Event, EventType
 from queue_core.registration import initialise, issue_ticket
 from queue_core.replay import current_tables, replay
+from queue_core.simulation.engine import play
 from queue_core.simulation.generate import plan_day
 from queue_core.simulation.run import DayTaken, simulate
 from queue_core.store import Store, parse_iso
@@ -137,4 +138,28 @@ def test_until_stops_the_day_open(tmp_path: Path, sample_config: ClinicConfig) -
         waiting = conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting'").fetchone()
     assert waiting[0] > 0
     assert len(plan_day(sample_config, DAY, 1).patients) == len(result.plan.patients)
+    store.close()
+
+
+def test_a_paced_play_is_told_every_moment_in_order(
+    tmp_path: Path, sample_config: ClinicConfig
+) -> None:
+    """What `--speed` and `--realtime` sleep on: the virtual moment of each action, never
+    one earlier than the last, each before its action runs."""
+    store = fresh(tmp_path / "sim.db", sample_config)
+    plan = plan_day(sample_config, DAY, 3)
+    moments: list[datetime] = []
+    counts: list[int] = []
+
+    def pace(moment: datetime) -> None:
+        moments.append(moment)
+        counts.append(store.last_seq())
+
+    played = play(store, plan, until=3 * 3600.0, pace=pace)
+    assert moments == sorted(moments) and moments[0] == plan.start
+    assert moments[-1] < plan.start + timedelta(hours=3)
+    # Nothing is written before the first pace call (only `init`'s event is in the log), and
+    # every command comes after the call for its moment.
+    assert counts[0] == 1 and counts == sorted(counts)
+    assert store.last_seq() > counts[-1] and played.commands <= len(moments)
     store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -11,9 +12,22 @@ from textual.widget import Widget
 from queue_core.events import Event
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
+from queue_tui.backend import Backend, LocalBackend
 from tests.conftest import ACTOR, SteppingClock
 
 PATIENTS = ["张三丰", "李四", "王五", "赵六", "孙七"]
+
+
+# Where the console's queue lives. The staff server's client (a console on another PC) joins
+# as a second parameter, so every test using this fixture runs against both.
+BACKENDS = ["local"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, store: Store) -> Backend:
+    """The backend a console under test reads and acts through, over the test's `store`."""
+    assert request.param == "local"
+    return LocalBackend(store, ACTOR)
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:

@@ -12,7 +12,8 @@ from queue_core import commands
 from queue_core.model import TicketState
 from queue_core.store import Store
 from queue_core.writer_gate import WriterGate
-from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.app import ClinicQueueApp, desk_console
+from queue_tui.backend import Backend
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.confirm import ConfirmDialog
 from queue_tui.screens.desk import CALL_AGAIN_SECONDS, DeskScreen
@@ -65,16 +66,23 @@ async def started(store: Store, pilot: Pilot[None], waiting: int) -> None:
     await until(pilot, lambda: len(listed(pilot, "waiting")) == waiting, f"{waiting} waiting")
 
 
-async def test_n_and_space_call_the_next_patient(store: Store, clock: SteppingClock) -> None:
+async def test_n_and_space_call_the_next_patient(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     numbers = fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
         await pilot.press("n")
         await until(pilot, lambda: current(pilot) == numbers[0], "A001 in the room")
         assert ticket_state(store, numbers[0]) is TicketState.CALLED
         [event] = store.events_since(seq)
-        assert (event.type, event.ticket, event.desk, event.actor) == ("call", "A001", "nk1", ACTOR)
+        assert (event.type, event.ticket, event.desk, event.actor) == (
+            "call",
+            "A001",
+            "nk1",
+            backend.actor,
+        )
         assert big_number(pilot) == "A001"
         assert "张三丰" in details(pilot)
         assert numbers[0] not in listed(pilot, "waiting")
@@ -89,10 +97,10 @@ async def test_n_and_space_call_the_next_patient(store: Store, clock: SteppingCl
 
 
 async def test_a_second_call_next_within_seconds_asks_first(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 5)
         await pilot.press("n")
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
@@ -120,11 +128,11 @@ async def test_a_second_call_next_within_seconds_asks_first(
 
 
 async def test_presses_while_a_call_is_in_flight_are_ignored(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
     gate = WriterGate(store.path)  # another writer holds the file: the first call waits
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
         gate.acquire(time.monotonic() + 5)
@@ -140,10 +148,12 @@ async def test_presses_while_a_call_is_in_flight_are_ignored(
         assert listed(pilot, "waiting") == ["A002", "A003", "A004", "A005"]
 
 
-async def test_r_recalls_the_current_patient(store: Store, clock: SteppingClock) -> None:
+async def test_r_recalls_the_current_patient(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         assert "重呼" not in details(pilot)
         seq = store.last_seq()
@@ -153,10 +163,12 @@ async def test_r_recalls_the_current_patient(store: Store, clock: SteppingClock)
         assert (event.type, event.ticket, event.payload["recalls"]) == ("recall", "A001", 1)
 
 
-async def test_s_skips_only_after_confirming(store: Store, clock: SteppingClock) -> None:
+async def test_s_skips_only_after_confirming(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         seq = store.last_seq()
         await pilot.press("s")
@@ -176,11 +188,13 @@ async def test_s_skips_only_after_confirming(store: Store, clock: SteppingClock)
         assert big_number(pilot) == ""
 
 
-async def test_q_requeues_the_selected_missed_patient(store: Store, clock: SteppingClock) -> None:
+async def test_q_requeues_the_selected_missed_patient(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
     commands.skip(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: listed(pilot, "missed") == ["A001"], "A001 missed")
         seq = store.last_seq()
         await pilot.press("q")
@@ -192,9 +206,11 @@ async def test_q_requeues_the_selected_missed_patient(store: Store, clock: Stepp
         assert (event.type, event.ticket) == ("requeue", "A001")
 
 
-async def test_q_without_a_missed_patient_says_so(store: Store, clock: SteppingClock) -> None:
+async def test_q_without_a_missed_patient_says_so(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
         await pilot.press("q")
@@ -202,10 +218,12 @@ async def test_q_without_a_missed_patient_says_so(store: Store, clock: SteppingC
         assert store.events_since(seq) == []
 
 
-async def test_d_finishes_the_current_patient(store: Store, clock: SteppingClock) -> None:
+async def test_d_finishes_the_current_patient(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         seq = store.last_seq()
         await pilot.press("d")
@@ -215,10 +233,12 @@ async def test_d_finishes_the_current_patient(store: Store, clock: SteppingClock
         assert "按 n 叫号" in details(pilot)
 
 
-async def test_a_sends_away_and_b_brings_back(store: Store, clock: SteppingClock) -> None:
+async def test_a_sends_away_and_b_brings_back(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         seq = store.last_seq()
         await pilot.press("a")
@@ -237,9 +257,11 @@ async def test_a_sends_away_and_b_brings_back(store: Store, clock: SteppingClock
         assert (event.type, event.ticket, event.desk) == ("back", "A001", "nk1")
 
 
-async def test_a_with_nobody_in_the_room_is_refused(store: Store, clock: SteppingClock) -> None:
+async def test_a_with_nobody_in_the_room_is_refused(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
         await pilot.press("a")  # the cursor is on A001, who was never called
@@ -249,10 +271,12 @@ async def test_a_with_nobody_in_the_room_is_refused(store: Store, clock: Steppin
         assert listed(pilot, "away") == []
 
 
-async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) -> None:
+async def test_t_transfers_to_a_chosen_desk(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         seq = store.last_seq()
         await pilot.press("t")
@@ -276,9 +300,11 @@ async def test_t_transfers_to_a_chosen_desk(store: Store, clock: SteppingClock) 
         assert "A001" not in listed(pilot, "waiting")  # pinned to room 2 now
 
 
-async def test_c_needs_a_reason_and_records_it(store: Store, clock: SteppingClock) -> None:
+async def test_c_needs_a_reason_and_records_it(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 5)
         await pilot.press("down", "down", "down")  # the waiting list's cursor on A004
         seq = store.last_seq()
@@ -295,15 +321,15 @@ async def test_c_needs_a_reason_and_records_it(store: Store, clock: SteppingCloc
         await until(pilot, lambda: current(pilot) == "A004", "A004 in the room")
         [event] = store.events_since(seq)
         assert (event.type, event.ticket, event.reason) == ("call", "A004", "急诊")
-        assert event.payload["out_of_turn"] is True and event.actor == ACTOR
+        assert event.payload["out_of_turn"] is True and event.actor == backend.actor
         assert listed(pilot, "waiting") == ["A001", "A002", "A003", "A005"]
 
 
 async def test_escape_leaves_the_reason_dialog_without_calling(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 5)
         seq = store.last_seq()
         await pilot.press("c")
@@ -313,9 +339,9 @@ async def test_escape_leaves_the_reason_dialog_without_calling(
         assert store.events_since(seq) == []
 
 
-async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock) -> None:
+async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock, backend: Backend) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await started(store, pilot, 5)
         assert "接诊中" in header(pilot)
         seq = store.last_seq()
@@ -332,9 +358,11 @@ async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock) -> None:
         assert [e.type for e in store.events_since(seq)] == ["pause", "resume"]
 
 
-async def test_slash_finds_a_patient_in_the_lists(store: Store, clock: SteppingClock) -> None:
+async def test_slash_finds_a_patient_in_the_lists(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await started(store, pilot, 5)
         await pilot.press("slash", *"赵六", "enter")
         table = desk(pilot).query_one("#waiting", TicketTable)
@@ -345,10 +373,10 @@ async def test_slash_finds_a_patient_in_the_lists(store: Store, clock: SteppingC
 
 
 async def test_l_switches_language_and_question_mark_shows_help(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 5)
         assert header(pilot).startswith("内科1诊室")
         await pilot.press("l")
@@ -361,8 +389,10 @@ async def test_l_switches_language_and_question_mark_shows_help(
         await until(pilot, lambda: header(pilot).startswith("内科1诊室"), "Chinese again")
 
 
-async def test_a_refusal_is_a_notification_not_a_crash(store: Store, clock: SteppingClock) -> None:
-    async with desk_app(store, "nk1", ACTOR).run_test(notifications=True) as pilot:
+async def test_a_refusal_is_a_notification_not_a_crash(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
+    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
         await until(pilot, lambda: "实时" in header(pilot), "the live indicator")
         seq = store.last_seq()
         for key in ("r", "d", "n"):
@@ -378,12 +408,14 @@ async def test_a_refusal_is_a_notification_not_a_crash(store: Store, clock: Step
         assert "Nobody is waiting for desk nk1." in toasts(pilot)
 
 
-async def test_receipts_and_presence_show_once_reported(store: Store, clock: SteppingClock) -> None:
+async def test_receipts_and_presence_show_once_reported(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     from queue_core.feedback import record_presence, record_receipt
 
     fill_line(store, clock)
     called = commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         assert "播报" not in details(pilot)  # no receipt yet: nothing, not a fake tick
         call_seq = store.last_seq()
@@ -398,13 +430,15 @@ async def test_receipts_and_presence_show_once_reported(store: Store, clock: Ste
         assert "播报" not in details(pilot)
 
 
-async def test_waiting_list_gives_each_reason(store: Store, clock: SteppingClock) -> None:
+async def test_waiting_list_gives_each_reason(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     from queue_core.registration import issue_ticket
 
     fill_line(store, clock)
     issue_ticket(store, "nk-pt", ACTOR, name="钱八", priority="elderly")
     issue_ticket(store, "nk-zj", ACTOR, name="周九", desk="nk-zj")
-    async with desk_app(store, "nk1", ACTOR).run_test() as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
         await started(store, pilot, 6)
         assert listed(pilot, "waiting") == ["A001", "A002", "A006", "A003", "A004", "A005"]
         assert reasons(pilot)["A006"] == "优先·老年人"
@@ -413,10 +447,10 @@ async def test_waiting_list_gives_each_reason(store: Store, clock: SteppingClock
 
 
 async def test_the_focused_list_and_its_selected_ticket_are_named_on_its_border(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     busy_morning(store, clock)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=(120, 30)) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(size=(120, 30)) as pilot:
         screen = desk(pilot)
         waiting, missed = (screen.query_one(f"#{i}", TicketTable) for i in ("waiting", "missed"))
 

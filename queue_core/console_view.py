@@ -1,0 +1,272 @@
+"""What a desk console and the triage console show, built from the one read model (line.py).
+The same data travels as JSON to consoles on other machines (docs/staff-api.md): a console
+draws a view it read itself and a view the server pushed alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from queue_core.address import PublicAddress
+from queue_core.config import (
+    ClinicConfig,
+    DeskConfig,
+    PriorityClass,
+    QueueConfig,
+    ScreenConfig,
+)
+from queue_core.line import Line
+from queue_core.masking import mask_name
+from queue_core.model import Placement, Ticket
+from queue_core.registration import find_tickets
+from queue_core.rules import Placed
+from queue_core.store import Store, parse_iso
+
+Json = dict[str, Any]
+
+
+def config_to_json(config: ClinicConfig) -> Json:
+    """What a console needs of the configuration: never a screen's key, the backups' place or
+    the TOML it came from, which stay on the database host."""
+    data = asdict(config)
+    for key in ("source", "backup"):
+        data.pop(key)
+    for screen in data["screens"]:
+        screen.pop("key")
+    return data
+
+
+def config_from_json(data: Json) -> ClinicConfig:
+    top = {k: v for k, v in data.items() if k not in ("queues", "desks", "priorities", "screens")}
+    return ClinicConfig(
+        **top,
+        queues=tuple(QueueConfig(**q) for q in data["queues"]),
+        desks=tuple(DeskConfig(**{**d, "queues": tuple(d["queues"])}) for d in data["desks"]),
+        priorities=tuple(PriorityClass(**p) for p in data["priorities"]),
+        screens=tuple(
+            ScreenConfig(
+                **{**s, "key": "", "queues": tuple(s["queues"]), "desks": tuple(s["desks"])}
+            )
+            for s in data["screens"]
+        ),
+    )
+
+
+def ticket_from_json(row: Json | None) -> Ticket | None:
+    return None if row is None else Ticket.from_row(row)
+
+
+def _tickets_from_json(rows: list[Json]) -> list[Ticket]:
+    return [Ticket.from_row(row) for row in rows]
+
+
+def _placed_to_json(placed: Placed) -> Json:
+    return {
+        "ticket": placed.ticket.to_row(),
+        "position": placed.position,
+        "reason": placed.reason.value,
+        "merge_key": list(placed.merge_key),
+    }
+
+
+def _placed_from_json(data: Json) -> Placed:
+    return Placed(
+        Ticket.from_row(data["ticket"]),
+        data["position"],
+        Placement(data["reason"]),
+        tuple(data["merge_key"]),
+    )
+
+
+@dataclass(frozen=True)
+class DeskView:
+    """A consultation room's console: its patient, its line, its missed and away lists."""
+
+    seq: int
+    config: ClinicConfig
+    desk: DeskConfig
+    paused: bool
+    current: Ticket | None
+    receipts: int  # screens that announced the current patient's latest call
+    line: list[Placed]
+    missed: list[Ticket]
+    away: list[Ticket]
+    estimates: dict[int, tuple[int, int]]  # waiting ticket id -> (low, high) minutes to its call
+
+    def to_json(self) -> Json:
+        return {
+            "seq": self.seq,
+            "config": config_to_json(self.config),
+            "desk": self.desk.id,
+            "paused": self.paused,
+            "current": self.current.to_row() if self.current else None,
+            "receipts": self.receipts,
+            "line": [_placed_to_json(p) for p in self.line],
+            "missed": [t.to_row() for t in self.missed],
+            "away": [t.to_row() for t in self.away],
+            "estimates": [[ticket, lo, hi] for ticket, (lo, hi) in self.estimates.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> DeskView:
+        config = config_from_json(data["config"])
+        desk = config.desk(data["desk"])
+        if desk is None:
+            raise ValueError(f"desk {data['desk']!r} is not in the view's configuration")
+        return cls(
+            data["seq"],
+            config,
+            desk,
+            bool(data["paused"]),
+            ticket_from_json(data["current"]),
+            int(data["receipts"]),
+            [_placed_from_json(p) for p in data["line"]],
+            _tickets_from_json(data["missed"]),
+            _tickets_from_json(data["away"]),
+            {int(ticket): (int(lo), int(hi)) for ticket, lo, hi in data["estimates"]},
+        )
+
+
+def read_desk(line: Line, desk_id: str) -> DeskView:
+    board = line.board
+    view = board.desk(desk_id)
+    if view is None:
+        raise LookupError(desk_id)
+    desk = view.config
+    missed = [
+        t
+        for q in board.queues
+        if q.config.id in desk.queues
+        for t in q.missed
+        if t.pinned_desk in (None, desk.id)
+    ]
+    away = [t for q in board.queues for t in q.away if t.desk == desk.id]
+    estimates = line.estimates
+    ranges = {p.ticket.id: (e[1], e[2]) for p in view.line if (e := estimates.get(p.ticket.id))}
+    return DeskView(
+        board.seq,
+        line.config,
+        desk,
+        view.paused,
+        view.current,
+        line.receipts_of(desk.id),
+        view.line,
+        missed,
+        away,
+        ranges,
+    )
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    config: QueueConfig
+    waiting: int
+
+
+@dataclass(frozen=True)
+class TriageView:
+    """The triage desk: how many wait in each queue, and the tickets its search found."""
+
+    seq: int
+    config: ClinicConfig
+    queues: list[QueueCount]
+    search: str
+    found: list[Ticket]
+
+    def to_json(self) -> Json:
+        return {
+            "seq": self.seq,
+            "config": config_to_json(self.config),
+            "queues": [{"queue": c.config.id, "waiting": c.waiting} for c in self.queues],
+            "search": self.search,
+            "found": [t.to_row() for t in self.found],
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> TriageView:
+        config = config_from_json(data["config"])
+        counts = []
+        for count in data["queues"]:
+            queue = config.queue(count["queue"])
+            if queue is None:
+                raise ValueError(f"queue {count['queue']!r} is not in the view's configuration")
+            counts.append(QueueCount(queue, int(count["waiting"])))
+        return cls(
+            data["seq"], config, counts, str(data["search"]), _tickets_from_json(data["found"])
+        )
+
+
+def read_triage(line: Line, store: Store, search: str) -> TriageView:
+    board = line.board
+    counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
+    return TriageView(board.seq, line.config, counts, search, find_tickets(store, search))
+
+
+@dataclass(frozen=True)
+class Slip:
+    """The ticket as the patient holds it: no full name, and the secret link to their phone page."""
+
+    number: str
+    day: str  # the ticket's service day
+    queue: QueueConfig
+    masked_name: str
+    rooms: list[str]
+    ahead: int
+    url: str
+    issued_at: datetime
+
+    def to_json(self) -> Json:
+        return {
+            "number": self.number,
+            "day": self.day,
+            "queue": asdict(self.queue),
+            "masked_name": self.masked_name,
+            "rooms": list(self.rooms),
+            "ahead": self.ahead,
+            "url": self.url,
+            "issued_at": self.issued_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> Slip:
+        return cls(
+            data["number"],
+            data["day"],
+            QueueConfig(**data["queue"]),
+            data["masked_name"],
+            list(data["rooms"]),
+            int(data["ahead"]),
+            data["url"],
+            datetime.fromisoformat(data["issued_at"]),
+        )
+
+
+def slip_for(store: Store, ticket: Ticket, address: PublicAddress) -> Slip:
+    line = Line.load(store)
+    queue = store.config.queue(ticket.queue)
+    if queue is None:
+        raise LookupError(ticket.queue)
+    pinned = line.board.desk(ticket.pinned_desk) if ticket.pinned_desk else None
+    if pinned is not None:
+        rooms = [pinned.config.room]
+    else:
+        rooms = [d.room for d in store.config.desks_serving(queue.id)]
+    ahead = line.ahead_of(ticket.id) or 0
+    issued = parse_iso(ticket.checked_in_at or ticket.created_at)
+    return Slip(
+        ticket.number,
+        ticket.day,
+        queue,
+        mask_name(ticket.name),
+        rooms,
+        ahead,
+        address.link(ticket.token),
+        issued.astimezone(store.config.tz),
+    )
+
+
+def minutes_since(moment: str | None, now: datetime) -> int:
+    if not moment:
+        return 0
+    return max(0, int((now - parse_iso(moment)).total_seconds() // 60))
