@@ -461,11 +461,24 @@ def cmd_triage(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    import ssl  # here: only the server needs it, plain commands start without it
+
     from display_server.server import run
 
+    if (args.cert is None) != (args.key is None):
+        raise UsageError("clinic-queue serve: --cert and --key go together")
+    tls = None
+    if args.cert is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            tls.load_cert_chain(args.cert, args.key)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(
+                f"clinic-queue serve: cannot use {args.cert} and {args.key}: {exc}"
+            ) from None
     store = _open(args)
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
-    run(store, host=args.host, port=args.port)
+    run(store, host=args.host, port=args.port, tls=tls)
 
 
 Handler = Callable[[argparse.Namespace], None]
@@ -614,6 +627,8 @@ def build_parser() -> _Parser:
     p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--cert", metavar="FILE", help="a PEM certificate (chain): speak https and wss")
+    p.add_argument("--key", metavar="FILE", help="the PEM private key of --cert")
     add_commands(add)
     add_staff_commands(add, common)
     return parser

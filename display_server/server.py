@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -92,6 +93,7 @@ class DisplayServer:
         self.proxies = trusted_proxies()
         self.server: Server | None = None
         self.host = ""
+        self.scheme = "http"
 
     @property
     def port(self) -> int:
@@ -101,7 +103,7 @@ class DisplayServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
@@ -323,10 +325,13 @@ async def serve(
     ping_interval: float = PING_INTERVAL_S,
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[DisplayServer]:
-    """Run the server while the block runs; leaving it closes every client with 1001."""
+    """Run the server while the block runs; leaving it closes every client with 1001. With
+    `tls`, it speaks https and wss itself (docs/operations.md)."""
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
+    app.scheme = "https" if tls is not None else "http"
     day: asyncio.Task[None] | None = None
     screen_file: asyncio.Task[None] | None = None
     try:
@@ -348,6 +353,7 @@ async def serve(
             create_connection=SpreadPings,
             close_timeout=5,
             backlog=LISTEN_BACKLOG,
+            ssl=tls,
         ) as server:
             app.server = server
             try:
@@ -377,11 +383,13 @@ def going_away(server: Server) -> list[ServerConnection]:
     return connections
 
 
-def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
+def run(
+    store: Store, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port))
+    asyncio.run(_run_until_signal(store, host, port, tls))
 
 
 async def freeze_long_lived(
@@ -412,7 +420,7 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(store: Store, host: str, port: int) -> None:
+async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLContext | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -421,7 +429,7 @@ async def _run_until_signal(store: Store, host: str, port: int) -> None:
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port) as app:
+    async with serve(store, host, port, tls=tls) as app:
         print(f"Serving on {app.url}", flush=True)
         hub = app.hub
         freezer = asyncio.create_task(

@@ -84,3 +84,17 @@ def test_bad_staff_commands_are_one_line_exit_1(cli: Cli, args: list[str], says:
 def test_staff_without_an_action_is_a_usage_error(cli: Cli) -> None:
     result = cli.run("staff")
     assert result.code == 2 and len(result.err_lines) == 1 and "add, list" in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--cert", "cert.pem"], "go together"),
+        (["--cert", "no.pem", "--key", "no.pem"], "cannot use"),
+    ],
+)
+def test_serve_refuses_a_half_or_unreadable_certificate_in_one_line(
+    cli: Cli, args: list[str], says: str
+) -> None:
+    result = cli.run("serve", "--port", "0", *args)
+    assert result.code == 2 and len(result.err_lines) == 1 and says in result.err, result.err
