@@ -151,39 +151,46 @@ def _pool(services: Iterable[ServiceTime]) -> _Pool:
 def estimate_waits(desks: Sequence[DeskInput]) -> dict[int, Estimate]:
     """Every ticket some open desk will reach: its estimate. A ticket no open desk with a
     known visit length serves is left out (the caller says why)."""
-    working = [d for d in desks if not d.paused and d.service is not None]
+    services: list[ServiceTime] = []
+    lines: list[Sequence[int]] = []
     heap: list[tuple[float, int]] = []
-    for index, desk in enumerate(working):
-        assert desk.service is not None
-        heap.append((_remaining(desk.service, desk.busy), index))
+    for desk in desks:
+        if desk.paused or desk.service is None:
+            continue
+        heap.append((_remaining(desk.service, desk.busy), len(services)))
+        services.append(desk.service)
+        lines.append(desk.line)
     heapq.heapify(heap)
-    cursor = [0] * len(working)
+    means = [s.mean for s in services]
+    cursor = [0] * len(services)
     start: dict[int, float] = {}
     while heap:
-        at, index = heapq.heappop(heap)
-        desk = working[index]
-        line, i = desk.line, cursor[index]
-        while i < len(line) and line[i] in start:
+        at, index = heap[0]
+        line, i = lines[index], cursor[index]
+        end = len(line)
+        while i < end and line[i] in start:
             i += 1
-        if i == len(line):
+        if i == end:
+            heapq.heappop(heap)
             continue
         start[line[i]] = at
         cursor[index] = i + 1
-        assert desk.service is not None
-        heapq.heappush(heap, (at + desk.service.mean, index))
-    servers: dict[int, list[ServiceTime]] = {}
-    for desk in working:
-        assert desk.service is not None
-        for ticket_id in desk.line:
-            servers.setdefault(ticket_id, []).append(desk.service)
-    pools: dict[tuple[int, ...], _Pool] = {}
+        heapq.heapreplace(heap, (at + means[index], index))
+    # Which desks can serve each ticket, as a bit per desk: tickets sharing them share a pool.
+    serving: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        bit = 1 << index
+        for ticket_id in line:
+            serving[ticket_id] = serving.get(ticket_id, 0) | bit
+    pools: dict[int, _Pool] = {}
     out: dict[int, Estimate] = {}
+    ceil = math.ceil
     for ticket_id, minutes in start.items():
-        services = servers[ticket_id]
-        key = tuple(id(s) for s in services)
-        pool = pools.get(key)
+        mask = serving[ticket_id]
+        pool = pools.get(mask)
         if pool is None:
-            pool = pools[key] = _pool(services)
+            chosen = (s for i, s in enumerate(services) if mask >> i & 1)
+            pool = pools[mask] = _pool(chosen)
         lo, hi = shown_range(*pool.interval(minutes))
-        out[ticket_id] = (math.ceil(minutes), lo, hi)
+        out[ticket_id] = (ceil(minutes), lo, hi)
     return out

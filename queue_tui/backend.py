@@ -11,12 +11,22 @@ from typing import Any, Protocol
 
 from queue_core.address import PublicAddress, public_address
 from queue_core.config import ClinicConfig
-from queue_core.console_view import DeskView, Json, TriageView, read_desk, read_triage
-from queue_core.errors import QueueError
+from queue_core.console_view import (
+    DeskView,
+    Json,
+    Slip,
+    TriageView,
+    read_desk,
+    read_triage,
+    slip_for,
+)
+from queue_core.errors import QueueError, TicketNotFound
+from queue_core.model import Ticket
+from queue_core.operations import BY_NAME
+from queue_core.registration import find_tickets
 from queue_core.screen_status import ScreenStatus, read_status
 from queue_core.slips import slip_dir
 from queue_core.store import Store
-from queue_tui.local_ops import OPS
 from queue_tui.watch import Watcher
 
 Fail = Callable[[QueueError | str], object]
@@ -35,6 +45,10 @@ class Follower(Protocol):
     def stop(self) -> None: ...
 
     def seconds_since_ok(self) -> float: ...
+
+    def connection(self) -> tuple[str, dict[str, str]] | None:
+        """What the header says of the way to the queue (a catalogue key and its values), or
+        None when there is nothing to say beyond how fresh the data is."""
 
 
 class Backend(ABC):
@@ -67,7 +81,16 @@ class Backend(ABC):
 
     @abstractmethod
     def run(self, op: str, args: dict[str, Any]) -> Json:
-        """On a worker thread: one action, its JSON result; a refusal raises QueueError."""
+        """On a worker thread: one operation of queue_core/operations.py, its JSON result; a
+        refusal raises QueueError."""
+
+    @abstractmethod
+    def slip(self, number: str) -> Slip:
+        """On a worker thread: the slip of a ticket just issued or checked in."""
+
+    @abstractmethod
+    def find(self, text: str) -> list[Ticket]:
+        """On a worker thread: today's tickets by number, name or phone (registration.py)."""
 
     @abstractmethod
     def screens(self) -> ScreenStatus | None:
@@ -113,10 +136,22 @@ class LocalBackend(Backend):
         return Watcher(store, lambda line: read_triage(line, store, search()), deliver, fail)
 
     def run(self, op: str, args: dict[str, Any]) -> Json:
+        operation = BY_NAME.get(op)
+        if operation is None:
+            raise QueueError(f"No operation called {op!r}.", "unknown_op", op=op)
         try:
-            return OPS[op](self.store, self.actor, self._address, args)
+            return operation.run(self.store, operation.parse(args), self.actor)
         except sqlite3.Error as exc:
             raise QueueError(str(exc), "database") from exc
+
+    def slip(self, number: str) -> Slip:
+        found = [t for t in find_tickets(self.store, number) if t.number == number]
+        if not found:
+            raise TicketNotFound(number)
+        return slip_for(self.store, found[0], self._address)
+
+    def find(self, text: str) -> list[Ticket]:
+        return find_tickets(self.store, text)
 
     def screens(self) -> ScreenStatus | None:
         return read_status(self.store.path)

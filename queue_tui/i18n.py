@@ -40,6 +40,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.live": ("● 实时", "● live"),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
+    "link.reconnecting": (
+        "✖ 连接中断，{seconds}秒后重连：{why}",
+        "✖ reconnecting in {seconds}s: {why}",
+    ),
+    "link.offline": ("✖ 未连接：{why}", "✖ offline: {why}"),
     "unseen.no_server": ("⚠ 叫号屏服务未运行", "⚠ no display server"),
     "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
     "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),

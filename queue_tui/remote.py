@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.config import ClinicConfig
-from queue_core.console_view import DeskView, Json, TriageView, config_from_json
+from queue_core.console_view import DeskView, Json, Slip, TriageView, config_from_json
 from queue_core.errors import QueueError
+from queue_core.model import Ticket
 from queue_core.screen_status import ScreenStatus
 from queue_tui.backend import Backend, Fail, Follower
 from queue_tui.staff_link import LinkState, Offline, StaffLink
@@ -145,6 +147,16 @@ class RemoteBackend(Backend):
             raise outcome.error
         return outcome.value or {}
 
+    def slip(self, number: str) -> Slip:
+        raise QueueError(
+            f"Ticket {number} was issued; this server sends no slips to consoles yet.",
+            "no_remote_slip",
+            number=number,
+        )
+
+    def find(self, text: str) -> list[Ticket]:
+        raise QueueError("This server answers no searches from consoles yet.", "no_remote_find")
+
     def screens(self) -> ScreenStatus | None:
         return None
 
@@ -228,3 +240,12 @@ class RemoteFollower:
         if self.backend.link.state is LinkState.CONNECTED:
             return 0.0
         return time.monotonic() - self.backend.lost_at
+
+    def connection(self) -> tuple[str, dict[str, str]] | None:
+        link = self.backend.link
+        if link.state is LinkState.RECONNECTING:
+            seconds = math.ceil(link.retry_in(time.monotonic()))
+            return "link.reconnecting", {"seconds": str(seconds), "why": link.why}
+        if link.state is LinkState.OFFLINE:
+            return "link.offline", {"why": link.why}
+        return None

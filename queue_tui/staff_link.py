@@ -128,10 +128,16 @@ class StaffLink:
         self.answers[key] = Outcome(error=QueueError(message, code, **params))
 
     def _refused(self, frame: Json) -> None:
-        """A protocol error: a lost session or a refused login ends the link until someone
-        logs in again; the others answer one frame and the link stays."""
+        """A protocol error. One answering a command (it carries the command's id) refuses
+        that command only; a lost session, a refused login or a view this member may not
+        watch ends the link until someone logs in again; the others leave it as it was."""
         code, message = str(frame.get("code", "")), str(frame.get("message", ""))
-        if code in ("unauthorized", "login_failed", "forbidden"):
+        key = str(frame.get("id", ""))
+        if key in self.pending and code != "unauthorized":
+            del self.pending[key]
+            self.answers[key] = Outcome(error=QueueError(message or code, code))
+            return
+        if code in ("unauthorized", "login_failed", "forbidden", "rate_limited"):
             self.token = None
             self.state, self.why = LinkState.OFFLINE, message or code
             for key in list(self.pending):

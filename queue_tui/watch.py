@@ -63,6 +63,10 @@ class Watcher(Generic[T]):
     def seconds_since_ok(self) -> float:
         return time.monotonic() - self.last_ok
 
+    def connection(self) -> tuple[str, dict[str, str]] | None:
+        """The file is on this machine: no connection to speak of."""
+        return None
+
     def _follow(self) -> Line:
         """The line after the newest event; loaded again for a new day or configuration."""
         line = self._line

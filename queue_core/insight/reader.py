@@ -21,24 +21,23 @@ class Days:
 
 def day_events(store: Store, first: str, last: str) -> list[Event]:
     """Every event of the days `first` to `last` (ISO dates), oldest first, with the `closed`
-    events a later day's first write gave their open tickets."""
-    chosen: list[Event] = []
-    later_closes: list[Event] = []
+    events that the next day's first write gave the tickets they left open."""
     with store.read() as conn:
-        rows = conn.execute(
-            "SELECT seq FROM events WHERE day >= ? AND day <= ? ORDER BY seq LIMIT 1",
-            (first, last),
-        ).fetchone()
-    if rows is None:
-        return chosen
-    for event in store.events_since(int(rows[0]) - 1):
-        if first <= event.day <= last:
-            chosen.append(event)
-        elif event.type is EventType.CLOSED:
+        days = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT day FROM events WHERE day >= ? AND day <= ? ORDER BY day",
+                (first, last),
+            )
+        ]
+        after = conn.execute("SELECT MIN(day) FROM events WHERE day > ?", (last,)).fetchone()[0]
+    chosen = [event for day in days for event in store.events_matching(day=day)]
+    if after is not None:
+        for event in store.events_matching(day=str(after), type=EventType.CLOSED.value):
             row = event.own_row()
             if row is not None and first <= str(row["day"]) <= last:
-                later_closes.append(event)
-    return sorted(chosen + later_closes, key=lambda e: e.seq)
+                chosen.append(event)
+    return sorted(chosen, key=lambda e: e.seq)
 
 
 def check_scope(config: ClinicConfig, queue: str | None, desk: str | None) -> None:

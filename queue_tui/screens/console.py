@@ -57,6 +57,8 @@ class ConsoleScreen(Screen[None]):
         self.now = self.clock()
         header = self.query_one(StatusHeader)
         header.clock = self.now.astimezone(self.backend.config.tz).strftime("%H:%M:%S")
+        trouble = self.watcher.connection()
+        header.link = printable(t(self.lang, trouble[0], **trouble[1])) if trouble else ""
         if header.live == "fault" and self.watcher.failing:
             return  # the fault says more than the age
         age = self.watcher.seconds_since_ok()

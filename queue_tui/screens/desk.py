@@ -101,6 +101,7 @@ class DeskScreen(ConsoleScreen):
 
     def watch_lang(self) -> None:
         if self.is_mounted:
+            self._show_reach()
             self._show_header()
             self._show_lists()
 
@@ -218,15 +219,22 @@ class DeskScreen(ConsoleScreen):
             return focused.selected_number
         return self._selected("#waiting")
 
-    def _queue_of(self, number: str) -> str | None:
-        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+    def _shown(self) -> list[Ticket]:
         snapshot = self.snapshot
         if snapshot is None:
-            return None
+            return []
         shown = [*(p.ticket for p in snapshot.line), *snapshot.missed, *snapshot.away]
         if snapshot.current is not None:
             shown.append(snapshot.current)
-        return next((ticket.queue for ticket in shown if ticket.number == number), None)
+        return shown
+
+    def _queue_of(self, number: str) -> str | None:
+        """The queue of a ticket this desk shows: transferring it there would change nothing."""
+        return next((ticket.queue for ticket in self._shown() if ticket.number == number), None)
+
+    def _names(self) -> dict[str, str]:
+        """The names of the tickets this desk shows: an action's answer carries numbers only."""
+        return {ticket.number: ticket.name for ticket in self._shown()}
 
     def _current_number(self) -> str | None:
         current = self.snapshot.current if self.snapshot else None
@@ -243,9 +251,11 @@ class DeskScreen(ConsoleScreen):
             question = t(self.lang, "confirm.call_again", number=just_called)
             if not await self.app.push_screen_wait(ConfirmDialog(question, self.lang)):
                 return
-        backend, desk = self.backend, self.desk_id
+        backend, desk, names = self.backend, self.desk_id, self._names()
         self.run_command(
-            lambda: _said_call(backend.config, desk, backend.run("call_next", {"desk": desk}))
+            lambda: _said_call(
+                backend.config, desk, names, backend.run("call_next", {"desk": desk})
+            )
         )
 
     def _just_called(self) -> str | None:
@@ -350,11 +360,11 @@ class DeskScreen(ConsoleScreen):
         reason = await self.app.push_screen_wait(ReasonDialog(prompt, self.lang))
         if reason is None:
             return
-        backend, desk = self.backend, self.desk_id
+        backend, desk, names = self.backend, self.desk_id, self._names()
         args = {"desk": desk, "number": number, "reason": reason}
 
         def call() -> Outcome:
-            return _said_call(backend.config, desk, backend.run("call_ticket", args))
+            return _said_call(backend.config, desk, names, backend.run("call_ticket", args))
 
         self.run_command(call)
 
@@ -395,7 +405,7 @@ class DeskScreen(ConsoleScreen):
     @work(thread=True, group="commands")
     def _search_elsewhere(self, text: str) -> None:
         """Not in this desk's lists: say where the ticket is, so the nurse can act on it."""
-        found = self.backend.run("find", {"text": text})["tickets"]
+        found = self.backend.find(text)
         if not found:
             self.post_message(CommandDone("none.found", {"text": text}))
             return
@@ -404,9 +414,9 @@ class DeskScreen(ConsoleScreen):
             CommandDone(
                 "found.elsewhere",
                 {
-                    "number": ticket["number"],
-                    "state": t(self.lang, f"state.{ticket['state']}"),
-                    "queue": queue_name(self.backend.config, ticket["queue"], self.lang),
+                    "number": ticket.number,
+                    "state": t(self.lang, f"state.{ticket.state.value}"),
+                    "queue": queue_name(self.backend.config, ticket.queue, self.lang),
                 },
             )
         )
@@ -422,18 +432,20 @@ def _said(key: str, result: Json) -> Outcome:
     return CommandDone(key, {"number": result["ticket"]["number"]})
 
 
-def _said_call(config: ClinicConfig, desk_id: str, done: Json) -> Outcome:
+def _said_call(config: ClinicConfig, desk_id: str, names: dict[str, str], done: Json) -> Outcome:
     """The call, and the visit it ended when there was one: the nurse hears of both."""
-    called = _called(config, desk_id, done["called"])
+    called = _called(config, desk_id, names, done["called"])
     if done["finished"] is None:
         return CommandDone("done.call", called)
     return CommandDone("done.call_after", {**called, "finished": done["finished"]["number"]})
 
 
-def _called(config: ClinicConfig, desk_id: str, ticket: Json) -> dict[str, str]:
+def _called(
+    config: ClinicConfig, desk_id: str, names: dict[str, str], ticket: Json
+) -> dict[str, str]:
     desk = config.desk(desk_id)
     return {
         "number": ticket["number"],
-        "name": mask_name(ticket["name"] or ""),
+        "name": mask_name(names.get(ticket["number"], "")),
         "room": desk.room if desk else desk_id,
     }

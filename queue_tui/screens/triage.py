@@ -218,7 +218,7 @@ class TriageScreen(ConsoleScreen):
 
         def issue() -> SlipReady:
             number = backend.run(op, args)["ticket"]["number"]
-            return SlipReady(Slip.from_json(backend.run("slip", {"number": number})["slip"]))
+            return SlipReady(backend.slip(number))
 
         self.run_command(issue)
 
@@ -256,7 +256,7 @@ class TriageScreen(ConsoleScreen):
         backend, lang = self.backend, self.lang
 
         def mark() -> Outcome:
-            ticket = backend.run("priority", {"number": number, "priority": cls})["ticket"]
+            ticket = backend.run("set_priority", {"number": number, "priority": cls})["ticket"]
             return CommandDone(
                 "done.priority",
                 {

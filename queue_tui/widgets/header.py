@@ -20,13 +20,19 @@ class StatusHeader(Widget):
     live: reactive[Liveness] = reactive("connecting")
     stale_seconds: reactive[int] = reactive(0)
     warning: reactive[str] = reactive("")  # e.g. that no screen shows this desk's calls
+    link: reactive[str] = reactive("")  # a console over the network: its connection's trouble
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def watch_live(self, live: Liveness) -> None:
-        self.set_class(live in ("stale", "fault"), "-stale")
+        self.set_class(live in ("stale", "fault") or bool(self.link), "-stale")
+
+    def watch_link(self, link: str) -> None:
+        self.set_class(self.live in ("stale", "fault") or bool(link), "-stale")
 
     def render(self) -> Text:
-        if self.live == "stale":
+        if self.link:
+            state = self.link
+        elif self.live == "stale":
             state = t(self.lang, "header.stale", seconds=self.stale_seconds)
         else:
             state = t(self.lang, f"header.{self.live}")

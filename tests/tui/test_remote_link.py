@@ -1,5 +1,5 @@
-"""A console on another PC before any server answers: the address it dials, and keys refused
-with the reason while nothing listens (a real socket on a port nobody holds)."""
+"""A console on another PC before any server answers: the address it dials, keys refused with
+the reason and the header's "reconnecting" while nothing listens (a port nobody holds)."""
 
 from __future__ import annotations
 
@@ -56,5 +56,11 @@ def test_with_no_server_keys_are_refused_saying_why(tmp_path: Path) -> None:
             backend.run("call_next", {"desk": "nk1"})
         assert link.why in refused.value.message
         assert not link.pending
+        follower = backend.follow_desk("nk1", lambda view: None, lambda problem: None)
+        trouble = follower.connection()
+        assert trouble is not None and trouble[0] == "link.reconnecting"
+        assert trouble[1]["why"] == link.why
+        assert 0 <= int(trouble[1]["seconds"]) <= 15
+        assert follower.failing
     finally:
         backend.stop()

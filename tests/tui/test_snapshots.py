@@ -46,7 +46,8 @@ def test_desk_screen_zh(snap_compare: Snap, store: Store, clock: SteppingClock) 
 
 def test_desk_screen_en(snap_compare: Snap, store: Store, clock: SteppingClock) -> None:
     """The same desk after `l`: every label in English (Now serving, Waiting 4, Missed 1,
-    Away for tests 1, walk-in, the key bar's descriptions); names and numbers unchanged."""
+    Away for tests 1, walk-in, ⚠ no display server, the key bar's descriptions); names and
+    numbers unchanged."""
     busy_morning(store, clock)
 
     async def english(pilot: Pilot[Any]) -> None:

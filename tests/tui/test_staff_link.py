@@ -111,3 +111,20 @@ def test_an_older_view_never_replaces_a_newer_one() -> None:
     link.received({"type": "view", "view": "desk", "seq": 7, "data": {"seq": 7}})
     link.received({"type": "view", "view": "desk", "seq": 5, "data": {"seq": 5}})
     assert link.view == {"seq": 7}
+
+
+def test_a_forbidden_command_is_refused_and_the_session_stays() -> None:
+    link = connected()
+    key, _ = link.command("call_next", {"desk": "wk1"})
+    link.received({"type": "error", "id": key, "code": "forbidden", "message": "not your desk"})
+    outcome = link.answer(key)
+    assert outcome is not None and outcome.error is not None
+    assert (outcome.error.code, outcome.error.message) == ("forbidden", "not your desk")
+    assert link.state is LinkState.CONNECTED
+
+
+def test_a_refused_login_is_offline_with_the_servers_words() -> None:
+    link = StaffLink("wang", "wrong", WATCH)
+    link.opened()
+    link.received({"type": "error", "code": "login_failed", "message": "wrong user or password"})
+    assert (link.state, link.why) == (LinkState.OFFLINE, "wrong user or password")
