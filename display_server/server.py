@@ -459,8 +459,8 @@ async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLCont
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
     async with serve(store, host, port, tls=tls) as app:
-        print(app.voice_line, flush=True)  # before the address, which callers wait for
-        print(f"Serving on {app.url}", flush=True)
+        print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
+        print(app.voice_line, flush=True)
         hub = app.hub
         freezer = asyncio.create_task(
             freeze_long_lived(lambda: hub.display_count + hub.phone_count)

@@ -70,7 +70,7 @@ def test_the_tv_plays_the_server_s_audio_in_order_without_overlap(
     voiced_server: tuple[ServerProcess, Store], tv_context: BrowserContext
 ) -> None:
     server, store = voiced_server
-    assert "voice: espeak-ng" in "".join(server.output)
+    wait_until(lambda: "voice: espeak-ng" in "".join(server.output), "the voice line")
     page = open_tv(tv_context, server, key=HALL_KEY)
     first = issue_ticket(store, "nk-pt", ACTOR, name="张三丰")
     second = issue_ticket(store, "wk", ACTOR, name="李四")
@@ -105,7 +105,7 @@ def test_without_an_engine_chromium_only_chimes_and_says_so(
     server.start()
     store = Store.open(db)
     try:
-        assert "voice: engine = none" in "".join(server.output)
+        wait_until(lambda: "voice: engine = none" in "".join(server.output), "the voice line")
         page = open_tv(tv_context, server, key=HALL_KEY)
         ticket = issue_ticket(store, "nk-pt", ACTOR, name="张三丰")
         before = store.last_seq()
