@@ -9,10 +9,12 @@ for audio still being rendered waits for that render. The event loop never rende
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import sys
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 
 from display_server.voice import Engine, VoiceError
 from queue_core.board import Board
@@ -68,18 +70,19 @@ class Announcer:
             self.jobs[key] = job
             future = self.pool.submit(self.engine.render, *job)
             self.running[key] = future
-            future.add_done_callback(lambda f: self._finished(key, f))
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda f: _on_loop(loop, self._finished, key, f))
         return key
 
     def _finished(self, key: str, future: Future[bytes]) -> None:
-        """On a worker thread; dict operations are atomic, and the loop only reads them."""
+        """On the event loop, as everything that touches the cache."""
         try:
             data = future.result()
         except VoiceError as exc:
             print(f"clinic-queue: voice: cannot render a call: {exc}", file=sys.stderr, flush=True)
             self.failed.add(key)
             data = None
-        except Exception:  # a cancelled render at shutdown among others
+        except CancelledError:  # the server is stopping
             data = None
         if data is not None:
             self.done[key] = data
@@ -111,3 +114,13 @@ class Announcer:
             except (TimeoutError, VoiceError):
                 return None
         return self.done.get(key)
+
+
+def _on_loop(
+    loop: asyncio.AbstractEventLoop,
+    finished: Callable[[str, Future[bytes]], None],
+    key: str,
+    future: Future[bytes],
+) -> None:
+    with contextlib.suppress(RuntimeError):  # a closed loop: the server and its cache are gone
+        loop.call_soon_threadsafe(finished, key, future)
