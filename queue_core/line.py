@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 
 from queue_core.board import Board, DeskView, QueueView
 from queue_core.config import ClinicConfig
-from queue_core.estimate import DeskInput, Estimate, ServiceTime, estimate_waits, learn, prior
+from queue_core.estimate import (
+    DeskInput,
+    Estimate,
+    OpenHours,
+    ServiceTime,
+    estimate_waits,
+    learn,
+    prior,
+)
 from queue_core.events import CALLS, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.patient import Calls, LineFacts, PatientView, patient_view
@@ -35,6 +43,11 @@ def _visit_minutes(ticket: Ticket) -> float | None:
         datetime.fromisoformat(ticket.finished_at) - datetime.fromisoformat(ticket.called_at)
     ).total_seconds()
     return max(seconds, 0.0) / 60
+
+
+def _clock_minutes(clock: str) -> float:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class Line:
@@ -317,8 +330,19 @@ class Line:
                 desks.append(
                     DeskInput(desk.config.id, services[desk.config.id], desk.paused, busy, line)
                 )
-            self._estimates = estimate_waits(desks)
+            self._estimates = estimate_waits(desks, self._open_hours(at))
         return self._estimates
+
+    def _open_hours(self, at: datetime | None) -> OpenHours | None:
+        """The configured sessions around the line's time; None without either."""
+        if at is None or not self.config.sessions:
+            return None
+        local = at.astimezone(self.config.tz)
+        now = local.hour * 60 + local.minute + local.second / 60
+        sessions = tuple(
+            (_clock_minutes(begin), _clock_minutes(end)) for begin, end in self.config.sessions
+        )
+        return OpenHours(now, sessions)
 
     @property
     def last_called(self) -> dict[str, str]:
