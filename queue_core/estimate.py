@@ -103,13 +103,14 @@ class OpenHours:
     sessions: tuple[tuple[float, float], ...]
 
     def wall(self, working: float) -> float:
-        """Minutes from `now` until `working` minutes of session time have passed."""
+        """Minutes from `now` until `working` minutes of session time have passed; a call
+        due just as a session ends is the next session's first."""
         at, left = self.now, max(working, 0.0)
         for begin, end in self.sessions:
             if end <= at:
                 continue
             at = max(at, begin)
-            if left <= end - at:
+            if left < end - at:
                 return at + left - self.now
             left -= end - at
             at = end

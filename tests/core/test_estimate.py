@@ -114,7 +114,8 @@ def _at(hour: int, minute: int) -> OpenHours:
     ("now", "working", "wall"),
     [
         pytest.param(_at(11, 40), 30, 120, id="over-lunch: 20 before, 10 after 13:30"),
-        pytest.param(_at(11, 40), 20, 20, id="up-to-the-break"),
+        pytest.param(_at(11, 40), 19, 19, id="before-the-break"),
+        pytest.param(_at(11, 40), 20, 110, id="due-at-noon: after the break"),
         pytest.param(_at(9, 0), 45, 45, id="inside-a-session"),
         pytest.param(_at(7, 30), 0, 30, id="before-opening: from 08:00"),
         pytest.param(_at(12, 30), 5, 65, id="during-lunch: from 13:30"),
