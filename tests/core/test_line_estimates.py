@@ -78,3 +78,23 @@ def test_a_call_past_noon_waits_out_the_configured_lunch(
     assert [estimates[t.id][0] for t in tickets] == [0, 10, 110, 120]
     low, high = estimates[tickets[3].id][1:]
     assert low <= 20 and high >= 120  # the range shown spans the break
+
+
+def test_a_patient_away_for_tests_is_counted_back_in_the_line(
+    store: Store, clock: SteppingClock
+) -> None:
+    _visits(store, clock, "wk1", 10, 1)
+    commands.pause(store, "wk2", ACTOR)
+    tests = issue_ticket(store, "wk", ACTOR, name="检")
+    line = [issue_ticket(store, "wk", ACTOR, name=f"候{i}") for i in range(3)]
+    commands.call_next(store, "wk1", ACTOR)
+    commands.send_away(store, "wk1", ACTOR)  # 检 goes for tests, back 1 place behind the head
+    estimates = Line.load(store).estimates
+    assert tests.id not in estimates and all(t > 0 for t in estimates)
+    # wk1's room is empty: the head now, then 检's return visit, then the next two.
+    assert [estimates[t.id][0] for t in line] == [0, 20, 30]
+    number = Line.load(store).tickets[tests.id].number
+    commands.come_back(store, number, ACTOR)
+    back = Line.load(store).estimates
+    assert [back[t.id][0] for t in line] == [0, 20, 30]  # the same, now with 检 in the line
+    assert back[tests.id][0] == 10
