@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from clinic_queue.sim_cli import add_commands
+from clinic_queue.staff_cli import add_staff_commands
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
@@ -36,6 +37,7 @@ from queue_core.model import Ticket, TicketState
 from queue_core.restore import restore
 from queue_core.retention import purge
 from queue_core.slips import slip_dir
+from queue_core.staff import STAFF_ACTOR
 from queue_core.store import Store, default_db_path, parse_iso
 from queue_core.text import clean_actor, printable
 
@@ -60,11 +62,17 @@ def _login() -> str:
 
 def _actor(text: str) -> str:
     """Checked when the command line is read, so that a console or server with an actor the
-    log would refuse does not even start."""
+    log would refuse does not even start. `staff:` names a member the server authenticated:
+    nobody on the host may write it by hand."""
     try:
-        return clean_actor(text)
+        actor = clean_actor(text)
     except TextRefused as exc:
         raise argparse.ArgumentTypeError(exc.problem) from None
+    if actor.startswith(STAFF_ACTOR):
+        raise argparse.ArgumentTypeError(
+            f"{STAFF_ACTOR!r} is for staff logged in on the staff API only"
+        )
+    return actor
 
 
 def _open(args: argparse.Namespace) -> Store:
@@ -453,11 +461,24 @@ def cmd_triage(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    import ssl  # here: only the server needs it, plain commands start without it
+
     from display_server.server import run
 
+    if (args.cert is None) != (args.key is None):
+        raise UsageError("clinic-queue serve: --cert and --key go together")
+    tls = None
+    if args.cert is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            tls.load_cert_chain(args.cert, args.key)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(
+                f"clinic-queue serve: cannot use {args.cert} and {args.key}: {exc}"
+            ) from None
     store = _open(args)
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
-    run(store, host=args.host, port=args.port)
+    run(store, host=args.host, port=args.port, tls=tls)
 
 
 Handler = Callable[[argparse.Namespace], None]
@@ -472,8 +493,8 @@ def build_parser() -> _Parser:
     common.add_argument(
         "--actor",
         type=_actor,
-        default=_login(),
-        help="who acts, for the audit trail (default: login name)",
+        default=f"host:{_login()}",
+        help="who acts, for the audit trail (default: host:LOGIN, the shell's login name)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -606,7 +627,10 @@ def build_parser() -> _Parser:
     p = add("serve", cmd_serve, "run the display server for waiting-room screens and phones")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--cert", metavar="FILE", help="a PEM certificate (chain): speak https and wss")
+    p.add_argument("--key", metavar="FILE", help="the PEM private key of --cert")
     add_commands(add)
+    add_staff_commands(add, common)
     return parser
 
 

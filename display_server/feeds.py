@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
 
@@ -41,6 +41,8 @@ class Hub:
         self.journal_size = journal_size
         self.screens: dict[ScreenFilter, set[ServerConnection]] = {}
         self.phones: dict[int, set[ServerConnection]] = {}
+        # Called on the loop after each batch of events: the staff consoles' views.
+        self.listeners: set[Callable[[], None]] = set()
         self.delivery: Delivery
         self.phone_round: asyncio.Task[None] | None = None
         self._stop = threading.Event()
@@ -120,6 +122,8 @@ class Hub:
 
     def on_events(self, events: list[Event]) -> None:
         self._write(self.delivery.on_events(events))
+        for listener in list(self.listeners):
+            listener()
         if self.delivery.phones_dirty and (self.phone_round is None or self.phone_round.done()):
             self.phone_round = asyncio.get_running_loop().create_task(self._update_phones())
 

@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,8 @@ from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
+from display_server.staff import STAFF_PATH, StaffApi
+from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
 from queue_core.errors import QueueError
@@ -85,10 +88,12 @@ class DisplayServer:
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
+        self.staff = StaffApi(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
         self.host = ""
+        self.scheme = "http"
 
     @property
     def port(self) -> int:
@@ -98,7 +103,7 @@ class DisplayServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
@@ -126,7 +131,7 @@ class DisplayServer:
         route, _ = protocol.parse_query(request.path)
         if method not in ("GET", "HEAD"):
             return routes.response(405, b"method not allowed\n", "text/plain; charset=utf-8")
-        if route == DISPLAY_PATH or route.startswith(TICKET_PATH):
+        if route in (DISPLAY_PATH, STAFF_PATH) or route.startswith(TICKET_PATH):
             return None
         if route == "/":
             return routes.screens_index(self.config, method)
@@ -169,12 +174,29 @@ class DisplayServer:
         try:
             if route == DISPLAY_PATH:
                 await self._display(conn, query, writes)
+            elif route == STAFF_PATH:
+                await self._staff(conn, address)
             else:
                 await self._phone(conn, route[len(TICKET_PATH) :], query, writes)
         except ConnectionClosed:
             pass
         finally:
             self.addresses.leave(address)
+
+    async def _staff(self, conn: ServerConnection, address: str) -> None:
+        link = self.staff.link(address)
+
+        def push() -> None:
+            view = link.view()
+            if view is not None:
+                fan_out((conn,), self.hub.send_limit, encode(view))
+
+        self.hub.listeners.add(push)
+        try:
+            async for frame in conn:
+                await _reply(conn, await link.on_frame(frame))
+        finally:
+            self.hub.listeners.discard(push)
 
     async def _display(
         self, conn: ServerConnection, query: dict[str, list[str]], writes: Writes
@@ -303,10 +325,13 @@ async def serve(
     ping_interval: float = PING_INTERVAL_S,
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[DisplayServer]:
-    """Run the server while the block runs; leaving it closes every client with 1001."""
+    """Run the server while the block runs; leaving it closes every client with 1001. With
+    `tls`, it speaks https and wss itself (docs/operations.md)."""
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
+    app.scheme = "https" if tls is not None else "http"
     day: asyncio.Task[None] | None = None
     screen_file: asyncio.Task[None] | None = None
     try:
@@ -328,6 +353,7 @@ async def serve(
             create_connection=SpreadPings,
             close_timeout=5,
             backlog=LISTEN_BACKLOG,
+            ssl=tls,
         ) as server:
             app.server = server
             try:
@@ -357,11 +383,13 @@ def going_away(server: Server) -> list[ServerConnection]:
     return connections
 
 
-def run(store: Store, host: str = "127.0.0.1", port: int = 8765) -> None:
+def run(
+    store: Store, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port))
+    asyncio.run(_run_until_signal(store, host, port, tls))
 
 
 async def freeze_long_lived(
@@ -392,7 +420,7 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(store: Store, host: str, port: int) -> None:
+async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLContext | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -401,7 +429,7 @@ async def _run_until_signal(store: Store, host: str, port: int) -> None:
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port) as app:
+    async with serve(store, host, port, tls=tls) as app:
         print(f"Serving on {app.url}", flush=True)
         hub = app.hub
         freezer = asyncio.create_task(

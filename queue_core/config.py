@@ -37,6 +37,7 @@ KEYS: dict[str, set[str]] = {
         "sessions",
         "public_url",
         "retention_days",
+        "staff_session_hours",
     },
     "queues": {
         "id",
@@ -57,6 +58,8 @@ KEYS: dict[str, set[str]] = {
 # PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
 # questions that come back about a visit (queue_core/retention.py, docs/operations.md).
 RETENTION_DAYS = 30
+# A staff login lasts a shift; the longest a clinic may choose is a day and night on call.
+STAFF_SESSION_HOURS = 12
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class ClinicConfig:
     sessions: tuple[tuple[str, str], ...] = ()
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
+    staff_session_hours: int = STAFF_SESSION_HOURS  # a staff login expires after this
     backup: BackupConfig | None = None
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
@@ -490,6 +494,8 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
     c.check(problem is None, f"clinic.public_url: {public_url!r} {problem}")
     retention = c.take(clinic, "retention_days", "clinic", int, RETENTION_DAYS)
     c.check(0 <= retention <= 3650, "clinic.retention_days: must be between 0 and 3650")
+    session_hours = c.take(clinic, "staff_session_hours", "clinic", int, STAFF_SESSION_HOURS)
+    c.check(1 <= session_hours <= 24, "clinic.staff_session_hours: must be between 1 and 24")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
@@ -512,6 +518,7 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         sessions=sessions,
         public_url=public_url,
         retention_days=retention,
+        staff_session_hours=session_hours,
         backup=backup,
         queues=tuple(queues),
         desks=tuple(desks),

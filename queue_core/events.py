@@ -44,6 +44,12 @@ class EventType(StrEnum):
     CLOSED = "closed"
     DAY_CLOSED = "day_closed"
     PURGE = "purge"
+    STAFF_ADDED = "staff_added"
+    STAFF_DISABLED = "staff_disabled"
+    PASSWORD_RESET = "password_reset"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
 
 
 class Why(StrEnum):
@@ -327,6 +333,69 @@ class Purged(Fact):
     events: int
 
 
+@_declare(EventType.STAFF_ADDED)
+@dataclass(frozen=True, kw_only=True)
+class StaffAdded(Fact):
+    """A staff account was made (queue_core/staff.py); never its password or hash."""
+
+    name: str
+    role: str
+    desks: tuple[str, ...]
+
+
+@_declare(EventType.STAFF_DISABLED)
+@dataclass(frozen=True, kw_only=True)
+class StaffDisabled(Fact):
+    """An account can no longer log in; `sessions` of its sessions were revoked."""
+
+    name: str
+    sessions: int
+
+
+@_declare(EventType.PASSWORD_RESET)
+@dataclass(frozen=True, kw_only=True)
+class PasswordReset(Fact):
+    """A new password was set; `sessions` of the account's sessions were revoked."""
+
+    name: str
+    sessions: int
+
+
+@_declare(EventType.LOGIN)
+@dataclass(frozen=True, kw_only=True)
+class LoggedIn(Fact):
+    """A member logged in from `address` (and the desk PC `device` they named)."""
+
+    name: str
+    address: str
+    device: str
+
+
+@_declare(EventType.LOGIN_FAILED)
+@dataclass(frozen=True, kw_only=True)
+class LoginFailed(Fact):
+    """A login was refused: `name` as typed (cleaned), never the password tried. Attempts
+    refused by the rate limit before any check are not logged one by one."""
+
+    name: str
+    address: str
+
+
+@_declare(EventType.LOGOUT)
+@dataclass(frozen=True, kw_only=True)
+class LoggedOut(Fact):
+    name: str
+
+
+# Who-did-what of the staff accounts: audit only, nothing public derives from them.
+STAFF_EVENTS = (
+    EventType.STAFF_ADDED,
+    EventType.STAFF_DISABLED,
+    EventType.PASSWORD_RESET,
+    EventType.LOGIN,
+    EventType.LOGIN_FAILED,
+    EventType.LOGOUT,
+)
 CALLS = (EventType.CALL, EventType.RECALL)  # the events a screen announces and acknowledges
 # A desk taking back its own mistake: each is audited with the reason it gave.
 CORRECTIONS = (EventType.REOPEN, EventType.UNCANCEL, EventType.UNDO_AWAY)

@@ -84,6 +84,37 @@ def _days(db: Any) -> None:
     db["days"].create({"day": str, "closed_at": str}, pk="day")
 
 
+@_migration("0004_staff")
+def _staff(db: Any) -> None:
+    # Staff accounts, their sessions and the answers of their commands (queue_core/staff.py,
+    # queue_core/idempotency.py): kept out of the log, which must never carry a password hash.
+    db["staff"].create(
+        {
+            "name": str,
+            "role": str,
+            "desks": str,
+            "password": str,
+            "disabled": int,
+            "created_at": str,
+            "changed_at": str,
+        },
+        pk="name",
+        not_null={"role", "password", "created_at"},
+    )
+    db["staff_sessions"].create(
+        {"token_hash": str, "name": str, "created_at": str, "expires_at": str, "device": str},
+        pk="token_hash",
+        not_null={"name", "created_at", "expires_at"},
+    )
+    db["staff_sessions"].create_index(["name"])
+    db["staff_commands"].create(
+        {"key": str, "name": str, "op": str, "day": str, "at": str, "result": str},
+        pk="key",
+        not_null={"name", "op", "day", "at", "result"},
+    )
+    db["staff_commands"].create_index(["day"])
+
+
 MIGRATION_NAMES = tuple(name for name, _ in _STEPS)
 
 

@@ -152,6 +152,10 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tables outside the log: replay never rebuilds them, no event carries their rows.
+_STAFF_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands)\b")
+
+
 @functools.cache
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     marks = ", ".join("?" for _ in columns)
@@ -404,6 +408,15 @@ class Tx:
         )
         return True
 
+    def unlogged(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """A statement on the staff tables, which the log never carries (password hashes,
+        session hashes, stored answers): the event appended with it says what happened."""
+        if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SELECT")) or not (
+            _STAFF_TABLE.search(sql)
+        ):
+            raise ValueError("only the staff tables are written without the log")
+        return self._conn.execute(sql, tuple(params))
+
     def append(self, fact: Fact, actor: str) -> Event:
         """Append `fact` as an event carrying every row changed since the previous append.
 
@@ -476,6 +489,7 @@ class Store:
         self._gate = WriterGate(path)
         self.opened = OpenedFiles.record(path)  # after the connection made the -wal
         self._day_opened: str | None = None  # the service day whose earlier days were closed
+        self._open = threading.local()  # the write this thread has open, which nested ones join
 
     @classmethod
     def open(
@@ -543,7 +557,14 @@ class Store:
 
         The turn among this Store's threads, the gate and BEGIN share one deadline: past it,
         StoreBusy. The connection is held only inside the transaction, so this Store's
-        readers (a console's watcher) never wait for a write's turn."""
+        readers (a console's watcher) never wait for a write's turn.
+
+        A write opened inside another on the same thread joins it: a command run for the
+        staff API commits together with its idempotency key (queue_core/idempotency.py)."""
+        outer: Tx | None = getattr(self._open, "tx", None)
+        if outer is not None:
+            yield outer
+            return
         with faults_named(self.path), self._turn_at_gate() as deadline, self._lock:
             yield from self._transaction(now, deadline)
 
@@ -573,7 +594,11 @@ class Store:
                 from queue_core.closing import close_earlier_days
 
                 close_earlier_days(tx)
-            yield tx
+            self._open.tx = tx
+            try:
+                yield tx
+            finally:
+                self._open.tx = None
             if tx.pending:
                 raise RuntimeError("rows changed without an event describing them")
             _retry(lambda: self.conn.execute("COMMIT"))

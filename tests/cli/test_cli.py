@@ -425,8 +425,16 @@ def test_actor_lands_in_the_events(cli: Cli) -> None:
     cli.ok("ticket", "wk", "--actor", "triage-li")
     cli.ok("call", "wk1", "--actor", "nurse-wang")
     cli.ok("done", "wk1")
-    # Without --actor (init, import, done) the login name of the shell's user.
-    assert [e["actor"] for e in cli.events()] == [LOGIN, LOGIN, "triage-li", "nurse-wang", LOGIN]
+    # Without --actor (init, import, done) the host and the login name of the shell's user.
+    host = f"host:{LOGIN}"
+    assert [e["actor"] for e in cli.events()] == [host, host, "triage-li", "nurse-wang", host]
+
+
+def test_an_actor_of_the_staff_api_cannot_be_typed(cli: Cli) -> None:
+    seq = len(cli.events())
+    result = cli.run("call", "wk1", "--actor", "staff:wang")
+    assert result.code == 2 and len(result.err.splitlines()) == 1 and "staff:" in result.err
+    assert len(cli.events()) == seq
 
 
 # --- refusals: exit 1, one line, nothing changed ------------------------------------------------
@@ -686,7 +694,7 @@ def test_close_day_ends_what_is_open_and_says_what_it_closed(cli: Cli) -> None:
     closed = [json.loads(e) for e in cli.ok("events", "--type", "closed", "--json").splitlines()]
     was = {e["ticket"]: e["was"] for e in closed if e["ticket"] in (first, second)}
     assert was == {first: "called", second: "waiting"}
-    assert {e["actor"] for e in closed} == {LOGIN}
+    assert {e["actor"] for e in closed} == {f"host:{LOGIN}"}
 
 
 def test_events_are_found_by_ticket_desk_actor_and_day_in_the_clinics_time(cli: Cli) -> None:
@@ -892,6 +900,7 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["purge"],
         ["backup", str(tmp_path / "copy.db")],
         ["restore", str(tmp_path / "copy.db")],
+        ["staff", "list"],
         ["call", "wk2"],
         ["bogus"],
     ]

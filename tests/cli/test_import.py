@@ -49,7 +49,7 @@ def test_a_gbk_export_imports_and_the_same_file_twice_changes_nothing(
     assert registered(clinic) == {"nk-pt": 2, "nk-zj": 0, "wk": 1}
     events = clinic.events()
     assert events[-1]["type"] == "import" and events[-1]["reason"] == "his.csv"
-    assert (events[-1]["added"], events[-1]["actor"]) == (3, LOGIN)
+    assert (events[-1]["added"], events[-1]["actor"]) == (3, f"host:{LOGIN}")
     second = clinic.ok("import", str(path))
     assert (
         second

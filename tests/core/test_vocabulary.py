@@ -15,6 +15,8 @@ from queue_core.events import FACTS, EventType, Why
 from queue_core.model import Placement, TicketState
 from queue_core.registration import initialise
 from queue_core.retention import purge_due
+from queue_core.staff import add_staff, disable_staff, login, logout, reset_password
+from queue_core.staff_errors import LoginRefused
 from queue_core.store import Store
 from tests.conftest import ROOT
 from tests.scenarios.clinic_day import clinic_day_store, play_day
@@ -34,6 +36,7 @@ def test_a_whole_day_logs_only_declared_fields(tmp_path: Path) -> None:
     close_day(store, "admin")  # what the day left open gets its final state
     kept = timedelta(days=store.config.retention_days + 1)
     assert purge_due(store, "admin", clock() + kept) is not None  # then its personal data goes
+    _staff_shift(store)
     events = store.events_since(0)
     assert {e.type for e in events} == set(EventType)
     for event in events:
@@ -50,6 +53,17 @@ def test_a_whole_day_logs_only_declared_fields(tmp_path: Path) -> None:
             k: event.payload[k] for k in extra
         }
     store.close()
+
+
+def _staff_shift(store: Store) -> None:
+    """Every staff event: an account made, a login, a failed one, a logout, reset, disabled."""
+    add_staff(store, "wang", "desk", ("nk1",), "correct horse 42", "host:root")
+    session = login(store, "wang", "correct horse 42", "10.0.0.7", "NK1-PC")
+    with pytest.raises(LoginRefused):
+        login(store, "wang", "wrong password", "10.0.0.7")
+    logout(store, session.token)
+    reset_password(store, "wang", "battery staple 9", "host:root")
+    disable_staff(store, "wang", "host:root")
 
 
 def _js_table(name: str) -> dict[str, str]:

@@ -1,0 +1,243 @@
+"""The staff websocket, `/ws/staff/v1` (docs/staff-api.md): log in, then run the operations of
+queue_core/operations.py with an idempotency key each.
+
+Frames are validated here and answered as messages; the connection's only state is its
+session. Every database call runs on the server's write thread (display_server/write_queue.py),
+so a desk's command never holds up the feeds, and the session is checked again with each
+command in the same turn: a reset password or a disabled account stops the next key.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from display_server.feeds import Hub
+from display_server.login_limit import LoginLimit
+from display_server.write_queue import WriteQueue
+from queue_core.console_view import read_desk, read_triage
+from queue_core.errors import QueueError
+from queue_core.idempotency import KEY, run_once
+from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
+from queue_core.staff import Session, as_typed, login, logout, session_of
+from queue_core.store import Store
+
+STAFF_PATH = "/ws/staff/v1"
+Message = dict[str, Any]
+_TEXT_LIMIT = 256  # a name, password, device or token longer than this is a bad message
+
+
+class BadFrame(Exception):
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key  # the command's id, when the frame was a command with a string id
+
+
+def error(code: str, message: str, **extra: Any) -> Message:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+def parse(frame: str | bytes) -> Message:
+    """One client frame: a JSON object with a known `type` and its fields as strings."""
+    if not isinstance(frame, str):
+        raise BadFrame("Only JSON text frames are accepted.")
+    try:
+        data = json.loads(frame)
+        json.dumps(data, ensure_ascii=False).encode()  # a lone surrogate is not text
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        raise BadFrame("Not valid JSON text.") from None
+    if not isinstance(data, dict):
+        raise BadFrame("A message is a JSON object with a type.")
+    needs = _FIELDS.get(data.get("type"))  # type: ignore[arg-type]
+    if needs is None:
+        raise BadFrame(f"Unknown message type; expected one of {tuple(_FIELDS)}.")
+    key = data.get("id") if data["type"] == "command" else None
+    key = key if isinstance(key, str) and len(key) <= _TEXT_LIMIT else None
+    for name in needs:
+        value = data.get(name)
+        if not isinstance(value, str) or len(value) > _TEXT_LIMIT:
+            raise BadFrame(f"{name!r} must be a string of at most {_TEXT_LIMIT} characters.", key)
+    if "device" in data and not isinstance(data["device"], str):
+        raise BadFrame("'device' must be a string.")
+    if data["type"] == "watch" and data["view"] not in ("desk", "triage"):
+        raise BadFrame("'view' must be 'desk' or 'triage'.")
+    for name in ("desk", "search"):
+        if name in data and not isinstance(data[name], str):
+            raise BadFrame(f"{name!r} must be a string.")
+    if data["type"] == "command" and not KEY.fullmatch(data["id"]):
+        raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).", key)
+    return data
+
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "watch": ("view",),
+    "login": ("user", "password"),
+    "auth": ("token",),
+    "logout": (),
+    "command": ("id", "op"),
+    "ping": (),
+}
+
+
+def session_message(session: Session, token: str) -> Message:
+    account = session.account
+    return {
+        "type": "session",
+        "token": token,
+        "user": account.name,
+        "role": account.role.value,
+        "desks": list(account.desks),
+        "expires": session.expires,
+    }
+
+
+@dataclass
+class StaffApi:
+    """What every staff connection shares: the writing store, its thread, the login limit."""
+
+    store: Store
+    writes: WriteQueue
+    hub: Hub
+    limit: LoginLimit = field(default_factory=LoginLimit)
+
+    def link(self, address: str) -> StaffLink:
+        return StaffLink(self, as_typed(address))
+
+
+@dataclass
+class StaffLink:
+    """One staff connection: its session token, once logged in."""
+
+    api: StaffApi
+    address: str
+    token: str | None = None
+    watching: Message | None = None  # the watch frame this connection follows
+    shown: Any = None  # the view data last sent, without its seq
+
+    def view(self) -> Message | None:
+        """The watched view now, or None when it is what was sent last."""
+        if self.watching is None:
+            return None
+        hub = self.api.hub
+        if self.watching["view"] == "desk":
+            try:
+                data = read_desk(hub.line, self.watching.get("desk", "")).to_json()
+            except LookupError:  # the desk left the configuration: nothing to show of it
+                return None
+        else:
+            search = self.watching.get("search", "")
+            data = read_triage(hub.line, hub.store, search).to_json()
+        same = {k: v for k, v in data.items() if k != "seq"}
+        if same == self.shown:
+            return None
+        self.shown = same
+        return {"type": "view", "view": self.watching["view"], "seq": hub.seq, "data": data}
+
+    async def on_frame(self, frame: str | bytes) -> Message:
+        try:
+            data = parse(frame)
+        except BadFrame as exc:
+            extra = {} if exc.key is None else {"id": exc.key}
+            return error("bad_message", exc.message, **extra)
+        try:
+            return await self._answer(data)
+        except QueueError as exc:  # the store's own refusals (busy, behind, a file fault)
+            return error(exc.code, exc.message)
+
+    async def _answer(self, data: Message) -> Message:
+        kind = data["type"]
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind == "login":
+            return await self._login(data["user"], data["password"], data.get("device", ""))
+        if kind == "auth":
+            return await self._auth(data["token"])
+        if kind == "watch":
+            return await self._watch(data)
+        if kind == "logout":
+            token, self.token = self.token, None
+            if token is None:
+                return error("unauthorized", "Not logged in.")
+            await self.api.writes.run(lambda: logout(self.api.store, token))
+            return {"type": "logout"}
+        return await self._command(data["id"], data["op"], data.get("args", {}))
+
+    async def _login(self, user: str, password: str, device: str) -> Message:
+        limit, now = self.api.limit, time.monotonic()
+        wait = limit.retry_after(user, self.address, now)
+        if wait > 0:
+            return error(
+                "rate_limited", "Too many failed logins; wait.", retry_after=round(wait, 1)
+            )
+        store = self.api.store
+        try:
+            session = await self.api.writes.run(
+                lambda: login(store, user, password, self.address, device)
+            )
+        except QueueError as exc:
+            if exc.code == "login_failed":
+                limit.failed(user, self.address, time.monotonic())
+            return error(exc.code, exc.message)
+        limit.succeeded(user)
+        self.token = session.token
+        return session_message(session, session.token)
+
+    async def _auth(self, token: str) -> Message:
+        session = await self.api.writes.run(lambda: session_of(self.api.store, token))
+        if session is None:
+            self.token = None
+            return error("unauthorized", "That session expired or was ended; log in again.")
+        self.token = token
+        return session_message(session, token)
+
+    async def _watch(self, data: Message) -> Message:
+        token = self.token
+        session = await self.api.writes.run(
+            lambda: session_of(self.api.store, token) if token is not None else None
+        )
+        if session is None:
+            return error("unauthorized", "Log in first.")
+        member = session.account.member
+        if data["view"] == "desk":
+            desk = data.get("desk", "")
+            if self.api.store.config.desk(desk) is None:
+                return error("bad_message", f"No desk {as_typed(desk)!r}.")
+            if member.role not in (Role.ADMIN, *DESK_SCOPED) or (
+                member.role is not Role.ADMIN and desk not in member.desks
+            ):
+                return error("forbidden", "Your role may not watch this desk.")
+        elif member.role not in (Role.ADMIN, Role.TRIAGE):
+            return error("forbidden", "Your role may not watch the triage desk.")
+        self.watching, self.shown = data, None
+        view = self.view()
+        assert view is not None
+        return view
+
+    async def _command(self, key: str, name: str, raw_args: object) -> Message:
+        op = BY_NAME.get(name)
+        if op is None:
+            return error("unknown_op", f"No operation {as_typed(name)!r}.", id=key)
+        token, store = self.token, self.api.store
+
+        def in_turn() -> Message:
+            session = session_of(store, token) if token is not None else None
+            if session is None:
+                return error("unauthorized", "Log in first.", id=key)
+            member = session.account.member
+            forbidden = error("forbidden", f"Your role may not run {op.name} here.", id=key)
+            if member.role not in op.roles:
+                return forbidden  # before the arguments: a role learns nothing of other ops
+            try:
+                args = op.parse(raw_args)
+                if not allowed(op, member, args, store):
+                    return forbidden
+                value = run_once(store, key, op, args, session.account)
+            except QueueError as exc:
+                refusal = {"code": exc.code, "message": exc.message, **exc.params}
+                return {"type": "result", "id": key, "ok": False, "error": refusal}
+            return {"type": "result", "id": key, "ok": True, "value": value}
+
+        return await self.api.writes.run(in_turn)

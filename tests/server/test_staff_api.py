@@ -1,0 +1,169 @@
+"""The staff websocket's protocol: bad frames, retries of a key, revoked sessions, the login
+limit. Real server on port 0, real websocket clients."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from display_server.server import DisplayServer
+from display_server.staff import STAFF_PATH
+from queue_core import registration
+from queue_core.staff import add_staff, reset_password
+from queue_core.store import Store
+from tests.server.conftest import Feed, open_feed
+
+HOST = "host:root"
+PASSWORD = "correct horse 42"
+
+
+async def _nurse(app: DisplayServer, store: Store) -> Feed:
+    add_staff(store, "wang", "desk", ("nk1",), PASSWORD, HOST)
+    feed = await open_feed(app, STAFF_PATH)
+    await feed.send({"type": "login", "user": "wang", "password": PASSWORD, "device": "NK1-PC"})
+    session = await feed.next()
+    assert session["type"] == "session" and session["desks"] == ["nk1"], session
+    return feed
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        "[1, 2]",
+        '{"type": "shout"}',
+        '{"type": "login", "user": "wang"}',
+        '{"type": "login", "user": 7, "password": "x"}',
+        '{"type": "command", "id": "not-a-key", "op": "recall", "args": {}}',
+        '{"type": "auth", "token": "\\ud800"}',
+    ],
+)
+async def test_a_bad_frame_is_answered_and_the_connection_keeps_serving(
+    store: Store, server: DisplayServer, frame: str
+) -> None:
+    feed = await open_feed(server, STAFF_PATH)
+    seq = store.last_seq()
+    await feed.ws.send(frame)
+    assert (await feed.next())["code"] == "bad_message"
+    await feed.send({"type": "ping"})
+    assert await feed.next() == {"type": "pong"}
+    assert store.last_seq() == seq
+
+
+async def test_a_bad_command_frame_is_answered_with_its_id(
+    store: Store, server: DisplayServer
+) -> None:
+    feed = await open_feed(server, STAFF_PATH)
+    await feed.send({"type": "command", "id": "k1", "op": "recall"})
+    answer = await feed.next()
+    assert (answer["code"], answer["id"]) == ("bad_message", "k1")
+
+
+async def test_the_same_key_sent_again_returns_the_stored_answer(
+    store: Store, server: DisplayServer
+) -> None:
+    registration.issue_ticket(store, "nk-pt", HOST)
+    registration.issue_ticket(store, "nk-pt", HOST)
+    feed = await _nurse(server, store)
+    command = {
+        "type": "command",
+        "id": uuid.uuid4().hex,
+        "op": "call_next",
+        "args": {"desk": "nk1"},
+    }
+    await feed.send(command)
+    first = await feed.next()
+    seq = store.last_seq()
+    again = await open_feed(server, STAFF_PATH)  # the answer was lost: a new connection
+    await again.send({"type": "auth", "token": feed.messages[0]["token"]})
+    assert (await again.next())["type"] == "session"
+    await again.send(command)
+    assert await again.next() == first and store.last_seq() == seq
+    assert first["value"]["called"]["number"] == "A001"
+
+
+async def test_a_reset_password_stops_the_next_key(store: Store, server: DisplayServer) -> None:
+    feed = await _nurse(server, store)
+    reset_password(store, "wang", "battery staple 9", HOST)
+    seq = store.last_seq()
+    await feed.send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "pause", "args": {"desk": "nk1"}}
+    )
+    assert (await feed.next())["code"] == "unauthorized"
+    assert store.last_seq() == seq
+
+
+async def test_unknown_op_and_core_refusals_keep_their_codes(
+    store: Store, server: DisplayServer
+) -> None:
+    feed = await _nurse(server, store)
+    await feed.send({"type": "command", "id": uuid.uuid4().hex, "op": "fly", "args": {}})
+    assert (await feed.next())["code"] == "unknown_op"
+    await feed.send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
+    )
+    answer = await feed.next()
+    assert answer["ok"] is False and answer["error"]["code"] == "nobody_waiting"
+
+
+async def test_a_guessing_flood_is_rate_limited_and_the_right_member_still_logs_in(
+    store: Store, server: DisplayServer
+) -> None:
+    add_staff(store, "wang", "desk", ("nk1",), PASSWORD, HOST)
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    guesser = await open_feed(server, STAFF_PATH)
+    codes = []
+    for attempt in range(12):
+        await guesser.send({"type": "login", "user": "wang", "password": f"guess-{attempt:04d}"})
+        codes.append((await guesser.next())["code"])
+    assert codes[:5] == ["login_failed"] * 5 and set(codes[5:]) <= {"login_failed", "rate_limited"}
+    assert "rate_limited" in codes
+    failed = [e for e in store.events_since(0) if e.type.value == "login_failed"]
+    assert len(failed) == codes.count(
+        "login_failed"
+    )  # refused by the limit: not hashed, not logged
+    other = await open_feed(server, STAFF_PATH)
+    await other.send({"type": "login", "user": "li", "password": PASSWORD})
+    assert (await other.next())["type"] == "session"
+
+
+async def test_the_feeds_carry_nothing_of_a_login(store: Store, server: DisplayServer) -> None:
+    display = await open_feed(server, "/ws/display")
+    await display.send({"type": "hello", "since": store.last_seq()})
+    await display.until_type("board")
+    feed = await _nurse(server, store)
+    await feed.send({"type": "logout"})
+    assert (await feed.next())["type"] == "logout"
+    await display.send({"type": "ping"})
+    later = await display.until_type("pong")
+    text = " ".join(display.frames)
+    assert "wang" not in text and "NK1-PC" not in text and later == {"type": "pong"}
+
+
+async def test_a_watched_desk_view_follows_each_change_that_alters_it(
+    store: Store, server: DisplayServer
+) -> None:
+    feed = await _nurse(server, store)
+    await feed.send({"type": "watch", "view": "desk", "desk": "nk1"})
+    first = await feed.next()
+    assert (first["type"], first["view"], first["data"]["current"]) == ("view", "desk", None)
+    registration.issue_ticket(store, "nk-pt", HOST, name="张三丰")
+    waiting = await feed.until_type("view")
+    assert [p["ticket"]["number"] for p in waiting["data"]["line"]] == ["A001"]
+    await feed.send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
+    )
+    shown = await feed.until(lambda m: m["type"] == "view" and m["data"]["current"] is not None)
+    assert shown["data"]["current"]["number"] == "A001" and shown["seq"] == store.last_seq()
+
+
+async def test_a_desk_member_watches_only_its_desks(store: Store, server: DisplayServer) -> None:
+    feed = await _nurse(server, store)
+    await feed.send({"type": "watch", "view": "desk", "desk": "wk1"})
+    assert (await feed.next())["code"] == "forbidden"
+    await feed.send({"type": "watch", "view": "triage"})
+    assert (await feed.next())["code"] == "forbidden"
+    anonymous = await open_feed(server, STAFF_PATH)
+    await anonymous.send({"type": "watch", "view": "desk", "desk": "nk1"})
+    assert (await anonymous.next())["code"] == "unauthorized"
