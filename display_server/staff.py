@@ -21,6 +21,7 @@ from queue_core.console_view import read_desk, read_triage
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
+from queue_core.registration import find_tickets
 from queue_core.staff import Session, as_typed, login, logout, session_of
 from queue_core.store import Store
 
@@ -54,7 +55,7 @@ def parse(frame: str | bytes) -> Message:
     needs = _FIELDS.get(data.get("type"))  # type: ignore[arg-type]
     if needs is None:
         raise BadFrame(f"Unknown message type; expected one of {tuple(_FIELDS)}.")
-    key = data.get("id") if data["type"] == "command" else None
+    key = data.get("id") if data["type"] in ("command", "find") else None
     key = key if isinstance(key, str) and len(key) <= _TEXT_LIMIT else None
     for name in needs:
         value = data.get(name)
@@ -67,7 +68,7 @@ def parse(frame: str | bytes) -> Message:
     for name in ("desk", "search"):
         if name in data and not isinstance(data[name], str):
             raise BadFrame(f"{name!r} must be a string.")
-    if data["type"] == "command" and not KEY.fullmatch(data["id"]):
+    if data["type"] in ("command", "find") and not KEY.fullmatch(data["id"]):
         raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).", key)
     return data
 
@@ -78,6 +79,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "auth": ("token",),
     "logout": (),
     "command": ("id", "op"),
+    "find": ("id", "text"),
     "ping": (),
 }
 
@@ -157,6 +159,8 @@ class StaffLink:
             return await self._auth(data["token"])
         if kind == "watch":
             return await self._watch(data)
+        if kind == "find":
+            return await self._find(data["id"], data["text"])
         if kind == "logout":
             token, self.token = self.token, None
             if token is None:
@@ -215,6 +219,22 @@ class StaffLink:
         view = self.view()
         assert view is not None
         return view
+
+    async def _find(self, key: str, text: str) -> Message:
+        """Today's tickets by number, name or phone, as a console's own search finds them: read
+        on the write thread, like every database call, so a slow search never holds the feeds."""
+        token, store = self.token, self.api.store
+
+        def in_turn() -> Message:
+            session = session_of(store, token) if token is not None else None
+            if session is None:
+                return error("unauthorized", "Log in first.", id=key)
+            if session.account.member.role not in (Role.ADMIN, Role.TRIAGE, Role.DESK):
+                return error("forbidden", "Your role may not search the tickets.", id=key)
+            found = [t.to_row() for t in find_tickets(store, text)]
+            return {"type": "found", "id": key, "tickets": found}
+
+        return await self.api.writes.run(in_turn)
 
     async def _command(self, key: str, name: str, raw_args: object) -> Message:
         op = BY_NAME.get(name)

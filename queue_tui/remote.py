@@ -137,6 +137,9 @@ class RemoteBackend(Backend):
         lasts until the server's one answer, however many times the network broke."""
         with self.changed:
             key, frames = self.link.command(op, args)
+        return self._awaited(key, frames)
+
+    def _awaited(self, key: str, frames: list[Json]) -> Json:
         self._try_send(frames)
         with self.changed:
             while (outcome := self.link.answer(key)) is None:
@@ -155,7 +158,9 @@ class RemoteBackend(Backend):
         )
 
     def find(self, text: str) -> list[Ticket]:
-        raise QueueError("This server answers no searches from consoles yet.", "no_remote_find")
+        with self.changed:
+            key, frames = self.link.find(text)
+        return [Ticket.from_row(row) for row in self._awaited(key, frames)["tickets"]]
 
     def screens(self) -> ScreenStatus | None:
         return None

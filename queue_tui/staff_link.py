@@ -59,6 +59,7 @@ class StaffLink:
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
     answers: dict[str, Outcome] = field(default_factory=dict)
+    finding: set[str] = field(default_factory=set)  # searches asked, not yet answered
 
     # -- the connection -------------------------------------------------------------------
 
@@ -81,6 +82,13 @@ class StaffLink:
         delay = BACKOFF_SECONDS[min(self.attempts, len(BACKOFF_SECONDS) - 1)]
         self.attempts += 1
         self.retry_at = now + delay
+        self._unanswered(Offline(why))
+
+    def _unanswered(self, problem: QueueError) -> None:
+        """A search is only a question: after a drop it is refused, the nurse asks again."""
+        for key in self.finding:
+            self.answers[key] = Outcome(error=problem)
+        self.finding.clear()
 
     def retry_in(self, now: float) -> float:
         return max(0.0, self.retry_at - now)
@@ -99,6 +107,12 @@ class StaffLink:
             return []
         if kind == "result":
             self._answered(frame)
+            return []
+        if kind == "found":
+            key = str(frame["id"])
+            if key in self.finding:
+                self.finding.discard(key)
+                self.answers[key] = Outcome(value={"tickets": list(frame["tickets"])})
             return []
         if kind == "error":
             self._refused(frame)
@@ -133,8 +147,9 @@ class StaffLink:
         watch ends the link until someone logs in again; the others leave it as it was."""
         code, message = str(frame.get("code", "")), str(frame.get("message", ""))
         key = str(frame.get("id", ""))
-        if key in self.pending and code != "unauthorized":
-            del self.pending[key]
+        if (key in self.pending or key in self.finding) and code != "unauthorized":
+            self.pending.pop(key, None)
+            self.finding.discard(key)
             self.answers[key] = Outcome(error=QueueError(message or code, code))
             return
         if code in ("unauthorized", "login_failed", "forbidden", "rate_limited"):
@@ -143,6 +158,7 @@ class StaffLink:
             for key in list(self.pending):
                 self.answers[key] = Outcome(error=Offline(self.why))
             self.pending.clear()
+            self._unanswered(Offline(self.why))
 
     # -- commands out ---------------------------------------------------------------------
 
@@ -153,6 +169,14 @@ class StaffLink:
         key = uuid.uuid4().hex
         self.pending[key] = {"op": op, "args": args}
         return key, [{"type": "command", "id": key, "op": op, "args": args}]
+
+    def find(self, text: str) -> tuple[str, list[Json]]:
+        """A search of today's tickets: its key and the frame that asks it."""
+        if self.state is not LinkState.CONNECTED:
+            raise Offline(self.why or self.state.value)
+        key = uuid.uuid4().hex
+        self.finding.add(key)
+        return key, [{"type": "find", "id": key, "text": text}]
 
     def answer(self, key: str) -> Outcome | None:
         """The command's answer once it came (and forgotten then), None while it is awaited."""

@@ -167,3 +167,28 @@ async def test_a_desk_member_watches_only_its_desks(store: Store, server: Displa
     anonymous = await open_feed(server, STAFF_PATH)
     await anonymous.send({"type": "watch", "view": "desk", "desk": "nk1"})
     assert (await anonymous.next())["code"] == "unauthorized"
+
+
+async def test_find_answers_todays_tickets_to_staff_and_nobody_else(
+    store: Store, server: DisplayServer
+) -> None:
+    ticket = registration.issue_ticket(store, "wk", HOST, name="周九")
+    stranger = await open_feed(server, STAFF_PATH)
+    key = uuid.uuid4().hex
+    await stranger.send({"type": "find", "id": key, "text": "周九"})
+    assert await stranger.next() == {
+        "type": "error",
+        "code": "unauthorized",
+        "message": "Log in first.",
+        "id": key,
+    }
+    feed = await _nurse(server, store)
+    seq = store.last_seq()
+    key = uuid.uuid4().hex
+    await feed.send({"type": "find", "id": key, "text": "周九"})
+    found = await feed.until_type("found")
+    assert found["id"] == key
+    assert [(t["number"], t["queue"]) for t in found["tickets"]] == [(ticket.number, "wk")]
+    await feed.send({"type": "find", "id": uuid.uuid4().hex, "text": "nobody"})
+    assert (await feed.until_type("found"))["tickets"] == []
+    assert store.last_seq() == seq  # a search writes nothing
