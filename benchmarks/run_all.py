@@ -21,6 +21,7 @@ from benchmarks import (
     purge_cost,
     report_time,
     simulated_day,
+    staff_roundtrip,
 )
 from benchmarks.import_sync import main as import_main
 from benchmarks.report import DOC, Blocks, Part, machine_line, show_blocks, verdict, write_blocks
@@ -84,7 +85,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC, help="the document to update")
     parser.add_argument(
         "--only",
-        choices=("core", "estimates", "faults", "import", "purge", "report", "server", "simulate"),
+        choices=(
+            "core",
+            "estimates",
+            "faults",
+            "import",
+            "purge",
+            "report",
+            "server",
+            "simulate",
+            "staff",
+        ),
         help="run one group of benchmarks",
     )
     args = parser.parse_args(argv)
@@ -95,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         ("simulate", simulated_day.report),
         ("report", report_time.report),
         ("estimates", estimates.report),
+        ("staff", staff_roundtrip.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

@@ -63,6 +63,12 @@ class Hub:
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
+    def look_now(self) -> None:
+        """This process just committed (a staff command): the tail looks at once, without
+        waiting for the files' change notice, which a commit can outrun."""
+        if self._watch is not None:
+            self._watch.wake()
+
     def stop(self) -> None:
         self._stop.set()
         if self._watch is not None:
@@ -122,6 +128,10 @@ class Hub:
 
     def on_events(self, events: list[Event]) -> None:
         self._write(self.delivery.on_events(events))
+        self.tell_listeners()
+
+    def tell_listeners(self) -> None:
+        """Something the staff views show changed: each listener pushes its view if it did."""
         for listener in list(self.listeners):
             listener()
         if self.delivery.phones_dirty and (self.phone_round is None or self.phone_round.done()):

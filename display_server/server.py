@@ -338,7 +338,11 @@ async def serve(
         await app.hub.start()
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
-        screen_file = asyncio.create_task(keep_screen_file(store.path, app.config, app.hub.screens))
+        screen_file = asyncio.create_task(
+            keep_screen_file(
+                store.path, app.config, app.hub.screens, changed=app.hub.tell_listeners
+            )
+        )
         async with ws_serve(
             app.handler,
             host,

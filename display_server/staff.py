@@ -16,6 +16,7 @@ from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.console_view import read_desk, read_triage
 from queue_core.errors import QueueError
@@ -124,19 +125,24 @@ class StaffLink:
         if self.watching is None:
             return None
         hub = self.api.hub
+        extra: Message = {}
         if self.watching["view"] == "desk":
+            desk = self.watching.get("desk", "")
             try:
-                data = read_desk(hub.line, self.watching.get("desk", "")).to_json()
+                data = read_desk(hub.line, desk).to_json()
             except LookupError:  # the desk left the configuration: nothing to show of it
                 return None
+            # The screens showing this desk now: what a local desk reads in the screens' file.
+            extra["screens"] = {desk: desks_shown(hub.store.config, hub.screens).get(desk, 0)}
         else:
             search = self.watching.get("search", "")
             data = read_triage(hub.line, hub.store, search).to_json()
-        same = {k: v for k, v in data.items() if k != "seq"}
+        same = ({k: v for k, v in data.items() if k != "seq"}, extra)
         if same == self.shown:
             return None
         self.shown = same
-        return {"type": "view", "view": self.watching["view"], "seq": hub.seq, "data": data}
+        view = self.watching["view"]
+        return {"type": "view", "view": view, "seq": hub.seq, "data": data, **extra}
 
     async def on_frame(self, frame: str | bytes) -> Message:
         try:
@@ -260,4 +266,7 @@ class StaffLink:
                 return {"type": "result", "id": key, "ok": False, "error": refusal}
             return {"type": "result", "id": key, "ok": True, "value": value}
 
-        return await self.api.writes.run(in_turn)
+        answer = await self.api.writes.run(in_turn)
+        if answer.get("ok"):
+            self.api.hub.look_now()
+        return answer

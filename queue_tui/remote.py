@@ -163,7 +163,13 @@ class RemoteBackend(Backend):
         return [Ticket.from_row(row) for row in self._awaited(key, frames)["tickets"]]
 
     def screens(self) -> ScreenStatus | None:
-        return None
+        """The screens the server sees, as of its last view; while it cannot be reached, none:
+        the desk warns that nobody may see its calls, which is then true."""
+        with self.changed:
+            shown, state = self.link.screens, self.link.state
+        if shown is None or state is not LinkState.CONNECTED:
+            return None
+        return ScreenStatus(time.time(), dict(shown))
 
     def follow_desk(
         self, desk_id: str, deliver: Callable[[DeskView], object], fail: Fail

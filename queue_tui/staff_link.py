@@ -55,6 +55,7 @@ class StaffLink:
     attempts: int = 0
     view: Json | None = None  # the newest view's data
     view_seq: int = -1
+    screens: dict[str, int] | None = None  # with a desk's view: screens showing it, by desk
     # Commands sent and not yet answered, by key, in the order they were made: after a drop
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
@@ -104,6 +105,8 @@ class StaffLink:
             seq = int(frame["seq"])
             if seq >= self.view_seq:
                 self.view, self.view_seq = frame["data"], seq
+                shown = frame.get("screens")
+                self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
             return []
         if kind == "result":
             self._answered(frame)

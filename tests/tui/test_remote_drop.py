@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from websockets.sync.client import connect
 
 from queue_core.store import Store
 from queue_tui.app import desk_console
 from queue_tui.remote import RemoteBackend
-from tests.conftest import SteppingClock
+from queue_tui.widgets.header import StatusHeader
+from tests.conftest import HALL_KEY, SteppingClock
 from tests.tui.cable import Cable
-from tests.tui.conftest import fill_line, remote_backend, toasts, until
+from tests.tui.conftest import fill_line, remote_backend, text_within, toasts, until
 from tests.tui.served import ServedThread
 from tests.tui.test_desk_actions import current, header, listed
 
@@ -81,3 +83,18 @@ async def test_while_the_server_is_down_keys_are_refused_saying_why(
         await pilot.press("n")
         await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
         assert [(e.type, e.ticket) for e in store.events_since(seq)] == [("call", "A001")]
+
+
+async def test_a_remote_desk_knows_the_screens_the_server_sees(
+    store: Store, clock: SteppingClock, served: ServedThread, backend: RemoteBackend
+) -> None:
+    fill_line(store, clock)
+    async with desk_console(backend, "nk1", store.now).run_test(size=(120, 30)) as pilot:
+        bar = pilot.app.screen.query_one(StatusHeader)
+        await until(pilot, lambda: "没有屏幕显示本诊室" in text_within(pilot, bar), "no screen")
+        assert "叫号屏服务未运行" not in text_within(pilot, bar)
+        with connect(f"ws://127.0.0.1:{served.port}/ws/display?key={HALL_KEY}&since="):
+            await until(pilot, lambda: "⚠" not in text_within(pilot, bar), "the hall's TV")
+        await until(pilot, lambda: "没有屏幕显示本诊室" in text_within(pilot, bar), "TV gone")
+        served.stop()
+        await until(pilot, lambda: "叫号屏服务未运行" in text_within(pilot, bar), "no server")
