@@ -106,6 +106,20 @@ class StaffApi:
     hub: Hub
     limit: LoginLimit = field(default_factory=LoginLimit)
 
+    # Per desk: the line and seq it was read at, and its JSON. Every console watching a desk
+    # (and the call button and the HIS workstation beside it) gets one reading of each change.
+    _desk_views: dict[str, tuple[object, int, Message]] = field(default_factory=dict)
+
+    def desk_view(self, desk: str) -> Message:
+        hub = self.hub
+        line, seq = hub.line, hub.seq  # the line changes in place: its seq says when
+        known = self._desk_views.get(desk)
+        if known is not None and known[0] is line and known[1] == seq:
+            return known[2]
+        data = read_desk(line, desk).to_json()
+        self._desk_views[desk] = (line, seq, data)
+        return data
+
     def link(self, address: str) -> StaffLink:
         return StaffLink(self, as_typed(address))
 
@@ -129,7 +143,7 @@ class StaffLink:
         if self.watching["view"] == "desk":
             desk = self.watching.get("desk", "")
             try:
-                data = read_desk(hub.line, desk).to_json()
+                data = self.api.desk_view(desk)
             except LookupError:  # the desk left the configuration: nothing to show of it
                 return None
             # The screens showing this desk now: what a local desk reads in the screens' file.
