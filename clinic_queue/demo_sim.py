@@ -35,9 +35,10 @@ def shape_from(now_local: datetime) -> DayShape:
         return min(base + after, last).time()
 
     return DayShape(
-        opens=opens.time(),
-        lunch=(clock(timedelta(hours=3)), clock(timedelta(hours=3, minutes=30))),
-        closes=clock(timedelta(hours=6, minutes=30)),
+        sessions=(
+            (opens.time(), clock(timedelta(hours=3))),
+            (clock(timedelta(hours=3, minutes=30)), clock(timedelta(hours=6, minutes=30))),
+        )
     )
 
 

@@ -34,6 +34,7 @@ KEYS: dict[str, set[str]] = {
         "alert_ahead",
         "announce_repeats",
         "closes_at",
+        "sessions",
         "public_url",
         "retention_days",
         "staff_session_hours",
@@ -125,6 +126,9 @@ class ClinicConfig:
     alert_ahead: int = 3
     announce_repeats: int = 2
     closes_at: str | None = None  # "HH:MM": the day closes then, not only at midnight
+    # ("HH:MM", "HH:MM") the desks see patients, in order; between them (lunch) nobody is
+    # called. Empty: no planned hours, the desks are open whenever they are not paused.
+    sessions: tuple[tuple[str, str], ...] = ()
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
     staff_session_hours: int = STAFF_SESSION_HOURS  # a staff login expires after this
@@ -414,6 +418,28 @@ def _screens(
     return out
 
 
+def _sessions(c: _Checker, clinic: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    raw = c.take(clinic, "sessions", "clinic", list, [])
+    out: list[tuple[str, str]] = []
+    for i, pair in enumerate(raw):
+        key = f"clinic.sessions[{i}]"
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(t, str) and _CLOCK.match(t) for t in pair)
+        ):
+            c.problems.append(f'{key}: {pair!r} must be ["HH:MM", "HH:MM"] (24-hour)')
+            continue
+        begin, end = pair
+        if begin >= end:
+            c.problems.append(f"{key}: {begin} must be before {end}")
+        elif out and begin < out[-1][1]:
+            c.problems.append(f"{key}: {begin} is before the end of the session before it")
+        else:
+            out.append((begin, end))
+    return tuple(out)
+
+
 def _unique(c: _Checker, table: str, key: str, values: list[str]) -> None:
     seen: set[str] = set()
     for v in values:
@@ -458,6 +484,11 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         closes_at is None or bool(_CLOCK.match(closes_at)),
         f"clinic.closes_at: {closes_at!r} must be a time of day, HH:MM (24-hour)",
     )
+    sessions = _sessions(c, clinic)
+    c.check(
+        not (sessions and closes_at and _CLOCK.match(closes_at) and sessions[-1][1] > closes_at),
+        "clinic.sessions: the last session ends after clinic.closes_at",
+    )
     public_url = c.take(clinic, "public_url", "clinic", str, None)
     problem = url_problem(public_url) if public_url is not None else None
     c.check(problem is None, f"clinic.public_url: {public_url!r} {problem}")
@@ -484,6 +515,7 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         alert_ahead=alert,
         announce_repeats=repeats,
         closes_at=closes_at,
+        sessions=sessions,
         public_url=public_url,
         retention_days=retention,
         staff_session_hours=session_hours,

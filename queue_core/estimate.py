@@ -11,6 +11,11 @@ taken as soon as its current patient is expected out), which gives every ticket 
 until it is called, with paused desks and tickets pinned to one doctor's desk as they are. The
 range is a central interval around that time: the spread of the visits still to come, shared
 by the desks that can serve the ticket, and the uncertainty of the learned mean itself.
+
+Where the clinic plans its sessions (`clinic.sessions`), the line is played forward in working
+minutes and each time is then carried over the hours outside them: a morning check-in whose
+call falls past noon reads a range past the lunch break, and a check-in before opening counts
+from the opening.
 """
 
 from __future__ import annotations
@@ -89,6 +94,30 @@ def learn(start: ServiceTime | None, visits: Sequence[float]) -> ServiceTime | N
 
 
 @dataclass(frozen=True)
+class OpenHours:
+    """The clock the line is played on: `now` and the sessions (begin, end), in minutes since
+    the clinic's local midnight, in order. After the last session the desks are taken to see
+    whoever is still waiting: the day runs on rather than leaving them without an estimate."""
+
+    now: float
+    sessions: tuple[tuple[float, float], ...]
+
+    def wall(self, working: float) -> float:
+        """Minutes from `now` until `working` minutes of session time have passed; a call
+        due just as a session ends is the next session's first."""
+        at, left = self.now, max(working, 0.0)
+        for begin, end in self.sessions:
+            if end <= at:
+                continue
+            at = max(at, begin)
+            if left < end - at:
+                return at + left - self.now
+            left -= end - at
+            at = end
+        return at + left - self.now
+
+
+@dataclass(frozen=True)
 class DeskInput:
     """One desk as the estimate sees it. `line`: the ticket ids it would call, in order (its
     queues merged, tickets pinned elsewhere left out); `busy`: minutes its current patient has
@@ -148,9 +177,13 @@ def _pool(services: Iterable[ServiceTime]) -> _Pool:
     return _Pool(rate, spread / rate**2, rel / rate)
 
 
-def estimate_waits(desks: Sequence[DeskInput]) -> dict[int, Estimate]:
+def estimate_waits(
+    desks: Sequence[DeskInput], hours: OpenHours | None = None
+) -> dict[int, Estimate]:
     """Every ticket some open desk will reach: its estimate. A ticket no open desk with a
-    known visit length serves is left out (the caller says why)."""
+    known visit length serves is left out (the caller says why). With `hours`, the times are
+    carried over what lies outside the sessions."""
+    wall = hours.wall if hours is not None and hours.sessions else None
     services: list[ServiceTime] = []
     lines: list[Sequence[int]] = []
     heap: list[tuple[float, int]] = []
@@ -191,6 +224,9 @@ def estimate_waits(desks: Sequence[DeskInput]) -> dict[int, Estimate]:
         if pool is None:
             chosen = (s for i, s in enumerate(services) if mask >> i & 1)
             pool = pools[mask] = _pool(chosen)
-        lo, hi = shown_range(*pool.interval(minutes))
-        out[ticket_id] = (ceil(minutes), lo, hi)
+        lo, hi = pool.interval(minutes)
+        if wall is not None:
+            minutes, lo, hi = wall(minutes), wall(lo), wall(hi)
+        low, high = shown_range(lo, hi)
+        out[ticket_id] = (ceil(minutes), low, high)
     return out

@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 
 from queue_core.board import Board, DeskView, QueueView
 from queue_core.config import ClinicConfig
-from queue_core.estimate import DeskInput, Estimate, ServiceTime, estimate_waits, learn, prior
+from queue_core.estimate import (
+    DeskInput,
+    Estimate,
+    OpenHours,
+    ServiceTime,
+    estimate_waits,
+    learn,
+    prior,
+)
 from queue_core.events import CALLS, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.patient import Calls, LineFacts, PatientView, patient_view
@@ -35,6 +43,11 @@ def _visit_minutes(ticket: Ticket) -> float | None:
         datetime.fromisoformat(ticket.finished_at) - datetime.fromisoformat(ticket.called_at)
     ).total_seconds()
     return max(seconds, 0.0) / 60
+
+
+def _clock_minutes(clock: str) -> float:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class Line:
@@ -305,6 +318,7 @@ class Line:
             board, services = self.board, self.services
             at = parse_iso(self.at) if self.at else None
             desks = []
+            coming_back = self._coming_back()
             for desk in board.desks:
                 busy = None
                 current = desk.current
@@ -314,11 +328,39 @@ class Line:
                         elapsed = (at - parse_iso(current.called_at)).total_seconds()
                         busy = max(elapsed, 0.0) / 60
                 line = [p.ticket.id for p in desk.line]
+                for behind, stand_in in coming_back.get(desk.config.id, []):
+                    line.insert(min(behind, len(line)), stand_in)
                 desks.append(
                     DeskInput(desk.config.id, services[desk.config.id], desk.paused, busy, line)
                 )
-            self._estimates = estimate_waits(desks)
+            waits = estimate_waits(desks, self._open_hours(at))
+            self._estimates = {t: e for t, e in waits.items() if t > 0}
         return self._estimates
+
+    def _coming_back(self) -> dict[str, list[tuple[int, int]]]:
+        """Desk -> (places behind the head, stand-in id) of each patient away for tests: they
+        come back to that desk `return_behind` places behind the head, ahead of most of its
+        line, so the line is played with a stand-in (a negative id) already there."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for queue_id, aside in self.aside.items():
+            queue = self.config.queue(queue_id)
+            for ticket in aside.values():
+                desk = ticket.pinned_desk or ticket.desk
+                if queue is None or desk is None or ticket.state is not TicketState.AWAY:
+                    continue
+                out.setdefault(desk, []).append((queue.return_behind, -ticket.id))
+        return out
+
+    def _open_hours(self, at: datetime | None) -> OpenHours | None:
+        """The configured sessions around the line's time; None without either."""
+        if at is None or not self.config.sessions:
+            return None
+        local = at.astimezone(self.config.tz)
+        now = local.hour * 60 + local.minute + local.second / 60
+        sessions = tuple(
+            (_clock_minutes(begin), _clock_minutes(end)) for begin, end in self.config.sessions
+        )
+        return OpenHours(now, sessions)
 
     @property
     def last_called(self) -> dict[str, str]:

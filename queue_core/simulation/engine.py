@@ -144,11 +144,10 @@ class Engine:
                 for p in booked:
                     assert p.slot is not None
                     slot = self.at(p.slot).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-                    writer.writerow(
-                        (p.key, p.name or p.key, p.queue, slot, p.priority or "", p.desk or "")
-                    )
+                    row = (self._external_id(p), p.name or p.key, p.queue, slot)
+                    writer.writerow((*row, p.priority or "", p.desk or ""))
             import_appointments(self.store, path, HIS, now=self._did())
-        keys = {p.key for p in booked}
+        keys = {self._external_id(p): p.key for p in booked}
         with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT external_id, number FROM tickets WHERE day = ? AND external_id IS NOT NULL",
@@ -156,7 +155,12 @@ class Engine:
             ).fetchall()
         for external_id, number in rows:
             if external_id in keys:
-                self._numbered(self.tickets[external_id], number, "registered")
+                self._numbered(self.tickets[keys[external_id]], number, "registered")
+
+    def _external_id(self, patient: Patient) -> str:
+        """A HIS numbers its appointments once for all days: a key alone (the same every
+        day) would make the next day's import take its rows for the earlier day's tickets."""
+        return f"{self.plan.day}-{patient.key}"
 
     def _numbered(self, ticket: _Ticket, number: str, state: str) -> None:
         ticket.number = number

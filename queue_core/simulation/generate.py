@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from queue_core.config import ClinicConfig, QueueConfig
 from queue_core.simulation.plan import DayPlan, DeskPlan, Episode, Outcome, Patient
-from queue_core.simulation.shape import DayShape, walk_in_shape
+from queue_core.simulation.shape import DayShape, shape_for, walk_in_shape
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红梅文辉俊"
@@ -27,7 +27,7 @@ _TURNAROUNDS = 400  # one nurse's delay per call; more calls than this reuse the
 
 
 def plan_day(config: ClinicConfig, day: date, seed: int, shape: DayShape | None = None) -> DayPlan:
-    shape = shape or DayShape()
+    shape = shape or shape_for(config)
     rng = random.Random(seed)
     tz = config.tz
     start = datetime.combine(day, shape.opens, tz) - timedelta(hours=1)
@@ -35,7 +35,7 @@ def plan_day(config: ClinicConfig, day: date, seed: int, shape: DayShape | None 
     def at(moment: time) -> float:
         return (datetime.combine(day, moment, tz) - start).total_seconds()
 
-    shifts = ((at(shape.opens), at(shape.lunch[0])), (at(shape.lunch[1]), at(shape.closes)))
+    shifts = tuple((at(begin), at(end)) for begin, end in shape.sessions)
     desks = tuple(
         DeskPlan(
             desk=d.id,
@@ -114,7 +114,7 @@ def _walk_in_times(rng: random.Random, rate: WalkInRate, offset: float) -> Itera
 
 def _slots(config: ClinicConfig, shape: DayShape, at: Callable[[time], float]) -> Iterator[float]:
     length = config.slot_minutes * 60
-    for begin, end in ((shape.opens, shape.lunch[0]), (shape.lunch[1], shape.closes)):
+    for begin, end in shape.sessions:
         slot = at(begin)
         while slot + length <= at(end):
             yield slot

@@ -2,7 +2,8 @@
 
 The defaults describe an ordinary weekday of a Chinese outpatient department: two sessions
 (上午/下午) with a lunch break, about half of the patients booked in 30-minute slots, walk-ins
-peaking mid-morning, a few priority patients, tests and missed calls.
+peaking mid-morning, a few priority patients, tests and missed calls. A clinic that plans its
+own sessions (`clinic.sessions`) has its days simulated in them (`shape_for`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ import math
 from dataclasses import dataclass
 from datetime import time
 
+from queue_core.config import ClinicConfig
+
 
 @dataclass(frozen=True)
 class DayShape:
-    opens: time = time(8, 0)
-    lunch: tuple[time, time] = (time(12, 0), time(13, 30))
-    closes: time = time(17, 0)
+    # When the desks see patients, in order: between sessions nobody is called.
+    sessions: tuple[tuple[time, time], ...] = (
+        (time(8, 0), time(12, 0)),
+        (time(13, 30), time(17, 0)),
+    )
     load: float = 0.9  # patients expected over what the desks can see, at typical visit times
     appointment_share: float = 0.5
     no_show: float = 0.08  # booked, never came
@@ -40,22 +45,45 @@ class DayShape:
     leave_share: float = 0.01  # give up waiting and leave (cancelled)
     turnaround_seconds: float = 15.0  # median time a nurse takes to call the next patient
 
+    @property
+    def opens(self) -> time:
+        return self.sessions[0][0]
+
+    @property
+    def closes(self) -> time:
+        return self.sessions[-1][1]
+
+
+def shape_for(config: ClinicConfig) -> DayShape:
+    """The ordinary day in the clinic's own sessions, where it plans them."""
+    if not config.sessions:
+        return DayShape()
+    return DayShape(
+        sessions=tuple(
+            (time.fromisoformat(begin), time.fromisoformat(end)) for begin, end in config.sessions
+        )
+    )
+
 
 def walk_in_shape(hour: float, shape: DayShape) -> float:
     """The relative rate of walk-ins at a clock hour (9.5 = 09:30): a morning peak about an
-    hour and three quarters after opening and a lower one early in the afternoon, none
-    after the last hour of a session."""
-    morning_end = _hours(shape.lunch[0]) - 0.25
-    afternoon_start = _hours(shape.lunch[1]) - 0.5
-    afternoon_end = _hours(shape.closes) - 0.75
-    opens = _hours(shape.opens) - 0.5
-    if not (opens <= hour < morning_end or afternoon_start <= hour < afternoon_end):
-        return 0.0
-    peak = _hours(shape.opens) + 1.75
-    second = _hours(shape.lunch[1]) + 0.75
-    return math.exp(-(((hour - peak) / 1.1) ** 2) / 2) + 0.5 * math.exp(
-        -(((hour - second) / 0.9) ** 2) / 2
+    hour and three quarters after opening and a lower one early in each later session, from
+    half an hour before a session opens and none in its last quarter of an hour (the last
+    session's last three quarters)."""
+    last = len(shape.sessions) - 1
+    open_now = any(
+        _hours(begin) - 0.5 <= hour < _hours(end) - (0.75 if i == last else 0.25)
+        for i, (begin, end) in enumerate(shape.sessions)
     )
+    if not open_now:
+        return 0.0
+    rate = 0.0
+    for i, (begin, _) in enumerate(shape.sessions):
+        if i == 0:
+            rate += math.exp(-(((hour - _hours(begin) - 1.75) / 1.1) ** 2) / 2)
+        else:
+            rate += 0.5 * math.exp(-(((hour - _hours(begin) - 0.75) / 0.9) ** 2) / 2)
+    return rate
 
 
 def _hours(moment: time) -> float:

@@ -11,6 +11,7 @@ from queue_core.errors import ConfigError
 from tests.conftest import SAMPLE_CONFIG
 
 SAMPLE_TEXT = SAMPLE_CONFIG.read_text(encoding="utf-8")
+SESSIONS = 'sessions = [["08:00", "12:00"], ["13:30", "17:00"]]'
 
 
 def _problems(text: str) -> list[str]:
@@ -32,6 +33,7 @@ def test_sample_configuration_is_valid() -> None:
     assert config.desk("nk-zj") is not None
     assert config.desk("nk-zj").queues == ("nk-zj", "nk-pt")  # type: ignore[union-attr]
     assert config.timezone == "Asia/Shanghai"
+    assert config.sessions == (("08:00", "12:00"), ("13:30", "17:00"))
 
 
 @pytest.mark.parametrize(
@@ -221,6 +223,36 @@ def test_sample_configuration_is_valid() -> None:
             _edit('doctor = "王建国"', "doctor = 7"),
             "desks[2].doctor: expected str, got int",
             id="doctor-not-a-string",
+        ),
+        pytest.param(
+            _edit(SESSIONS, 'sessions = [["08:00", "12:00"], ["13:30"]]'),
+            'clinic.sessions[1]: [\'13:30\'] must be ["HH:MM", "HH:MM"] (24-hour)',
+            id="session-without-its-end",
+        ),
+        pytest.param(
+            _edit(SESSIONS, 'sessions = [["8:00", "12:00"]]'),
+            "clinic.sessions[0]: ['8:00', '12:00'] must be",
+            id="session-time-not-hh-mm",
+        ),
+        pytest.param(
+            _edit(SESSIONS, 'sessions = [["12:00", "08:00"]]'),
+            "clinic.sessions[0]: 12:00 must be before 08:00",
+            id="session-ending-before-it-starts",
+        ),
+        pytest.param(
+            _edit(SESSIONS, 'sessions = [["08:00", "12:00"], ["11:30", "17:00"]]'),
+            "clinic.sessions[1]: 11:30 is before the end of the session before it",
+            id="sessions-overlapping",
+        ),
+        pytest.param(
+            _edit(SESSIONS, 'sessions = "08:00-12:00"'),
+            "clinic.sessions: expected list, got str",
+            id="sessions-not-a-list",
+        ),
+        pytest.param(
+            _edit(SESSIONS, SESSIONS + '\ncloses_at = "16:00"'),
+            "clinic.sessions: the last session ends after clinic.closes_at",
+            id="session-past-closing",
         ),
         pytest.param(
             _edit('title = "主任医师"', 'title = "主任\u202e医师"'),

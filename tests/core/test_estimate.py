@@ -9,6 +9,7 @@ import pytest
 from queue_core.estimate import (
     PRIOR_CV,
     DeskInput,
+    OpenHours,
     ServiceTime,
     estimate_waits,
     learn,
@@ -99,3 +100,53 @@ def test_ranges_read_in_whole_steps() -> None:
     assert shown_range(-3.0, 12.0) == (0, 15)
     assert shown_range(55.0, 71.0) == (50, 80)
     assert shown_range(20.0, 20.0) == (20, 25)
+
+
+# 08:00-12:00 and 13:30-17:00, in minutes since midnight.
+SESSIONS = ((8 * 60.0, 12 * 60.0), (13 * 60 + 30.0, 17 * 60.0))
+
+
+def _at(hour: int, minute: int) -> OpenHours:
+    return OpenHours(hour * 60 + minute, SESSIONS)
+
+
+@pytest.mark.parametrize(
+    ("now", "working", "wall"),
+    [
+        pytest.param(_at(11, 40), 30, 120, id="over-lunch: 20 before, 10 after 13:30"),
+        pytest.param(_at(11, 40), 19, 19, id="before-the-break"),
+        pytest.param(_at(11, 40), 20, 110, id="due-at-noon: after the break"),
+        pytest.param(_at(9, 0), 45, 45, id="inside-a-session"),
+        pytest.param(_at(7, 30), 0, 30, id="before-opening: from 08:00"),
+        pytest.param(_at(12, 30), 5, 65, id="during-lunch: from 13:30"),
+        pytest.param(_at(17, 10), 10, 10, id="after-the-last-session: runs on"),
+        pytest.param(_at(11, 40), -3, 0, id="a-negative-low-end-is-now"),
+    ],
+)
+def test_working_minutes_are_carried_over_the_break(
+    now: OpenHours, working: float, wall: float
+) -> None:
+    assert now.wall(working) == pytest.approx(wall)
+
+
+def test_a_check_in_before_lunch_reads_a_range_past_the_break() -> None:
+    # One desk seeing a patient every 10 minutes exactly; three ahead with an empty room:
+    # 30 minutes of work ahead. At 11:40, 20 of them are before 12:00 and 10 after 13:30:
+    # the call at 13:40, 120 minutes away; no spread, so the range is the step above it.
+    exact = ServiceTime(10.0, 0.0, 0.0)
+    desks = [DeskInput("a", exact, False, None, [1, 2, 3, 4])]
+    assert estimate_waits(desks)[4] == (30, 30, 35)
+    at_1140 = estimate_waits(desks, _at(11, 40))
+    assert at_1140[4] == (120, 120, 130)
+    assert at_1140[2] == (10, 10, 15)  # called at 11:50, before the break
+    # With a spread: variance (30 + 10) x 25/10^3/0.1^2 + (30 x 0.2)^2 = 136, 30 +- 14.9
+    # working minutes. The low end (15.1) falls before noon; the high end (44.9) is 24.9
+    # minutes past 13:30, 134.9 minutes away: read in steps of 10, 10–140.
+    wide = [DeskInput("a", ServiceTime(10.0, 25.0, 0.2), False, None, [1, 2, 3, 4])]
+    assert estimate_waits(wide)[4] == (30, 15, 45)
+    assert estimate_waits(wide, _at(11, 40))[4] == (120, 10, 140)
+
+
+def test_without_sessions_the_clock_changes_nothing() -> None:
+    desks = [DeskInput("a", ServiceTime(10.0, 25.0, 0.2), False, None, [1, 2, 3, 4])]
+    assert estimate_waits(desks, OpenHours(11 * 60 + 40, ())) == estimate_waits(desks)

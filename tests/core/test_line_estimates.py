@@ -63,3 +63,38 @@ def test_a_ticket_pinned_to_a_desk_waits_for_that_desk(store: Store, clock: Step
     assert line.estimates[pinned.id][0] == 30
     view = line.view(pinned)
     assert view.eta is not None and view.eta[0] <= 30 <= view.eta[1]
+
+
+def test_a_call_past_noon_waits_out_the_configured_lunch(
+    store: Store, clock: SteppingClock
+) -> None:
+    # The sample clinic sees patients 08:00-12:00 and 13:30-17:00; the clock starts at 09:00.
+    _visits(store, clock, "wk1", 10, 1)
+    commands.pause(store, "wk2", ACTOR)
+    clock.advance(minutes=150)  # from 09:10 to 11:40
+    tickets = [issue_ticket(store, "wk", ACTOR, name=f"午{i}") for i in range(4)]
+    estimates = Line.load(store).estimates
+    # wk1 alone, 10 minutes a visit: calls at 11:40, 11:50, then 13:30 and 13:40.
+    assert [estimates[t.id][0] for t in tickets] == [0, 10, 110, 120]
+    low, high = estimates[tickets[3].id][1:]
+    assert low <= 20 and high >= 120  # the range shown spans the break
+
+
+def test_a_patient_away_for_tests_is_counted_back_in_the_line(
+    store: Store, clock: SteppingClock
+) -> None:
+    _visits(store, clock, "wk1", 10, 1)
+    commands.pause(store, "wk2", ACTOR)
+    tests = issue_ticket(store, "wk", ACTOR, name="检")
+    line = [issue_ticket(store, "wk", ACTOR, name=f"候{i}") for i in range(3)]
+    commands.call_next(store, "wk1", ACTOR)
+    commands.send_away(store, "wk1", ACTOR)  # 检 goes for tests, back 1 place behind the head
+    estimates = Line.load(store).estimates
+    assert tests.id not in estimates and all(t > 0 for t in estimates)
+    # wk1's room is empty: the head now, then 检's return visit, then the next two.
+    assert [estimates[t.id][0] for t in line] == [0, 20, 30]
+    number = Line.load(store).tickets[tests.id].number
+    commands.come_back(store, number, ACTOR)
+    back = Line.load(store).estimates
+    assert [back[t.id][0] for t in line] == [0, 20, 30]  # the same, now with 检 in the line
+    assert back[tests.id][0] == 10

@@ -16,17 +16,9 @@ TEN_TEN = datetime(2026, 11, 23, 2, 10, tzinfo=UTC)  # 10:10 in the sample clini
 
 def test_the_demo_clinic_opened_an_hour_ago_on_a_slot_boundary() -> None:
     shape = shape_from(datetime(2026, 11, 23, 10, 10))
-    assert (shape.opens, shape.lunch, shape.closes) == (
-        time(9, 0),
-        (time(12, 0), time(12, 30)),
-        time(15, 30),
-    )
+    assert shape.sessions == ((time(9, 0), time(12, 0)), (time(12, 30), time(15, 30)))
     late = shape_from(datetime(2026, 11, 23, 22, 50))
-    assert (late.opens, late.lunch, late.closes) == (
-        time(21, 30),
-        (time(23, 30), time(23, 30)),
-        time(23, 30),
-    )
+    assert late.sessions == ((time(21, 30), time(23, 30)), (time(23, 30), time(23, 30)))
 
 
 def test_every_desk_but_the_persons_is_simulated_beside_the_persons_own_calls(

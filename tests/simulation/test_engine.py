@@ -163,3 +163,30 @@ def test_a_paced_play_is_told_every_moment_in_order(
     assert counts[0] == 1 and counts == sorted(counts)
     assert store.last_seq() > counts[-1] and played.commands <= len(moments)
     store.close()
+
+
+def test_a_second_day_in_the_same_file_has_its_appointments(
+    tmp_path: Path, sample_config: ClinicConfig
+) -> None:
+    store = fresh(tmp_path / "sim.db", sample_config)
+    following = DAY + timedelta(days=1)
+    counts = []
+    for day in (DAY, following):
+        simulate(store, day, 7, today=TODAY)
+        events = store.events_matching(0, day=day.isoformat())
+        counts.append(
+            (
+                sum(1 for e in events if e.type is EventType.IMPORT),
+                sum(1 for e in events if e.type is EventType.CHECKIN),
+            )
+        )
+    with store.read() as conn:
+        booked = conn.execute(
+            "SELECT COUNT(*) FROM tickets WHERE day = ? AND external_id IS NOT NULL",
+            (following.isoformat(),),
+        ).fetchone()[0]
+    store.close()
+    # The second day's booked patients are imported and check in, as on the first.
+    assert counts[0][0] == counts[1][0] == 1
+    assert counts[1][1] > counts[0][1] / 2 > 0
+    assert booked > 50

@@ -6,6 +6,7 @@ Tolerances are a few standard errors of the counts summed over the seeds, so a b
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from datetime import date
@@ -13,7 +14,7 @@ from datetime import date
 from queue_core.config import ClinicConfig
 from queue_core.simulation.generate import WalkInRate, capacity_per_hour, plan_day
 from queue_core.simulation.plan import DayPlan, Outcome
-from queue_core.simulation.shape import DayShape
+from queue_core.simulation.shape import DayShape, shape_for
 
 DAY = date(2026, 11, 23)
 SEEDS = range(20)
@@ -109,3 +110,19 @@ def test_the_specialist_queue_is_pinned_to_its_doctor(sample_config: ClinicConfi
 def test_a_seed_is_a_day(sample_config: ClinicConfig) -> None:
     assert plan_day(sample_config, DAY, 5) == plan_day(sample_config, DAY, 5)
     assert plan_day(sample_config, DAY, 5) != plan_day(sample_config, DAY, 6)
+
+
+def test_desks_work_in_the_configured_sessions(sample_config: ClinicConfig) -> None:
+    # The clinic's own hours, one session moved: the plan's desks follow the configuration.
+    config = dataclasses.replace(sample_config, sessions=(("07:30", "11:30"), ("14:00", "17:30")))
+    plan = plan_day(config, DAY, 1)
+    hours = {
+        tuple((clock_hour(plan, begin), clock_hour(plan, end)) for begin, end in desk.shifts)
+        for desk in plan.desks
+    }
+    assert hours == {((7.5, 11.5), (14.0, 17.5))}
+    # The sample's sessions are the ordinary day's.
+    assert shape_for(sample_config) == SHAPE
+    # No walk-in arrives in the new lunch break, nor in the last three quarters of an hour.
+    walk_ins = [clock_hour(plan, p.arrives) for p in plan.patients if p.arrives and p.slot is None]
+    assert walk_ins and not [h for h in walk_ins if 11.25 <= h < 13.5 or h >= 16.75]
