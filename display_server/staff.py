@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,8 @@ from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
-from queue_core.console_view import read_desk, read_triage
+from queue_core.address import public_address
+from queue_core.console_view import read_desk, read_triage, slip_of
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -56,7 +58,7 @@ def parse(frame: str | bytes) -> Message:
     needs = _FIELDS.get(data.get("type"))  # type: ignore[arg-type]
     if needs is None:
         raise BadFrame(f"Unknown message type; expected one of {tuple(_FIELDS)}.")
-    key = data.get("id") if data["type"] in ("command", "find") else None
+    key = data.get("id") if data["type"] in _KEYED else None
     key = key if isinstance(key, str) and len(key) <= _TEXT_LIMIT else None
     for name in needs:
         value = data.get(name)
@@ -69,11 +71,12 @@ def parse(frame: str | bytes) -> Message:
     for name in ("desk", "search"):
         if name in data and not isinstance(data[name], str):
             raise BadFrame(f"{name!r} must be a string.")
-    if data["type"] in ("command", "find") and not KEY.fullmatch(data["id"]):
+    if data["type"] in _KEYED and not KEY.fullmatch(data["id"]):
         raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).", key)
     return data
 
 
+_KEYED = ("command", "find", "slip")  # the frames whose answer carries their id
 _FIELDS: dict[str, tuple[str, ...]] = {
     "watch": ("view",),
     "login": ("user", "password"),
@@ -81,6 +84,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "logout": (),
     "command": ("id", "op"),
     "find": ("id", "text"),
+    "slip": ("id", "number"),
     "ping": (),
 }
 
@@ -181,6 +185,8 @@ class StaffLink:
             return await self._watch(data)
         if kind == "find":
             return await self._find(data["id"], data["text"])
+        if kind == "slip":
+            return await self._slip(data["id"], data["number"])
         if kind == "logout":
             token, self.token = self.token, None
             if token is None:
@@ -241,18 +247,40 @@ class StaffLink:
         return view
 
     async def _find(self, key: str, text: str) -> Message:
-        """Today's tickets by number, name or phone, as a console's own search finds them: read
-        on the write thread, like every database call, so a slow search never holds the feeds."""
+        """Today's tickets by number, name or phone, as a console's own search finds them."""
+
+        def found(store: Store) -> Message:
+            tickets = [t.to_row() for t in find_tickets(store, text)]
+            return {"type": "found", "id": key, "tickets": tickets}
+
+        return await self._read(key, (Role.ADMIN, Role.TRIAGE, Role.DESK), found)
+
+    async def _slip(self, key: str, number: str) -> Message:
+        """A ticket's slip for the triage desk's printer, with the token its link needs."""
+
+        def slip(store: Store) -> Message:
+            try:
+                made, token = slip_of(store, number, public_address(store.config))
+            except QueueError as exc:
+                return error(exc.code, exc.message, id=key)
+            return {"type": "slip", "id": key, "slip": made.to_json(), "token": token}
+
+        return await self._read(key, (Role.ADMIN, Role.TRIAGE), slip)
+
+    async def _read(
+        self, key: str, roles: tuple[Role, ...], answer: Callable[[Store], Message]
+    ) -> Message:
+        """A question for a member of `roles`, read on the write thread like every database
+        call, so a slow search never holds up the feeds; it writes nothing."""
         token, store = self.token, self.api.store
 
         def in_turn() -> Message:
             session = session_of(store, token) if token is not None else None
             if session is None:
                 return error("unauthorized", "Log in first.", id=key)
-            if session.account.member.role not in (Role.ADMIN, Role.TRIAGE, Role.DESK):
-                return error("forbidden", "Your role may not search the tickets.", id=key)
-            found = [t.to_row() for t in find_tickets(store, text)]
-            return {"type": "found", "id": key, "tickets": found}
+            if session.account.member.role not in roles:
+                return error("forbidden", "Your role may not ask this.", id=key)
+            return answer(store)
 
         return await self.api.writes.run(in_turn)
 

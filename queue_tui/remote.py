@@ -5,6 +5,7 @@ workers wait for their answers, never the UI thread."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
@@ -151,15 +152,16 @@ class RemoteBackend(Backend):
         return outcome.value or {}
 
     def slip(self, number: str) -> Slip:
-        raise QueueError(
-            f"Ticket {number} was issued; this server sends no slips to consoles yet.",
-            "no_remote_slip",
-            number=number,
-        )
+        """The server's slip, linked to the address this console's phones reach it by."""
+        with self.changed:
+            key, frames = self.link.ask("slip", number=number)
+        answer = self._awaited(key, frames)
+        made = Slip.from_json(answer["slip"])
+        return dataclasses.replace(made, url=self.address.link(str(answer["token"])))
 
     def find(self, text: str) -> list[Ticket]:
         with self.changed:
-            key, frames = self.link.find(text)
+            key, frames = self.link.ask("find", text=text)
         return [Ticket.from_row(row) for row in self._awaited(key, frames)["tickets"]]
 
     def screens(self) -> ScreenStatus | None:

@@ -16,6 +16,7 @@ from queue_core.errors import QueueError
 # Seconds before each new attempt after a drop: quick for a blip, then no faster than a nurse
 # would notice, so a restarting server is not hammered by every desk at once.
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+ANSWERS = ("found", "slip")  # the server's answers to questions, each carrying its id
 
 
 class LinkState(StrEnum):
@@ -60,7 +61,7 @@ class StaffLink:
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
     answers: dict[str, Outcome] = field(default_factory=dict)
-    finding: set[str] = field(default_factory=set)  # searches asked, not yet answered
+    finding: set[str] = field(default_factory=set)  # questions asked, not yet answered
 
     # -- the connection -------------------------------------------------------------------
 
@@ -111,11 +112,11 @@ class StaffLink:
         if kind == "result":
             self._answered(frame)
             return []
-        if kind == "found":
+        if kind in ANSWERS:
             key = str(frame["id"])
             if key in self.finding:
                 self.finding.discard(key)
-                self.answers[key] = Outcome(value={"tickets": list(frame["tickets"])})
+                self.answers[key] = Outcome(value=frame)
             return []
         if kind == "error":
             self._refused(frame)
@@ -173,13 +174,13 @@ class StaffLink:
         self.pending[key] = {"op": op, "args": args}
         return key, [{"type": "command", "id": key, "op": op, "args": args}]
 
-    def find(self, text: str) -> tuple[str, list[Json]]:
-        """A search of today's tickets: its key and the frame that asks it."""
+    def ask(self, kind: str, **fields: str) -> tuple[str, list[Json]]:
+        """A question (`find`, `slip`): its key and the frame that asks it."""
         if self.state is not LinkState.CONNECTED:
             raise Offline(self.why or self.state.value)
         key = uuid.uuid4().hex
         self.finding.add(key)
-        return key, [{"type": "find", "id": key, "text": text}]
+        return key, [{"type": kind, "id": key, **fields}]
 
     def answer(self, key: str) -> Outcome | None:
         """The command's answer once it came (and forgotten then), None while it is awaited."""

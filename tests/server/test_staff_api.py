@@ -192,3 +192,23 @@ async def test_find_answers_todays_tickets_to_staff_and_nobody_else(
     await feed.send({"type": "find", "id": uuid.uuid4().hex, "text": "nobody"})
     assert (await feed.until_type("found"))["tickets"] == []
     assert store.last_seq() == seq  # a search writes nothing
+
+
+async def test_a_slip_is_for_the_triage_desk_only(store: Store, server: DisplayServer) -> None:
+    ticket = registration.issue_ticket(store, "nk-pt", HOST, name="周九")
+    nurse = await _nurse(server, store)
+    key = uuid.uuid4().hex
+    await nurse.send({"type": "slip", "id": key, "number": ticket.number})
+    refused = await nurse.until_type("error")
+    assert (refused["code"], refused["id"]) == ("forbidden", key)
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    desk = await open_feed(server, STAFF_PATH)
+    await desk.send({"type": "login", "user": "li", "password": PASSWORD})
+    assert (await desk.next())["type"] == "session"
+    await desk.send({"type": "slip", "id": key, "number": ticket.number})
+    slip = await desk.until_type("slip")
+    assert (slip["id"], slip["token"], slip["slip"]["number"]) == (key, ticket.token, "A001")
+    assert slip["slip"]["masked_name"] == "周*" and "周九" not in str(slip)
+    await desk.send({"type": "slip", "id": key, "number": "Z999"})
+    missing = await desk.until_type("error")
+    assert (missing["code"], missing["id"]) == ("ticket_not_found", key)
