@@ -20,7 +20,7 @@ from display_server.login_limit import LoginLimit
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, read_triage, slip_of
+from queue_core.console_view import read_desk, slip_of, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -138,8 +138,9 @@ class StaffLink:
     watching: Message | None = None  # the watch frame this connection follows
     shown: Any = None  # the view data last sent, without its seq
 
-    def view(self) -> Message | None:
-        """The watched view now, or None when it is what was sent last."""
+    async def view(self) -> Message | None:
+        """The watched view now, or None when it is what was sent last. The triage desk's
+        search reads the database: on the write thread, as every database call here."""
         if self.watching is None:
             return None
         hub = self.api.hub
@@ -153,8 +154,9 @@ class StaffLink:
             # The screens showing this desk now: what a local desk reads in the screens' file.
             extra["screens"] = {desk: desks_shown(hub.store.config, hub.screens).get(desk, 0)}
         else:
-            search = self.watching.get("search", "")
-            data = read_triage(hub.line, hub.store, search).to_json()
+            search, store = self.watching.get("search", ""), self.api.store
+            found = await self.api.writes.run(lambda: find_tickets(store, search))
+            data = triage_view(hub.line, search, found).to_json()
         same = ({k: v for k, v in data.items() if k != "seq"}, extra)
         if same == self.shown:
             return None
@@ -242,7 +244,7 @@ class StaffLink:
         elif member.role not in (Role.ADMIN, Role.TRIAGE):
             return error("forbidden", "Your role may not watch the triage desk.")
         self.watching, self.shown = data, None
-        view = self.view()
+        view = await self.view()
         assert view is not None
         return view
 

@@ -199,9 +199,15 @@ class TriageView:
 
 
 def read_triage(line: Line, store: Store, search: str) -> TriageView:
+    return triage_view(line, search, find_tickets(store, search))
+
+
+def triage_view(line: Line, search: str, found: list[Ticket]) -> TriageView:
+    """The counts from the line in memory; `found`, the search's tickets, read by the caller
+    where a database read may wait (a worker, the server's write thread)."""
     board = line.board
     counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
-    return TriageView(board.seq, line.config, counts, search, find_tickets(store, search))
+    return TriageView(board.seq, line.config, counts, search, found)
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,23 @@ async def test_a_slip_is_for_the_triage_desk_only(store: Store, server: DisplayS
     await desk.send({"type": "slip", "id": key, "number": "Z999"})
     missing = await desk.until_type("error")
     assert (missing["code"], missing["id"]) == ("ticket_not_found", key)
+
+
+async def test_the_triage_watch_answers_its_search_and_follows_new_tickets(
+    store: Store, server: DisplayServer
+) -> None:
+    registration.issue_ticket(store, "nk-pt", HOST, name="周九")
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    feed = await open_feed(server, STAFF_PATH)
+    await feed.send({"type": "login", "user": "li", "password": PASSWORD})
+    assert (await feed.next())["type"] == "session"
+    await feed.send({"type": "watch", "view": "triage", "search": "周"})
+    view = await feed.until_type("view")
+    assert view["data"]["search"] == "周"
+    assert [t["name"] for t in view["data"]["found"]] == ["周九"]
+    registration.issue_ticket(store, "wk", HOST, name="周十")  # another desk's issue
+    view = await feed.until(lambda m: m["type"] == "view" and len(m["data"]["found"]) == 2)
+    assert sorted(t["name"] for t in view["data"]["found"]) == ["周九", "周十"]
+    await feed.send({"type": "watch", "view": "triage", "search": "周十"})
+    view = await feed.until_type("view")
+    assert [t["name"] for t in view["data"]["found"]] == ["周十"]
