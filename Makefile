@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-long check bench browser clean
+.PHONY: demo test test-fast test-long check bench browser voice clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) $(if $(SIMULATE),CLINIC_QUEUE_SIMULATE=$(SIMULATE)) \
 	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser voice
 	$(BIN)/python -m pytest -q
 
 # While working: everything but the tests marked slow (processes, browsers, real-time waits).
@@ -48,6 +48,12 @@ browser:
 	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else echo "chromium or a CJK font not found: install Debian's chromium and fonts-wqy-microhei packages for the browser tests"; fi; }
+
+# The display server's baseline voice (docs/voice.md): espeak-ng, Mandarin and English, offline.
+voice:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
+	  else echo "espeak-ng not found: install Debian's espeak-ng package for the server's spoken calls"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

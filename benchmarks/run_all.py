@@ -22,6 +22,7 @@ from benchmarks import (
     report_time,
     simulated_day,
     staff_roundtrip,
+    voice,
 )
 from benchmarks.import_sync import main as import_main
 from benchmarks.report import DOC, Blocks, Part, machine_line, show_blocks, verdict, write_blocks
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             "server",
             "simulate",
             "staff",
+            "voice",
         ),
         help="run one group of benchmarks",
     )
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("voice", voice.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from clinic_queue.sim_cli import add_commands
 from clinic_queue.staff_cli import add_staff_commands
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
+from clinic_queue.voice_cli import add_voice_commands
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
 from queue_core.backup import Copy, backup
@@ -635,6 +636,7 @@ def build_parser() -> _Parser:
     p.add_argument("--cert", metavar="FILE", help="a PEM certificate (chain): speak https and wss")
     p.add_argument("--key", metavar="FILE", help="the PEM private key of --cert")
     add_commands(add)
+    add_voice_commands(add)
     add_staff_commands(add, common)
     return parser
 

@@ -12,6 +12,7 @@ from display_server.limits import Writes
 from display_server.protocol import Message
 from display_server.write_queue import WriteQueue
 from queue_core.errors import QueueError
+from queue_core.events import UNSPOKEN
 from queue_core.feedback import record_presence, record_receipt
 from queue_core.store import Store
 
@@ -32,18 +33,33 @@ class Receipts:
         self.screen_id = screen_id
         self.writes = writes
 
-    async def record(self, call_seq: int) -> Message | None:
-        """Record the receipt of `call_seq`; the error to answer with, if any."""
+    async def record(self, call_seq: int, how: str) -> Message | None:
+        """Record the receipt of `call_seq` announced `how`; the error to answer with, if any."""
         if self.screen_id is None:
             return NOT_REGISTERED
         if not self.writes.allow():
             return RATE_LIMITED
         try:
             screen_id = self.screen_id
-            await self.queue.run(lambda: record_receipt(self.writer, call_seq, screen_id))
+            await self.queue.run(lambda: record_receipt(self.writer, call_seq, screen_id, how=how))
         except QueueError as exc:
             return protocol.error("refused", exc.message)
         return None
+
+
+class Speakers:
+    """How each registered screen announced its latest call, for /healthz: a screen id is
+    public (it is in the clinic's file and on no patient's page)."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, str] = {}
+
+    def heard(self, screen_id: str | None, how: str) -> None:
+        if screen_id is not None:
+            self.latest[screen_id] = how
+
+    def silent(self) -> list[str]:
+        return sorted(s for s, how in self.latest.items() if how in UNSPOKEN)
 
 
 async def presence(

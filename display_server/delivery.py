@@ -85,6 +85,8 @@ class Delivery:
         self.line = line
         self.config = line.config
         self.fresh_line = fresh_line
+        # The audio URLs of a call (display_server/announcer.py), when the server has an engine.
+        self.audio: protocol.AudioUrls | None = None
         self.journal: deque[Public] = deque()
         self.journal_size = journal_size
         self.phone_journal: dict[int, list[tuple[int, Message]]] = {}
@@ -134,7 +136,7 @@ class Delivery:
         yield from self._on_change(batch)
 
     def _event_messages(self, event: Event) -> Iterator[Out]:
-        for public in protocol.display_messages(event, self.config):
+        for public in protocol.display_messages(event, self.config, self.audio):
             self._journal(public)
             data = encode(public.message)
             for seen in self.screens:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from websockets.asyncio.server import ServerConnection
 
+from display_server.announcer import Announcer
 from display_server.delivery import JOURNAL_SIZE, REFILL_EVENTS, Delivery, Out
 from display_server.wire import fan_out
 from queue_core.events import Event
@@ -49,12 +50,15 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._watch: LogWatch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.announcer: Announcer | None = None  # the server's voice, when it has one
 
     async def start(self) -> None:
         """Load the line, refill the journal from the log's tail, start tailing."""
         self._loop = asyncio.get_running_loop()
         line = await asyncio.to_thread(Line.load, self.store)
         self.delivery = Delivery(line, self._fresh_line, self.journal_size)
+        if self.announcer is not None:
+            self.delivery.audio = self.announcer.urls
         refill = min(self.journal_size, REFILL_EVENTS)
         first = max(0, line.seq - refill)
         events = await asyncio.to_thread(self.store.events_since, first, refill)
@@ -128,14 +132,16 @@ class Hub:
 
     def on_events(self, events: list[Event]) -> None:
         self._write(self.delivery.on_events(events))
+        if self.announcer is not None:
+            self.announcer.ahead(self.line.board)
         self.tell_listeners()
+        if self.delivery.phones_dirty and (self.phone_round is None or self.phone_round.done()):
+            self.phone_round = asyncio.get_running_loop().create_task(self._update_phones())
 
     def tell_listeners(self) -> None:
         """Something the staff views show changed: each listener pushes its view if it did."""
         for listener in list(self.listeners):
             listener()
-        if self.delivery.phones_dirty and (self.phone_round is None or self.phone_round.done()):
-            self.phone_round = asyncio.get_running_loop().create_task(self._update_phones())
 
     async def _update_phones(self) -> None:
         for chunk in self.delivery.phone_round():

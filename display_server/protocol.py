@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from queue_core import screens
 from queue_core.board import Board, public_board
 from queue_core.config import ClinicConfig
 from queue_core.events import (
+    ANNOUNCED_HOW,
     Called,
     Event,
     Finished,
@@ -37,11 +38,15 @@ from queue_core.masking import mask_name
 from queue_core.model import PRESENCE
 from queue_core.patient import Calls, Eta, PatientView, place_desk
 from queue_core.screens import ScreenFilter
+from queue_core.voice_text import LANGUAGES, VoiceConfig, said_name, text_of
 
 MAX_FRAME = 4 * 1024  # client frames above this close with 1009 (websockets' max_size)
 ORIGINS_ENV = "CLINIC_QUEUE_ORIGINS"
 POLICY_VIOLATION = 1008
 DISPLAY_TYPES = ("hello", "ack", "ping")
+# An ack without `how` comes from a page loaded before receipts said how: it spoke with the
+# TV's own voice (or believed it did).
+OLD_PAGE_HOW = "os_voice"
 PHONE_TYPES = ("hello", "presence", "ping")
 Message = dict[str, Any]
 # Near the head a phone hears of every step of its line. Farther back its place is rounded up
@@ -93,12 +98,12 @@ def as_seq(value: object) -> int | None:
     return None
 
 
-def spoken(number: str, room: str) -> dict[str, str]:
-    """The call as the TV says it: 「请 A012 号 到 3 诊室就诊」, then in English. No name: a masked
-    one is not pronounceable (engines read the star out, "星号"), and saying a full name aloud
-    in a waiting room is not the screen's decision to make."""
-    english = f"Number {number}, please go to room {room}"
-    return {"zh": f"请 {number} 号 到 {room} 诊室就诊", "en": english}
+def spoken(voice: VoiceConfig, number: str, room: str, masked: str | None) -> dict[str, str]:
+    """The call as the TV says it, per language, from the clinic's templates: 「请 A012 号 到 3
+    诊室就诊」, then in English. A name only where the clinic chose to say names, and then only
+    its family name: engines read a mask character out ("星号")."""
+    name = said_name(masked) if voice.say_names else ""
+    return {lang: text_of(voice.template(lang), number, room, name) for lang in LANGUAGES}
 
 
 def clinic_clock(config: ClinicConfig, day: str) -> Message:
@@ -121,7 +126,12 @@ class Public:
     message: Message
 
 
-def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
+AudioUrls = Callable[[str, str, str | None], dict[str, str] | None]
+
+
+def display_messages(
+    event: Event, config: ClinicConfig, audio: AudioUrls | None = None
+) -> list[Public]:
     """The public messages of one log event; most events only change the board."""
     fact = event.fact()
     row = event.own_row() or {}
@@ -143,7 +153,8 @@ def display_messages(event: Event, config: ClinicConfig) -> list[Public]:
                 "queue": event.queue,
                 "recall": fact.recalls if isinstance(fact, Recalled) else 0,
                 "out_of_turn": isinstance(fact, Called) and fact.out_of_turn,
-                "text": spoken(event.ticket or "", room),
+                "text": spoken(config.voice, event.ticket or "", room, name),
+                "audio": audio(event.ticket or "", room, name) if audio else None,
                 "repeats": config.announce_repeats,
             }
         case Skipped():
@@ -365,6 +376,8 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         raise BadMessage("unknown_type", f"Unknown message type; expected one of {allowed}.")
     if kind in ("hello", "ack") and as_seq(data.get("since" if kind == "hello" else "seq")) is None:
         raise BadMessage("bad_seq", "A sequence number (integer) is required.")
+    if kind == "ack" and data.get("how", OLD_PAGE_HOW) not in ANNOUNCED_HOW:
+        raise BadMessage("bad_how", f"how must be one of {ANNOUNCED_HOW}.")
     if kind == "presence" and data.get("status") not in PRESENCE:
         raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
     return data

@@ -21,6 +21,9 @@ CONTENT_TYPES = {  # every kind of file static/ holds
     ".js": "text/javascript; charset=utf-8",
     ".ico": "image/x-icon",
 }
+# An audio key is a hash of what the audio says and how (display_server/announcer.py): the
+# bytes at one URL never change.
+IMMUTABLE = "public, max-age=31536000, immutable"
 NOT_FOUND_PAGE = (
     '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -75,11 +78,24 @@ def static_file(name: str, method: str = "GET", cache: str = "no-cache") -> Resp
 
 
 def health(
-    seq: int, displays: int, phones: int, fault: str | None = None, method: str = "GET"
+    seq: int,
+    displays: int,
+    phones: int,
+    fault: str | None = None,
+    method: str = "GET",
+    voice: str | None = None,
+    silent: list[str] | None = None,
 ) -> Response:
     """503 with the fault's code (never the file's path: the route is public) when the server
-    cannot trust its database any more."""
-    counts = {"seq": seq, "displays": displays, "phones": phones}
+    cannot trust its database any more. `voice`: the server's engine (null: none); `silent`:
+    the registered screens whose latest receipt says they could not speak."""
+    counts = {
+        "seq": seq,
+        "displays": displays,
+        "phones": phones,
+        "voice": voice,
+        "silent_screens": silent or [],
+    }
     if fault is None:
         body = json.dumps({"status": "ok", **counts})
         return response(200, body.encode(), "application/json", method=method)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import re
 import resource
 import signal
 import socket
@@ -28,8 +29,9 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
+from display_server.announcer import KEY_PATTERN, Announcer
 from display_server.backups import Backups
-from display_server.client_writes import Receipts, presence
+from display_server.client_writes import Receipts, Speakers, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
@@ -38,6 +40,7 @@ from display_server.limits import Addresses, RateLimit, Writes, client_address, 
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
 from display_server.staff import STAFF_PATH, StaffApi
+from display_server.voice import choose_engine
 from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
@@ -52,6 +55,8 @@ HELLO_WAIT_S = 0.25  # without ?since=, how long a new client may take to send `
 KERNEL_SEND_BUFFER = 64 * 1024  # messages are small; the default autotunes up to megabytes
 DISPLAY_PATH = "/ws/display"
 TICKET_PATH = "/ws/ticket/"
+AUDIO_PATH = "/audio/"
+AUDIO_KEY = re.compile(KEY_PATTERN)
 # Every change re-orders a queue: thousands of objects that replace the previous order at once.
 # At the default threshold (700) they were promoted, and full collections walked every
 # connection's objects while every feed waited (docs/benchmarks.md, why these settings).
@@ -88,6 +93,10 @@ class DisplayServer:
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
+        engine, self.voice_line = choose_engine(self.config, store.path.parent)
+        self.announcer = Announcer(self.config, engine) if engine is not None else None
+        self.hub.announcer = self.announcer
+        self.speakers = Speakers()
         self.staff = StaffApi(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
@@ -109,6 +118,8 @@ class DisplayServer:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
         remove_status(self.reader.path)
         self.hub.stop()
+        if self.announcer is not None:
+            self.announcer.close()
         self.write_queue.close()
         self.reader.close()
         self.writer.close()
@@ -151,10 +162,23 @@ class DisplayServer:
                 self.hub.phone_count,
                 None if fault is None else fault.code,
                 method,
+                voice=self.announcer.engine.name if self.announcer else None,
+                silent=self.speakers.silent(),
             )
+        if route.startswith(AUDIO_PATH):
+            return await self._audio(route[len(AUDIO_PATH) :], method)
         if route.startswith("/static/"):
             return routes.static_file(route[len("/static/") :], method)
         return routes.not_found(method)
+
+    async def _audio(self, name: str, method: str) -> Response:
+        key, _, kind = name.partition(".")
+        if self.announcer is None or kind != "wav" or not AUDIO_KEY.fullmatch(key):
+            return routes.not_found(method)
+        data = await self.announcer.audio(key)
+        if data is None:
+            return routes.not_found(method)
+        return routes.response(200, data, "audio/wav", method=method, cache=routes.IMMUTABLE)
 
     async def handler(self, conn: ServerConnection) -> None:
         assert conn.request is not None
@@ -246,7 +270,10 @@ class DisplayServer:
         if data is None:
             return
         if data["type"] == "ack":
-            refusal = await receipts.record(int(data["seq"]))
+            how = str(data.get("how", protocol.OLD_PAGE_HOW))
+            refusal = await receipts.record(int(data["seq"]), how)
+            if refusal is None:
+                self.speakers.heard(receipts.screen_id, how)
             if refusal is not None:
                 await _reply(conn, refusal)
         else:
@@ -354,6 +381,8 @@ async def serve(
     screen_file: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
+        if app.announcer is not None:
+            app.announcer.ahead(app.hub.line.board)
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
         screen_file = asyncio.create_task(
@@ -452,7 +481,8 @@ async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLCont
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
     async with serve(store, host, port, tls=tls) as app:
-        print(f"Serving on {app.url}", flush=True)
+        print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
+        print(app.voice_line, flush=True)
         hub = app.hub
         freezer = asyncio.create_task(
             freeze_long_lived(lambda: hub.display_count + hub.phone_count)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from queue_core.address import url_problem
 from queue_core.errors import ConfigError
 from queue_core.text import NAME_LIMIT, unsafe_char
+from queue_core.voice_text import KEYS as VOICE_KEYS
+from queue_core.voice_text import VoiceConfig, parse_voice
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_clinic.toml")
 LATE_POLICIES = ("walk_in", "keep_slot")
@@ -54,6 +56,7 @@ KEYS: dict[str, set[str]] = {
     "priority": {"id", "name", "name_en", "max_ahead"},
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
+    "voice": VOICE_KEYS,
 }
 # PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
 # questions that come back about a visit (queue_core/retention.py, docs/operations.md).
@@ -133,6 +136,7 @@ class ClinicConfig:
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
     staff_session_hours: int = STAFF_SESSION_HOURS  # a staff login expires after this
     backup: BackupConfig | None = None
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -500,6 +504,8 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
     backup = _backup(c, data)
+    voice, voice_problems = parse_voice(data.get("voice"))
+    c.problems += voice_problems
     screens = _screens(c, data, queues, {d.id for d in desks})
     served = {q for d in desks for q in d.queues}
     for q in queues:
@@ -520,6 +526,7 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         retention_days=retention,
         staff_session_hours=session_hours,
         backup=backup,
+        voice=voice,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

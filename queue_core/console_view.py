@@ -94,6 +94,7 @@ class DeskView:
     missed: list[Ticket]
     away: list[Ticket]
     estimates: dict[int, tuple[int, int]]  # waiting ticket id -> (low, high) minutes to its call
+    unspoken: int = 0  # of `receipts`, the screens that showed the call but could not say it
 
     def to_json(self) -> Json:
         return {
@@ -107,6 +108,7 @@ class DeskView:
             "missed": [t.to_row() for t in self.missed],
             "away": [t.to_row() for t in self.away],
             "estimates": [[ticket, lo, hi] for ticket, (lo, hi) in self.estimates.items()],
+            "unspoken": self.unspoken,
         }
 
     @classmethod
@@ -126,6 +128,7 @@ class DeskView:
             _tickets_from_json(data["missed"]),
             _tickets_from_json(data["away"]),
             {int(ticket): (int(lo), int(hi)) for ticket, lo, hi in data["estimates"]},
+            int(data.get("unspoken", 0)),
         )
 
 
@@ -156,6 +159,7 @@ def read_desk(line: Line, desk_id: str) -> DeskView:
         missed,
         away,
         ranges,
+        line.unspoken_of(desk.id),
     )
 
 

@@ -281,13 +281,22 @@ class Resumed(Fact):
     pass
 
 
+# How a screen announced a call: the server's audio, the TV's own voice, only the chime (no
+# voice could speak), or only shown (sound blocked or muted). The last two were not heard.
+ANNOUNCED_HOW = ("audio", "os_voice", "chime_only", "shown_only")
+UNSPOKEN = ("chime_only", "shown_only")
+
+
 @_declare(EventType.ANNOUNCED)
 @dataclass(frozen=True, kw_only=True)
 class Announced(Fact):
-    """A screen played the call (or recall) at `call_seq`: the receipt desks count."""
+    """A screen played the call (or recall) at `call_seq`: the receipt desks count. `how` it
+    was announced (ANNOUNCED_HOW); receipts written before screens said so were spoken by the
+    TV's own voice, the one way a TV spoke then."""
 
     call_seq: int
     screen: str
+    how: str = "os_voice"
 
 
 @_declare(EventType.PRESENCE)

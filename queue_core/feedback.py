@@ -17,7 +17,7 @@ from queue_core.errors import (
     ScreenNotRegistered,
     TicketNotFound,
 )
-from queue_core.events import CALLS, Announced, PresenceSet
+from queue_core.events import ANNOUNCED_HOW, CALLS, Announced, PresenceSet
 from queue_core.model import OPEN_STATES, PRESENCE, Ticket
 from queue_core.retention import ERASED
 from queue_core.screens import registered_filter
@@ -27,16 +27,22 @@ PRESENCE_EVERY_S = 10.0
 
 
 def record_receipt(
-    store: Store, call_seq: int, screen_id: str, now: datetime | None = None
+    store: Store,
+    call_seq: int,
+    screen_id: str,
+    now: datetime | None = None,
+    how: str = "os_voice",
 ) -> bool:
-    """The registered screen `screen_id` played the chime and the spoken call of the call
-    event `call_seq`.
+    """The registered screen `screen_id` announced the call event `call_seq`, `how` it says
+    (ANNOUNCED_HOW: spoken with the server's audio or its own voice, or only chimed or shown).
 
     It counts only for a call of today that the screen shows and that is still its desk's
     current call (the latest call or recall of the patient in that room); anything else is
     refused, so a receipt always means: this call, now, on that screen. Returns False (and
     appends nothing) when that screen had already acknowledged that call.
     """
+    if how not in ANNOUNCED_HOW:
+        raise QueueError(f"A receipt's how must be one of {', '.join(ANNOUNCED_HOW)}.")
     screen = store.config.screen(screen_id)
     if screen is None:
         raise ScreenNotRegistered(screen_id)
@@ -65,6 +71,7 @@ def record_receipt(
                 queue=row["queue"],
                 call_seq=call_seq,
                 screen=screen.id,
+                how=how,
             ),
             "screen:" + screen.id,
         )

@@ -24,7 +24,7 @@ from queue_core.estimate import (
     learn,
     prior,
 )
-from queue_core.events import CALLS, Announced, Event, EventType
+from queue_core.events import CALLS, UNSPOKEN, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.patient import Calls, LineFacts, PatientView, patient_view
 from queue_core.rules import Placed, desk_order, order_queue
@@ -66,6 +66,7 @@ class Line:
         desk_calls: Iterable[tuple[str, str, str]] = (),
         at: str | None = None,
         history: dict[str, list[float]] | None = None,
+        unspoken: dict[int, int] | None = None,
     ) -> None:
         self.config = config
         self.seq = seq
@@ -90,6 +91,7 @@ class Line:
         # number of screens that announced each such call.
         self.last_call: dict[tuple[str, str], int] = {(d, n): s for d, n, s in calls}
         self.receipts: dict[int, int] = dict(receipts or {})
+        self.unspoken: dict[int, int] = dict(unspoken or {})  # of those, shown but not spoken
         # (desk, queue) -> the number of the desk's latest call from that queue today.
         self.desk_calls: dict[tuple[str, str], str] = {(d, q): n for d, q, n in desk_calls}
         self.orders: dict[str, list[Placed]] = {}
@@ -125,6 +127,12 @@ class Line:
                 " (SELECT seq FROM events WHERE day = ? AND type IN (?, ?)) GROUP BY call_seq",
                 (day, *CALLS),
             ).fetchall()
+            unspoken = conn.execute(
+                "SELECT json_extract(payload, '$.call_seq'), COUNT(*) FROM events"
+                " WHERE day = ? AND type = ? AND json_extract(payload, '$.how') IN (?, ?)"
+                " GROUP BY 1",
+                (day, EventType.ANNOUNCED.value, *UNSPOKEN),
+            ).fetchall()
             closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
             # SQLite takes the bare `ticket` from the row holding the MAX.
             desk_calls = conn.execute(
@@ -144,6 +152,7 @@ class Line:
             ((d, q, n) for d, q, n, _ in desk_calls),
             iso(now or store.now()),
             _history(store, day),
+            {int(call_seq): count for call_seq, count in unspoken},
         )
 
     # -- applying the log --------------------------------------------------------------------
@@ -174,6 +183,8 @@ class Line:
             fact = event.fact()
             assert isinstance(fact, Announced)
             self.receipts[fact.call_seq] = self.receipts.get(fact.call_seq, 0) + 1
+            if fact.how in UNSPOKEN:
+                self.unspoken[fact.call_seq] = self.unspoken.get(fact.call_seq, 0) + 1
         elif event.type is EventType.DAY_CLOSED and event.payload.get("closed_day") == self.day:
             self.closed = True
 
@@ -243,11 +254,19 @@ class Line:
 
     def receipts_of(self, desk_id: str) -> int:
         """On how many screens the desk's current patient's latest call was announced."""
+        call_seq = self._current_call(desk_id)
+        return self.receipts.get(call_seq, 0) if call_seq is not None else 0
+
+    def unspoken_of(self, desk_id: str) -> int:
+        """Of those screens, how many only showed it (or only chimed): nobody heard the call."""
+        call_seq = self._current_call(desk_id)
+        return self.unspoken.get(call_seq, 0) if call_seq is not None else 0
+
+    def _current_call(self, desk_id: str) -> int | None:
         desk = self.board.desk(desk_id)
         if desk is None or desk.current is None:
-            return 0
-        call_seq = self.last_call.get((desk_id, desk.current.number))
-        return self.receipts.get(call_seq, 0) if call_seq is not None else 0
+            return None
+        return self.last_call.get((desk_id, desk.current.number))
 
     @property
     def board(self) -> Board:

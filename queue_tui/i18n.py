@@ -57,6 +57,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "current.waited": ("已候诊 {minutes} 分钟", "waited {minutes} min"),
     "current.recalls": ("重呼 {count} 次", "recalled {count}×"),
     "current.receipts": ("已在 {count} 块屏幕播报", "shown on {count} screen(s)"),
+    # Some screens showed the call but could not say it (sound blocked, no voice): not heard.
+    "current.unspoken": (
+        "已播报 {spoken} 屏 · {unspoken} 屏仅显示",
+        "spoken on {spoken} screen(s) · shown only on {unspoken}",
+    ),
     "presence.on_my_way": ("患者：正在赶来", "patient: on the way"),
     "presence.here": ("患者：已到", "patient: here"),
     # lists

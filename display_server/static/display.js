@@ -1,8 +1,9 @@
 /* The waiting-room TV: live board, flashing call, chime and spoken call, receipts.
  *
  * Everything shown comes from the display feed (docs/protocol.md), which carries masked names
- * only. Calls are announced one at a time, never overlapping, and each announcement is
- * acknowledged so the desk knows the call was heard in the room.
+ * only. Calls are announced one at a time, never overlapping (display-voice.js says them), and
+ * each announcement is acknowledged with how it was announced, so the desk knows whether the
+ * call was heard in the room.
  */
 (function () {
   "use strict";
@@ -23,9 +24,6 @@
   var PAGE_MS = 8000;
   // Let a burst of caught-up messages land before choosing which calls are still worth saying.
   var SETTLE_MS = 150;
-  // No voice installed: the engine may never start an utterance; do not wait for it forever.
-  var START_TIMEOUT_MS = 3000;
-  var CHARS_PER_SECOND = 3;
 
   var board = { desks: [], queues: [] };
   var shownCall = null;
@@ -38,6 +36,7 @@
   var newestCallSeq = -1;
   var unsentAcks = [];
   var audio = CQ.newAudioContext();
+  var voice = new window.ClinicQueueVoice.Voice(audio);
   var wakeLock = null;
 
   var el = {
@@ -48,6 +47,7 @@
     desks: document.getElementById("desks"),
     missed: document.getElementById("missed"),
     hint: document.getElementById("sound-hint"),
+    voiceWarning: document.getElementById("voice-warning"),
     page: document.getElementById("page"),
     offline: document.getElementById("offline"),
     offlineSince: document.getElementById("offline-since"),
@@ -172,8 +172,7 @@
       while (pending.length > 0) {
         var call = pending.shift();
         if (!stillCurrent(call)) { continue; }
-        await announce(call);
-        acknowledge(call.seq);
+        acknowledge(call.seq, await announce(call));
       }
     } finally {
       announcing = false;
@@ -182,92 +181,24 @@
 
   async function announce(call) {
     showCall(call, true);
-    await chime();
     var repeats = typeof call.repeats === "number" && call.repeats > 0 ? call.repeats : 2;
-    for (var round = 0; round < repeats && stillCurrent(call); round += 1) {
-      for (var i = 0; i < languages.length; i += 1) {
-        var text = textFor(call, languages[i]);
-        if (text) { await speak(text, languages[i]); }
-      }
-    }
+    var how = await voice.announce(call, languages, repeats, function () {
+      return stillCurrent(call);
+    });
+    el.voiceWarning.hidden = how === "audio" || how === "os_voice";
     if (stillCurrent(call)) { showCall(call, false); } else { showIdle(); }
+    return how;
   }
 
-  /* The call's text in a page language: "zh-CN" takes the call's "zh". */
-  function textFor(call, lang) {
-    return call.text[lang] || call.text[lang.slice(0, 2).toLowerCase()] || "";
-  }
-
-  async function chime() {
-    if (audio === null) { return; }
-    if (audio.state !== "running") {
-      try { await Promise.race([audio.resume(), CQ.sleep(300)]); } catch (err) { return; }
-    }
-    if (audio.state === "running") { await CQ.sleep(CQ.playChime(audio)); }
-  }
-
-  function voiceFor(lang) {
-    var voices = window.speechSynthesis.getVoices();
-    var wanted = lang.toLowerCase().replace("_", "-");
-    var prefix = wanted.slice(0, 2);
-    var exact = null;
-    var close = null;
-    voices.forEach(function (voice) {
-      var have = voice.lang.toLowerCase().replace("_", "-");
-      if (have === wanted && exact === null) { exact = voice; }
-      if (have.slice(0, 2) === prefix && close === null) { close = voice; }
-    });
-    return exact || close;
-  }
-
-  /* Resolves when the utterance ends, fails, or clearly never started or overran. */
-  function speak(text, lang) {
-    return new Promise(function (resolve) {
-      if (!("speechSynthesis" in window)) { resolve(); return; }
-      var synth = window.speechSynthesis;
-      var utterance = new SpeechSynthesisUtterance(text);
-      var finished = false;
-      var timer = null;
-      function finish() {
-        if (finished) { return; }
-        finished = true;
-        clearTimeout(timer);
-        resolve();
-      }
-      function giveUp() {
-        if (finished) { return; }
-        synth.cancel();
-        finish();
-      }
-      utterance.lang = lang;
-      utterance.rate = 0.9;
-      var voice = voiceFor(lang);
-      if (voice) { utterance.voice = voice; }
-      utterance.onend = finish;
-      utterance.onerror = finish;
-      utterance.onstart = function () {
-        clearTimeout(timer);
-        timer = setTimeout(giveUp, 2000 + (text.length / CHARS_PER_SECOND) * 1000);
-      };
-      timer = setTimeout(giveUp, START_TIMEOUT_MS);
-      try {
-        synth.resume();
-        synth.speak(utterance);
-      } catch (err) {
-        finish();
-      }
-    });
-  }
-
-  function acknowledge(seq) {
+  function acknowledge(seq, how) {
     if (!registered) { return; }
-    unsentAcks.push(seq);
+    unsentAcks.push({ type: "ack", seq: seq, how: how });
     flushAcks();
   }
 
   function flushAcks() {
     while (unsentAcks.length > 0) {
-      if (!socket.send({ type: "ack", seq: unsentAcks[0] })) { return; }
+      if (!socket.send(unsentAcks[0])) { return; }
       unsentAcks.shift();
     }
   }

@@ -144,6 +144,7 @@ class DeskScreen(ConsoleScreen):
         snapshot = self.snapshot
         panel.ticket = snapshot.current if snapshot else None
         panel.receipts = snapshot.receipts if snapshot else 0
+        panel.unspoken = snapshot.unspoken if snapshot else 0
 
     def _show_lists(self) -> None:
         lang, snapshot, now = self.lang, self.snapshot, self.now

@@ -18,6 +18,7 @@ from queue_tui.i18n import DEFAULT_LANG, Lang, t
 class CurrentPanel(Vertical):
     ticket: reactive[Ticket | None] = reactive(None)
     receipts: reactive[int] = reactive(0)
+    unspoken: reactive[int] = reactive(0)  # of `receipts`, screens that could not say the call
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def compose(self) -> ComposeResult:
@@ -28,6 +29,9 @@ class CurrentPanel(Vertical):
         self._show()
 
     def watch_receipts(self) -> None:
+        self._show()
+
+    def watch_unspoken(self) -> None:
         self._show()
 
     def watch_lang(self) -> None:
@@ -53,7 +57,11 @@ class CurrentPanel(Vertical):
             text.append("\n" + t(lang, "current.waited", minutes=waited))
         if ticket.recalls:
             text.append("\n" + t(lang, "current.recalls", count=ticket.recalls), style="bold")
-        if self.receipts:
+        if self.unspoken:
+            spoken = self.receipts - self.unspoken
+            line = t(lang, "current.unspoken", spoken=spoken, unspoken=self.unspoken)
+            text.append("\n" + line, style="bold yellow")
+        elif self.receipts:
             text.append("\n" + t(lang, "current.receipts", count=self.receipts), style="green")
         if ticket.presence:
             text.append("\n" + t(lang, f"presence.{ticket.presence}"), style="bold cyan")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ViewportSize, expect, sync_playwright
 
-from queue_core.config import load_config
+from queue_core.config import ClinicConfig, parse_config
 from queue_core.registration import initialise
 from queue_core.store import Store
 from tests.browser.harness import (
@@ -41,10 +41,19 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# Most TV tests watch the page's own speech (the path of a server without a voice engine):
+# their clinic says so. tests/browser/test_tv_voice.py runs the server's engine.
+NO_VOICE = '\n[voice]\nengine = "none"\n'
+
+
+def sample_with(tail: str) -> ClinicConfig:
+    return parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8") + tail, str(SAMPLE_CONFIG))
+
+
 @pytest.fixture
 def clinic_db(tmp_path: Path) -> Path:
     path = tmp_path / "clinic-queue.db"
-    initialise(path, load_config(SAMPLE_CONFIG), ACTOR).close()
+    initialise(path, sample_with(NO_VOICE), ACTOR).close()
     return path
 
 

@@ -900,6 +900,8 @@ def test_process_plain_commands_never_import_textual_or_websockets(tmp_path: Pat
         ["purge"],
         ["backup", str(tmp_path / "copy.db")],
         ["restore", str(tmp_path / "copy.db")],
+        ["voice-clips", str(tmp_path / "voice")],
+        ["voice-check", str(tmp_path / "voice")],
         ["staff", "list"],
         ["call", "wk2"],
         ["bogus"],

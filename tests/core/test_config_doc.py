@@ -17,6 +17,7 @@ HEADINGS = {
     "priority": "## `[[priority]]`",
     "backup": "## `[backup]`",
     "screens": "## `[[screens]]`",
+    "voice": "## `[voice]`",
 }
 
 

@@ -466,3 +466,25 @@ async def test_the_focused_list_and_its_selected_ticket_are_named_on_its_border(
         await pilot.press("tab")
         await until(pilot, lambda: "▶ 过号 1 · A001" in border(missed), "the missed list")
         assert "▶" not in border(waiting) and "候诊 4" in border(waiting)
+
+
+async def test_a_screen_that_could_not_speak_the_call_is_told_apart(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
+    from queue_core.feedback import record_receipt
+
+    fill_line(store, clock)
+    commands.call_next(store, "nk1", ACTOR)
+    async with desk_console(backend, "nk1", store.now).run_test() as pilot:
+        await until(pilot, lambda: current(pilot) == "A001", "A001 in the room")
+        call_seq = store.last_seq()
+        record_receipt(store, call_seq, "hall", how="audio")
+        await until(pilot, lambda: "已在 1 块屏幕播报" in details(pilot), "one spoken receipt")
+        record_receipt(store, call_seq, "nk-area", how="shown_only")
+        await until(pilot, lambda: "已播报 1 屏 · 1 屏仅显示" in details(pilot), "one shown only")
+        await pilot.press("l")
+        await until(
+            pilot,
+            lambda: "spoken on 1 screen(s) · shown only on 1" in details(pilot),
+            "the same in English",
+        )
