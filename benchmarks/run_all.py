@@ -21,6 +21,7 @@ from benchmarks import (
     purge_cost,
     report_time,
     simulated_day,
+    staff_roundtrip,
     voice,
 )
 from benchmarks.import_sync import main as import_main
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             "report",
             "server",
             "simulate",
+            "staff",
             "voice",
         ),
         help="run one group of benchmarks",
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         ("simulate", simulated_day.report),
         ("report", report_time.report),
         ("estimates", estimates.report),
+        ("staff", staff_roundtrip.report),
         ("voice", voice.report),
     )
     for group, measure in groups:

@@ -1,6 +1,7 @@
 """The staff websocket on loopback: a remote desk's command round trip (command -> server ->
-commit -> the desk view's push arrives), and legitimate logins during a password-guessing flood
-from another address. Prints its figures: `python -m benchmarks.staff_roundtrip [--quick]`.
+commit -> the desk view's push arrives) with 50 and 500 waiting, and legitimate logins during a
+password-guessing flood from another address. Writes docs/benchmarks.md's `staff-roundtrip`
+block: `python -m benchmarks.staff_roundtrip` or `run_all --only staff` (`--quick` prints only).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import statistics
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from benchmarks.report import Blocks, Table, machine_line, show_blocks, verdict, write_blocks
 from display_server.server import serve
 from display_server.staff import STAFF_PATH
 from queue_core.config import load_config
@@ -27,6 +30,7 @@ from queue_core.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse 42"
 GOAL_P99_MS = 20.0
+WAITING = (50, 500)
 
 
 def _p(values: list[float], q: float) -> float:
@@ -90,38 +94,90 @@ async def _logins_under_flood(url: str, logins: int) -> tuple[list[float], int, 
     return times, guesses, time.perf_counter() - started
 
 
-async def measure(quick: bool) -> None:
+@dataclass(frozen=True)
+class RoundTrips:
+    waiting: int  # the line's length when the calls begin: it ends `calls` shorter
+    trips_ms: list[float]
+
+
+@dataclass(frozen=True)
+class StaffFigures:
+    round_trips: list[RoundTrips]
+    logins_ms: list[float]
+    guesses_per_s: float
+
+
+async def _served(waiting: int, calls: int, logins: int) -> tuple[list[float], list[float], float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         initialise(db, load_config(ROOT / "sample_data" / "clinic.toml"), "bench").close()
         store = Store.open(db)
-        calls = 50 if quick else 500
-        for _ in range(calls + 1):
+        for _ in range(waiting + calls):
             issue_ticket(store, "nk-pt", "bench")
         add_staff(store, "nurse", "desk", ("nk1",), PASSWORD, "bench")
         add_staff(store, "triage", "triage", (), PASSWORD, "bench")
-        async with serve(store, "127.0.0.1", 0) as app:
-            url = f"ws://127.0.0.1:{app.port}{STAFF_PATH}"
-            trips = await _round_trips(url, calls)
-            logins, guesses, seconds = await _logins_under_flood(url, 10 if quick else 50)
-        store.close()
-    p50, p99 = statistics.median(trips), _p(trips, 0.99)
-    print(
-        f"remote desk call_next round trip (result + view push), {calls} calls, "
-        f"{calls} waiting at the start: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-        f"(goal p99 <= {GOAL_P99_MS:.0f} ms: {'met' if p99 <= GOAL_P99_MS else 'MISSED'})"
+        try:
+            async with serve(store, "127.0.0.1", 0) as app:
+                url = f"ws://127.0.0.1:{app.port}{STAFF_PATH}"
+                trips = await _round_trips(url, calls)
+                if not logins:
+                    return trips, [], 0.0
+                times, guesses, seconds = await _logins_under_flood(url, logins)
+                return trips, times, guesses / seconds
+        finally:
+            store.close()
+
+
+async def measure(quick: bool) -> StaffFigures:
+    calls = 30 if quick else 300
+    round_trips = []
+    for waiting in WAITING:
+        trips, _, _ = await _served(waiting, calls, 0)
+        round_trips.append(RoundTrips(waiting, trips))
+    _, logins, rate = await _served(0, 0, 10 if quick else 50)
+    return StaffFigures(round_trips, logins, rate)
+
+
+def run(quick: bool) -> StaffFigures:
+    return asyncio.run(measure(quick))
+
+
+def blocks(figures: StaffFigures, quick: bool) -> Blocks:
+    rows = []
+    for trips in figures.round_trips:
+        p50, p99 = statistics.median(trips.trips_ms), _p(trips.trips_ms, 0.99)
+        rows.append(
+            (
+                f"{trips.waiting:,}",
+                f"{len(trips.trips_ms):,}",
+                f"{p50:.1f}",
+                f"{p99:.1f}",
+                f"{p99 / p50:.1f}",
+                verdict(p99 <= GOAL_P99_MS),
+            )
+        )
+    table = Table(
+        ("waiting at the start", "calls", "p50 ms", "p99 ms", "p99 / p50", "p99 <= 20 ms"), rows
     )
-    print(
-        f"legitimate logins during a guessing flood ({guesses / seconds:,.0f} wrong logins/s "
-        f"from another address): {len(logins)} logins, p50 {statistics.median(logins):.1f} ms, "
-        f"p99 {_p(logins, 0.99):.1f} ms, all answered"
+    logins = figures.logins_ms
+    flood = (
+        f"Legitimate logins during a guessing flood ({figures.guesses_per_s:,.0f} wrong logins/s "
+        f"from another loopback address): {len(logins)} logins, all answered, "
+        f"p50 {statistics.median(logins):.1f} ms, p99 {_p(logins, 0.99):.1f} ms "
+        "(each login is one scrypt check, memory-hard on purpose)."
     )
+    return {"staff-roundtrip": [table, flood, machine_line(quick)]}
+
+
+def report(quick: bool) -> Blocks:
+    return blocks(run(quick), quick)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    asyncio.run(measure(parser.parse_args(argv).quick))
+    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
+    quick = parser.parse_args(argv).quick
+    (show_blocks if quick else write_blocks)(report(quick))
     return 0
 
 

@@ -395,6 +395,11 @@ def cmd_purge(args: argparse.Namespace) -> None:
         )
     if done.slips:
         print(f"Removed {done.slips} slip file{'' if done.slips == 1 else 's'}.")
+    if done.sessions or done.keys:
+        print(
+            f"Forgot {done.sessions} expired staff session(s) and {done.keys} command key(s)"
+            " of past days."
+        )
     if done.compacted:
         print("Compacted: no erased byte is left in the file or its WAL.")
     else:

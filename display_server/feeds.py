@@ -67,6 +67,12 @@ class Hub:
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
+    def look_now(self) -> None:
+        """This process just committed (a staff command): the tail looks at once, without
+        waiting for the files' change notice, which a commit can outrun."""
+        if self._watch is not None:
+            self._watch.wake()
+
     def stop(self) -> None:
         self._stop.set()
         if self._watch is not None:
@@ -128,10 +134,14 @@ class Hub:
         self._write(self.delivery.on_events(events))
         if self.announcer is not None:
             self.announcer.ahead(self.line.board)
-        for listener in list(self.listeners):
-            listener()
+        self.tell_listeners()
         if self.delivery.phones_dirty and (self.phone_round is None or self.phone_round.done()):
             self.phone_round = asyncio.get_running_loop().create_task(self._update_phones())
+
+    def tell_listeners(self) -> None:
+        """Something the staff views show changed: each listener pushes its view if it did."""
+        for listener in list(self.listeners):
+            listener()
 
     async def _update_phones(self) -> None:
         for chunk in self.delivery.phone_round():

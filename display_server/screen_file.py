@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from pathlib import Path
 
 from queue_core.config import ClinicConfig
@@ -31,6 +31,7 @@ async def keep_screen_file(
     config: ClinicConfig,
     screens: Screens,
     look_s: float = LOOK_S,
+    changed: Callable[[], object] = lambda: None,
 ) -> None:
     """Until cancelled (the server removes the file as it closes: queue_core/screen_status.py).
     Written on a thread: a slow disk must not hold up the screens' feeds."""
@@ -38,6 +39,8 @@ async def keep_screen_file(
     written_at = 0.0
     while True:
         counts = desks_shown(config, screens)
+        if written is not None and counts != written:
+            changed()  # remote desks hear it with their view, as local ones read the file
         if counts != written or time.monotonic() - written_at >= REFRESH_SECONDS:
             status = ScreenStatus(time.time(), counts)
             try:

@@ -209,11 +209,27 @@ class DisplayServer:
 
     async def _staff(self, conn: ServerConnection, address: str) -> None:
         link = self.staff.link(address)
+        sending: asyncio.Task[None] | None = None
+        again = False
+
+        async def send() -> None:
+            nonlocal again
+            while True:
+                again = False
+                view = await link.view()
+                if view is not None:
+                    fan_out((conn,), self.hub.send_limit, encode(view))
+                if not again:
+                    return
 
         def push() -> None:
-            view = link.view()
-            if view is not None:
-                fan_out((conn,), self.hub.send_limit, encode(view))
+            """After each batch of events: one view in flight at a time, and one more after
+            it when events came meanwhile, so a burst of changes is one or two views."""
+            nonlocal sending, again
+            if sending is not None and not sending.done():
+                again = True
+                return
+            sending = asyncio.get_running_loop().create_task(send())
 
         self.hub.listeners.add(push)
         try:
@@ -221,6 +237,8 @@ class DisplayServer:
                 await _reply(conn, await link.on_frame(frame))
         finally:
             self.hub.listeners.discard(push)
+            if sending is not None:
+                sending.cancel()
 
     async def _display(
         self, conn: ServerConnection, query: dict[str, list[str]], writes: Writes
@@ -367,7 +385,11 @@ async def serve(
             app.announcer.ahead(app.hub.line.board)
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
-        screen_file = asyncio.create_task(keep_screen_file(store.path, app.config, app.hub.screens))
+        screen_file = asyncio.create_task(
+            keep_screen_file(
+                store.path, app.config, app.hub.screens, changed=app.hub.tell_listeners
+            )
+        )
         async with ws_serve(
             app.handler,
             host,

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
-from queue_core.console_view import read_desk, read_triage
+from queue_core.address import public_address
+from queue_core.console_view import read_desk, slip_of, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
+from queue_core.registration import find_tickets
 from queue_core.staff import Session, as_typed, login, logout, session_of
 from queue_core.store import Store
 
@@ -54,7 +58,7 @@ def parse(frame: str | bytes) -> Message:
     needs = _FIELDS.get(data.get("type"))  # type: ignore[arg-type]
     if needs is None:
         raise BadFrame(f"Unknown message type; expected one of {tuple(_FIELDS)}.")
-    key = data.get("id") if data["type"] == "command" else None
+    key = data.get("id") if data["type"] in _KEYED else None
     key = key if isinstance(key, str) and len(key) <= _TEXT_LIMIT else None
     for name in needs:
         value = data.get(name)
@@ -67,17 +71,20 @@ def parse(frame: str | bytes) -> Message:
     for name in ("desk", "search"):
         if name in data and not isinstance(data[name], str):
             raise BadFrame(f"{name!r} must be a string.")
-    if data["type"] == "command" and not KEY.fullmatch(data["id"]):
+    if data["type"] in _KEYED and not KEY.fullmatch(data["id"]):
         raise BadFrame("'id' must be 32 lowercase hex digits (a uuid4's hex).", key)
     return data
 
 
+_KEYED = ("command", "find", "slip")  # the frames whose answer carries their id
 _FIELDS: dict[str, tuple[str, ...]] = {
     "watch": ("view",),
     "login": ("user", "password"),
     "auth": ("token",),
     "logout": (),
     "command": ("id", "op"),
+    "find": ("id", "text"),
+    "slip": ("id", "number"),
     "ping": (),
 }
 
@@ -103,6 +110,20 @@ class StaffApi:
     hub: Hub
     limit: LoginLimit = field(default_factory=LoginLimit)
 
+    # Per desk: the line and seq it was read at, and its JSON. Every console watching a desk
+    # (and the call button and the HIS workstation beside it) gets one reading of each change.
+    _desk_views: dict[str, tuple[object, int, Message]] = field(default_factory=dict)
+
+    def desk_view(self, desk: str) -> Message:
+        hub = self.hub
+        line, seq = hub.line, hub.seq  # the line changes in place: its seq says when
+        known = self._desk_views.get(desk)
+        if known is not None and known[0] is line and known[1] == seq:
+            return known[2]
+        data = read_desk(line, desk).to_json()
+        self._desk_views[desk] = (line, seq, data)
+        return data
+
     def link(self, address: str) -> StaffLink:
         return StaffLink(self, as_typed(address))
 
@@ -117,24 +138,31 @@ class StaffLink:
     watching: Message | None = None  # the watch frame this connection follows
     shown: Any = None  # the view data last sent, without its seq
 
-    def view(self) -> Message | None:
-        """The watched view now, or None when it is what was sent last."""
+    async def view(self) -> Message | None:
+        """The watched view now, or None when it is what was sent last. The triage desk's
+        search reads the database: on the write thread, as every database call here."""
         if self.watching is None:
             return None
         hub = self.api.hub
+        extra: Message = {}
         if self.watching["view"] == "desk":
+            desk = self.watching.get("desk", "")
             try:
-                data = read_desk(hub.line, self.watching.get("desk", "")).to_json()
+                data = self.api.desk_view(desk)
             except LookupError:  # the desk left the configuration: nothing to show of it
                 return None
+            # The screens showing this desk now: what a local desk reads in the screens' file.
+            extra["screens"] = {desk: desks_shown(hub.store.config, hub.screens).get(desk, 0)}
         else:
-            search = self.watching.get("search", "")
-            data = read_triage(hub.line, hub.store, search).to_json()
-        same = {k: v for k, v in data.items() if k != "seq"}
+            search, store = self.watching.get("search", ""), self.api.store
+            found = await self.api.writes.run(lambda: find_tickets(store, search))
+            data = triage_view(hub.line, search, found).to_json()
+        same = ({k: v for k, v in data.items() if k != "seq"}, extra)
         if same == self.shown:
             return None
         self.shown = same
-        return {"type": "view", "view": self.watching["view"], "seq": hub.seq, "data": data}
+        view = self.watching["view"]
+        return {"type": "view", "view": view, "seq": hub.seq, "data": data, **extra}
 
     async def on_frame(self, frame: str | bytes) -> Message:
         try:
@@ -157,6 +185,10 @@ class StaffLink:
             return await self._auth(data["token"])
         if kind == "watch":
             return await self._watch(data)
+        if kind == "find":
+            return await self._find(data["id"], data["text"])
+        if kind == "slip":
+            return await self._slip(data["id"], data["number"])
         if kind == "logout":
             token, self.token = self.token, None
             if token is None:
@@ -212,9 +244,47 @@ class StaffLink:
         elif member.role not in (Role.ADMIN, Role.TRIAGE):
             return error("forbidden", "Your role may not watch the triage desk.")
         self.watching, self.shown = data, None
-        view = self.view()
+        view = await self.view()
         assert view is not None
         return view
+
+    async def _find(self, key: str, text: str) -> Message:
+        """Today's tickets by number, name or phone, as a console's own search finds them."""
+
+        def found(store: Store) -> Message:
+            tickets = [t.to_row() for t in find_tickets(store, text)]
+            return {"type": "found", "id": key, "tickets": tickets}
+
+        return await self._read(key, (Role.ADMIN, Role.TRIAGE, Role.DESK), found)
+
+    async def _slip(self, key: str, number: str) -> Message:
+        """A ticket's slip for the triage desk's printer, with the token its link needs."""
+
+        def slip(store: Store) -> Message:
+            try:
+                made, token = slip_of(store, number, public_address(store.config))
+            except QueueError as exc:
+                return error(exc.code, exc.message, id=key)
+            return {"type": "slip", "id": key, "slip": made.to_json(), "token": token}
+
+        return await self._read(key, (Role.ADMIN, Role.TRIAGE), slip)
+
+    async def _read(
+        self, key: str, roles: tuple[Role, ...], answer: Callable[[Store], Message]
+    ) -> Message:
+        """A question for a member of `roles`, read on the write thread like every database
+        call, so a slow search never holds up the feeds; it writes nothing."""
+        token, store = self.token, self.api.store
+
+        def in_turn() -> Message:
+            session = session_of(store, token) if token is not None else None
+            if session is None:
+                return error("unauthorized", "Log in first.", id=key)
+            if session.account.member.role not in roles:
+                return error("forbidden", "Your role may not ask this.", id=key)
+            return answer(store)
+
+        return await self.api.writes.run(in_turn)
 
     async def _command(self, key: str, name: str, raw_args: object) -> Message:
         op = BY_NAME.get(name)
@@ -240,4 +310,7 @@ class StaffLink:
                 return {"type": "result", "id": key, "ok": False, "error": refusal}
             return {"type": "result", "id": key, "ok": True, "value": value}
 
-        return await self.api.writes.run(in_turn)
+        answer = await self.api.writes.run(in_turn)
+        if answer.get("ok"):
+            self.api.hub.look_now()
+        return answer

@@ -16,6 +16,7 @@ from queue_core.config import (
     QueueConfig,
     ScreenConfig,
 )
+from queue_core.errors import TicketNotFound
 from queue_core.line import Line
 from queue_core.masking import mask_name
 from queue_core.model import Placement, Ticket
@@ -202,9 +203,15 @@ class TriageView:
 
 
 def read_triage(line: Line, store: Store, search: str) -> TriageView:
+    return triage_view(line, search, find_tickets(store, search))
+
+
+def triage_view(line: Line, search: str, found: list[Ticket]) -> TriageView:
+    """The counts from the line in memory; `found`, the search's tickets, read by the caller
+    where a database read may wait (a worker, the server's write thread)."""
     board = line.board
     counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
-    return TriageView(board.seq, line.config, counts, search, find_tickets(store, search))
+    return TriageView(board.seq, line.config, counts, search, found)
 
 
 @dataclass(frozen=True)
@@ -244,6 +251,15 @@ class Slip:
             data["url"],
             datetime.fromisoformat(data["issued_at"]),
         )
+
+
+def slip_of(store: Store, number: str, address: PublicAddress) -> tuple[Slip, str]:
+    """Today's ticket `number`'s slip, and its phone token (a console elsewhere links it to the
+    address its phones know); TicketNotFound if there is none."""
+    found = [t for t in find_tickets(store, number) if t.number == number]
+    if not found:
+        raise TicketNotFound(number)
+    return slip_for(store, found[0], address), found[0].token
 
 
 def slip_for(store: Store, ticket: Ticket, address: PublicAddress) -> Slip:

@@ -101,7 +101,7 @@ class Ticket:
     ROW_FIELDS: ClassVar[tuple[str, ...]]  # the columns of its row: every field, in order
 
     def to_row(self) -> dict[str, Any]:
-        row = {f: getattr(self, f) for f in self.ROW_FIELDS}
+        row = dict(vars(self))  # the fields, and nothing else: a plain dataclass's instance dict
         row["state"] = self.state.value
         row["source"] = self.source.value
         row["placement"] = self.placement.value

@@ -37,6 +37,7 @@ from queue_core.config import ClinicConfig
 from queue_core.errors import NotCompacted, SlipsNotRemoved
 from queue_core.events import Purged
 from queue_core.slips import remove_slips
+from queue_core.staff import forget_stale
 from queue_core.store import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S, Reader, Store
 
 PURGE_KEY = "purge"  # the settings row saying how far the erasure has gone
@@ -64,6 +65,8 @@ class Purge:
     events: int
     slips: int
     compacted: bool | None  # None: no compaction was due
+    sessions: int = 0  # expired staff sessions deleted
+    keys: int = 0  # command keys of past days deleted
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ def purge(
     something was erased or `compact_anyway` (`clinic-queue purge` always compacts, so that
     running it again finishes a compaction left unfinished)."""
     done = purge_due(store, actor, now)
+    sessions, keys = forget_stale(store, now)
     with store.read() as conn:
         through = read_mark(conn).through
     compacted = compact(store) if done is not None or compact_anyway else None
@@ -247,5 +251,14 @@ def purge(
     except OSError as exc:
         raise SlipsNotRemoved(str(slips), exc.strerror or str(exc)) from None
     if done is None:
-        return Purge(None, through, 0, 0, removed, compacted)
-    return Purge(done.first_day, done.last_day, done.tickets, done.events, removed, compacted)
+        return Purge(None, through, 0, 0, removed, compacted, sessions, keys)
+    return Purge(
+        done.first_day,
+        done.last_day,
+        done.tickets,
+        done.events,
+        removed,
+        compacted,
+        sessions,
+        keys,
+    )

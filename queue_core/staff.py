@@ -274,3 +274,15 @@ def logout(store: Store, token: str) -> bool:
         tx.unlogged("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash(token),))
         tx.append(LoggedOut(name=found.account.name), found.account.actor)
     return True
+
+
+def forget_stale(store: Store, now: datetime | None = None) -> tuple[int, int]:
+    """Delete the sessions past their expiry and the command keys of service days before
+    today (a key answers the retries of its own day only): how many of each. A session's
+    device and a key's stored answer name people; kept past their use they are only a risk."""
+    with store.write(now) as tx:
+        sessions = tx.unlogged(
+            "DELETE FROM staff_sessions WHERE expires_at <= ?", (iso(tx.now),)
+        ).rowcount
+        keys = tx.unlogged("DELETE FROM staff_commands WHERE day < ?", (tx.day,)).rowcount
+    return sessions, keys

@@ -18,9 +18,9 @@ from queue_core.console_view import (
     TriageView,
     read_desk,
     read_triage,
-    slip_for,
+    slip_of,
 )
-from queue_core.errors import QueueError, TicketNotFound
+from queue_core.errors import QueueError
 from queue_core.model import Ticket
 from queue_core.operations import BY_NAME
 from queue_core.registration import find_tickets
@@ -145,10 +145,7 @@ class LocalBackend(Backend):
             raise QueueError(str(exc), "database") from exc
 
     def slip(self, number: str) -> Slip:
-        found = [t for t in find_tickets(self.store, number) if t.number == number]
-        if not found:
-            raise TicketNotFound(number)
-        return slip_for(self.store, found[0], self._address)
+        return slip_of(self.store, number, self._address)[0]
 
     def find(self, text: str) -> list[Ticket]:
         return find_tickets(self.store, text)

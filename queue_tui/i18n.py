@@ -45,6 +45,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "✖ reconnecting in {seconds}s: {why}",
     ),
     "link.offline": ("✖ 未连接：{why}", "✖ offline: {why}"),
+    "error.offline": ("未连接叫号服务器：{why}", "Not connected to the queue server: {why}"),
     "unseen.no_server": ("⚠ 叫号屏服务未运行", "⚠ no display server"),
     "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
     "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),

@@ -5,6 +5,7 @@ workers wait for their answers, never the UI thread."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
@@ -137,6 +138,9 @@ class RemoteBackend(Backend):
         lasts until the server's one answer, however many times the network broke."""
         with self.changed:
             key, frames = self.link.command(op, args)
+        return self._awaited(key, frames)
+
+    def _awaited(self, key: str, frames: list[Json]) -> Json:
         self._try_send(frames)
         with self.changed:
             while (outcome := self.link.answer(key)) is None:
@@ -148,17 +152,26 @@ class RemoteBackend(Backend):
         return outcome.value or {}
 
     def slip(self, number: str) -> Slip:
-        raise QueueError(
-            f"Ticket {number} was issued; this server sends no slips to consoles yet.",
-            "no_remote_slip",
-            number=number,
-        )
+        """The server's slip, linked to the address this console's phones reach it by."""
+        with self.changed:
+            key, frames = self.link.ask("slip", number=number)
+        answer = self._awaited(key, frames)
+        made = Slip.from_json(answer["slip"])
+        return dataclasses.replace(made, url=self.address.link(str(answer["token"])))
 
     def find(self, text: str) -> list[Ticket]:
-        raise QueueError("This server answers no searches from consoles yet.", "no_remote_find")
+        with self.changed:
+            key, frames = self.link.ask("find", text=text)
+        return [Ticket.from_row(row) for row in self._awaited(key, frames)["tickets"]]
 
     def screens(self) -> ScreenStatus | None:
-        return None
+        """The screens the server sees, as of its last view; while it cannot be reached, none:
+        the desk warns that nobody may see its calls, which is then true."""
+        with self.changed:
+            shown, state = self.link.screens, self.link.state
+        if shown is None or state is not LinkState.CONNECTED:
+            return None
+        return ScreenStatus(time.time(), dict(shown))
 
     def follow_desk(
         self, desk_id: str, deliver: Callable[[DeskView], object], fail: Fail

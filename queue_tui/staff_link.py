@@ -16,6 +16,7 @@ from queue_core.errors import QueueError
 # Seconds before each new attempt after a drop: quick for a blip, then no faster than a nurse
 # would notice, so a restarting server is not hammered by every desk at once.
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+ANSWERS = ("found", "slip")  # the server's answers to questions, each carrying its id
 
 
 class LinkState(StrEnum):
@@ -55,10 +56,12 @@ class StaffLink:
     attempts: int = 0
     view: Json | None = None  # the newest view's data
     view_seq: int = -1
+    screens: dict[str, int] | None = None  # with a desk's view: screens showing it, by desk
     # Commands sent and not yet answered, by key, in the order they were made: after a drop
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
     answers: dict[str, Outcome] = field(default_factory=dict)
+    finding: set[str] = field(default_factory=set)  # questions asked, not yet answered
 
     # -- the connection -------------------------------------------------------------------
 
@@ -81,6 +84,13 @@ class StaffLink:
         delay = BACKOFF_SECONDS[min(self.attempts, len(BACKOFF_SECONDS) - 1)]
         self.attempts += 1
         self.retry_at = now + delay
+        self._unanswered(Offline(why))
+
+    def _unanswered(self, problem: QueueError) -> None:
+        """A search is only a question: after a drop it is refused, the nurse asks again."""
+        for key in self.finding:
+            self.answers[key] = Outcome(error=problem)
+        self.finding.clear()
 
     def retry_in(self, now: float) -> float:
         return max(0.0, self.retry_at - now)
@@ -96,9 +106,17 @@ class StaffLink:
             seq = int(frame["seq"])
             if seq >= self.view_seq:
                 self.view, self.view_seq = frame["data"], seq
+                shown = frame.get("screens")
+                self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
             return []
         if kind == "result":
             self._answered(frame)
+            return []
+        if kind in ANSWERS:
+            key = str(frame["id"])
+            if key in self.finding:
+                self.finding.discard(key)
+                self.answers[key] = Outcome(value=frame)
             return []
         if kind == "error":
             self._refused(frame)
@@ -133,8 +151,9 @@ class StaffLink:
         watch ends the link until someone logs in again; the others leave it as it was."""
         code, message = str(frame.get("code", "")), str(frame.get("message", ""))
         key = str(frame.get("id", ""))
-        if key in self.pending and code != "unauthorized":
-            del self.pending[key]
+        if (key in self.pending or key in self.finding) and code != "unauthorized":
+            self.pending.pop(key, None)
+            self.finding.discard(key)
             self.answers[key] = Outcome(error=QueueError(message or code, code))
             return
         if code in ("unauthorized", "login_failed", "forbidden", "rate_limited"):
@@ -143,6 +162,7 @@ class StaffLink:
             for key in list(self.pending):
                 self.answers[key] = Outcome(error=Offline(self.why))
             self.pending.clear()
+            self._unanswered(Offline(self.why))
 
     # -- commands out ---------------------------------------------------------------------
 
@@ -153,6 +173,14 @@ class StaffLink:
         key = uuid.uuid4().hex
         self.pending[key] = {"op": op, "args": args}
         return key, [{"type": "command", "id": key, "op": op, "args": args}]
+
+    def ask(self, kind: str, **fields: str) -> tuple[str, list[Json]]:
+        """A question (`find`, `slip`): its key and the frame that asks it."""
+        if self.state is not LinkState.CONNECTED:
+            raise Offline(self.why or self.state.value)
+        key = uuid.uuid4().hex
+        self.finding.add(key)
+        return key, [{"type": kind, "id": key, **fields}]
 
     def answer(self, key: str) -> Outcome | None:
         """The command's answer once it came (and forgotten then), None while it is awaited."""

@@ -402,23 +402,23 @@ class DeskScreen(ConsoleScreen):
                     return
         self._search_elsewhere(text)
 
-    @work(thread=True, group="commands")
     def _search_elsewhere(self, text: str) -> None:
-        """Not in this desk's lists: say where the ticket is, so the nurse can act on it."""
+        """Not in this desk's lists: say where the ticket is, so the nurse can act on it. A
+        command like any other: a server that cannot be reached refuses it, saying why."""
+        self.run_command(lambda: self._where(text))
+
+    def _where(self, text: str) -> CommandDone:
         found = self.backend.find(text)
         if not found:
-            self.post_message(CommandDone("none.found", {"text": text}))
-            return
+            return CommandDone("none.found", {"text": text})
         ticket = found[0]
-        self.post_message(
-            CommandDone(
-                "found.elsewhere",
-                {
-                    "number": ticket.number,
-                    "state": t(self.lang, f"state.{ticket.state.value}"),
-                    "queue": queue_name(self.backend.config, ticket.queue, self.lang),
-                },
-            )
+        return CommandDone(
+            "found.elsewhere",
+            {
+                "number": ticket.number,
+                "state": t(self.lang, f"state.{ticket.state.value}"),
+                "queue": queue_name(self.backend.config, ticket.queue, self.lang),
+            },
         )
 
     def action_help(self) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import uuid
+from pathlib import Path
 
 import pytest
 
 from queue_core.events import EventType
-from queue_core.operations import Role
+from queue_core.idempotency import run_once
+from queue_core.operations import BY_NAME, Role
+from queue_core.registration import issue_ticket
+from queue_core.retention import purge
 from queue_core.staff import (
     add_staff,
     disable_staff,
@@ -145,3 +150,28 @@ def test_names_are_unique_and_must_exist_to_change(store: Store) -> None:
         reset_password(store, "zheng", PASSWORD, "host:root")
     with pytest.raises(StaffNotFound):
         disable_staff(store, "zheng", "host:root")
+
+
+def test_purge_forgets_expired_sessions_and_past_days_command_keys(
+    store: Store, clock: SteppingClock, tmp_path: Path
+) -> None:
+    add_staff(store, "wang", "desk", ("nk1",), PASSWORD, "host:root")
+    yesterday = login(store, "wang", PASSWORD, "10.0.0.7", "NK1-PC")
+    issue_ticket(store, "nk-pt", "host:root")
+    op = BY_NAME["call_next"]
+    run_once(store, uuid.uuid4().hex, op, op.parse({"desk": "nk1"}), yesterday.account)
+    clock.advance(days=1)
+    today = login(store, "wang", PASSWORD, "10.0.0.7", "NK1-PC")
+    issue_ticket(store, "nk-pt", "host:root")
+    key = uuid.uuid4().hex
+    run_once(store, key, op, op.parse({"desk": "nk1"}), today.account)
+
+    done = purge(store, "host:root", tmp_path / "tickets")
+    assert (done.sessions, done.keys) == (1, 1)
+    assert session_of(store, yesterday.token) is None
+    assert session_of(store, today.token) is not None
+    with store.read() as conn:
+        assert [r[0] for r in conn.execute("SELECT key FROM staff_commands")] == [key]
+        assert conn.execute("SELECT count(*) FROM staff_sessions").fetchone()[0] == 1
+    again = purge(store, "host:root", tmp_path / "tickets")
+    assert (again.sessions, again.keys) == (0, 0)

@@ -167,3 +167,68 @@ async def test_a_desk_member_watches_only_its_desks(store: Store, server: Displa
     anonymous = await open_feed(server, STAFF_PATH)
     await anonymous.send({"type": "watch", "view": "desk", "desk": "nk1"})
     assert (await anonymous.next())["code"] == "unauthorized"
+
+
+async def test_find_answers_todays_tickets_to_staff_and_nobody_else(
+    store: Store, server: DisplayServer
+) -> None:
+    ticket = registration.issue_ticket(store, "wk", HOST, name="周九")
+    stranger = await open_feed(server, STAFF_PATH)
+    key = uuid.uuid4().hex
+    await stranger.send({"type": "find", "id": key, "text": "周九"})
+    assert await stranger.next() == {
+        "type": "error",
+        "code": "unauthorized",
+        "message": "Log in first.",
+        "id": key,
+    }
+    feed = await _nurse(server, store)
+    seq = store.last_seq()
+    key = uuid.uuid4().hex
+    await feed.send({"type": "find", "id": key, "text": "周九"})
+    found = await feed.until_type("found")
+    assert found["id"] == key
+    assert [(t["number"], t["queue"]) for t in found["tickets"]] == [(ticket.number, "wk")]
+    await feed.send({"type": "find", "id": uuid.uuid4().hex, "text": "nobody"})
+    assert (await feed.until_type("found"))["tickets"] == []
+    assert store.last_seq() == seq  # a search writes nothing
+
+
+async def test_a_slip_is_for_the_triage_desk_only(store: Store, server: DisplayServer) -> None:
+    ticket = registration.issue_ticket(store, "nk-pt", HOST, name="周九")
+    nurse = await _nurse(server, store)
+    key = uuid.uuid4().hex
+    await nurse.send({"type": "slip", "id": key, "number": ticket.number})
+    refused = await nurse.until_type("error")
+    assert (refused["code"], refused["id"]) == ("forbidden", key)
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    desk = await open_feed(server, STAFF_PATH)
+    await desk.send({"type": "login", "user": "li", "password": PASSWORD})
+    assert (await desk.next())["type"] == "session"
+    await desk.send({"type": "slip", "id": key, "number": ticket.number})
+    slip = await desk.until_type("slip")
+    assert (slip["id"], slip["token"], slip["slip"]["number"]) == (key, ticket.token, "A001")
+    assert slip["slip"]["masked_name"] == "周*" and "周九" not in str(slip)
+    await desk.send({"type": "slip", "id": key, "number": "Z999"})
+    missing = await desk.until_type("error")
+    assert (missing["code"], missing["id"]) == ("ticket_not_found", key)
+
+
+async def test_the_triage_watch_answers_its_search_and_follows_new_tickets(
+    store: Store, server: DisplayServer
+) -> None:
+    registration.issue_ticket(store, "nk-pt", HOST, name="周九")
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    feed = await open_feed(server, STAFF_PATH)
+    await feed.send({"type": "login", "user": "li", "password": PASSWORD})
+    assert (await feed.next())["type"] == "session"
+    await feed.send({"type": "watch", "view": "triage", "search": "周"})
+    view = await feed.until_type("view")
+    assert view["data"]["search"] == "周"
+    assert [t["name"] for t in view["data"]["found"]] == ["周九"]
+    registration.issue_ticket(store, "wk", HOST, name="周十")  # another desk's issue
+    view = await feed.until(lambda m: m["type"] == "view" and len(m["data"]["found"]) == 2)
+    assert sorted(t["name"] for t in view["data"]["found"]) == ["周九", "周十"]
+    await feed.send({"type": "watch", "view": "triage", "search": "周十"})
+    view = await feed.until_type("view")
+    assert [t["name"] for t in view["data"]["found"]] == ["周十"]

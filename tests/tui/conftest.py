@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from textual.geometry import Region
@@ -11,23 +12,55 @@ from textual.widget import Widget
 
 from queue_core.events import Event
 from queue_core.registration import issue_ticket
+from queue_core.staff import add_staff
 from queue_core.store import Store
 from queue_tui.backend import Backend, LocalBackend
+from queue_tui.remote import RemoteBackend
+from queue_tui.staff_link import StaffLink
 from tests.conftest import ACTOR, SteppingClock
+from tests.tui.served import ServedThread
 
 PATIENTS = ["张三丰", "李四", "王五", "赵六", "孙七"]
 
 
-# Where the console's queue lives. The staff server's client (a console on another PC) joins
-# as a second parameter, so every test using this fixture runs against both.
-BACKENDS = ["local"]
+# Where the console's queue lives: the database file on this host, or a display server the
+# console reaches over the network as a logged-in member of staff. Every test using the
+# `backend` fixture runs against both.
+BACKENDS = ["local", "remote"]
+NURSE, NURSE_PASSWORD = "wang", "correct horse 42"
+
+
+@pytest.fixture
+def served(store: Store) -> Iterator[ServedThread]:
+    """A real display server on a free loopback port over the test's database file."""
+    server = ServedThread(store)
+    server.start()
+    yield server
+    if server.app is not None:
+        server.stop()
+
+
+def remote_backend(store: Store, server: str, tmp_path: Path) -> RemoteBackend:
+    """A desk nk1 console's backend, logged in as a desk nurse and shown its first view."""
+    add_staff(store, NURSE, "desk", ("nk1",), NURSE_PASSWORD, ACTOR)
+    watch = {"type": "watch", "view": "desk", "desk": "nk1"}
+    backend = RemoteBackend(server, StaffLink(NURSE, NURSE_PASSWORD, watch), tmp_path)
+    backend.start()
+    backend.wait_for_view(lambda: False)
+    assert backend.link.view is not None, backend.link.why
+    return backend
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, store: Store) -> Backend:
+def backend(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> Iterator[Backend]:
     """The backend a console under test reads and acts through, over the test's `store`."""
-    assert request.param == "local"
-    return LocalBackend(store, ACTOR)
+    if request.param == "local":
+        yield LocalBackend(store, ACTOR)
+        return
+    served = request.getfixturevalue("served")
+    remote = remote_backend(store, served.url, tmp_path)
+    yield remote
+    remote.stop()
 
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:

@@ -341,7 +341,9 @@ async def test_escape_leaves_the_reason_dialog_without_calling(
 
 async def test_p_pauses_and_resumes(store: Store, clock: SteppingClock, backend: Backend) -> None:
     fill_line(store, clock)
-    async with desk_console(backend, "nk1", store.now).run_test(notifications=True) as pilot:
+    console = desk_console(backend, "nk1", store.now)
+    # Wide enough for the whole header: beside a running server it also names the room's screens.
+    async with console.run_test(size=(120, 30), notifications=True) as pilot:
         await started(store, pilot, 5)
         assert "接诊中" in header(pilot)
         seq = store.last_seq()
