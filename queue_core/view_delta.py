@@ -34,7 +34,12 @@ def _estimates(view: DeskView) -> list[list[int]]:
     return [[ticket, lo, hi] for ticket, (lo, hi) in view.estimates.items()]
 
 
-def delta(before: DeskView, after: DeskView) -> Json:
+def entries(view: DeskView) -> list[list[Any]]:
+    """The line as a delta carries it: each ticket's id with its place and why it stands there."""
+    return [_entry(p) for p in view.line]
+
+
+def delta(before: DeskView, after: DeskView, held: list[list[Any]] | None = None) -> Json:
     """What changed from `before` to `after` (both of one desk); {} when nothing a console
     shows did. Tickets are compared as objects: the line replaces a ticket's object when its
     row changes and keeps it otherwise, so this never compares rows field by field."""
@@ -50,10 +55,10 @@ def delta(before: DeskView, after: DeskView) -> Json:
         now, then = getattr(after, name), getattr(before, name)
         if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
             out[name] = _rows(now)
-    held = {p.ticket.id: p.ticket for p in before.line}
-    fresh = [p.ticket for p in after.line if held.get(p.ticket.id) is not p.ticket]
-    line = [_entry(p) for p in after.line]
-    if fresh or line != [_entry(p) for p in before.line]:
+    known = {p.ticket.id: p.ticket for p in before.line}
+    fresh = [p.ticket for p in after.line if known.get(p.ticket.id) is not p.ticket]
+    line = entries(after)
+    if fresh or line != (entries(before) if held is None else held):
         out["line"] = line
         out["tickets"] = _rows(fresh)
     if after.estimates != before.estimates:
@@ -110,6 +115,7 @@ class DeskFrames:
     base: int = NO_BASE  # the seq of the view before the last change: the delta's base
     changes: Json = field(default_factory=dict)
     _whole: Json | None = None
+    _entries: list[list[Any]] = field(default_factory=list)  # entries(view)
 
     @property
     def seq(self) -> int:
@@ -118,15 +124,17 @@ class DeskFrames:
     def update(self, view: DeskView) -> None:
         """The desk's view read after a change; kept only if a console would see a difference."""
         if self.view is None:
-            self.view, self._whole = view, None
+            self.view, self._whole, self._entries = view, None, entries(view)
             return
-        changes = delta(self.view, view)
+        changes = delta(self.view, view, self._entries)
         if changes:
             # A line loaded again (a new day) can change at the seq it had: no console holds
             # a view the delta could apply to, so each is sent the whole one.
             self.base = self.view.seq if view.seq != self.view.seq else NO_BASE
             self.changes = changes
             self.view, self._whole = view, None
+            if "line" in changes:
+                self._entries = changes["line"]
 
     def whole(self) -> Json:
         """The whole view, for a console that joins or holds an older one."""
