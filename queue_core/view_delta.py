@@ -22,8 +22,10 @@ _SIMPLE = ("paused", "receipts", "unspoken")
 NO_BASE = -2  # a base no console holds: before any view (-1) or after a reload
 
 
-def _entry(placed: Placed) -> list[Any]:
-    return [placed.ticket.id, placed.position, placed.reason.value, list(placed.merge_key)]
+def _entry(index: int, placed: Placed) -> list[Any]:
+    """A place in the line, its queue position kept as the offset from its index: a call at
+    the head leaves every other entry as it was, so the delta carries the ends that changed."""
+    return [placed.ticket.id, placed.position - index, placed.reason.value, list(placed.merge_key)]
 
 
 def _rows(tickets: list[Ticket]) -> list[Json]:
@@ -35,11 +37,29 @@ def _estimates(view: DeskView) -> list[list[int]]:
 
 
 def entries(view: DeskView) -> list[list[Any]]:
-    """The line as a delta carries it: each ticket's id with its place and why it stands there."""
-    return [_entry(p) for p in view.line]
+    """The line as a delta carries it: each ticket's id, its position's offset from its
+    index, why it stands there and its merge key."""
+    return [_entry(i, p) for i, p in enumerate(view.line)]
 
 
-def delta(before: DeskView, after: DeskView, held: list[list[Any]] | None = None) -> Json:
+def _cut(before: list[list[Any]], after: list[list[Any]]) -> Json:
+    """`after` as `before`'s first `head` and last `tail` entries around `middle`."""
+    head = 0
+    most = min(len(before), len(after))
+    while head < most and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < most - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return {"head": head, "tail": tail, "middle": after[head : len(after) - tail]}
+
+
+def delta(
+    before: DeskView,
+    after: DeskView,
+    held: list[list[Any]] | None = None,
+    line: list[list[Any]] | None = None,
+) -> Json:
     """What changed from `before` to `after` (both of one desk); {} when nothing a console
     shows did. Tickets are compared as objects: the line replaces a ticket's object when its
     row changes and keeps it otherwise, so this never compares rows field by field."""
@@ -57,13 +77,41 @@ def delta(before: DeskView, after: DeskView, held: list[list[Any]] | None = None
             out[name] = _rows(now)
     known = {p.ticket.id: p.ticket for p in before.line}
     fresh = [p.ticket for p in after.line if known.get(p.ticket.id) is not p.ticket]
-    line = entries(after)
-    if fresh or line != (entries(before) if held is None else held):
-        out["line"] = line
+    then = entries(before) if held is None else held
+    line = entries(after) if line is None else line
+    if fresh or line != then:
+        out["line"] = _cut(then, line)
         out["tickets"] = _rows(fresh)
     if after.estimates != before.estimates:
         out["estimates"] = _estimates(after)
     return out
+
+
+def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Placed]:
+    """The new line: the held line's ends around the delta's middle; `fresh`, the tickets
+    whose rows came with the delta, replace theirs wherever they stand."""
+    head, tail, middle = int(cut["head"]), int(cut["tail"]), cut["middle"]
+    if head + tail > len(line):
+        raise ValueError("a line delta longer than the line it applies to")
+    known = {p.ticket.id: p.ticket for p in line}
+    known.update(fresh)
+    new = [
+        Placed(known[ticket], head + i + offset, Placement(reason), tuple(key))
+        for i, (ticket, offset, reason, key) in enumerate(middle)
+    ]
+    shift = head + len(middle) - (len(line) - tail)  # how far the kept tail moved
+    kept = [*line[:head], *(line[len(line) - tail :] if tail else [])]
+    if shift or fresh:
+        kept = [
+            Placed(
+                fresh.get(p.ticket.id, p.ticket),
+                p.position + (shift if i >= head else 0),
+                p.reason,
+                p.merge_key,
+            )
+            for i, p in enumerate(kept)
+        ]
+    return [*kept[:head], *new, *kept[head:]]
 
 
 def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
@@ -74,12 +122,8 @@ def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
         raise ValueError(f"desk {view.desk.id!r} is not in the new configuration")
     line = view.line
     if "line" in changes:
-        known = {p.ticket.id: p.ticket for p in view.line}
-        known.update((t.id, t) for t in map(Ticket.from_row, changes["tickets"]))
-        line = [
-            Placed(known[ticket], position, Placement(reason), tuple(key))
-            for ticket, position, reason, key in changes["line"]
-        ]
+        fresh = {t.id: t for t in map(Ticket.from_row, changes["tickets"])}
+        line = _spliced(view.line, changes["line"], fresh)
 
     def tickets(name: str) -> list[Ticket]:
         rows = changes.get(name)
@@ -126,15 +170,14 @@ class DeskFrames:
         if self.view is None:
             self.view, self._whole, self._entries = view, None, entries(view)
             return
-        changes = delta(self.view, view, self._entries)
+        line = entries(view)
+        changes = delta(self.view, view, self._entries, line)
         if changes:
             # A line loaded again (a new day) can change at the seq it had: no console holds
             # a view the delta could apply to, so each is sent the whole one.
             self.base = self.view.seq if view.seq != self.view.seq else NO_BASE
             self.changes = changes
-            self.view, self._whole = view, None
-            if "line" in changes:
-                self._entries = changes["line"]
+            self.view, self._whole, self._entries = view, None, line
 
     def whole(self) -> Json:
         """The whole view, for a console that joins or holds an older one."""
