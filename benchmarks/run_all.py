@@ -21,6 +21,7 @@ from benchmarks import (
     purge_cost,
     report_time,
     simulated_day,
+    staff_load,
     staff_roundtrip,
     voice,
 )
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             "server",
             "simulate",
             "staff",
+            "staff-load",
             "voice",
         ),
         help="run one group of benchmarks",
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("staff-load", staff_load.report),
         ("voice", voice.report),
     )
     for group, measure in groups:

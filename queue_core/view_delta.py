@@ -32,10 +32,6 @@ def _rows(tickets: list[Ticket]) -> list[Json]:
     return [t.to_row() for t in tickets]
 
 
-def _estimates(view: DeskView) -> list[list[int]]:
-    return [[ticket, lo, hi] for ticket, (lo, hi) in view.estimates.items()]
-
-
 def entries(view: DeskView) -> list[list[Any]]:
     """The line as a delta carries it: each ticket's id, its position's offset from its
     index, why it stands there and its merge key."""
@@ -83,7 +79,13 @@ def delta(
         out["line"] = _cut(then, line)
         out["tickets"] = _rows(fresh)
     if after.estimates != before.estimates:
-        out["estimates"] = _estimates(after)
+        then = before.estimates
+        out["estimates"] = {
+            "set": [
+                [t, lo, hi] for t, (lo, hi) in after.estimates.items() if then.get(t) != (lo, hi)
+            ],
+            "gone": [t for t in then if t not in after.estimates],
+        }
     return out
 
 
@@ -134,7 +136,13 @@ def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
         current = None if changes["current"] is None else Ticket.from_row(changes["current"])
     estimates = view.estimates
     if "estimates" in changes:
-        estimates = {int(t): (int(lo), int(hi)) for t, lo, hi in changes["estimates"]}
+        moved = changes["estimates"]
+        estimates = dict(view.estimates)
+        for ticket in moved["gone"]:
+            estimates.pop(int(ticket), None)
+        estimates.update((int(t), (int(lo), int(hi))) for t, lo, hi in moved["set"])
+        # In the line's order, as the server's view holds them.
+        estimates = {p.ticket.id: estimates[p.ticket.id] for p in line if p.ticket.id in estimates}
     return DeskView(
         seq,
         config,
