@@ -12,7 +12,6 @@ console puts back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from queue_core.console_view import DeskView, Json, config_from_json, config_to_json
 from queue_core.model import Placement, Ticket
@@ -22,23 +21,21 @@ _SIMPLE = ("paused", "receipts", "unspoken")
 NO_BASE = -2  # a base no console holds: before any view (-1) or after a reload
 
 
-def _entry(index: int, placed: Placed) -> list[Any]:
-    """A place in the line, its queue position kept as the offset from its index: a call at
-    the head leaves every other entry as it was, so the delta carries the ends that changed."""
-    return [placed.ticket.id, placed.position - index, placed.reason.value, list(placed.merge_key)]
+Entry = tuple[int, int, str, tuple[int, ...]]  # on the wire: [ticket id, offset, reason, key]
+
+
+def entries(view: DeskView) -> list[Entry]:
+    """The line as a delta carries it: each ticket's id, its queue position kept as the offset
+    from its index (a call at the head leaves every other entry as it was, so a delta carries
+    the ends that changed), why it stands there (a Placement is a str) and its merge key."""
+    return [(p.ticket.id, p.position - i, p.reason, p.merge_key) for i, p in enumerate(view.line)]
 
 
 def _rows(tickets: list[Ticket]) -> list[Json]:
     return [t.to_row() for t in tickets]
 
 
-def entries(view: DeskView) -> list[list[Any]]:
-    """The line as a delta carries it: each ticket's id, its position's offset from its
-    index, why it stands there and its merge key."""
-    return [_entry(i, p) for i, p in enumerate(view.line)]
-
-
-def _cut(before: list[list[Any]], after: list[list[Any]]) -> Json:
+def _cut(before: list[Entry], after: list[Entry]) -> Json:
     """`after` as `before`'s first `head` and last `tail` entries around `middle`."""
     head = 0
     most = min(len(before), len(after))
@@ -53,8 +50,8 @@ def _cut(before: list[list[Any]], after: list[list[Any]]) -> Json:
 def delta(
     before: DeskView,
     after: DeskView,
-    held: list[list[Any]] | None = None,
-    line: list[list[Any]] | None = None,
+    held: list[Entry] | None = None,
+    line: list[Entry] | None = None,
 ) -> Json:
     """What changed from `before` to `after` (both of one desk); {} when nothing a console
     shows did. Tickets are compared as objects: the line replaces a ticket's object when its
@@ -167,7 +164,7 @@ class DeskFrames:
     base: int = NO_BASE  # the seq of the view before the last change: the delta's base
     changes: Json = field(default_factory=dict)
     _whole: Json | None = None
-    _entries: list[list[Any]] = field(default_factory=list)  # entries(view)
+    _entries: list[Entry] = field(default_factory=list)  # entries(view)
 
     @property
     def seq(self) -> int:
