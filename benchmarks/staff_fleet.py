@@ -23,6 +23,8 @@ from display_server.staff import STAFF_PATH
 from queue_core.console_view import DeskView
 from queue_core.view_delta import applied
 
+LOGIN_TRIES = 10  # fifty consoles log in at once: a busy answer is tried again
+
 
 @dataclass
 class Console:
@@ -42,8 +44,12 @@ class Console:
     async def run(self, stop: asyncio.Event) -> None:
         async with connect(f"{self.base}{STAFF_PATH}", max_size=None) as ws:
             login = {"type": "login", "user": self.user, "password": self.password}
-            await ws.send(json.dumps(login))
-            session = json.loads(await ws.recv())
+            for attempt in range(LOGIN_TRIES):
+                await ws.send(json.dumps(login))
+                session = json.loads(await ws.recv())
+                if session.get("code") != "busy":
+                    break
+                await asyncio.sleep(0.5 * (attempt + 1))  # as a console retries, not at once
             if session.get("type") != "session":
                 raise RuntimeError(f"login refused: {session}")
             watch = {"type": "watch", "view": "desk", "desk": self.desk}

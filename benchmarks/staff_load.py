@@ -82,6 +82,14 @@ def measure(
     server.start()
     fleets = []
     try:
+        consoles = None
+        if users:  # the desks log in as the day starts, before the waiting room fills
+            processes = -(-len(users) // CONSOLES_PER_PROCESS)
+            consoles = Fleet(
+                workdir, server.base, users, processes, "benchmarks.staff_fleet", password=PASSWORD
+            )
+            fleets.append(consoles)
+            consoles.ready()
         screens = Fleet(workdir, server.base, ["/ws/display"] * DISPLAYS, 1)
         crowd = Fleet(
             workdir,
@@ -89,16 +97,9 @@ def measure(
             [f"/ws/ticket/{t}" for t in tokens],
             max(1, -(-len(tokens) // 1_000)),
         )
-        fleets = [screens, crowd]
-        consoles = None
-        if users:
-            processes = -(-len(users) // CONSOLES_PER_PROCESS)
-            consoles = Fleet(
-                workdir, server.base, users, processes, "benchmarks.staff_fleet", password=PASSWORD
-            )
-            fleets.append(consoles)
-        for fleet in fleets:
-            fleet.ready()
+        fleets += [screens, crowd]
+        screens.ready()
+        crowd.ready()
         time.sleep(1.0)
         since = store.last_seq()
         assert server.process is not None
