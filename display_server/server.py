@@ -222,7 +222,7 @@ class DisplayServer:
                 again = False
                 view = await link.view()
                 if view is not None:
-                    fan_out((conn,), self.hub.send_limit, encode(view))
+                    fan_out((conn,), self.hub.send_limit, view[1])
                 if not again:
                     return
 
