@@ -17,6 +17,7 @@ from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.notify import Notifier
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
@@ -108,6 +109,7 @@ class StaffApi:
     store: Store
     writes: WriteQueue
     hub: Hub
+    notifier: Notifier | None = None  # its backlog is shown to admins' consoles
     limit: LoginLimit = field(default_factory=LoginLimit)
 
     # Per desk: the line and seq it was read at, and its JSON. Every console watching a desk

@@ -133,6 +133,7 @@ class Outcome:
     at: datetime
     error: str | None = None  # None: delivered
     retry_at: datetime | None = None  # with an error: None gives up
+    tried: bool = True  # False: given up unsent, past its time; the last try's error stays
 
 
 def record(store: Store, outcomes: Sequence[Outcome]) -> None:
@@ -141,7 +142,11 @@ def record(store: Store, outcomes: Sequence[Outcome]) -> None:
         return
     with store.write() as tx:
         for o in outcomes:
-            if o.error is None:
+            if not o.tried:
+                sql = "UPDATE outbox SET given_up_at = ?,"
+                sql += " last_error = COALESCE(last_error || '; ', '') || ?"
+                params: tuple[Any, ...] = (iso(o.at), o.error or "")
+            elif o.error is None:
                 sql = (
                     "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL"
                 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,23 @@ def open_clinic(path: Path, text: str, clock: SteppingClock) -> Store:
     config: ClinicConfig = parse_config(text, "test")
     initialise(path, config, ACTOR, now=clock()).close()
     return Store.open(path, clock=clock)
+
+
+class RunningClock(SteppingClock):
+    """The clinic's time runs on from the test's morning as the wall clock does (retries fall
+    due), and still jumps when a test advances it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+
+@pytest.fixture
+def running_clock() -> RunningClock:
+    return RunningClock()
 
 
 @pytest.fixture
