@@ -17,6 +17,7 @@ from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.notify import Notifier
 from display_server.protocol import encode
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
@@ -111,6 +112,7 @@ class StaffApi:
     store: Store
     writes: WriteQueue
     hub: Hub
+    notifier: Notifier | None = None  # its backlog is shown to admins' consoles
     limit: LoginLimit = field(default_factory=LoginLimit)
 
     # Per desk: its frames as of the line and seq last read. Every console watching a desk
