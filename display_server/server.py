@@ -35,6 +35,8 @@ from display_server.client_writes import Receipts, Speakers, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
+from display_server.his_api import HisApi
+from display_server.http11 import HEAD_LIMIT, connection_handler
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.protocol import BadMessage, Message, encode
@@ -101,6 +103,7 @@ class DisplayServer:
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
+        self.api_server: asyncio.Server | None = None  # the HIS API's port, when asked for
         self.host = ""
         self.scheme = "http"
 
@@ -113,6 +116,15 @@ class DisplayServer:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str | None:
+        """Where the HIS posts (docs/his-api.md), or None when no API port was asked for."""
+        if self.api_server is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = self.api_server.sockets[0].getsockname()[1]
+        return f"{self.scheme}://{host}:{port}"
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
@@ -371,9 +383,11 @@ async def serve(
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
     tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001. With
-    `tls`, it speaks https and wss itself (docs/operations.md)."""
+    `tls`, it speaks https and wss itself (docs/operations.md). With `api_port`, the HIS API
+    is served there too, with the same TLS (0 picks a port; docs/his-api.md)."""
     app = DisplayServer(store, journal_size, send_limit)
     app.host = host
     app.scheme = "https" if tls is not None else "http"
@@ -407,9 +421,19 @@ async def serve(
             ssl=tls,
         ) as server:
             app.server = server
+            if api_port is not None:
+                app.api_server = await asyncio.start_server(
+                    connection_handler(HisApi(app.staff).answer, _peer),
+                    host,
+                    api_port,
+                    ssl=tls,
+                    limit=HEAD_LIMIT,
+                )
             try:
                 yield app
             finally:
+                if app.api_server is not None:
+                    app.api_server.close()
                 going_away(server)
     finally:
         for task in (day, screen_file):
@@ -418,6 +442,11 @@ async def serve(
         if screen_file is not None:
             await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
         app.close()
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if peer else "?"
 
 
 def going_away(server: Server) -> list[ServerConnection]:
@@ -435,12 +464,16 @@ def going_away(server: Server) -> list[ServerConnection]:
 
 
 def run(
-    store: Store, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port, tls))
+    asyncio.run(_run_until_signal(store, host, port, tls, api_port))
 
 
 async def freeze_long_lived(
@@ -471,7 +504,9 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+async def _run_until_signal(
+    store: Store, host: str, port: int, tls: ssl.SSLContext | None, api_port: int | None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -480,9 +515,11 @@ async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLCont
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port, tls=tls) as app:
+    async with serve(store, host, port, tls=tls, api_port=api_port) as app:
         print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
         print(app.voice_line, flush=True)
+        if app.api_url is not None:
+            print(f"HIS API on {app.api_url}/api/v1", flush=True)
         hub = app.hub
         freezer = asyncio.create_task(
             freeze_long_lived(lambda: hub.display_count + hub.phone_count)
