@@ -39,6 +39,7 @@ from display_server.his_api import HisApi
 from display_server.http11 import HEAD_LIMIT, connection_handler
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
+from display_server.phone_checkin import PhoneCheckIn
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
 from display_server.staff import STAFF_PATH, StaffApi
@@ -100,6 +101,7 @@ class DisplayServer:
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
         self.staff = StaffApi(self.writer, self.write_queue, self.hub)
+        self.checkins = PhoneCheckIn(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
@@ -264,6 +266,9 @@ class DisplayServer:
         limit = RateLimit()
         since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
         self.hub.join_display(conn, seen, since)
+        codes = None
+        if screen is not None and self.checkins.minutes:
+            codes = asyncio.create_task(self.checkins.show(conn, seen))
         try:
             if first is not None:
                 await self._on_display_message(conn, first, receipts)
@@ -273,6 +278,8 @@ class DisplayServer:
                     return
                 await self._on_display_message(conn, frame, receipts)
         finally:
+            if codes is not None:
+                codes.cancel()
             self.hub.leave_display(conn, seen)
 
     async def _on_display_message(
@@ -322,6 +329,8 @@ class DisplayServer:
             refusal = await presence(self.write_queue, self.writer, token, data["status"], writes)
             if refusal is not None:
                 await _reply(conn, refusal)
+        elif data["type"] == "check_in":
+            await _reply(conn, await self.checkins.attempt(await self.lookup(token), data["code"]))
         else:
             await self._common(conn, data)
 
