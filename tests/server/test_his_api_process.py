@@ -21,9 +21,9 @@ pytestmark = pytest.mark.slow
 def test_serve_with_an_api_port_prints_its_address_and_serves_it(
     store: Store, db_path: Path
 ) -> None:
+    command = ["--db", str(db_path), "serve", "--port", "0", "--api-port", "0"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "clinic_queue", "--db", str(db_path), "serve"]
-        + ["--port", "0", "--api-port", "0"],
+        [sys.executable, "-m", "clinic_queue", *command],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
