@@ -20,7 +20,7 @@ from display_server.login_limit import LoginLimit
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, slip_of, triage_view
+from queue_core.console_view import read_desk, slip_of, triage_found, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -155,7 +155,7 @@ class StaffLink:
             extra["screens"] = {desk: desks_shown(hub.store.config, hub.screens).get(desk, 0)}
         else:
             search, store = self.watching.get("search", ""), self.api.store
-            found = await self.api.writes.run(lambda: find_tickets(store, search))
+            found = await self.api.writes.run(lambda: triage_found(store, search))
             data = triage_view(hub.line, search, found).to_json()
         same = ({k: v for k, v in data.items() if k != "seq"}, extra)
         if same == self.shown:
