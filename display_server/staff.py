@@ -17,11 +17,12 @@ from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.notify import Notifier
 from display_server.protocol import encode
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, slip_of, triage_view
+from queue_core.console_view import read_desk, slip_of, triage_found, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -111,6 +112,7 @@ class StaffApi:
     store: Store
     writes: WriteQueue
     hub: Hub
+    notifier: Notifier | None = None  # its backlog is shown to admins' consoles
     limit: LoginLimit = field(default_factory=LoginLimit)
 
     # Per desk: its frames as of the line and seq last read. Every console watching a desk
@@ -175,7 +177,7 @@ class StaffLink:
             return self._desk_view(self.watching.get("desk", ""))
         hub = self.api.hub
         search, store = self.watching.get("search", ""), self.api.store
-        found = await self.api.writes.run(lambda: find_tickets(store, search))
+        found = await self.api.writes.run(lambda: triage_found(store, search))
         data = triage_view(hub.line, search, found).to_json()
         same = {k: v for k, v in data.items() if k != "seq"}
         if same == self.shown:
