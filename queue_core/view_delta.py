@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from queue_core.console_view import DeskView, Json, config_from_json, config_to_json
+from queue_core.console_view import (
+    ESTIMATED_PLACES,
+    DeskView,
+    Json,
+    config_from_json,
+    config_to_json,
+)
 from queue_core.model import Placement, Ticket
 from queue_core.rules import Placed
 
@@ -92,8 +98,9 @@ def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Pl
     head, tail, middle = int(cut["head"]), int(cut["tail"]), cut["middle"]
     if head + tail > len(line):
         raise ValueError("a line delta longer than the line it applies to")
-    known = {p.ticket.id: p.ticket for p in line}
-    known.update(fresh)
+    known = fresh
+    if any(entry[0] not in fresh for entry in middle):  # a call leaves no middle at all
+        known = {**{p.ticket.id: p.ticket for p in line}, **fresh}
     new = [
         Placed(known[ticket], head + i + offset, Placement(reason), tuple(key))
         for i, (ticket, offset, reason, key) in enumerate(middle)
@@ -139,7 +146,11 @@ def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
             estimates.pop(int(ticket), None)
         estimates.update((int(t), (int(lo), int(hi))) for t, lo, hi in moved["set"])
         # In the line's order, as the server's view holds them.
-        estimates = {p.ticket.id: estimates[p.ticket.id] for p in line if p.ticket.id in estimates}
+        estimates = {
+            p.ticket.id: estimates[p.ticket.id]
+            for p in line[:ESTIMATED_PLACES]
+            if p.ticket.id in estimates
+        }
     return DeskView(
         seq,
         config,
