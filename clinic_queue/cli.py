@@ -39,7 +39,7 @@ from queue_core.restore import restore
 from queue_core.retention import purge
 from queue_core.slips import slip_dir
 from queue_core.staff import STAFF_ACTOR
-from queue_core.store import Store, default_db_path, parse_iso
+from queue_core.store import Store, default_db, default_db_path, parse_iso
 from queue_core.text import clean_actor, printable
 
 
@@ -89,10 +89,10 @@ def _say(ticket: Ticket, text: str) -> None:
 def cmd_init(args: argparse.Namespace) -> None:
     config = load_config(Path(args.config) if args.config else DEFAULT_CONFIG)
     store: Store = args.opened.enter_context(
-        closing(registration.initialise(args.db or default_db_path(), config, args.actor))
+        closing(registration.initialise(args.db or default_db(), config, args.actor))
     )
     print(
-        f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
+        f"Initialised {store.backend.location}: {config.name}, {len(config.queues)} queues, "
         f"{len(config.desks)} desks."
     )
 

@@ -233,6 +233,16 @@ class FileFault(QueueError):
     or replaced under the process): no retry mends it, someone must. Exit code 2 on the CLI."""
 
 
+class DatabaseUnreachable(FileFault):
+    def __init__(self, location: str, detail: str) -> None:
+        super().__init__(
+            f"The queue database at {location} cannot be reached ({detail}); nothing was"
+            " changed. Check that the database server is running, then try again.",
+            "database_unreachable",
+            location=location,
+        )
+
+
 class DatabaseCorrupt(FileFault):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(

@@ -138,3 +138,15 @@ def pg_server() -> Iterator[PgServer]:
 def pg_url(pg_server: PgServer) -> str:
     """A fresh, empty database on the session's server."""
     return pg_server.fresh_database()
+
+
+STORES = ("sqlite", "postgresql")
+
+
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """For a fixture parametrised over STORES: a new SQLite file's path, or a new database's
+    URL on the session's PostgreSQL server."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return tmp_path / "clinic-queue.db"
