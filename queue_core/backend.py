@@ -125,6 +125,11 @@ def is_postgres(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
+def shown_location(target: str | Path) -> str:
+    """What a message names: the file, or the address without its password."""
+    return backend_for(target).location
+
+
 def backend_for(target: str | Path) -> Backend:
     """A PostgreSQL URL, or else the path of an SQLite file."""
     if is_postgres(target):

@@ -243,6 +243,18 @@ class DatabaseUnreachable(FileFault):
         )
 
 
+class FileOnly(FileFault):
+    """What works on the SQLite file alone, asked of a clinic in PostgreSQL (docs/scaling.md)."""
+
+    def __init__(self, what: str, location: str) -> None:
+        super().__init__(
+            f"{what} works on an SQLite file only, not yet on {location}; nothing was done"
+            " (see docs/scaling.md).",
+            "file_only",
+            what=what,
+        )
+
+
 class DatabaseCorrupt(FileFault):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(

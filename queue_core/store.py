@@ -26,6 +26,7 @@ from queue_core.backend_sqlite import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import (
     FileFault,
+    FileOnly,
     InvalidState,
     NotInitialised,
     NumberTaken,
@@ -490,6 +491,13 @@ class Store:
             conn.close()
             raise
         return cls(backend, conn, config, clock)
+
+    def file(self, what: str) -> Path:
+        """The SQLite file, for `what` only a file can do (a copy of it, compacting it, its
+        watchers); on another backend, FileOnly says so."""
+        if self.backend.name != "sqlite":
+            raise FileOnly(what, self.backend.location)
+        return self.path
 
     def close(self) -> None:
         """Under the lock: a worker thread mid-statement must never see the connection vanish."""

@@ -101,3 +101,35 @@ def test_messages_never_print_the_password() -> None:
     url = "postgresql://queue:s3cret@db.example:5432/clinic"
     assert shown_url(url) == "postgresql://queue:***@db.example:5432/clinic"
     assert shown_url("postgresql:///clinic?host=/run") == "postgresql:///clinic?host=/run"
+
+
+FILE_ONLY = {
+    ("backup", "copies"): "backup",
+    ("restore", "copy.db"): "restore",
+    ("purge",): "purge",
+    ("serve",): "serve",
+    ("desk", "nk1"): "the desk console",
+    ("triage",): "the triage console",
+}
+
+
+@pytest.mark.parametrize(("args", "what"), FILE_ONLY.items())
+def test_what_needs_the_file_says_so_on_postgresql_and_does_nothing(
+    cli: PgCli, args: tuple[str, ...], what: str
+) -> None:
+    before = cli.events()
+    result = cli.run(*args)
+    assert result.code == 2
+    assert result.err_lines == [
+        f"clinic-queue: {what} works on an SQLite file only, not yet on {cli.url};"
+        " nothing was done (see docs/scaling.md)."
+    ]
+    assert cli.events() == before
+
+
+def test_report_close_day_and_staff_on_postgresql(cli: PgCli) -> None:
+    cli.ticket("nk-pt")
+    assert cli.ok("report").startswith("示例医院")
+    assert cli.ok("close-day").startswith("Closed ")
+    assert cli.last_event()["type"] == "day_closed"
+    assert cli.run("staff", "list").code == 0
