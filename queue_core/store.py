@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from queue_core.backend import Backend, Connection, Cursor, backend_for, is_postgres
 from queue_core.backend_sqlite import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S
@@ -37,6 +37,9 @@ from queue_core.errors import (
 from queue_core.events import Event, EventType, Fact
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.text import clean_actor
+
+if TYPE_CHECKING:
+    from queue_core.notices import Notices
 
 __all__ = ["BUSY_TIMEOUT_MS", "GIVE_UP_AFTER_S"]  # the SQLite store's, as they always were
 Clock = Callable[[], datetime]
@@ -99,7 +102,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 
 # The tables outside the log: replay never rebuilds them, no event carries their rows.
-_STAFF_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands)\b")
+_UNLOGGED_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands|outbox)\b")
 
 
 @functools.cache
@@ -359,12 +362,13 @@ class Tx:
         return True
 
     def unlogged(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        """A statement on the staff tables, which the log never carries (password hashes,
-        session hashes, stored answers): the event appended with it says what happened."""
+        """A statement on the tables the log never carries: the staff tables (password hashes,
+        session hashes, stored answers), whose event appended with it says what happened, and
+        the outbox (queue_core/outbox.py), derived from the events themselves."""
         if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SELECT")) or not (
-            _STAFF_TABLE.search(sql)
+            _UNLOGGED_TABLE.search(sql)
         ):
-            raise ValueError("only the staff tables are written without the log")
+            raise ValueError("only the staff tables and the outbox are written without the log")
         return self._conn.execute(sql, tuple(params))
 
     def append(self, fact: Fact, actor: str) -> Event:
@@ -440,6 +444,7 @@ class Store:
         self.opened = backend.opened()
         self._day_opened: str | None = None  # the service day whose earlier days were closed
         self._open = threading.local()  # the write this thread has open, which nested ones join
+        self._notices: Notices | None = None  # what the outbox knows of the line (notices.py)
 
     @classmethod
     def open(
@@ -549,6 +554,7 @@ class Store:
         tx = Tx(self.conn, now or self.now(), self.config, backend)
         try:
             self.opened.check()  # a write to a file nobody else sees would be lost
+            notices = self._notices_of(tx)
             if self._day_opened != tx.day:
                 # Imported here: closing is a command built on this write path.
                 from queue_core.closing import close_earlier_days
@@ -561,11 +567,26 @@ class Store:
                 self._open.tx = None
             if tx.pending:
                 raise RuntimeError("rows changed without an event describing them")
+            if notices is not None:
+                notices.finish(tx)
             backend.commit(self.conn)
             self._day_opened = tx.day
         except BaseException:
             backend.roll_back(self.conn)
+            self._notices = None  # its line may have taken events that were rolled back
             raise
+
+    def _notices_of(self, tx: Tx) -> Notices | None:
+        """The outbox's view of the line, caught up, when the clinic has webhooks."""
+        if not self.config.notify.webhooks:
+            return None
+        # Imported here: notifications are derived from the read model, built on this store.
+        from queue_core.notices import Notices
+
+        if self._notices is None:
+            self._notices = Notices()
+        self._notices.begin(tx)
+        return self._notices
 
     @contextmanager
     def between_writers(self) -> Iterator[Connection]:
@@ -576,7 +597,12 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A consistent snapshot across several queries (readers never block writers)."""
+        """A consistent snapshot across several queries (readers never block writers).
+        Inside a write of this thread, the read is the write's: it sees what the write did
+        (an operation run with its idempotency key reads what it has just written)."""
+        if getattr(self._open, "tx", None) is not None:
+            yield self.conn
+            return
         with self._lock, self.backend.faults():
             self.backend.begin_read(self.conn)
             try:
