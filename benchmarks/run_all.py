@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    postgres_store,
     purge_cost,
     report_time,
     simulated_day,
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             "estimates",
             "faults",
             "import",
+            "postgres",
             "purge",
             "report",
             "server",
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = (
         ("core", core),
         ("faults", faults_report.blocks),
+        ("postgres", postgres_store.report),
         ("purge", purge_cost.report),
         ("simulate", simulated_day.report),
         ("report", report_time.report),

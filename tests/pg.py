@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,19 +82,27 @@ def _run(command: list[str], as_user: str | None) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        _unavailable("PostgreSQL is not installed (Debian's postgresql package: `make postgres`)")
-        raise AssertionError("unreachable")
+def available() -> str | None:
+    """Why no server can be started here, or None when one can."""
+    if _bin_dir() is None:
+        return "PostgreSQL is not installed (Debian's postgresql package: `make postgres`)"
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _unavailable("psycopg is not installed (pip install -e '.[postgres]')")
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    if os.geteuid() == 0 and _unprivileged() is None:
+        return "running as root with no unprivileged user to run PostgreSQL as"
+    return None
+
+
+@contextmanager
+def running_server(durable: bool = False) -> Iterator[PgServer]:
+    """A new server in a temporary directory, stopped and removed at the end. `durable` keeps
+    fsync on every commit, as a clinic's server runs (the benchmarks); the tests turn it off."""
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        raise RuntimeError(available())
     as_user = _unprivileged() if os.geteuid() == 0 else None
-    if os.geteuid() == 0 and as_user is None:
-        _unavailable("running as root with no unprivileged user to run PostgreSQL as")
     # Not under pytest's tmp_path: its directories are root's alone, and the server's user
     # must own its data directory.
     home = Path(tempfile.mkdtemp(prefix="clinic-queue-pg-"))
@@ -104,34 +113,35 @@ def pg_server() -> Iterator[PgServer]:
         for path in (home, sockets):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     user = "postgres"
-    _run(
-        [str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
-        as_user,
-    )
-    # Durability is not under test here: without fsync each test's databases cost less.
-    options = (
-        f"-c listen_addresses='' -c unix_socket_directories='{sockets}' -p {PORT}"
-        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    _run(
-        [
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(home / "server.log"),
-            "-w",
-            "start",
-        ],
-        as_user,
-    )
     try:
-        yield PgServer(sockets, user)
+        _run(
+            [str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
+            as_user,
+        )
+        options = (
+            f"-c listen_addresses='' -c unix_socket_directories='{sockets}' -p {PORT}"
+            " -c max_connections=200"
+        )
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        pg_ctl = str(bin_dir / "pg_ctl")
+        log = str(home / "server.log")
+        _run([pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user)
+        try:
+            yield PgServer(sockets, user)
+        finally:
+            _run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
     finally:
-        _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    reason = available()
+    if reason is not None:
+        _unavailable(reason)
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture
