@@ -432,6 +432,18 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(f"Backed up {store.path} to {copy.path}: {_copy_line(copy, tz)}.")
 
 
+def cmd_migrate_to(args: argparse.Namespace) -> None:
+    from queue_core.migrate import migrate_to
+
+    store = _open(args)
+    copied = migrate_to(store, args.target)
+    print(
+        f"Copied {store.path} into {shown_location(args.target)}: "
+        f"{copied.rows['tickets']:,} tickets, {copied.rows['events']:,} events"
+        f" (the last seq {copied.last_seq:,}), every table checked row for row."
+    )
+
+
 def cmd_restore(args: argparse.Namespace) -> None:
     target = args.db or default_db()
     if is_postgres(target):
@@ -639,6 +651,11 @@ def build_parser() -> _Parser:
         cmd_restore,
         "put a backup in place of the database, when no process has it open",
     ).add_argument("source", metavar="BACKUP")
+    add(
+        "migrate-to",
+        cmd_migrate_to,
+        "copy the clinic's SQLite file into an empty PostgreSQL database, checked, in one go",
+    ).add_argument("target", metavar="URL", help="postgresql://USER@HOST/DATABASE")
     server_help = "the queue server, e.g. https://queue.clinic.lan: log in there as staff"
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")
