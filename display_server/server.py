@@ -147,9 +147,13 @@ class DisplayServer:
         if known is not None:
             return known
         try:
-            return await asyncio.to_thread(ticket_by_token, self.reader, token)
+            stored = await asyncio.to_thread(ticket_by_token, self.reader, token)
         except QueueError:
             return None
+        if stored.day != self.hub.line.day:
+            return stored
+        await self.hub.knows(token)
+        return self.hub.line.ticket_by_token(token) or stored
 
     async def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         method = request.method
