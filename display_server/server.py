@@ -39,6 +39,7 @@ from display_server.his_api import HisApi
 from display_server.http11 import HEAD_LIMIT, connection_handler
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
+from display_server.notify import RETRY_BASE_S, Notifier
 from display_server.phone_checkin import PhoneCheckIn
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
@@ -89,7 +90,11 @@ class DisplayServer:
     """The server's parts: a reading hub, a writing connection, and the websockets server."""
 
     def __init__(
-        self, store: Store, journal_size: int = JOURNAL_SIZE, send_limit: int = SEND_BUFFER_LIMIT
+        self,
+        store: Store,
+        journal_size: int = JOURNAL_SIZE,
+        send_limit: int = SEND_BUFFER_LIMIT,
+        retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
@@ -100,7 +105,12 @@ class DisplayServer:
         self.announcer = Announcer(self.config, engine) if engine is not None else None
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
-        self.staff = StaffApi(self.writer, self.write_queue, self.hub)
+        self.notifier = (
+            Notifier(store, self.config.notify, retry_base_s)
+            if self.config.notify.webhooks
+            else None
+        )
+        self.staff = StaffApi(self.writer, self.write_queue, self.hub, notifier=self.notifier)
         self.checkins = PhoneCheckIn(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
@@ -135,6 +145,8 @@ class DisplayServer:
         if self.announcer is not None:
             self.announcer.close()
         self.write_queue.close()
+        if self.notifier is not None:
+            self.notifier.close()
         self.reader.close()
         self.writer.close()
 
@@ -182,6 +194,7 @@ class DisplayServer:
                 method,
                 voice=self.announcer.engine.name if self.announcer else None,
                 silent=self.speakers.silent(),
+                notify=self.notifier.status().to_json() if self.notifier else None,
             )
         if route.startswith(AUDIO_PATH):
             return await self._audio(route[len(AUDIO_PATH) :], method)
@@ -236,7 +249,7 @@ class DisplayServer:
                 again = False
                 view = await link.view()
                 if view is not None:
-                    fan_out((conn,), self.hub.send_limit, encode(view))
+                    fan_out((conn,), self.hub.send_limit, view[1])
                 if not again:
                     return
 
@@ -396,18 +409,24 @@ async def serve(
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
     tls: ssl.SSLContext | None = None,
+    retry_base_s: float = RETRY_BASE_S,
     api_port: int | None = None,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001. With
-    `tls`, it speaks https and wss itself (docs/operations.md). With `api_port`, the HIS API
+    `tls`, it speaks https and wss itself (docs/operations.md). `retry_base_s`: the first
+    retry of a failed notification (display_server/notify.py). With `api_port`, the HIS API
     is served there too, with the same TLS (0 picks a port; docs/his-api.md)."""
-    app = DisplayServer(store, journal_size, send_limit)
+    app = DisplayServer(store, journal_size, send_limit, retry_base_s)
     app.host = host
     app.scheme = "https" if tls is not None else "http"
     day: asyncio.Task[None] | None = None
     screen_file: asyncio.Task[None] | None = None
+    notifying: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
+        if app.notifier is not None:
+            app.hub.listeners.add(app.notifier.wake)
+            notifying = asyncio.create_task(app.notifier.run())
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
@@ -449,11 +468,12 @@ async def serve(
                     app.api_server.close()
                 going_away(server)
     finally:
-        for task in (day, screen_file):
+        for task in (day, screen_file, notifying):
             if task is not None:
                 task.cancel()
-        if screen_file is not None:
-            await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
+        for task in (screen_file, notifying):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)  # no write after close
         app.close()
 
 

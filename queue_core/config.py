@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_core.address import url_problem
 from queue_core.errors import ConfigError
+from queue_core.notify_config import KEYS as NOTIFY_KEYS
+from queue_core.notify_config import NotifyConfig, parse_notify
 from queue_core.text import NAME_LIMIT, unsafe_char
 from queue_core.voice_text import KEYS as VOICE_KEYS
 from queue_core.voice_text import VoiceConfig, parse_voice
@@ -58,6 +60,7 @@ KEYS: dict[str, set[str]] = {
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
     "voice": VOICE_KEYS,
+    "notify": NOTIFY_KEYS,
 }
 # PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
 # questions that come back about a visit (queue_core/retention.py, docs/operations.md).
@@ -141,6 +144,7 @@ class ClinicConfig:
     checkin_code_minutes: int = 0
     backup: BackupConfig | None = None
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -512,6 +516,8 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
     backup = _backup(c, data)
     voice, voice_problems = parse_voice(data.get("voice"))
     c.problems += voice_problems
+    notify, notify_problems = parse_notify(data.get("notify"))
+    c.problems += notify_problems
     screens = _screens(c, data, queues, {d.id for d in desks})
     served = {q for d in desks for q in d.queues}
     for q in queues:
@@ -534,6 +540,7 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         checkin_code_minutes=code_minutes,
         backup=backup,
         voice=voice,
+        notify=notify,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

@@ -28,10 +28,11 @@ Json = dict[str, Any]
 
 
 def config_to_json(config: ClinicConfig) -> Json:
-    """What a console needs of the configuration: never a screen's key, the backups' place or
-    the TOML it came from, which stay on the database host."""
+    """What a console needs of the configuration: never a screen's key, the backups' place,
+    the webhooks (with their secrets) or the TOML it came from, which stay on the database
+    host."""
     data = asdict(config)
-    for key in ("source", "backup"):
+    for key in ("source", "backup", "notify"):
         data.pop(key)
     for screen in data["screens"]:
         screen.pop("key")
