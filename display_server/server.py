@@ -409,13 +409,13 @@ async def serve(
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
     tls: ssl.SSLContext | None = None,
-    retry_base_s: float = RETRY_BASE_S,
     api_port: int | None = None,
+    retry_base_s: float = RETRY_BASE_S,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001. With
-    `tls`, it speaks https and wss itself (docs/operations.md). `retry_base_s`: the first
-    retry of a failed notification (display_server/notify.py). With `api_port`, the HIS API
-    is served there too, with the same TLS (0 picks a port; docs/his-api.md)."""
+    `tls`, it speaks https and wss itself (docs/operations.md). With `api_port`, the HIS API
+    is served there too, with the same TLS (0 picks a port; docs/his-api.md). `retry_base_s`:
+    the first retry of a failed notification (display_server/notify.py)."""
     app = DisplayServer(store, journal_size, send_limit, retry_base_s)
     app.host = host
     app.scheme = "https" if tls is not None else "http"
