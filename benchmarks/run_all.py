@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    his_api,
     purge_cost,
     report_time,
     simulated_day,
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             "core",
             "estimates",
             "faults",
+            "his",
             "import",
             "purge",
             "report",
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("his", his_api.report),
         ("voice", voice.report),
     )
     for group, measure in groups:
