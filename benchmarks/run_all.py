@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    his_api,
     postgres_store,
     purge_cost,
     report_time,
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             "core",
             "estimates",
             "faults",
+            "his",
             "import",
             "postgres",
             "purge",
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("his", his_api.report),
         ("voice", voice.report),
     )
     for group, measure in groups:

@@ -459,7 +459,7 @@ async def serve(
             app.server = server
             if api_port is not None:
                 app.api_server = await asyncio.start_server(
-                    connection_handler(HisApi(app.staff).answer, _peer),
+                    connection_handler(HisApi(app.staff, app.proxies).answer, _peer),
                     host,
                     api_port,
                     ssl=tls,
