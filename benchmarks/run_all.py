@@ -19,6 +19,7 @@ from benchmarks import (
     estimates,
     faults_report,
     his_api,
+    postgres_store,
     purge_cost,
     report_time,
     simulated_day,
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             "faults",
             "his",
             "import",
+            "postgres",
             "purge",
             "report",
             "server",
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = (
         ("core", core),
         ("faults", faults_report.blocks),
+        ("postgres", postgres_store.report),
         ("purge", purge_cost.report),
         ("simulate", simulated_day.report),
         ("report", report_time.report),
