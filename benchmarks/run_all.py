@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    notify_delivery,
     purge_cost,
     report_time,
     simulated_day,
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             "estimates",
             "faults",
             "import",
+            "notify",
             "purge",
             "report",
             "server",
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
         ("voice", voice.report),
+        ("notify", notify_delivery.report),
     )
     for group, measure in groups:
         if args.only in (None, group):
