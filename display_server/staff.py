@@ -21,7 +21,7 @@ from display_server.notify import Notifier
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, slip_of, triage_view
+from queue_core.console_view import OutboxView, read_desk, slip_of, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -138,6 +138,7 @@ class StaffLink:
     address: str
     token: str | None = None
     watching: Message | None = None  # the watch frame this connection follows
+    admin: bool = False  # the member watching is an admin: the outbox's backlog goes along
     shown: Any = None  # the view data last sent, without its seq
 
     async def view(self) -> Message | None:
@@ -159,6 +160,10 @@ class StaffLink:
             search, store = self.watching.get("search", ""), self.api.store
             found = await self.api.writes.run(lambda: find_tickets(store, search))
             data = triage_view(hub.line, search, found).to_json()
+        notifier = self.api.notifier
+        if self.admin and notifier is not None:
+            status = notifier.status()
+            extra["outbox"] = OutboxView(status.backlog, status.oldest).to_json()
         same = ({k: v for k, v in data.items() if k != "seq"}, extra)
         if same == self.shown:
             return None
@@ -246,6 +251,7 @@ class StaffLink:
         elif member.role not in (Role.ADMIN, Role.TRIAGE):
             return error("forbidden", "Your role may not watch the triage desk.")
         self.watching, self.shown = data, None
+        self.admin = member.role is Role.ADMIN
         view = await self.view()
         assert view is not None
         return view

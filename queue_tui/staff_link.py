@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from queue_core.console_view import Json
+from queue_core.console_view import Json, OutboxView
 from queue_core.errors import QueueError
 
 # Seconds before each new attempt after a drop: quick for a blip, then no faster than a nurse
@@ -57,6 +57,7 @@ class StaffLink:
     view: Json | None = None  # the newest view's data
     view_seq: int = -1
     screens: dict[str, int] | None = None  # with a desk's view: screens showing it, by desk
+    outbox: OutboxView | None = None  # with an admin's view: the notifications' backlog
     # Commands sent and not yet answered, by key, in the order they were made: after a drop
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
@@ -108,6 +109,8 @@ class StaffLink:
                 self.view, self.view_seq = frame["data"], seq
                 shown = frame.get("screens")
                 self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
+                backlog = frame.get("outbox")
+                self.outbox = None if backlog is None else OutboxView.from_json(backlog)
             return []
         if kind == "result":
             self._answered(frame)
