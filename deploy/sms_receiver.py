@@ -94,5 +94,6 @@ if __name__ == "__main__":
     if len(SECRET) < 16 or not GATEWAY:
         raise SystemExit("set CLINIC_QUEUE_WEBHOOK_SECRET and SMS_GATEWAY_URL")
     port = int(os.environ.get("RECEIVER_PORT", "8900"))
-    print(f"Receiving on http://127.0.0.1:{port}", flush=True)
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print(f"Receiving on http://127.0.0.1:{port}", flush=True)  # listening from here on
+    server.serve_forever()
