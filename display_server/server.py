@@ -35,9 +35,12 @@ from display_server.client_writes import Receipts, Speakers, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
+from display_server.his_api import HisApi
+from display_server.http11 import HEAD_LIMIT, connection_handler
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
 from display_server.notify import RETRY_BASE_S, Notifier
+from display_server.phone_checkin import PhoneCheckIn
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
 from display_server.staff import STAFF_PATH, StaffApi
@@ -108,9 +111,11 @@ class DisplayServer:
             else None
         )
         self.staff = StaffApi(self.writer, self.write_queue, self.hub, notifier=self.notifier)
+        self.checkins = PhoneCheckIn(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
+        self.api_server: asyncio.Server | None = None  # the HIS API's port, when asked for
         self.host = ""
         self.scheme = "http"
 
@@ -123,6 +128,15 @@ class DisplayServer:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str | None:
+        """Where the HIS posts (docs/his-api.md), or None when no API port was asked for."""
+        if self.api_server is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = self.api_server.sockets[0].getsockname()[1]
+        return f"{self.scheme}://{host}:{port}"
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
@@ -145,9 +159,13 @@ class DisplayServer:
         if known is not None:
             return known
         try:
-            return await asyncio.to_thread(ticket_by_token, self.reader, token)
+            stored = await asyncio.to_thread(ticket_by_token, self.reader, token)
         except QueueError:
             return None
+        if stored.day != self.hub.line.day:
+            return stored
+        await self.hub.knows(token)
+        return self.hub.line.ticket_by_token(token) or stored
 
     async def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         method = request.method
@@ -231,7 +249,7 @@ class DisplayServer:
                 again = False
                 view = await link.view()
                 if view is not None:
-                    fan_out((conn,), self.hub.send_limit, encode(view))
+                    fan_out((conn,), self.hub.send_limit, view[1])
                 if not again:
                     return
 
@@ -265,6 +283,9 @@ class DisplayServer:
         limit = RateLimit()
         since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
         self.hub.join_display(conn, seen, since)
+        codes = None
+        if screen is not None and self.checkins.minutes:
+            codes = asyncio.create_task(self.checkins.show(conn, seen))
         try:
             if first is not None:
                 await self._on_display_message(conn, first, receipts)
@@ -274,6 +295,8 @@ class DisplayServer:
                     return
                 await self._on_display_message(conn, frame, receipts)
         finally:
+            if codes is not None:
+                codes.cancel()
             self.hub.leave_display(conn, seen)
 
     async def _on_display_message(
@@ -323,6 +346,8 @@ class DisplayServer:
             refusal = await presence(self.write_queue, self.writer, token, data["status"], writes)
             if refusal is not None:
                 await _reply(conn, refusal)
+        elif data["type"] == "check_in":
+            await _reply(conn, await self.checkins.attempt(await self.lookup(token), data["code"]))
         else:
             await self._common(conn, data)
 
@@ -384,11 +409,13 @@ async def serve(
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
     tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
     retry_base_s: float = RETRY_BASE_S,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001. With
-    `tls`, it speaks https and wss itself (docs/operations.md). `retry_base_s`: the first
-    retry of a failed notification (display_server/notify.py)."""
+    `tls`, it speaks https and wss itself (docs/operations.md). With `api_port`, the HIS API
+    is served there too, with the same TLS (0 picks a port; docs/his-api.md). `retry_base_s`:
+    the first retry of a failed notification (display_server/notify.py)."""
     app = DisplayServer(store, journal_size, send_limit, retry_base_s)
     app.host = host
     app.scheme = "https" if tls is not None else "http"
@@ -425,9 +452,19 @@ async def serve(
             ssl=tls,
         ) as server:
             app.server = server
+            if api_port is not None:
+                app.api_server = await asyncio.start_server(
+                    connection_handler(HisApi(app.staff).answer, _peer),
+                    host,
+                    api_port,
+                    ssl=tls,
+                    limit=HEAD_LIMIT,
+                )
             try:
                 yield app
             finally:
+                if app.api_server is not None:
+                    app.api_server.close()
                 going_away(server)
     finally:
         for task in (day, screen_file):
@@ -436,6 +473,11 @@ async def serve(
         if screen_file is not None:
             await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
         app.close()
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if peer else "?"
 
 
 def going_away(server: Server) -> list[ServerConnection]:
@@ -453,12 +495,16 @@ def going_away(server: Server) -> list[ServerConnection]:
 
 
 def run(
-    store: Store, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port, tls))
+    asyncio.run(_run_until_signal(store, host, port, tls, api_port))
 
 
 async def freeze_long_lived(
@@ -489,7 +535,9 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+async def _run_until_signal(
+    store: Store, host: str, port: int, tls: ssl.SSLContext | None, api_port: int | None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -498,9 +546,11 @@ async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLCont
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port, tls=tls) as app:
+    async with serve(store, host, port, tls=tls, api_port=api_port) as app:
         print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
         print(app.voice_line, flush=True)
+        if app.api_url is not None:
+            print(f"HIS API on {app.api_url}/api/v1", flush=True)
         hub = app.hub
         freezer = asyncio.create_task(
             freeze_long_lived(lambda: hub.display_count + hub.phone_count)

@@ -42,6 +42,7 @@ KEYS: dict[str, set[str]] = {
         "public_url",
         "retention_days",
         "staff_session_hours",
+        "checkin_code_minutes",
     },
     "queues": {
         "id",
@@ -138,6 +139,9 @@ class ClinicConfig:
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
     staff_session_hours: int = STAFF_SESSION_HOURS  # a staff login expires after this
+    # How often the code a phone checks in with changes (queue_core/checkin_code.py); 0: no
+    # check-in from phones.
+    checkin_code_minutes: int = 0
     backup: BackupConfig | None = None
     voice: VoiceConfig = field(default_factory=VoiceConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
@@ -504,6 +508,8 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
     c.check(0 <= retention <= 3650, "clinic.retention_days: must be between 0 and 3650")
     session_hours = c.take(clinic, "staff_session_hours", "clinic", int, STAFF_SESSION_HOURS)
     c.check(1 <= session_hours <= 24, "clinic.staff_session_hours: must be between 1 and 24")
+    code_minutes = c.take(clinic, "checkin_code_minutes", "clinic", int, 0)
+    c.check(0 <= code_minutes <= 60, "clinic.checkin_code_minutes: must be between 0 and 60")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
@@ -531,6 +537,7 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         public_url=public_url,
         retention_days=retention,
         staff_session_hours=session_hours,
+        checkin_code_minutes=code_minutes,
         backup=backup,
         voice=voice,
         notify=notify,

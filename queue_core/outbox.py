@@ -147,7 +147,9 @@ def record(store: Store, outcomes: Sequence[Outcome]) -> None:
                 sql += " last_error = COALESCE(last_error || '; ', '') || ?"
                 params: tuple[Any, ...] = (iso(o.at), o.error or "")
             elif o.error is None:
-                sql = "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?"
+                sql = (
+                    "UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL"
+                )
                 params = (iso(o.at),)
             elif o.retry_at is not None:
                 sql = "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?, last_error = ?"

@@ -637,7 +637,12 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot across several queries (WAL readers never block writers)."""
+        """A consistent snapshot across several queries (WAL readers never block writers).
+        Inside a write of this thread, the read is the write's: it sees what the write did
+        (an operation run with its idempotency key reads what it has just written)."""
+        if getattr(self._open, "tx", None) is not None:
+            yield self.conn
+            return
         with self._lock, faults_named(self.path):
             _retry(lambda: self.conn.execute("BEGIN"))
             try:

@@ -206,8 +206,8 @@ async def test_an_admins_console_view_carries_the_backlog_and_a_nurses_does_not(
             issue_ticket(store, "nk-pt", ACTOR)
             await receiver.until(lambda rs: len(rs) >= 1)
             shown = await views["zhao"].until(
-                lambda m: m["type"] == "view" and m.get("outbox", {}).get("count", 0) > 0
+                lambda m: m["type"] in ("view", "delta") and m.get("outbox", {}).get("count", 0)
             )
-            nurse = await views["wang"].until(lambda m: m["type"] == "view" and m["seq"] > 2)
+            nurse = await views["wang"].until(lambda m: m["type"] == "delta")
     assert shown["outbox"]["count"] == 2 and shown["outbox"]["oldest"] is not None
     assert "outbox" not in nurse
