@@ -115,3 +115,29 @@ def test_a_command_that_fails_leaves_no_notification(notify_store: Store) -> Non
     assert rows(notify_store) == before
     commands.call_next(notify_store, "nk1", ACTOR)
     assert told(notify_store)[len(before) :] == [("A001", "called")]
+
+
+def test_the_estimate_is_told_again_when_the_expected_call_moves_a_lot_not_as_time_passes(
+    db_path: Path, clock: SteppingClock
+) -> None:
+    text = notify_config().replace(
+        'prefix = "A"\n', 'prefix = "A"\ntypical_visit_minutes = 10\n', 1
+    )
+    store = open_clinic(db_path, text, clock)
+    for _ in range(20):
+        issue_ticket(store, "nk-pt", ACTOR)
+    commands.call_next(store, "nk1", ACTOR)
+    commands.call_next(store, "nk2", ACTOR)
+    before = len(rows(store))
+    for _ in range(2):  # the visits last what was expected: the expected calls stay put
+        clock.advance(minutes=10)
+        commands.call_next(store, "nk1", ACTOR)
+        commands.call_next(store, "nk2", ACTOR)
+    assert "estimate" not in [r["kind"] for r in rows(store)[before:]]
+    before = len(rows(store))
+    commands.pause(store, "nk2", ACTOR)  # one desk for the line: the far end waits twice as long
+    moved = [json.loads(r["payload"]) for r in rows(store)[before:]]
+    assert {p["kind"] for p in moved} == {"estimate"}
+    assert {"A019", "A020"} <= {p["ticket"] for p in moved}
+    assert all(p["ahead"] > 3 for p in moved)
+    store.close()
