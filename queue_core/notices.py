@@ -101,15 +101,17 @@ class Notices:
         line = self.line
         if not tx.events or line is None:
             return
-        before_ahead = dict(line.facts.ahead)
-        before_waits = line.estimates
+        # A receipt, a presence, a login: no place or estimate can have moved.
+        moves = any(e.changed("tickets") or e.changed("desks") for e in tx.events)
+        before_ahead = dict(line.facts.ahead) if moves else {}
+        before_waits = line.estimates if moves else {}
         before_at = parse_iso(line.at) if line.at else tx.now
         for event in tx.events:
             line.apply(event)
         notices = [n for e in tx.events if (n := _of_event(e, line, tx)) is not None]
         if line.needs_reload:
             self.line = None  # a new configuration: its line is read at the next write
-        else:
+        elif moves:
             notices += self._of_line(line, tx, before_ahead, (before_at, before_waits), notices)
         last = insert_rows(tx, [_row(n, tx) for n in notices])
         for notice in notices:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from queue_core import commands
+from queue_core.feedback import record_receipt
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
@@ -141,3 +142,14 @@ def test_the_estimate_is_told_again_when_the_expected_call_moves_a_lot_not_as_ti
     assert {"A019", "A020"} <= {p["ticket"] for p in moved}
     assert all(p["ahead"] > 3 for p in moved)
     store.close()
+
+
+def test_a_screens_receipt_moves_nobody_and_tells_nobody(notify_store: Store) -> None:
+    for _ in range(6):
+        issue_ticket(notify_store, "nk-pt", ACTOR)
+    commands.call_next(notify_store, "nk1", ACTOR)
+    before = rows(notify_store)
+    record_receipt(notify_store, notify_store.last_seq(), "hall")
+    assert rows(notify_store) == before
+    commands.call_next(notify_store, "nk2", ACTOR)  # and the line is still followed after it
+    assert told(notify_store)[len(before) :] == [("A002", "called"), ("A006", "ahead")]
