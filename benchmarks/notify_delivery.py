@@ -55,6 +55,7 @@ class Latency:
     commit_ms: float  # median time a call takes to commit, with the outbox
     called: list[float]  # commit -> `called` received, ms
     others: list[float]  # commit -> the other notifications of the same call, ms
+    kinds: dict[str, int]  # how many of each kind the calls caused
 
 
 @dataclass(frozen=True)
@@ -170,12 +171,14 @@ def latency(workdir: Path, phones: int, calls: int) -> Latency:
     ends = [s for s, _ in samples]
     called: list[float] = []
     others: list[float] = []
+    kinds: dict[str, int] = {}
     for kind, seq, at in receiver.got:
         index = bisect.bisect_left(ends, seq)
         if index == len(ends) or (index and seq <= ends[index - 1]):
             continue
         (called if kind == "called" else others).append((at - samples[index][1]) / 1e6)
-    return Latency(phones, calls, statistics.median(commit_s) * 1000, called, others)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return Latency(phones, calls, statistics.median(commit_s) * 1000, called, others, kinds)
 
 
 def drain(workdir: Path, backlog: int, delay_s: float) -> Drain:
@@ -232,7 +235,8 @@ def blocks(machine: str, runs: list[Latency], drains: list[Drain]) -> Blocks:
             "commit ms (median)",
             "`called` median ms",
             "p99 ms",
-            "other notifications of the call median ms",
+            "other notifications of the calls",
+            "their median ms",
             "p99 ms",
         ],
         [
@@ -241,6 +245,7 @@ def blocks(machine: str, runs: list[Latency], drains: list[Drain]) -> Blocks:
                 str(len(r.called)),
                 f"{r.commit_ms:.1f}",
                 *_stats(r.called),
+                ", ".join(f"{n:,} {k}" for k, n in sorted(r.kinds.items()) if k != "called"),
                 *_stats(r.others),
             ]
             for r in runs
