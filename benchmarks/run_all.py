@@ -18,6 +18,7 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    his_api,
     notify_delivery,
     purge_cost,
     report_time,
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             "core",
             "estimates",
             "faults",
+            "his",
             "import",
             "notify",
             "purge",
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("his", his_api.report),
         ("voice", voice.report),
         ("notify", notify_delivery.report),
     )

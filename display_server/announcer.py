@@ -1,9 +1,12 @@
-"""The server's spoken calls: audio rendered ahead, cached, served at /audio/<key>.wav.
+"""The server's spoken calls: audio rendered ahead, kept on disk, served at /audio/<key>.wav.
 
 A call's audio key is a hash of the engine's signature, the language and the call's words, so
 a `call` message can name its URLs before the audio exists; whatever a call needs is rendered
 on a worker thread as soon as the call (or the line's head at a desk) is seen, and a request
-for audio still being rendered waits for that render. The event loop never renders.
+for audio still being rendered waits for that render. The event loop never renders, and the
+WAVs live in a folder (display_server/audio_files.py), not in the server's memory. The render
+threads (and the engine processes they start) run at a lower CPU priority: on a busy machine
+the feeds go first, and a render ahead of its call has time to spare.
 """
 
 from __future__ import annotations
@@ -11,36 +14,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import sys
-from collections import OrderedDict
+import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 
+from display_server.audio_files import AudioFiles
 from display_server.voice import Engine, VoiceError
 from queue_core.board import Board
 from queue_core.config import ClinicConfig
 from queue_core.masking import mask_name
 from queue_core.voice_text import said_name
 
-KEEP = 256  # rendered calls kept: the heads of every line and the day's recent calls
 AHEAD = 2  # of each desk's line, the next this many have their call rendered before it comes
 WAIT_S = 5.0  # a request for audio still rendering waits this long at most
 Job = tuple[str, str, str, str]
 LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 KEY_PATTERN = "[a-p]{24}"  # lang, number, room, name
+RENDER_NICE = 10  # added to the render threads' niceness: the feeds' threads keep theirs
 
 
 class Announcer:
-    def __init__(self, config: ClinicConfig, engine: Engine) -> None:
+    def __init__(self, config: ClinicConfig, engine: Engine, done: AudioFiles) -> None:
         self.config = config
         self.engine = engine
         self.signature = engine.signature()
         self.jobs: dict[str, Job] = {}
-        self.done: OrderedDict[str, bytes] = OrderedDict()
-        self.running: dict[str, Future[bytes]] = {}
+        self.done = done  # what is rendered: the files, by key
+        self.running: dict[str, Future[int]] = {}
         self.failed: set[str] = set()
         # Two workers: a call rendered on demand does not wait behind the line's heads.
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="voice")
+        self.pool = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="voice", initializer=_render_gently
+        )
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -65,29 +72,28 @@ class Announcer:
     def prepare(self, job: Job) -> str:
         key = self.key(job)
         if key in self.done:
-            self.done.move_to_end(key)
+            self.done.used(key)
         elif key not in self.running and key not in self.failed:
             self.jobs[key] = job
-            future = self.pool.submit(self.engine.render, *job)
+            future = self.pool.submit(self._render, key, job)
             self.running[key] = future
             loop = asyncio.get_running_loop()
             future.add_done_callback(lambda f: _on_loop(loop, self._finished, key, f))
         return key
 
-    def _finished(self, key: str, future: Future[bytes]) -> None:
-        """On the event loop, as everything that touches the cache."""
+    def _render(self, key: str, job: Job) -> int:
+        """On a worker thread: the engine's WAV into its file; returns its size."""
+        return self.done.write(key, self.engine.render(*job))
+
+    def _finished(self, key: str, future: Future[int]) -> None:
+        """On the event loop, as everything that touches the index of the files."""
         try:
-            data = future.result()
-        except VoiceError as exc:
+            self.done.kept(key, future.result())
+        except (VoiceError, OSError) as exc:  # OSError: the file could not be written
             print(f"clinic-queue: voice: cannot render a call: {exc}", file=sys.stderr, flush=True)
             self.failed.add(key)
-            data = None
         except CancelledError:  # the server is stopping
-            data = None
-        if data is not None:
-            self.done[key] = data
-            while len(self.done) > KEEP:
-                self.done.popitem(last=False)
+            pass
         self.running.pop(key, None)
 
     def ahead(self, board: Board) -> None:
@@ -97,11 +103,13 @@ class Announcer:
                 self.urls(placed.ticket.number, desk.config.room, mask_name(placed.ticket.name))
 
     async def audio(self, key: str) -> bytes | None:
-        """The WAV of `key`: cached, or awaited while it renders, or rendered again if it was
-        let go of; None for a key this server never named."""
-        data = self.done.get(key)
-        if data is not None:
-            return data
+        """The WAV of `key`: from its file, or awaited while it renders, or rendered again if
+        it was let go of; None for a key neither this server named nor its folder holds."""
+        if key not in self.running and key in self.done:
+            data = await asyncio.to_thread(self.done.read, key)
+            if data is not None:
+                return data
+            self.done.lost(key)
         if key not in self.running:
             job = self.jobs.get(key)
             if job is None or key in self.failed:
@@ -111,16 +119,25 @@ class Announcer:
         if future is not None:
             try:
                 await asyncio.wait_for(asyncio.wrap_future(future), WAIT_S)
-            except (TimeoutError, VoiceError):
+            except (TimeoutError, VoiceError, OSError):
                 return None
-        return self.done.get(key)
+        return await asyncio.to_thread(self.done.read, key)
+
+
+def _render_gently() -> None:
+    """Each render thread lowers its own priority, and the engine processes it starts inherit
+    it: on Linux a thread's niceness is its own (elsewhere it would be the whole server's)."""
+    if sys.platform.startswith("linux"):
+        thread = threading.get_native_id()
+        nice = os.getpriority(os.PRIO_PROCESS, thread) + RENDER_NICE
+        os.setpriority(os.PRIO_PROCESS, thread, min(nice, 19))
 
 
 def _on_loop(
     loop: asyncio.AbstractEventLoop,
-    finished: Callable[[str, Future[bytes]], None],
+    finished: Callable[[str, Future[int]], None],
     key: str,
-    future: Future[bytes],
+    future: Future[int],
 ) -> None:
     with contextlib.suppress(RuntimeError):  # a closed loop: the server and its cache are gone
         loop.call_soon_threadsafe(finished, key, future)

@@ -233,7 +233,10 @@ class Delivery:
 
     def _estimate_pass(self, estimates: list[tuple[Phone, Shown]]) -> Iterator[list[Out]]:
         """The estimates the place pass set aside. It gives way to newer events: what they were
-        computed from is then out of date, and the next round works them out again."""
+        computed from is then out of date, and the next round works them out again. With none
+        set aside it reads nothing: the line's estimates are worked out only for a phone."""
+        if not estimates:
+            return
         places = self._places()
         for start in range(0, len(estimates), FAN_OUT_CHUNK):
             if start and self.phones_dirty:

@@ -30,6 +30,7 @@ from websockets.http11 import Request, Response
 
 from display_server import protocol, routes
 from display_server.announcer import KEY_PATTERN, Announcer
+from display_server.audio_files import AudioFiles, folder_of
 from display_server.backups import Backups
 from display_server.client_writes import Receipts, Speakers, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
@@ -102,7 +103,10 @@ class DisplayServer:
         self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
         engine, self.voice_line = choose_engine(self.config, store.path.parent)
-        self.announcer = Announcer(self.config, engine) if engine is not None else None
+        self.announcer = None
+        if engine is not None:
+            audio = AudioFiles(folder_of(store.path), KEY_PATTERN)
+            self.announcer = Announcer(self.config, engine, audio)
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
         self.notifier = (
@@ -454,7 +458,7 @@ async def serve(
             app.server = server
             if api_port is not None:
                 app.api_server = await asyncio.start_server(
-                    connection_handler(HisApi(app.staff).answer, _peer),
+                    connection_handler(HisApi(app.staff, app.proxies).answer, _peer),
                     host,
                     api_port,
                     ssl=tls,

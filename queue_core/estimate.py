@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 # A visit's spread around the typical visit when nothing has been learned yet: wide on purpose.
@@ -105,16 +105,31 @@ class OpenHours:
     def wall(self, working: float) -> float:
         """Minutes from `now` until `working` minutes of session time have passed; a call
         due just as a session ends is the next session's first."""
-        at, left = self.now, max(working, 0.0)
+        return self.clock()(working)
+
+    def clock(self) -> Callable[[float], float]:
+        """`wall` with what does not depend on the minutes worked out once: where each
+        session still ahead starts counting and how long it lasts. A line's estimate asks
+        three times per waiting ticket."""
+        now, at = self.now, self.now
+        stretches: list[tuple[float, float]] = []
         for begin, end in self.sessions:
             if end <= at:
                 continue
             at = max(at, begin)
-            if left < end - at:
-                return at + left - self.now
-            left -= end - at
+            stretches.append((at, end - at))
             at = end
-        return at + left - self.now
+        last = at
+
+        def wall(working: float) -> float:
+            left = working if working > 0.0 else 0.0
+            for start, span in stretches:
+                if left < span:
+                    return start + left - now
+                left -= span
+            return last + left - now
+
+        return wall
 
 
 @dataclass(frozen=True)
@@ -140,9 +155,10 @@ def shown_range(lo: float, hi: float) -> tuple[int, int]:
     if hi <= SHORT_WAIT:
         return 0, SHORT_WAIT
     step = 5 if hi <= 60 else 10
-    low = math.floor(max(lo, 0.0) / step) * step
+    # Comparisons rather than max(): a line's estimate reads one range per waiting ticket.
+    low = math.floor(lo / step) * step if lo > 0.0 else 0
     high = math.ceil(hi / step) * step
-    return low, max(high, low + step)
+    return low, high if high > low + step else low + step
 
 
 def _remaining(service: ServiceTime, busy: float | None) -> float:
@@ -183,7 +199,7 @@ def estimate_waits(
     """Every ticket some open desk will reach: its estimate. A ticket no open desk with a
     known visit length serves is left out (the caller says why). With `hours`, the times are
     carried over what lies outside the sessions."""
-    wall = hours.wall if hours is not None and hours.sessions else None
+    wall = hours.clock() if hours is not None and hours.sessions else None
     services: list[ServiceTime] = []
     lines: list[Sequence[int]] = []
     heap: list[tuple[float, int]] = []
@@ -227,8 +243,7 @@ def estimate_waits(
         lo, hi = pool.interval(minutes)
         if wall is not None:
             minutes, lo, hi = wall(minutes), wall(lo), wall(hi)
-        low, high = shown_range(lo, hi)
-        out[ticket_id] = (ceil(minutes), low, high)
+        out[ticket_id] = (ceil(minutes), *shown_range(lo, hi))
     return out
 
 

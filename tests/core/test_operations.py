@@ -113,7 +113,11 @@ def test_the_role_matrix_gives_each_operation_its_roles_and_scope() -> None:
             marked[name] = dict(zip(roles, cells, strict=True))
     for op in OPERATIONS:
         want = {
-            role: ("own desks" if role in operations.DESK_SCOPED else "yes")
+            role: (
+                "own desks"
+                if role in operations.DESK_SCOPED and op.scope is not operations.Scope.NONE
+                else "yes"
+            )
             if role in op.roles
             else "no"
             for role in Role
