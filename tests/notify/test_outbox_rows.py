@@ -9,6 +9,7 @@ from typing import Any
 from queue_core import commands
 from queue_core.feedback import record_receipt
 from queue_core.registration import issue_ticket
+from queue_core.retention import purge_due
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
 from tests.notify.conftest import notify_config, open_clinic
@@ -153,3 +154,15 @@ def test_a_screens_receipt_moves_nobody_and_tells_nobody(notify_store: Store) ->
     assert rows(notify_store) == before
     commands.call_next(notify_store, "nk2", ACTOR)  # and the line is still followed after it
     assert told(notify_store)[len(before) :] == [("A002", "called"), ("A006", "ahead")]
+
+
+def test_a_days_notifications_are_purged_with_its_personal_data(
+    notify_store: Store, clock: SteppingClock
+) -> None:
+    issue_ticket(notify_store, "nk-pt", ACTOR, name="张三丰")
+    clock.advance(days=notify_store.config.retention_days + 2)
+    issue_ticket(notify_store, "nk-pt", ACTOR, name="李四")
+    today = notify_store.today()
+    assert {r["day"] for r in rows(notify_store)} == {"2026-11-23", today}
+    assert purge_due(notify_store, ACTOR) is not None
+    assert {r["day"] for r in rows(notify_store)} == {today}
