@@ -19,6 +19,7 @@ from benchmarks import (
     estimates,
     faults_report,
     his_api,
+    notify_delivery,
     postgres_store,
     purge_cost,
     report_time,
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             "faults",
             "his",
             "import",
+            "notify",
             "postgres",
             "purge",
             "report",
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         ("staff", staff_roundtrip.report),
         ("his", his_api.report),
         ("voice", voice.report),
+        ("notify", notify_delivery.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

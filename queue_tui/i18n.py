@@ -38,6 +38,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.paused": ("停诊中", "PAUSED"),
     "header.open": ("接诊中", "open"),
     "header.live": ("● 实时", "● live"),
+    "header.backlog": (
+        "待发通知 {count} 条，最早 {minutes} 分钟前",
+        "notifications waiting: {count}, oldest {minutes} min",
+    ),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
     "link.reconnecting": (
