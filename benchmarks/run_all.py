@@ -24,6 +24,7 @@ from benchmarks import (
     purge_cost,
     report_time,
     simulated_day,
+    staff_load,
     staff_roundtrip,
     voice,
 )
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             "server",
             "simulate",
             "staff",
+            "staff-load",
             "voice",
         ),
         help="run one group of benchmarks",
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("staff-load", staff_load.report),
         ("his", his_api.report),
         ("voice", voice.report),
         ("notify", notify_delivery.report),

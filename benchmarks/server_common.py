@@ -115,7 +115,16 @@ class ServerProcess:
 class Fleet:
     """Client processes (server_fleet.py), each with its share of paths."""
 
-    def __init__(self, workdir: Path, base: str, paths: Sequence[str], processes: int, **spec: Any):
+    def __init__(
+        self,
+        workdir: Path,
+        base: str,
+        paths: Sequence[str],
+        processes: int,
+        module: str = "benchmarks.server_fleet",
+        **spec: Any,
+    ):
+        """`module`: the client program, which speaks server_fleet.py's stdin protocol."""
         self.children: list[tuple[subprocess.Popen[str], Path]] = []
         shares = [list(paths[i::processes]) for i in range(processes)]
         for index, share in enumerate(s for s in shares if s or spec.get("poll")):
@@ -125,7 +134,7 @@ class Fleet:
                 json.dumps({"base": base, "paths": share, "seed": index, **spec}), "utf-8"
             )
             child = subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.server_fleet", str(spec_path), str(out)],
+                [sys.executable, "-m", module, str(spec_path), str(out)],
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

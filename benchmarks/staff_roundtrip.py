@@ -108,7 +108,9 @@ class StaffFigures:
 
 
 async def _served(waiting: int, calls: int, logins: int) -> tuple[list[float], list[float], float]:
-    with tempfile.TemporaryDirectory() as tmp:
+    # The server's voice may still be writing a rendered call into its audio folder as it
+    # closes (display_server/announcer.py renders at a lower priority, off the loop).
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         db = Path(tmp) / "bench.db"
         initialise(db, load_config(ROOT / "sample_data" / "clinic.toml"), "bench").close()
         store = Store.open(db)

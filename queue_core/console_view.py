@@ -26,6 +26,10 @@ from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 
 Json = dict[str, Any]
+# The desk's list shows a range for its first places only: far down the line a call moves every
+# estimate, and redrawing (and, for a console elsewhere, sending) thousands of them per call
+# would slow the places a nurse reads. Their phones still show each patient theirs.
+ESTIMATED_PLACES = 50
 
 
 def config_to_json(config: ClinicConfig) -> Json:
@@ -149,7 +153,11 @@ def read_desk(line: Line, desk_id: str) -> DeskView:
     ]
     away = [t for q in board.queues for t in q.away if t.desk == desk.id]
     estimates = line.estimates
-    ranges = {p.ticket.id: (e[1], e[2]) for p in view.line if (e := estimates.get(p.ticket.id))}
+    ranges = {
+        p.ticket.id: (e[1], e[2])
+        for p in view.line[:ESTIMATED_PLACES]
+        if (e := estimates.get(p.ticket.id))
+    }
     return DeskView(
         board.seq,
         line.config,

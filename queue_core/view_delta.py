@@ -12,9 +12,14 @@ console puts back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from queue_core.console_view import DeskView, Json, config_from_json, config_to_json
+from queue_core.console_view import (
+    ESTIMATED_PLACES,
+    DeskView,
+    Json,
+    config_from_json,
+    config_to_json,
+)
 from queue_core.model import Placement, Ticket
 from queue_core.rules import Placed
 
@@ -22,27 +27,21 @@ _SIMPLE = ("paused", "receipts", "unspoken")
 NO_BASE = -2  # a base no console holds: before any view (-1) or after a reload
 
 
-def _entry(index: int, placed: Placed) -> list[Any]:
-    """A place in the line, its queue position kept as the offset from its index: a call at
-    the head leaves every other entry as it was, so the delta carries the ends that changed."""
-    return [placed.ticket.id, placed.position - index, placed.reason.value, list(placed.merge_key)]
+Entry = tuple[int, int, str, tuple[int, ...]]  # on the wire: [ticket id, offset, reason, key]
+
+
+def entries(view: DeskView) -> list[Entry]:
+    """The line as a delta carries it: each ticket's id, its queue position kept as the offset
+    from its index (a call at the head leaves every other entry as it was, so a delta carries
+    the ends that changed), why it stands there (a Placement is a str) and its merge key."""
+    return [(p.ticket.id, p.position - i, p.reason, p.merge_key) for i, p in enumerate(view.line)]
 
 
 def _rows(tickets: list[Ticket]) -> list[Json]:
     return [t.to_row() for t in tickets]
 
 
-def _estimates(view: DeskView) -> list[list[int]]:
-    return [[ticket, lo, hi] for ticket, (lo, hi) in view.estimates.items()]
-
-
-def entries(view: DeskView) -> list[list[Any]]:
-    """The line as a delta carries it: each ticket's id, its position's offset from its
-    index, why it stands there and its merge key."""
-    return [_entry(i, p) for i, p in enumerate(view.line)]
-
-
-def _cut(before: list[list[Any]], after: list[list[Any]]) -> Json:
+def _cut(before: list[Entry], after: list[Entry]) -> Json:
     """`after` as `before`'s first `head` and last `tail` entries around `middle`."""
     head = 0
     most = min(len(before), len(after))
@@ -57,8 +56,8 @@ def _cut(before: list[list[Any]], after: list[list[Any]]) -> Json:
 def delta(
     before: DeskView,
     after: DeskView,
-    held: list[list[Any]] | None = None,
-    line: list[list[Any]] | None = None,
+    held: list[Entry] | None = None,
+    line: list[Entry] | None = None,
 ) -> Json:
     """What changed from `before` to `after` (both of one desk); {} when nothing a console
     shows did. Tickets are compared as objects: the line replaces a ticket's object when its
@@ -83,7 +82,13 @@ def delta(
         out["line"] = _cut(then, line)
         out["tickets"] = _rows(fresh)
     if after.estimates != before.estimates:
-        out["estimates"] = _estimates(after)
+        then = before.estimates
+        out["estimates"] = {
+            "set": [
+                [t, lo, hi] for t, (lo, hi) in after.estimates.items() if then.get(t) != (lo, hi)
+            ],
+            "gone": [t for t in then if t not in after.estimates],
+        }
     return out
 
 
@@ -93,8 +98,9 @@ def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Pl
     head, tail, middle = int(cut["head"]), int(cut["tail"]), cut["middle"]
     if head + tail > len(line):
         raise ValueError("a line delta longer than the line it applies to")
-    known = {p.ticket.id: p.ticket for p in line}
-    known.update(fresh)
+    known = fresh
+    if any(entry[0] not in fresh for entry in middle):  # a call leaves no middle at all
+        known = {**{p.ticket.id: p.ticket for p in line}, **fresh}
     new = [
         Placed(known[ticket], head + i + offset, Placement(reason), tuple(key))
         for i, (ticket, offset, reason, key) in enumerate(middle)
@@ -134,7 +140,17 @@ def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
         current = None if changes["current"] is None else Ticket.from_row(changes["current"])
     estimates = view.estimates
     if "estimates" in changes:
-        estimates = {int(t): (int(lo), int(hi)) for t, lo, hi in changes["estimates"]}
+        moved = changes["estimates"]
+        estimates = dict(view.estimates)
+        for ticket in moved["gone"]:
+            estimates.pop(int(ticket), None)
+        estimates.update((int(t), (int(lo), int(hi))) for t, lo, hi in moved["set"])
+        # In the line's order, as the server's view holds them.
+        estimates = {
+            p.ticket.id: estimates[p.ticket.id]
+            for p in line[:ESTIMATED_PLACES]
+            if p.ticket.id in estimates
+        }
     return DeskView(
         seq,
         config,
@@ -159,7 +175,7 @@ class DeskFrames:
     base: int = NO_BASE  # the seq of the view before the last change: the delta's base
     changes: Json = field(default_factory=dict)
     _whole: Json | None = None
-    _entries: list[list[Any]] = field(default_factory=list)  # entries(view)
+    _entries: list[Entry] = field(default_factory=list)  # entries(view)
 
     @property
     def seq(self) -> int:

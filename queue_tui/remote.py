@@ -237,15 +237,16 @@ class RemoteFollower:
         return self.backend.link.state is not LinkState.CONNECTED
 
     def run(self, cancelled: Callable[[], bool]) -> None:
-        backend, seen = self.backend, -1
+        backend = self.backend
+        seen: DeskView | TriageView | None = None
         while not (cancelled() or self._stopped.is_set()):
             with backend.changed:
                 backend.changed.wait(LOOK_SECONDS)
                 link = backend.link
-                view, seq, why = link.view, link.view_seq, link.why
-                state = link.state
-            if view is not None and seq != seen:
-                seen = seq
+                view, why, state = link.view, link.why, link.state
+            # Each frame is a new view, also at the same seq (the triage desk's new search).
+            if view is not None and view is not seen:
+                seen = view
                 self.deliver(view)
             if state is not LinkState.CONNECTED and why and why != self._told:
                 self._told = why

@@ -11,6 +11,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 
+from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.events import Event
 from queue_core.registration import issue_ticket
 from queue_core.staff import add_staff
@@ -61,6 +62,37 @@ def backend(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> Ite
         return
     served = request.getfixturevalue("served")
     remote = remote_backend(store, served.url, tmp_path)
+    yield remote
+    remote.stop()
+
+
+TRIAGE_NURSE = "li"
+BASE_URL = "https://queue.example-hospital.cn"  # the clinic's public address, on local slips
+
+
+def remote_triage_backend(store: Store, server: str, print_dir: Path) -> RemoteBackend:
+    """A triage console's backend, logged in as a triage nurse and shown its first view."""
+    add_staff(store, TRIAGE_NURSE, "triage", (), NURSE_PASSWORD, ACTOR)
+    link = StaffLink(TRIAGE_NURSE, NURSE_PASSWORD, {"type": "watch", "view": "triage"})
+    backend = RemoteBackend(server, link, print_dir)
+    backend.start()
+    backend.wait_for_view(lambda: False)
+    assert link.view is not None, link.why
+    return backend
+
+
+@pytest.fixture(params=BACKENDS)
+def triage_backend(
+    request: pytest.FixtureRequest, store: Store, tmp_path: Path
+) -> Iterator[Backend]:
+    """The triage console's backend, as `backend` is the desk's: both modes, slips saved in
+    `tmp_path / "slips"`; a local console links them to BASE_URL, a remote one to the server."""
+    slips = tmp_path / "slips"
+    if request.param == "local":
+        yield LocalBackend(store, ACTOR, PublicAddress(BASE_URL, FROM_CONFIG), slips)
+        return
+    served = request.getfixturevalue("served")
+    remote = remote_triage_backend(store, served.url, slips)
     yield remote
     remote.stop()
 

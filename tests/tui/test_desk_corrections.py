@@ -9,7 +9,8 @@ from textual.pilot import Pilot
 
 from queue_core import commands
 from queue_core.store import Store
-from queue_tui.app import desk_app
+from queue_tui.app import desk_app, desk_console
+from queue_tui.backend import Backend
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.desk import CALL_AGAIN_SECONDS
 from queue_tui.screens.reason import ReasonDialog
@@ -39,10 +40,14 @@ async def give_reason(pilot: Pilot[None], reason: str) -> None:
     await pilot.press(*reason, "enter")
 
 
-async def test_call_next_says_whose_visit_it_ended(store: Store, clock: SteppingClock) -> None:
+async def test_call_next_says_whose_visit_it_ended(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(
+        size=SIZE, notifications=True
+    ) as pilot:
         await until(pilot, lambda: "张三丰" in room(pilot), "A001 in the room")
         clock.advance(seconds=CALL_AGAIN_SECONDS)  # sooner, the desk would ask first
         await pilot.press("n")
@@ -51,11 +56,13 @@ async def test_call_next_says_whose_visit_it_ended(store: Store, clock: Stepping
 
 
 async def test_an_out_of_turn_call_says_whose_visit_it_ended(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(
+        size=SIZE, notifications=True
+    ) as pilot:
         await until(pilot, lambda: "张三丰" in room(pilot), "A001 in the room")
         await pilot.press("down", "down", "c")  # the third waiting: A004
         await give_reason(pilot, "急诊")
@@ -63,10 +70,14 @@ async def test_an_out_of_turn_call_says_whose_visit_it_ended(
         await until(pilot, lambda: expected in toast_text(pilot), "both patients in the toast")
 
 
-async def test_u_reopens_the_visit_just_finished(store: Store, clock: SteppingClock) -> None:
+async def test_u_reopens_the_visit_just_finished(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(
+        size=SIZE, notifications=True
+    ) as pilot:
         await until(pilot, lambda: "张三丰" in room(pilot), "A001 in the room")
         await pilot.press("d")
         await until(pilot, lambda: "张三丰" not in room(pilot), "an empty room")
@@ -81,15 +92,19 @@ async def test_u_reopens_the_visit_just_finished(store: Store, clock: SteppingCl
             "reopen",
             "A001",
             "按错",
-            ACTOR,
+            backend.actor,
         )
 
 
-async def test_u_takes_back_a_send_for_tests(store: Store, clock: SteppingClock) -> None:
+async def test_u_takes_back_a_send_for_tests(
+    store: Store, clock: SteppingClock, backend: Backend
+) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
     commands.send_away(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:
+    async with desk_console(backend, "nk1", store.now).run_test(
+        size=SIZE, notifications=True
+    ) as pilot:
         await until(
             pilot, lambda: "检查中 1" in region_text(pilot, pilot.app.screen.region), "away"
         )
@@ -101,6 +116,7 @@ async def test_u_takes_back_a_send_for_tests(store: Store, clock: SteppingClock)
 
 
 async def test_u_takes_back_a_cancel_by_number(store: Store, clock: SteppingClock) -> None:
+    # On the host only: uncancel is a triage operation, which a desk member may not run.
     fill_line(store, clock)
     commands.cancel(store, "A002", "走了", ACTOR)
     async with desk_app(store, "nk1", ACTOR).run_test(size=SIZE, notifications=True) as pilot:

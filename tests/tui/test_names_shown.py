@@ -1,15 +1,15 @@
-"""Messages name queues, desks and priority classes as the clinic configured them, never by id."""
+"""Messages name queues, desks and priority classes as the clinic configured them, never by id,
+on the database host and on another PC alike."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from queue_core import commands
 from queue_core.store import Store
-from queue_tui.app import desk_app
+from queue_tui.app import desk_console
+from queue_tui.backend import Backend
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.desk import DeskScreen
 from tests.conftest import ACTOR, SteppingClock
@@ -22,12 +22,13 @@ def shown(pilot: Pilot[None]) -> str:
 
 
 async def test_the_desk_names_the_transfer_target_and_the_queue_found_in(
-    store: Store, clock: SteppingClock
+    store: Store, clock: SteppingClock, backend: Backend
 ) -> None:
     fill_line(store, clock)
     fill_line(store, clock, queue="wk")  # C001.., another department's queue
     commands.call_next(store, "nk1", ACTOR)
-    async with desk_app(store, "nk1", ACTOR).run_test(size=(100, 30), notifications=True) as pilot:
+    app = desk_console(backend, "nk1", store.now)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await until(pilot, lambda: "张三丰" in shown(pilot), "A001 in the room")
         await pilot.press("t")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the targets")
@@ -42,9 +43,12 @@ async def test_the_desk_names_the_transfer_target_and_the_queue_found_in(
         assert "（wk）" not in shown(pilot)
 
 
-async def test_triage_names_the_priority_class_it_marked(store: Store, tmp_path: Path) -> None:
-    fill_line(store, SteppingClock())
-    async with app_for(store, tmp_path).run_test(size=(100, 30), notifications=True) as pilot:
+async def test_triage_names_the_priority_class_it_marked(
+    store: Store, clock: SteppingClock, triage_backend: Backend
+) -> None:
+    fill_line(store, clock)
+    app = app_for(triage_backend, store)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await find(pilot, "王五", "A003")
         await pilot.press("f5")
         await until(pilot, lambda: isinstance(pilot.app.screen, ChooseDialog), "the classes")

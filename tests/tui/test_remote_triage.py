@@ -10,26 +10,19 @@ import pytest
 from textual.widgets import Digits, Select, Static
 
 from queue_core.registration import find_tickets
-from queue_core.staff import add_staff
 from queue_core.store import Store
 from queue_tui.app import triage_console
 from queue_tui.remote import RemoteBackend
 from queue_tui.screens.slip import SlipScreen
-from queue_tui.staff_link import StaffLink
 from queue_tui.widgets.qrcode import QrCode
-from tests.conftest import ACTOR, SteppingClock
-from tests.tui.conftest import NURSE_PASSWORD, fill_line, plain, toasts, until
+from tests.conftest import SteppingClock
+from tests.tui.conftest import fill_line, plain, remote_triage_backend, toasts, until
 from tests.tui.served import ServedThread
 
 
 @pytest.fixture
 def backend(store: Store, served: ServedThread, tmp_path: Path) -> Iterator[RemoteBackend]:
-    add_staff(store, "li", "triage", (), NURSE_PASSWORD, ACTOR)
-    link = StaffLink("li", NURSE_PASSWORD, {"type": "watch", "view": "triage"})
-    remote = RemoteBackend(served.url, link, tmp_path / "slips")
-    remote.start()
-    remote.wait_for_view(lambda: False)
-    assert link.view is not None, link.why
+    remote = remote_triage_backend(store, served.url, tmp_path / "slips")
     yield remote
     remote.stop()
 

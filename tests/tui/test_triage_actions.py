@@ -1,4 +1,5 @@
-"""Every triage action end to end: keys -> database -> event log -> what the screen shows."""
+"""Every triage action end to end: keys -> database -> event log -> what the screen shows,
+with the console on the database host and on another PC through a real server."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Digits, Select, Static
 
-from queue_core.address import FROM_CONFIG, PUBLIC_URL_ENV, PublicAddress
+from queue_core.address import PUBLIC_URL_ENV
 from queue_core.config import parse_config
 from queue_core.feedback import ticket_by_token
 from queue_core.importer import import_appointments
 from queue_core.model import TicketState
 from queue_core.registration import find_tickets, initialise
 from queue_core.store import Store
-from queue_tui.app import ClinicQueueApp, triage_app
+from queue_tui.app import ClinicQueueApp, triage_app, triage_console
+from queue_tui.backend import Backend
 from queue_tui.screens.choose import ChooseDialog
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.screens.slip import SlipScreen
@@ -24,10 +26,7 @@ from queue_tui.screens.triage import TriageScreen
 from queue_tui.widgets.qrcode import QrCode
 from queue_tui.widgets.tickets import TicketTable
 from tests.conftest import ACTOR, SAMPLE_APPOINTMENTS, SAMPLE_CONFIG, SteppingClock
-from tests.tui.conftest import fill_line, plain, rendered, toasts, until
-
-BASE_URL = "https://queue.example-hospital.cn"
-ADDRESS = PublicAddress(BASE_URL, FROM_CONFIG)
+from tests.tui.conftest import BASE_URL, fill_line, plain, rendered, toasts, until
 
 
 def triage(pilot: Pilot[None]) -> TriageScreen:
@@ -38,8 +37,9 @@ def found(pilot: Pilot[None]) -> list[str]:
     return [row.number for row in triage(pilot).query_one("#found", TicketTable).ticket_rows]
 
 
-def app_for(store: Store, tmp_path: Path) -> ClinicQueueApp:
-    return triage_app(store, ACTOR, address=ADDRESS, print_dir=tmp_path / "slips")
+def app_for(backend: Backend, store: Store) -> ClinicQueueApp:
+    """The triage console over `backend`: the database host's file or a real server."""
+    return triage_console(backend, store.now)
 
 
 async def find(pilot: Pilot[None], text: str, number: str) -> None:
@@ -50,10 +50,10 @@ async def find(pilot: Pilot[None], text: str, number: str) -> None:
 
 @pytest.mark.slow
 async def test_issue_a_walk_in_shows_and_prints_the_slip(
-    store: Store, clock: SteppingClock, tmp_path: Path
+    store: Store, clock: SteppingClock, triage_backend: Backend, tmp_path: Path
 ) -> None:
     fill_line(store, clock)  # five ahead
-    async with app_for(store, tmp_path).run_test(size=(100, 30), notifications=True) as pilot:
+    async with app_for(triage_backend, store).run_test(size=(100, 30), notifications=True) as pilot:
         screen = triage(pilot)
         await until(pilot, lambda: screen.snapshot is not None, "the first read")
         await pilot.press("enter", "down", "enter")  # the queue list: 内科普通号
@@ -67,7 +67,7 @@ async def test_issue_a_walk_in_shows_and_prints_the_slip(
             "issue",
             "A006",
             "nk-pt",
-            ACTOR,
+            triage_backend.actor,
         )
         [ticket] = find_tickets(store, "A006")
         assert (ticket.name, ticket.phone_last4, ticket.state) == (
@@ -81,7 +81,7 @@ async def test_issue_a_walk_in_shows_and_prints_the_slip(
         assert "前面还有 5 人" in facts and "周*" in facts and "周九" not in facts
         assert "诊室：1, 2, 3" in facts
         url = slip.query_one(QrCode).data
-        assert url == f"{BASE_URL}/t/{ticket.token}"
+        assert url == triage_backend.address.link(ticket.token)
         assert ticket_by_token(store, url.rsplit("/", 1)[1]).number == "A006"
 
         await pilot.press("p")
@@ -95,8 +95,10 @@ async def test_issue_a_walk_in_shows_and_prints_the_slip(
         assert screen.query_one("#name").value == ""  # type: ignore[attr-defined]
 
 
-async def test_issue_without_a_queue_is_refused_on_screen(store: Store, tmp_path: Path) -> None:
-    async with app_for(store, tmp_path).run_test(notifications=True) as pilot:
+async def test_issue_without_a_queue_is_refused_on_screen(
+    store: Store, triage_backend: Backend
+) -> None:
+    async with app_for(triage_backend, store).run_test(notifications=True) as pilot:
         await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
         seq = store.last_seq()
         await pilot.press("f2")
@@ -104,8 +106,8 @@ async def test_issue_without_a_queue_is_refused_on_screen(store: Store, tmp_path
         assert store.events_since(seq) == []
 
 
-async def test_specialist_walk_in_pinned_to_a_desk(store: Store, tmp_path: Path) -> None:
-    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+async def test_specialist_walk_in_pinned_to_a_desk(store: Store, triage_backend: Backend) -> None:
+    async with app_for(triage_backend, store).run_test(size=(100, 30)) as pilot:
         screen = triage(pilot)
         await until(pilot, lambda: screen.snapshot is not None, "the first read")
         screen.query_one("#queue", Select).value = "nk-zj"
@@ -124,9 +126,11 @@ async def test_specialist_walk_in_pinned_to_a_desk(store: Store, tmp_path: Path)
         await until(pilot, lambda: isinstance(pilot.app.screen, TriageScreen), "back")
 
 
-async def test_check_in_an_appointment_found_by_phone_digits(store: Store, tmp_path: Path) -> None:
+async def test_check_in_an_appointment_found_by_phone_digits(
+    store: Store, triage_backend: Backend
+) -> None:
     import_appointments(store, SAMPLE_APPOINTMENTS, ACTOR)
-    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+    async with app_for(triage_backend, store).run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
         [appointment] = find_tickets(store, "1164")
         assert appointment.state is TicketState.REGISTERED
@@ -145,10 +149,10 @@ async def test_check_in_an_appointment_found_by_phone_digits(store: Store, tmp_p
 
 @pytest.mark.slow
 async def test_mark_priority_and_cancel_with_a_reason(
-    store: Store, clock: SteppingClock, tmp_path: Path
+    store: Store, clock: SteppingClock, triage_backend: Backend
 ) -> None:
     fill_line(store, clock)
-    async with app_for(store, tmp_path).run_test(size=(100, 30)) as pilot:
+    async with app_for(triage_backend, store).run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
         await find(pilot, "王五", "A003")
         seq = store.last_seq()
@@ -177,10 +181,10 @@ async def test_mark_priority_and_cancel_with_a_reason(
 
 
 async def test_a_refused_check_in_is_a_notification(
-    store: Store, clock: SteppingClock, tmp_path: Path
+    store: Store, clock: SteppingClock, triage_backend: Backend
 ) -> None:
     fill_line(store, clock)
-    async with app_for(store, tmp_path).run_test(size=(100, 30), notifications=True) as pilot:
+    async with app_for(triage_backend, store).run_test(size=(100, 30), notifications=True) as pilot:
         await until(pilot, lambda: triage(pilot).snapshot is not None, "the first read")
         await find(pilot, "A001", "A001")
         seq = store.last_seq()

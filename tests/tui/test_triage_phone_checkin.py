@@ -8,13 +8,14 @@ from queue_core.checkin_code import PHONE_ACTOR
 from queue_core.importer import import_appointments
 from queue_core.registration import check_in
 from queue_core.store import Store
+from queue_tui.backend import Backend
 from tests.conftest import ACTOR
 from tests.tui.conftest import screen_text, until
 from tests.tui.test_triage_actions import app_for, triage
 
 
 async def test_the_found_list_shows_a_phone_check_in_and_not_a_desk_one(
-    store: Store, tmp_path: Path
+    store: Store, tmp_path: Path, triage_backend: Backend
 ) -> None:
     csv = tmp_path / "his.csv"
     csv.write_text(
@@ -24,7 +25,7 @@ async def test_the_found_list_shows_a_phone_check_in_and_not_a_desk_one(
     import_appointments(store, csv, ACTOR)
     check_in(store, "A001", PHONE_ACTOR)
     check_in(store, "A002", ACTOR)
-    async with app_for(store, tmp_path).run_test(size=(120, 30)) as pilot:
+    async with app_for(triage_backend, store).run_test(size=(120, 30)) as pilot:
         screen = triage(pilot)
         await pilot.press("f3", *"李")
         await until(

@@ -3,14 +3,12 @@ and the toast."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.pilot import Pilot
 
 from queue_core import commands
-from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.store import Store
-from queue_tui.app import triage_app
+from queue_tui.app import triage_console
+from queue_tui.backend import Backend
 from queue_tui.screens.reason import ReasonDialog
 from queue_tui.screens.triage import TriageScreen
 from tests.conftest import ACTOR, SteppingClock
@@ -23,12 +21,11 @@ def found_text(pilot: Pilot[None]) -> str:
 
 
 async def test_f9_takes_back_a_cancel_with_a_reason(
-    store: Store, clock: SteppingClock, tmp_path: Path
+    store: Store, clock: SteppingClock, triage_backend: Backend
 ) -> None:
     fill_line(store, clock)
     commands.cancel(store, "A003", "走了", ACTOR)
-    address = PublicAddress("https://queue.example-hospital.cn", FROM_CONFIG)
-    app = triage_app(store, ACTOR, address=address, print_dir=tmp_path / "slips")
+    app = triage_console(triage_backend, store.now)  # on the host and on another PC
     async with app.run_test(size=(120, 32), notifications=True) as pilot:
         screen = pilot.app.screen
         assert isinstance(screen, TriageScreen)
@@ -45,3 +42,4 @@ async def test_f9_takes_back_a_cancel_with_a_reason(
         assert bare("A003 已撤销取消，回到候诊原位") in toast_text(pilot)
         [event] = store.events_since(seq)
         assert (event.type, event.ticket, event.reason) == ("uncancel", "A003", "取消错了")
+        assert event.actor == triage_backend.actor
