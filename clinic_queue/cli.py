@@ -484,7 +484,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             ) from None
     store = _open(args)
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
-    run(store, host=args.host, port=args.port, tls=tls)
+    run(store, host=args.host, port=args.port, tls=tls, api_port=args.api_port)
 
 
 Handler = Callable[[argparse.Namespace], None]
@@ -635,6 +635,8 @@ def build_parser() -> _Parser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--cert", metavar="FILE", help="a PEM certificate (chain): speak https and wss")
     p.add_argument("--key", metavar="FILE", help="the PEM private key of --cert")
+    api_help = "also serve the HIS API (docs/his-api.md) on this port, with the same TLS"
+    p.add_argument("--api-port", type=int, metavar="PORT", help=api_help)
     add_commands(add)
     add_voice_commands(add)
     add_staff_commands(add, common)

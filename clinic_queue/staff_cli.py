@@ -10,7 +10,14 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from queue_core.staff import add_staff, disable_staff, list_staff, reset_password
+from queue_core.staff import (
+    add_staff,
+    check_existing_staff,
+    check_new_staff,
+    disable_staff,
+    list_staff,
+    reset_password,
+)
 from queue_core.staff_errors import BadStaff
 from queue_core.store import Store
 from queue_core.text import printable
@@ -40,6 +47,7 @@ def _desks(text: str | None) -> tuple[str, ...]:
 
 def cmd_add(args: argparse.Namespace) -> None:
     store = _open(args)
+    check_new_staff(store, args.name, args.role, _desks(args.desks))  # all of it before asking
     password = _password(args)
     account = add_staff(store, args.name, args.role, _desks(args.desks), password, args.actor)
     at = f" at {', '.join(account.desks)}" if account.desks else ""
@@ -60,6 +68,7 @@ def cmd_disable(args: argparse.Namespace) -> None:
 
 def cmd_reset(args: argparse.Namespace) -> None:
     store = _open(args)
+    check_existing_staff(store, args.name)
     ended = reset_password(store, args.name, _password(args), args.actor)
     print(f"{args.name}: new password set, {ended} session(s) ended")
 

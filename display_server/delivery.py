@@ -20,12 +20,14 @@ from dataclasses import dataclass
 
 from display_server import protocol
 from display_server.protocol import Message, Public
+from queue_core.config import ClinicConfig
 from queue_core.estimate import Estimate
 from queue_core.events import Event, Why
 from queue_core.line import Line
-from queue_core.model import Ticket, TicketState
+from queue_core.model import Source, Ticket, TicketState
 from queue_core.patient import Calls, Eta, LineFacts, place_of, position_reason
 from queue_core.screens import ScreenFilter
+from queue_core.store import parse_iso
 
 JOURNAL_SIZE = 5_000  # display messages kept for resume; older `since` gets a snapshot
 # At start the journal is refilled with at most this many of the log's last events: enough for
@@ -302,7 +304,19 @@ class Delivery:
             queue = self.config.queue(view.queue)
             name = queue.name if queue else view.queue
             closed = self.line.is_over(ticket.day)
-            first = [protocol.ticket_message(view, self.seq, name, alert_ahead, ticket.day, closed)]
+            first = [
+                protocol.ticket_message(
+                    view,
+                    self.seq,
+                    name,
+                    alert_ahead,
+                    ticket.day,
+                    closed,
+                    _slot(phone.ticket, self.config),
+                    self.config.checkin_code_minutes > 0
+                    and phone.ticket.source is Source.APPOINTMENT,
+                )
+            ]
         ahead, now, step = protocol.told_place(view.ahead, view.now, alert_ahead)
         calls = protocol.told_calls(view.calls, step)
         phone.shown = (ahead, now, calls, view.eta, view.no_eta, step)
@@ -415,3 +429,9 @@ def _eta_worth_sending(before: Shown, shown: Shown) -> bool:
         return True
     was, middle = sum(sent) / 2, sum(eta) / 2
     return abs(middle - was) >= max(ETA_STEP_MIN, ETA_STEP_SHARE * was)
+
+
+def _slot(ticket: Ticket, config: ClinicConfig) -> str | None:
+    if ticket.slot_start is None:
+        return None
+    return f"{parse_iso(ticket.slot_start).astimezone(config.tz):%H:%M}"

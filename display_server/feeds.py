@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 
 from websockets.asyncio.server import ServerConnection
 
@@ -29,6 +30,9 @@ from queue_core.store import Store
 # A client that stops reading (a sleeping phone, a frozen TV) must not hold the server's memory:
 # past this much unsent data it is dropped, and resumes with `since` when it wakes up.
 SEND_BUFFER_LIMIT = 256 * 1024
+# How long a phone waits for the tail to read a ticket just issued, before it is told what the
+# line knows; the tail reads a commit far sooner, unless the server is overloaded.
+CATCH_UP_S = 2.0
 
 
 class Hub:
@@ -51,6 +55,7 @@ class Hub:
         self._watch: LogWatch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.announcer: Announcer | None = None  # the server's voice, when it has one
+        self._moved = asyncio.Event()  # set, and replaced, after each batch of events
 
     async def start(self) -> None:
         """Load the line, refill the journal from the log's tail, start tailing."""
@@ -72,6 +77,20 @@ class Hub:
         waiting for the files' change notice, which a commit can outrun."""
         if self._watch is not None:
             self._watch.wake()
+
+    async def knows(self, token: str) -> None:
+        """Wait, briefly, until the line holds a ticket the database already has: its issue is
+        committed and the tail has not read it yet. A phone opened at that moment is told its
+        place, not an unknown one."""
+        self.look_now()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CATCH_UP_S
+        while self.line.ticket_by_token(token) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._moved.wait(), remaining)
 
     def stop(self) -> None:
         self._stop.set()
@@ -132,6 +151,8 @@ class Hub:
 
     def on_events(self, events: list[Event]) -> None:
         self._write(self.delivery.on_events(events))
+        self._moved.set()
+        self._moved = asyncio.Event()
         if self.announcer is not None:
             self.announcer.ahead(self.line.board)
         self.tell_listeners()

@@ -47,7 +47,8 @@ DISPLAY_TYPES = ("hello", "ack", "ping")
 # An ack without `how` comes from a page loaded before receipts said how: it spoke with the
 # TV's own voice (or believed it did).
 OLD_PAGE_HOW = "os_voice"
-PHONE_TYPES = ("hello", "presence", "ping")
+PHONE_TYPES = ("hello", "presence", "check_in", "ping")
+CODE_LIMIT = 16  # a check-in code as typed, spaces included
 Message = dict[str, Any]
 # Near the head a phone hears of every step of its line. Farther back its place is rounded up
 # to a step that grows with the distance and the number being served is left out: a call then
@@ -272,9 +273,18 @@ def _calls_value(calls: Calls | None) -> list[list[str]] | None:
 
 
 def ticket_message(
-    view: PatientView, seq: int, queue_name: str, alert_ahead: int, day: str, closed: bool
+    view: PatientView,
+    seq: int,
+    queue_name: str,
+    alert_ahead: int,
+    day: str,
+    closed: bool,
+    slot: str | None = None,
+    self_checkin: bool = False,
 ) -> Message:
-    """`closed`: the ticket's day is over; the page says so instead of showing a live queue."""
+    """`closed`: the ticket's day is over; the page says so instead of showing a live queue.
+    `slot`: an appointment's time (HH:MM, clinic time); `self_checkin`: the patient may check
+    in from this page with the code on the department's screen."""
     ahead, now, step = told_place(view.ahead, view.now, alert_ahead)
     return {
         "type": "ticket",
@@ -295,6 +305,8 @@ def ticket_message(
         "room": view.room,
         "recall": view.recall,
         "alert_ahead": alert_ahead,
+        "slot": slot,
+        "self_checkin": self_checkin,
     }
 
 
@@ -380,6 +392,10 @@ def parse_client(frame: str | bytes, allowed: tuple[str, ...]) -> Message:
         raise BadMessage("bad_how", f"how must be one of {ANNOUNCED_HOW}.")
     if kind == "presence" and data.get("status") not in PRESENCE:
         raise BadMessage("bad_status", f"status must be one of {PRESENCE}.")
+    if kind == "check_in":
+        typed = data.get("code")
+        if not isinstance(typed, str) or len(typed) > CODE_LIMIT:
+            raise BadMessage("bad_check_in", f"code must be a string of at most {CODE_LIMIT}.")
     return data
 
 

@@ -7,6 +7,7 @@ import html
 import http
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from websockets.datastructures import Headers
@@ -85,16 +86,19 @@ def health(
     method: str = "GET",
     voice: str | None = None,
     silent: list[str] | None = None,
+    notify: dict[str, Any] | None = None,
 ) -> Response:
     """503 with the fault's code (never the file's path: the route is public) when the server
     cannot trust its database any more. `voice`: the server's engine (null: none); `silent`:
-    the registered screens whose latest receipt says they could not speak."""
+    the registered screens whose latest receipt says they could not speak; `notify`: the
+    webhooks' delivery (display_server/notify.py), null without webhooks."""
     counts = {
         "seq": seq,
         "displays": displays,
         "phones": phones,
         "voice": voice,
         "silent_screens": silent or [],
+        "notify": notify,
     }
     if fault is None:
         body = json.dumps({"status": "ok", **counts})

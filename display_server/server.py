@@ -36,8 +36,12 @@ from display_server.client_writes import Receipts, Speakers, presence
 from display_server.day import DAY_LOOK_S, keep_the_day
 from display_server.delivery import JOURNAL_SIZE
 from display_server.feeds import SEND_BUFFER_LIMIT, Hub
+from display_server.his_api import HisApi
+from display_server.http11 import HEAD_LIMIT, connection_handler
 from display_server.keepalive import SpreadPings
 from display_server.limits import Addresses, RateLimit, Writes, client_address, trusted_proxies
+from display_server.notify import RETRY_BASE_S, Notifier
+from display_server.phone_checkin import PhoneCheckIn
 from display_server.protocol import BadMessage, Message, encode
 from display_server.screen_file import keep_screen_file
 from display_server.staff import STAFF_PATH, StaffApi
@@ -87,7 +91,11 @@ class DisplayServer:
     """The server's parts: a reading hub, a writing connection, and the websockets server."""
 
     def __init__(
-        self, store: Store, journal_size: int = JOURNAL_SIZE, send_limit: int = SEND_BUFFER_LIMIT
+        self,
+        store: Store,
+        journal_size: int = JOURNAL_SIZE,
+        send_limit: int = SEND_BUFFER_LIMIT,
+        retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
         self.reader = Store.open(store.path, clock=store.clock)
@@ -101,10 +109,17 @@ class DisplayServer:
             self.announcer = Announcer(self.config, engine, audio)
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
-        self.staff = StaffApi(self.writer, self.write_queue, self.hub)
+        self.notifier = (
+            Notifier(store, self.config.notify, retry_base_s)
+            if self.config.notify.webhooks
+            else None
+        )
+        self.staff = StaffApi(self.writer, self.write_queue, self.hub, notifier=self.notifier)
+        self.checkins = PhoneCheckIn(self.writer, self.write_queue, self.hub)
         self.addresses = Addresses()
         self.proxies = trusted_proxies()
         self.server: Server | None = None
+        self.api_server: asyncio.Server | None = None  # the HIS API's port, when asked for
         self.host = ""
         self.scheme = "http"
 
@@ -118,6 +133,15 @@ class DisplayServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
 
+    @property
+    def api_url(self) -> str | None:
+        """Where the HIS posts (docs/his-api.md), or None when no API port was asked for."""
+        if self.api_server is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = self.api_server.sockets[0].getsockname()[1]
+        return f"{self.scheme}://{host}:{port}"
+
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
         remove_status(self.reader.path)
@@ -125,6 +149,8 @@ class DisplayServer:
         if self.announcer is not None:
             self.announcer.close()
         self.write_queue.close()
+        if self.notifier is not None:
+            self.notifier.close()
         self.reader.close()
         self.writer.close()
 
@@ -137,9 +163,13 @@ class DisplayServer:
         if known is not None:
             return known
         try:
-            return await asyncio.to_thread(ticket_by_token, self.reader, token)
+            stored = await asyncio.to_thread(ticket_by_token, self.reader, token)
         except QueueError:
             return None
+        if stored.day != self.hub.line.day:
+            return stored
+        await self.hub.knows(token)
+        return self.hub.line.ticket_by_token(token) or stored
 
     async def process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         method = request.method
@@ -168,6 +198,7 @@ class DisplayServer:
                 method,
                 voice=self.announcer.engine.name if self.announcer else None,
                 silent=self.speakers.silent(),
+                notify=self.notifier.status().to_json() if self.notifier else None,
             )
         if route.startswith(AUDIO_PATH):
             return await self._audio(route[len(AUDIO_PATH) :], method)
@@ -222,7 +253,7 @@ class DisplayServer:
                 again = False
                 view = await link.view()
                 if view is not None:
-                    fan_out((conn,), self.hub.send_limit, encode(view))
+                    fan_out((conn,), self.hub.send_limit, view[1])
                 if not again:
                     return
 
@@ -256,6 +287,9 @@ class DisplayServer:
         limit = RateLimit()
         since, first = await self._opening(conn, query, protocol.DISPLAY_TYPES)
         self.hub.join_display(conn, seen, since)
+        codes = None
+        if screen is not None and self.checkins.minutes:
+            codes = asyncio.create_task(self.checkins.show(conn, seen))
         try:
             if first is not None:
                 await self._on_display_message(conn, first, receipts)
@@ -265,6 +299,8 @@ class DisplayServer:
                     return
                 await self._on_display_message(conn, frame, receipts)
         finally:
+            if codes is not None:
+                codes.cancel()
             self.hub.leave_display(conn, seen)
 
     async def _on_display_message(
@@ -314,6 +350,8 @@ class DisplayServer:
             refusal = await presence(self.write_queue, self.writer, token, data["status"], writes)
             if refusal is not None:
                 await _reply(conn, refusal)
+        elif data["type"] == "check_in":
+            await _reply(conn, await self.checkins.attempt(await self.lookup(token), data["code"]))
         else:
             await self._common(conn, data)
 
@@ -375,16 +413,24 @@ async def serve(
     ping_timeout: float = PING_TIMEOUT_S,
     day_look_s: float = DAY_LOOK_S,
     tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
+    retry_base_s: float = RETRY_BASE_S,
 ) -> AsyncIterator[DisplayServer]:
     """Run the server while the block runs; leaving it closes every client with 1001. With
-    `tls`, it speaks https and wss itself (docs/operations.md)."""
-    app = DisplayServer(store, journal_size, send_limit)
+    `tls`, it speaks https and wss itself (docs/operations.md). With `api_port`, the HIS API
+    is served there too, with the same TLS (0 picks a port; docs/his-api.md). `retry_base_s`:
+    the first retry of a failed notification (display_server/notify.py)."""
+    app = DisplayServer(store, journal_size, send_limit, retry_base_s)
     app.host = host
     app.scheme = "https" if tls is not None else "http"
     day: asyncio.Task[None] | None = None
     screen_file: asyncio.Task[None] | None = None
+    notifying: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
+        if app.notifier is not None:
+            app.hub.listeners.add(app.notifier.wake)
+            notifying = asyncio.create_task(app.notifier.run())
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
@@ -411,17 +457,33 @@ async def serve(
             ssl=tls,
         ) as server:
             app.server = server
+            if api_port is not None:
+                app.api_server = await asyncio.start_server(
+                    connection_handler(HisApi(app.staff).answer, _peer),
+                    host,
+                    api_port,
+                    ssl=tls,
+                    limit=HEAD_LIMIT,
+                )
             try:
                 yield app
             finally:
+                if app.api_server is not None:
+                    app.api_server.close()
                 going_away(server)
     finally:
-        for task in (day, screen_file):
+        for task in (day, screen_file, notifying):
             if task is not None:
                 task.cancel()
-        if screen_file is not None:
-            await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
+        for task in (screen_file, notifying):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)  # no write after close
         app.close()
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if peer else "?"
 
 
 def going_away(server: Server) -> list[ServerConnection]:
@@ -439,12 +501,16 @@ def going_away(server: Server) -> list[ServerConnection]:
 
 
 def run(
-    store: Store, host: str = "127.0.0.1", port: int = 8765, tls: ssl.SSLContext | None = None
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    tls: ssl.SSLContext | None = None,
+    api_port: int | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
     raise_file_limit()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port, tls))
+    asyncio.run(_run_until_signal(store, host, port, tls, api_port))
 
 
 async def freeze_long_lived(
@@ -475,7 +541,9 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLContext | None) -> None:
+async def _run_until_signal(
+    store: Store, host: str, port: int, tls: ssl.SSLContext | None, api_port: int | None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handlers: list[tuple[int, Callable[[], None]]] = [
@@ -484,9 +552,11 @@ async def _run_until_signal(store: Store, host: str, port: int, tls: ssl.SSLCont
     ]
     for signum, callback in handlers:
         loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port, tls=tls) as app:
+    async with serve(store, host, port, tls=tls, api_port=api_port) as app:
         print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
         print(app.voice_line, flush=True)
+        if app.api_url is not None:
+            print(f"HIS API on {app.api_url}/api/v1", flush=True)
         hub = app.hub
         freezer = asyncio.create_task(
             freeze_long_lived(lambda: hub.display_count + hub.phone_count)

@@ -17,19 +17,23 @@ from typing import Any
 
 from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
+from display_server.notify import Notifier
+from display_server.protocol import encode
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, slip_of, triage_view
+from queue_core.console_view import read_desk, slip_of, triage_found, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
 from queue_core.registration import find_tickets
 from queue_core.staff import Session, as_typed, login, logout, session_of
 from queue_core.store import Store
+from queue_core.view_delta import NO_BASE, DeskFrames
 
 STAFF_PATH = "/ws/staff/v1"
 Message = dict[str, Any]
+Frame = tuple[Message, str]  # a message and its text on the wire
 _TEXT_LIMIT = 256  # a name, password, device or token longer than this is a bad message
 
 
@@ -108,21 +112,45 @@ class StaffApi:
     store: Store
     writes: WriteQueue
     hub: Hub
+    notifier: Notifier | None = None  # its backlog is shown to admins' consoles
     limit: LoginLimit = field(default_factory=LoginLimit)
 
-    # Per desk: the line and seq it was read at, and its JSON. Every console watching a desk
-    # (and the call button and the HIS workstation beside it) gets one reading of each change.
-    _desk_views: dict[str, tuple[object, int, Message]] = field(default_factory=dict)
+    # Per desk: its frames as of the line and seq last read. Every console watching a desk
+    # (and the call button and the HIS workstation beside it) shares one reading per change.
+    _desks: dict[str, tuple[object, int, DeskFrames]] = field(default_factory=dict)
+    # Per desk: the frames of its latest view already encoded, by base and screens.
+    _messages: dict[str, tuple[int, dict[tuple[int | None, int], Frame]]] = field(
+        default_factory=dict
+    )
 
-    def desk_view(self, desk: str) -> Message:
+    def desk_frames(self, desk: str) -> DeskFrames:
         hub = self.hub
         line, seq = hub.line, hub.seq  # the line changes in place: its seq says when
-        known = self._desk_views.get(desk)
+        known = self._desks.get(desk)
         if known is not None and known[0] is line and known[1] == seq:
             return known[2]
-        data = read_desk(line, desk).to_json()
-        self._desk_views[desk] = (line, seq, data)
-        return data
+        frames = known[2] if known is not None else DeskFrames()
+        frames.update(read_desk(line, desk))
+        self._desks[desk] = (line, seq, frames)
+        return frames
+
+    def desk_message(self, desk: str, frames: DeskFrames, base: int | None, screens: int) -> Frame:
+        """A desk's delta from `base` (None: its whole view), built and encoded once for
+        every console that holds the same view."""
+        memo = self._messages.get(desk)
+        if memo is None or memo[0] != frames.seq:
+            memo = self._messages[desk] = (frames.seq, {})
+        known = memo[1].get((base, screens))
+        if known is None:
+            message: Message = {"type": "view", "view": "desk", "seq": frames.seq}
+            if base is None:
+                message["data"] = frames.whole()
+            else:
+                changes = frames.changes if base == frames.base else {}
+                message.update(type="delta", base=base, data=changes)
+            message["screens"] = {desk: screens}
+            known = memo[1][base, screens] = (message, encode(message))
+        return known
 
     def link(self, address: str) -> StaffLink:
         return StaffLink(self, as_typed(address))
@@ -136,33 +164,42 @@ class StaffLink:
     address: str
     token: str | None = None
     watching: Message | None = None  # the watch frame this connection follows
-    shown: Any = None  # the view data last sent, without its seq
+    shown: Any = None  # the triage view last sent without its seq; for a desk, its screens
+    sent: int = NO_BASE  # the seq of the desk view last sent
 
-    async def view(self) -> Message | None:
-        """The watched view now, or None when it is what was sent last. The triage desk's
-        search reads the database: on the write thread, as every database call here."""
+    async def view(self) -> Frame | None:
+        """The watched view now, or None when it is what was sent last. A desk's view goes
+        whole once, then as deltas from the one sent (queue_core/view_delta.py). The triage
+        desk's search reads the database: on the write thread, as every database call here."""
         if self.watching is None:
             return None
-        hub = self.api.hub
-        extra: Message = {}
         if self.watching["view"] == "desk":
-            desk = self.watching.get("desk", "")
-            try:
-                data = self.api.desk_view(desk)
-            except LookupError:  # the desk left the configuration: nothing to show of it
-                return None
-            # The screens showing this desk now: what a local desk reads in the screens' file.
-            extra["screens"] = {desk: desks_shown(hub.store.config, hub.screens).get(desk, 0)}
-        else:
-            search, store = self.watching.get("search", ""), self.api.store
-            found = await self.api.writes.run(lambda: find_tickets(store, search))
-            data = triage_view(hub.line, search, found).to_json()
-        same = ({k: v for k, v in data.items() if k != "seq"}, extra)
+            return self._desk_view(self.watching.get("desk", ""))
+        hub = self.api.hub
+        search, store = self.watching.get("search", ""), self.api.store
+        found = await self.api.writes.run(lambda: triage_found(store, search))
+        data = triage_view(hub.line, search, found).to_json()
+        same = {k: v for k, v in data.items() if k != "seq"}
         if same == self.shown:
             return None
         self.shown = same
-        view = self.watching["view"]
-        return {"type": "view", "view": view, "seq": hub.seq, "data": data, **extra}
+        message = {"type": "view", "view": "triage", "seq": hub.seq, "data": data}
+        return message, encode(message)
+
+    def _desk_view(self, desk: str) -> Frame | None:
+        hub = self.api.hub
+        try:
+            frames = self.api.desk_frames(desk)
+        except LookupError:  # the desk left the configuration: nothing to show of it
+            return None
+        # The screens showing this desk now: what a local desk reads in the screens' file.
+        screens = desks_shown(hub.store.config, hub.screens).get(desk, 0)
+        sent, self.sent = self.sent, frames.seq
+        if sent == frames.seq and screens == self.shown:
+            return None
+        self.shown = screens
+        base = sent if sent != NO_BASE and sent in (frames.seq, frames.base) else None
+        return self.api.desk_message(desk, frames, base, screens)
 
     async def on_frame(self, frame: str | bytes) -> Message:
         try:
@@ -243,10 +280,10 @@ class StaffLink:
                 return error("forbidden", "Your role may not watch this desk.")
         elif member.role not in (Role.ADMIN, Role.TRIAGE):
             return error("forbidden", "Your role may not watch the triage desk.")
-        self.watching, self.shown = data, None
+        self.watching, self.shown, self.sent = data, None, NO_BASE
         view = await self.view()
         assert view is not None
-        return view
+        return view[0]
 
     async def _find(self, key: str, text: str) -> Message:
         """Today's tickets by number, name or phone, as a console's own search finds them."""

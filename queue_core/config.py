@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_core.address import url_problem
 from queue_core.errors import ConfigError
+from queue_core.notify_config import KEYS as NOTIFY_KEYS
+from queue_core.notify_config import NotifyConfig, parse_notify
 from queue_core.text import NAME_LIMIT, unsafe_char
 from queue_core.voice_text import KEYS as VOICE_KEYS
 from queue_core.voice_text import VoiceConfig, parse_voice
@@ -40,6 +42,7 @@ KEYS: dict[str, set[str]] = {
         "public_url",
         "retention_days",
         "staff_session_hours",
+        "checkin_code_minutes",
     },
     "queues": {
         "id",
@@ -57,6 +60,7 @@ KEYS: dict[str, set[str]] = {
     "backup": {"directory", "keep", "every_minutes"},
     "screens": {"id", "key", "department", "queues", "desks"},
     "voice": VOICE_KEYS,
+    "notify": NOTIFY_KEYS,
 }
 # PIPL asks that personal data be kept no longer than its purpose needs; a month covers the
 # questions that come back about a visit (queue_core/retention.py, docs/operations.md).
@@ -135,8 +139,12 @@ class ClinicConfig:
     public_url: str | None = None  # where phones reach the display server (queue_core/address.py)
     retention_days: int = RETENTION_DAYS  # names, phones and links of older days are erased
     staff_session_hours: int = STAFF_SESSION_HOURS  # a staff login expires after this
+    # How often the code a phone checks in with changes (queue_core/checkin_code.py); 0: no
+    # check-in from phones.
+    checkin_code_minutes: int = 0
     backup: BackupConfig | None = None
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     queues: tuple[QueueConfig, ...] = ()
     desks: tuple[DeskConfig, ...] = ()
     priorities: tuple[PriorityClass, ...] = ()
@@ -500,12 +508,16 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
     c.check(0 <= retention <= 3650, "clinic.retention_days: must be between 0 and 3650")
     session_hours = c.take(clinic, "staff_session_hours", "clinic", int, STAFF_SESSION_HOURS)
     c.check(1 <= session_hours <= 24, "clinic.staff_session_hours: must be between 1 and 24")
+    code_minutes = c.take(clinic, "checkin_code_minutes", "clinic", int, 0)
+    c.check(0 <= code_minutes <= 60, "clinic.checkin_code_minutes: must be between 0 and 60")
     queues = _queues(c, data)
     desks = _desks(c, data, {q.id for q in queues})
     priorities = _priorities(c, data)
     backup = _backup(c, data)
     voice, voice_problems = parse_voice(data.get("voice"))
     c.problems += voice_problems
+    notify, notify_problems = parse_notify(data.get("notify"))
+    c.problems += notify_problems
     screens = _screens(c, data, queues, {d.id for d in desks})
     served = {q for d in desks for q in d.queues}
     for q in queues:
@@ -525,8 +537,10 @@ def parse_config(text: str, source: str = "<config>", stored: bool = False) -> C
         public_url=public_url,
         retention_days=retention,
         staff_session_hours=session_hours,
+        checkin_code_minutes=code_minutes,
         backup=backup,
         voice=voice,
+        notify=notify,
         queues=tuple(queues),
         desks=tuple(desks),
         priorities=tuple(priorities),

@@ -20,7 +20,7 @@ from queue_core.errors import TicketNotFound
 from queue_core.line import Line
 from queue_core.masking import mask_name
 from queue_core.model import Placement, Ticket
-from queue_core.registration import find_tickets
+from queue_core.registration import checked_in_by_phone, find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
 
@@ -28,10 +28,11 @@ Json = dict[str, Any]
 
 
 def config_to_json(config: ClinicConfig) -> Json:
-    """What a console needs of the configuration: never a screen's key, the backups' place or
-    the TOML it came from, which stay on the database host."""
+    """What a console needs of the configuration: never a screen's key, the backups' place,
+    the webhooks (with their secrets) or the TOML it came from, which stay on the database
+    host."""
     data = asdict(config)
-    for key in ("source", "backup"):
+    for key in ("source", "backup", "notify"):
         data.pop(key)
     for screen in data["screens"]:
         screen.pop("key")
@@ -178,6 +179,7 @@ class TriageView:
     queues: list[QueueCount]
     search: str
     found: list[Ticket]
+    by_phone: frozenset[str] = frozenset()  # of `found`, those who checked in on their phone
 
     def to_json(self) -> Json:
         return {
@@ -186,6 +188,7 @@ class TriageView:
             "queues": [{"queue": c.config.id, "waiting": c.waiting} for c in self.queues],
             "search": self.search,
             "found": [t.to_row() for t in self.found],
+            "by_phone": sorted(self.by_phone),
         }
 
     @classmethod
@@ -198,20 +201,34 @@ class TriageView:
                 raise ValueError(f"queue {count['queue']!r} is not in the view's configuration")
             counts.append(QueueCount(queue, int(count["waiting"])))
         return cls(
-            data["seq"], config, counts, str(data["search"]), _tickets_from_json(data["found"])
+            data["seq"],
+            config,
+            counts,
+            str(data["search"]),
+            _tickets_from_json(data["found"]),
+            frozenset(data.get("by_phone", ())),
         )
 
 
+Found = tuple[list[Ticket], frozenset[str]]
+
+
+def triage_found(store: Store, search: str) -> Found:
+    """Today's tickets the search finds, and which of them checked in by phone."""
+    found = find_tickets(store, search)
+    return found, checked_in_by_phone(store, found)
+
+
 def read_triage(line: Line, store: Store, search: str) -> TriageView:
-    return triage_view(line, search, find_tickets(store, search))
+    return triage_view(line, search, triage_found(store, search))
 
 
-def triage_view(line: Line, search: str, found: list[Ticket]) -> TriageView:
+def triage_view(line: Line, search: str, found: Found) -> TriageView:
     """The counts from the line in memory; `found`, the search's tickets, read by the caller
     where a database read may wait (a worker, the server's write thread)."""
     board = line.board
     counts = [QueueCount(q.config, len(q.line)) for q in board.queues]
-    return TriageView(board.seq, line.config, counts, search, found)
+    return TriageView(board.seq, line.config, counts, search, *found)
 
 
 @dataclass(frozen=True)

@@ -245,3 +245,9 @@ def estimate_waits(
             minutes, lo, hi = wall(minutes), wall(lo), wall(hi)
         out[ticket_id] = (ceil(minutes), *shown_range(lo, hi))
     return out
+
+
+def moved_a_lot(told: tuple[int, int], now: tuple[int, int], minutes: int) -> bool:
+    """Whether a patient told the range `told` should hear of `now`: the middle of the range
+    moved by `minutes` or more, either way (notify.estimate_moved_minutes)."""
+    return abs((now[0] + now[1]) - (told[0] + told[1])) >= 2 * minutes

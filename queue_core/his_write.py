@@ -97,10 +97,18 @@ def _rows(tx: Tx, changes: list[Change], drafted: dict[str, Row]) -> tuple[list[
     return added, updated
 
 
-def write(tx: Tx, plan: Plan, drafted: dict[str, Row], source: str, actor: str) -> None:
-    """One `import` event with every added and updated row, then one `cancel` per ticket. Its
-    reason is the file's name, cleaned like any reason; a name too long for one is cut, as it
-    only labels the event."""
+def write(
+    tx: Tx,
+    plan: Plan,
+    drafted: dict[str, Row],
+    source: str,
+    actor: str,
+    reason: str = HIS_REASON,
+) -> None:
+    """One `import` event with every added and updated row, then one `cancel` per ticket with
+    `reason`. The import's reason is the file's name, cleaned like any reason; a name too long
+    for one is cut, as it only labels the event. A cancelled ticket's note stays `HIS_REASON`
+    whatever the reason: it is how a later booking knows the HIS took it out."""
     added, updated = _rows(tx, plan.changes, drafted)
     tx.save_rows("tickets", added, new=True)
     tx.save_rows("tickets", updated, new=False)
@@ -122,4 +130,4 @@ def write(tx: Tx, plan: Plan, drafted: dict[str, Row], source: str, actor: str) 
             c.ticket, state=TicketState.CANCELLED, note=HIS_REASON, finished_at=iso(tx.now)
         )
         tx.save_ticket(ticket)
-        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=HIS_REASON), actor)
+        tx.append(Cancelled(ticket=ticket.number, queue=ticket.queue, reason=reason), actor)

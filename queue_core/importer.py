@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from queue_core.errors import ImportRejected
-from queue_core.his_diff import Kind, Known, Plan, plan, replan
+from queue_core.his_diff import HIS_REASON, Kind, Known, Plan, plan, replan
 from queue_core.his_file import read_export
-from queue_core.his_rows import REQUIRED, Appointment, Refused, check_rows
+from queue_core.his_rows import REQUIRED, Appointment, Refused, Rows, check_rows
 from queue_core.his_write import drafts, write
 from queue_core.model import Ticket
 from queue_core.store import Store, Tx
@@ -126,17 +126,32 @@ def prepare(
         raise ImportRejected(str(path), "no rows")
     today = store.today(now)
     rows = check_rows(export.label, export.records, store.config, today)
+    return prepare_rows(store, rows, export.source, export.encoding, today, complete)
+
+
+def prepare_rows(
+    store: Store, rows: Rows, source: str, encoding: str, today: str, complete: bool = False
+) -> Prepared:
+    """Plan checked rows against a snapshot, without the write lock: a file's, or the one row
+    of a live HIS request (queue_core/his_live.py). Refused rows raise."""
     seq, known = _snapshot(store, rows.appointments, complete)
     result = plan(rows.appointments, known, store.config, today, complete)
-    sync = Sync(export.source, export.encoding, result, rows.refused, written=False)
+    sync = Sync(source, encoding, result, rows.refused, written=False)
     if rows.refused:
         raise RowsRefused(sync)
     return Prepared(sync, rows.appointments, seq, known, today, complete)
 
 
-def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = None) -> Sync:
+def apply(
+    store: Store,
+    prepared: Prepared,
+    actor: str,
+    now: datetime | None = None,
+    reason: str = HIS_REASON,
+) -> Sync:
     """Write the plan in one transaction, first catching up on what others committed since it
-    was made. A plan that changes nothing appends nothing."""
+    was made. A plan that changes nothing appends nothing. `reason`: what each cancellation's
+    event says (the HIS's own reason, from a live request)."""
     p = prepared
     result = p.sync.plan
     drafted = drafts(result)
@@ -148,7 +163,7 @@ def apply(store: Store, prepared: Prepared, actor: str, now: datetime | None = N
         elif moved:
             result = replan(result, moved, p.rows, known, store.config, tx.day, p.complete)
         if result.writes:
-            write(tx, result, drafted, Path(p.sync.source).name, actor)
+            write(tx, result, drafted, Path(p.sync.source).name, actor, reason)
     return dataclasses.replace(p.sync, plan=result, written=True)
 
 

@@ -28,7 +28,7 @@ from queue_core.events import CALLS, UNSPOKEN, Announced, Event, EventType
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.patient import Calls, LineFacts, PatientView, patient_view
 from queue_core.rules import Placed, desk_order, order_queue
-from queue_core.store import Store, iso, parse_iso
+from queue_core.store import Reader, Store, iso, parse_iso
 
 _BOARD_STATES = (TicketState.WAITING, TicketState.MISSED, TicketState.AWAY)
 # A queue's share of the facts: its tickets, their places and their reasons.
@@ -111,37 +111,41 @@ class Line:
     def load(cls, store: Store, now: datetime | None = None) -> Line:
         """One consistent read: the last seq, today's tickets, the desks, and today's calls
         with their receipts."""
-        day = store.today(now)
         with store.read() as conn:
-            seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
-            # A desk's patient of an earlier day is not today's: the day's close frees the desk.
-            rows = conn.execute("SELECT * FROM tickets WHERE day = ?", (day,)).fetchall()
-            desks = [DeskState.from_row(dict(r)) for r in conn.execute("SELECT * FROM desks")]
-            calls = conn.execute(
-                "SELECT desk, ticket, MAX(seq) FROM events WHERE day = ? AND type IN (?, ?)"
-                " GROUP BY desk, ticket",
-                (day, *CALLS),
-            ).fetchall()
-            receipts = conn.execute(
-                "SELECT call_seq, COUNT(*) FROM receipts WHERE call_seq IN"
-                " (SELECT seq FROM events WHERE day = ? AND type IN (?, ?)) GROUP BY call_seq",
-                (day, *CALLS),
-            ).fetchall()
-            unspoken = conn.execute(
-                "SELECT json_extract(payload, '$.call_seq'), COUNT(*) FROM events"
-                " WHERE day = ? AND type = ? AND json_extract(payload, '$.how') IN (?, ?)"
-                " GROUP BY 1",
-                (day, EventType.ANNOUNCED.value, *UNSPOKEN),
-            ).fetchall()
-            closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
-            # SQLite takes the bare `ticket` from the row holding the MAX.
-            desk_calls = conn.execute(
-                "SELECT desk, queue, ticket, MAX(seq) FROM events WHERE day = ? AND type = ?"
-                " AND desk IS NOT NULL AND queue IS NOT NULL GROUP BY desk, queue",
-                (day, EventType.CALL.value),
-            ).fetchall()
+            return cls.read(conn, store.config, store.today(now), iso(now or store.now()))
+
+    @classmethod
+    def read(cls, conn: Reader, config: ClinicConfig, day: str, at: str) -> Line:
+        """The line of `day` as `conn` sees it: a snapshot, or a write transaction's view."""
+        seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+        # A desk's patient of an earlier day is not today's: the day's close frees the desk.
+        rows = conn.execute("SELECT * FROM tickets WHERE day = ?", (day,)).fetchall()
+        desks = [DeskState.from_row(dict(r)) for r in conn.execute("SELECT * FROM desks")]
+        calls = conn.execute(
+            "SELECT desk, ticket, MAX(seq) FROM events WHERE day = ? AND type IN (?, ?)"
+            " GROUP BY desk, ticket",
+            (day, *CALLS),
+        ).fetchall()
+        receipts = conn.execute(
+            "SELECT call_seq, COUNT(*) FROM receipts WHERE call_seq IN"
+            " (SELECT seq FROM events WHERE day = ? AND type IN (?, ?)) GROUP BY call_seq",
+            (day, *CALLS),
+        ).fetchall()
+        unspoken = conn.execute(
+            "SELECT json_extract(payload, '$.call_seq'), COUNT(*) FROM events"
+            " WHERE day = ? AND type = ? AND json_extract(payload, '$.how') IN (?, ?)"
+            " GROUP BY 1",
+            (day, EventType.ANNOUNCED.value, *UNSPOKEN),
+        ).fetchall()
+        closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
+        # SQLite takes the bare `ticket` from the row holding the MAX.
+        desk_calls = conn.execute(
+            "SELECT desk, queue, ticket, MAX(seq) FROM events WHERE day = ? AND type = ?"
+            " AND desk IS NOT NULL AND queue IS NOT NULL GROUP BY desk, queue",
+            (day, EventType.CALL.value),
+        ).fetchall()
         return cls(
-            store.config,
+            config,
             seq,
             day,
             (Ticket.from_row(dict(r)) for r in rows),
@@ -150,8 +154,8 @@ class Line:
             {call_seq: count for call_seq, count in receipts},
             closed is not None,
             ((d, q, n) for d, q, n, _ in desk_calls),
-            iso(now or store.now()),
-            _history(store, day),
+            at,
+            _history(conn, day),
             {int(call_seq): count for call_seq, count in unspoken},
         )
 
@@ -420,17 +424,16 @@ class Line:
         return self._facts
 
 
-def _history(store: Store, day: str) -> dict[str, list[float]]:
+def _history(conn: Reader, day: str) -> dict[str, list[float]]:
     """Each desk's finished visits of the last HISTORY_DAYS days before `day`, in minutes: the
     purge erases who the patients were, not when they were seen."""
     first = (datetime.fromisoformat(day) - timedelta(days=HISTORY_DAYS)).date().isoformat()
-    with store.read() as conn:
-        rows = conn.execute(
-            "SELECT desk, called_at, finished_at FROM tickets WHERE day >= ? AND day < ?"
-            " AND state = ? AND desk IS NOT NULL AND called_at IS NOT NULL"
-            " AND finished_at IS NOT NULL",
-            (first, day, TicketState.DONE.value),
-        ).fetchall()
+    rows = conn.execute(
+        "SELECT desk, called_at, finished_at FROM tickets WHERE day >= ? AND day < ?"
+        " AND state = ? AND desk IS NOT NULL AND called_at IS NOT NULL"
+        " AND finished_at IS NOT NULL",
+        (first, day, TicketState.DONE.value),
+    ).fetchall()
     history: dict[str, list[float]] = {}
     for desk, called_at, finished_at in rows:
         seconds = (parse_iso(finished_at) - parse_iso(called_at)).total_seconds()

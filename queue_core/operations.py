@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from queue_core import commands, corrections, registration
+from queue_core import commands, corrections, his_live, registration
 from queue_core.errors import QueueError
 from queue_core.model import DeskState, Ticket
 from queue_core.store import Store
@@ -341,6 +341,61 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
 )
+
+_HIS_ROLES = frozenset({Role.INTEGRATION, Role.ADMIN})
+_HIS_ID = Arg("external_id")
+_APPOINTMENT = '{"result": str, "detail": str, "appointment": Appointment}'
+
+
+def _outcome(store: Store, done: his_live.Outcome) -> Json:
+    return {
+        "result": done.result,
+        "detail": done.detail,
+        "appointment": his_live.appointment_json(store, done.ticket),
+    }
+
+
+# The HIS's live appointments (docs/his-api.md): the rows of its daily file, one at a time.
+HIS_OPERATIONS: tuple[Operation, ...] = (
+    _op(
+        "his_book",
+        "his_live.book",
+        _HIS_ROLES,
+        (
+            _HIS_ID,
+            Arg("name"),
+            Arg("queue"),
+            Arg("slot_start"),
+            Arg("phone", required=False),
+            Arg("priority", required=False),
+            Arg("desk", required=False),
+        ),
+        Scope.NONE,
+        _APPOINTMENT,
+        lambda s, a, actor: _outcome(s, his_live.book(s, a, actor)),
+    ),
+    _op(
+        "his_cancel",
+        "his_live.cancel",
+        _HIS_ROLES,
+        (_HIS_ID, _REASON),
+        Scope.NONE,
+        _APPOINTMENT,
+        lambda s, a, actor: _outcome(
+            s, his_live.cancel(s, _s(a, "external_id"), _s(a, "reason"), actor)
+        ),
+    ),
+    _op(
+        "his_check_in",
+        "his_live.check_in",
+        _HIS_ROLES,
+        (_HIS_ID,),
+        Scope.NONE,
+        _APPOINTMENT,
+        lambda s, a, actor: _outcome(s, his_live.check_in(s, _s(a, "external_id"), actor)),
+    ),
+)
+OPERATIONS += HIS_OPERATIONS
 
 BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from pathlib import Path
 
+from queue_core.checkin_code import PHONE_ACTOR
 from queue_core.config import ClinicConfig, QueueConfig, parse_config
 from queue_core.errors import (
     ConfigurationBlocked,
@@ -15,7 +17,7 @@ from queue_core.errors import (
     QueueNotFound,
     UnknownPriority,
 )
-from queue_core.events import CheckedIn, Configured, Issued, PrioritySet
+from queue_core.events import CheckedIn, Configured, EventType, Issued, PrioritySet
 from queue_core.model import OPEN_STATES, Source, Ticket, TicketState
 from queue_core.reconfigure import blockers
 from queue_core.rules import arrival, base_key
@@ -220,3 +222,18 @@ def find_tickets(store: Store, text: str, now: datetime | None = None) -> list[T
             (day, needle.upper(), f"%{needle}%", needle[-4:] if needle.isdigit() else "\x00"),
         ).fetchall()
     return [Ticket.from_row(dict(r)) for r in rows]
+
+
+def checked_in_by_phone(store: Store, tickets: list[Ticket]) -> frozenset[str]:
+    """Of today's `tickets`, the numbers whose patient checked in from their own phone (the
+    check-in event's actor says who did it: the log is where it is written once)."""
+    if not tickets:
+        return frozenset()
+    numbers = json.dumps([t.number for t in tickets])
+    with store.read() as conn:
+        rows = conn.execute(
+            "SELECT ticket FROM events WHERE day = ? AND type = ? AND actor = ?"
+            " AND ticket IN (SELECT value FROM json_each(?))",
+            (tickets[0].day, EventType.CHECKIN.value, PHONE_ACTOR, numbers),
+        ).fetchall()
+    return frozenset(r[0] for r in rows)

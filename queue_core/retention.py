@@ -36,6 +36,7 @@ from typing import Any
 from queue_core.config import ClinicConfig
 from queue_core.errors import NotCompacted, SlipsNotRemoved
 from queue_core.events import Purged
+from queue_core.outbox import forget_days
 from queue_core.slips import remove_slips
 from queue_core.staff import forget_stale
 from queue_core.store import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S, Reader, Store
@@ -189,6 +190,7 @@ def purge_due(store: Store, actor: str, now: datetime | None = None) -> Purge | 
             payloads, live_after, _ = _scan(newer, ids)
             live_from = plan.live_from or live_after or tx.next_seq()
             tx.rewrite_tickets(rows, {**plan.payloads, **payloads})
+            forget_days(tx, plan.through)  # notifications name the ticket and its HIS id
             mark = {"through": plan.through, "scan_from": live_from}
             tx.save_setting(PURGE_KEY, json.dumps(mark))
             first = min(r["day"] for r in rows)

@@ -115,6 +115,27 @@ def _staff(db: Any) -> None:
     db["staff_commands"].create_index(["day"])
 
 
+@_migration("0006_outbox")
+def _outbox(db: Any) -> None:
+    # Notifications for the clinic's webhooks (queue_core/outbox.py): one row per notification
+    # and webhook, written in the transaction of the events that caused it, kept out of the log.
+    # Numbered 0006 on its own: migrations are applied by name, whichever came first.
+    db.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, day TEXT NOT NULL,"
+        " ticket_id INTEGER NOT NULL, ticket TEXT NOT NULL, webhook TEXT NOT NULL,"
+        " kind TEXT NOT NULL, payload TEXT NOT NULL, idempotency_key TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_try_at TEXT NOT NULL, delivered_at TEXT, given_up_at TEXT, last_error TEXT,"
+        " UNIQUE (webhook, idempotency_key))"
+    )
+    # What delivery reads: the rows still to send, a ticket's oldest first.
+    db.execute(
+        "CREATE INDEX outbox_pending ON outbox (webhook, ticket_id, id)"
+        " WHERE delivered_at IS NULL AND given_up_at IS NULL"
+    )
+    db["outbox"].create_index(["day"])
+
+
 MIGRATION_NAMES = tuple(name for name, _ in _STEPS)
 
 

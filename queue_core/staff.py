@@ -149,6 +149,26 @@ def _role(text: str) -> Role:
         raise BadStaff(f"role {text!r} is not one of {roles}", "role") from None
 
 
+def check_new_staff(
+    store: Store, name: str, role: str, desks: tuple[str, ...]
+) -> tuple[str, Role, tuple[str, ...]]:
+    """Everything of a new account but its password, so a console asks for the password only
+    once the rest would be accepted; add_staff checks it all again under the lock."""
+    name, kind = _checked_name(name), _role(role)
+    desks = _checked_desks(store, kind, desks)
+    if any(account.name == name for account in list_staff(store)):
+        raise StaffExists(name)
+    return name, kind, desks
+
+
+def check_existing_staff(store: Store, name: str) -> Account:
+    """The account `name`, or StaffNotFound: before a new password is asked for it."""
+    for account in list_staff(store):
+        if account.name == name:
+            return account
+    raise StaffNotFound(name)
+
+
 def add_staff(
     store: Store, name: str, role: str, desks: tuple[str, ...], password: str, actor: str
 ) -> Account:

@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from queue_core import schema
 from queue_core.config import ClinicConfig, parse_config
@@ -40,6 +40,9 @@ from queue_core.file_identity import OpenedFiles, refuse_hard_links
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.text import clean_actor
 from queue_core.writer_gate import WriterGate
+
+if TYPE_CHECKING:
+    from queue_core.notices import Notices
 
 Clock = Callable[[], datetime]
 BUSY_TIMEOUT_MS = 5_000
@@ -153,7 +156,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 
 # The tables outside the log: replay never rebuilds them, no event carries their rows.
-_STAFF_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands)\b")
+_UNLOGGED_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands|outbox)\b")
 
 
 @functools.cache
@@ -409,12 +412,13 @@ class Tx:
         return True
 
     def unlogged(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        """A statement on the staff tables, which the log never carries (password hashes,
-        session hashes, stored answers): the event appended with it says what happened."""
+        """A statement on the tables the log never carries: the staff tables (password hashes,
+        session hashes, stored answers), whose event appended with it says what happened, and
+        the outbox (queue_core/outbox.py), derived from the events themselves."""
         if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SELECT")) or not (
-            _STAFF_TABLE.search(sql)
+            _UNLOGGED_TABLE.search(sql)
         ):
-            raise ValueError("only the staff tables are written without the log")
+            raise ValueError("only the staff tables and the outbox are written without the log")
         return self._conn.execute(sql, tuple(params))
 
     def append(self, fact: Fact, actor: str) -> Event:
@@ -490,6 +494,7 @@ class Store:
         self.opened = OpenedFiles.record(path)  # after the connection made the -wal
         self._day_opened: str | None = None  # the service day whose earlier days were closed
         self._open = threading.local()  # the write this thread has open, which nested ones join
+        self._notices: Notices | None = None  # what the outbox knows of the line (notices.py)
 
     @classmethod
     def open(
@@ -589,6 +594,7 @@ class Store:
         tx = Tx(self.conn, now or self.now(), self.config)
         try:
             self.opened.check()  # a write to a file nobody else sees would be lost
+            notices = self._notices_of(tx)
             if self._day_opened != tx.day:
                 # Imported here: closing is a command built on this write path.
                 from queue_core.closing import close_earlier_days
@@ -601,11 +607,26 @@ class Store:
                 self._open.tx = None
             if tx.pending:
                 raise RuntimeError("rows changed without an event describing them")
+            if notices is not None:
+                notices.finish(tx)
             _retry(lambda: self.conn.execute("COMMIT"))
             self._day_opened = tx.day
         except BaseException:
             _roll_back(self.conn)
+            self._notices = None  # its line may have taken events that were rolled back
             raise
+
+    def _notices_of(self, tx: Tx) -> Notices | None:
+        """The outbox's view of the line, caught up, when the clinic has webhooks."""
+        if not self.config.notify.webhooks:
+            return None
+        # Imported here: notifications are derived from the read model, built on this store.
+        from queue_core.notices import Notices
+
+        if self._notices is None:
+            self._notices = Notices()
+        self._notices.begin(tx)
+        return self._notices
 
     @contextmanager
     def between_writers(self) -> Iterator[sqlite3.Connection]:
@@ -616,7 +637,12 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot across several queries (WAL readers never block writers)."""
+        """A consistent snapshot across several queries (WAL readers never block writers).
+        Inside a write of this thread, the read is the write's: it sees what the write did
+        (an operation run with its idempotency key reads what it has just written)."""
+        if getattr(self._open, "tx", None) is not None:
+            yield self.conn
+            return
         with self._lock, faults_named(self.path):
             _retry(lambda: self.conn.execute("BEGIN"))
             try:

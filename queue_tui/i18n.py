@@ -235,6 +235,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Check in / find: number, name or last 4 phone digits",
     ),
     "triage.results": ("查找结果", "Found"),
+    "triage.by_phone": ("手机签到", "checked in by phone"),
     "triage.choose": ("请选择", "Choose"),
     "triage.optional": ("无", "none"),
     "triage.pick_queue": ("请选择队列", "Choose a queue"),

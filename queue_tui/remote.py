@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.config import ClinicConfig
-from queue_core.console_view import DeskView, Json, Slip, TriageView, config_from_json
+from queue_core.console_view import DeskView, Json, Slip, TriageView
 from queue_core.errors import QueueError
 from queue_core.model import Ticket
 from queue_core.screen_status import ScreenStatus
@@ -122,7 +122,7 @@ class RemoteBackend(Backend):
         view = self.link.view
         if view is None:
             raise Offline(self.link.why or "no view from the server yet")
-        return config_from_json(view["config"])
+        return view.config
 
     @property
     def address(self) -> PublicAddress:
@@ -176,7 +176,11 @@ class RemoteBackend(Backend):
     def follow_desk(
         self, desk_id: str, deliver: Callable[[DeskView], object], fail: Fail
     ) -> Follower:
-        return RemoteFollower(self, lambda data: deliver(DeskView.from_json(data)), fail)
+        def desk(view: DeskView | TriageView) -> None:
+            if isinstance(view, DeskView):
+                deliver(view)
+
+        return RemoteFollower(self, desk, fail)
 
     def follow_triage(
         self, search: Callable[[], str], deliver: Callable[[TriageView], object], fail: Fail
@@ -184,9 +188,11 @@ class RemoteBackend(Backend):
         def rewatch() -> None:
             self.watch({"type": "watch", "view": "triage", "search": search()})
 
-        return RemoteFollower(
-            self, lambda data: deliver(TriageView.from_json(data)), fail, ask=rewatch
-        )
+        def triage(view: DeskView | TriageView) -> None:
+            if isinstance(view, TriageView):
+                deliver(view)
+
+        return RemoteFollower(self, triage, fail, ask=rewatch)
 
     def watch(self, frame: Json) -> None:
         """A new question (the triage desk's search): asked now, and again after a reconnect."""
@@ -210,7 +216,7 @@ class RemoteFollower:
     def __init__(
         self,
         backend: RemoteBackend,
-        deliver: Callable[[Json], object],
+        deliver: Callable[[DeskView | TriageView], object],
         fail: Fail,
         ask: Callable[[], None] = lambda: None,
     ) -> None:

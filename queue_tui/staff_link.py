@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from queue_core.console_view import Json
+from queue_core.console_view import DeskView, Json, TriageView
 from queue_core.errors import QueueError
+from queue_core.view_delta import applied
 
 # Seconds before each new attempt after a drop: quick for a blip, then no faster than a nurse
 # would notice, so a restarting server is not hammered by every desk at once.
@@ -54,7 +55,7 @@ class StaffLink:
     token: str | None = None  # in memory only: a restarted console logs in again
     retry_at: float = 0.0
     attempts: int = 0
-    view: Json | None = None  # the newest view's data
+    view: DeskView | TriageView | None = None  # the newest view, decoded as it came
     view_seq: int = -1
     screens: dict[str, int] | None = None  # with a desk's view: screens showing it, by desk
     # Commands sent and not yet answered, by key, in the order they were made: after a drop
@@ -105,10 +106,13 @@ class StaffLink:
         if kind == "view":
             seq = int(frame["seq"])
             if seq >= self.view_seq:
-                self.view, self.view_seq = frame["data"], seq
-                shown = frame.get("screens")
-                self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
+                data = frame["data"]
+                whole = DeskView if frame["view"] == "desk" else TriageView
+                self.view, self.view_seq = whole.from_json(data), seq
+                self._screens(frame)
             return []
+        if kind == "delta":
+            return self._delta(frame)
         if kind == "result":
             self._answered(frame)
             return []
@@ -121,6 +125,20 @@ class StaffLink:
         if kind == "error":
             self._refused(frame)
         return []
+
+    def _delta(self, frame: Json) -> list[Json]:
+        """The changes since the desk view held; a console holding another view (a frame lost
+        or a view it could not read) asks for the whole one again."""
+        if not isinstance(self.view, DeskView) or frame["base"] != self.view_seq:
+            return [self.watch]
+        seq = int(frame["seq"])
+        self.view, self.view_seq = applied(self.view, seq, frame["data"]), seq
+        self._screens(frame)
+        return []
+
+    def _screens(self, frame: Json) -> None:
+        shown = frame.get("screens")
+        self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
 
     def _session(self, frame: Json) -> list[Json]:
         self.token = str(frame["token"])

@@ -218,10 +218,16 @@
       case "call":
         applyCall(message);
         break;
+      case "checkin_code":
+        checkinCodes.show(message);
+        break;
       default:
         break;
     }
   }
+
+  var checkinCodes = new window.ClinicQueueCheckin.CheckinCodes(
+    document.getElementById("checkin"), document.getElementById("checkin-codes"));
 
   var indicator = new CQ.ConnectionIndicator(document.getElementById("connection"), {
     connecting: "连接中 · Connecting",

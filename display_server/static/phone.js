@@ -27,7 +27,7 @@
       presenceRetry: "未能告知诊室，请稍后再点一次",
       status: { connecting: "连接中", live: "实时更新", offline: "连接中断，正在重连" },
       state: {
-        registered: "未签到，请到分诊台签到", waiting: "候诊中", called: "请立即就诊",
+        registered: "未签到，请到分诊台签到", registered_self: "未签到", waiting: "候诊中", called: "请立即就诊",
         missed: "已过号，请到分诊台", away: "检查中，回来后请告知护士", done: "就诊结束",
         cancelled: "已取消", not_seen: "未就诊：当天排队已结束", no_show: "过号未到：当天排队已结束"
       },
@@ -73,7 +73,8 @@
       presenceRetry: "The desk was not told: please tap again in a moment",
       status: { connecting: "Connecting", live: "Live", offline: "Reconnecting" },
       state: {
-        registered: "Not checked in: please check in at the triage desk", waiting: "Waiting",
+        registered: "Not checked in: please check in at the triage desk", registered_self: "Not checked in",
+        waiting: "Waiting",
         called: "Please go in now", missed: "Missed: please see the triage desk",
         away: "Away for tests: tell the nurse when you are back", done: "Visit finished",
         cancelled: "Cancelled", not_seen: "Not seen: the day's queue has closed",
@@ -107,7 +108,7 @@
   var view = {
     number: null, state: null, queueName: "", ahead: null, step: 1, now: null, calls: null,
     eta: null, noEta: null, room: null, recall: 0, why: null, soon: false, alertAhead: null, presence: null,
-    day: null, closed: false
+    day: null, closed: false, slot: null, selfCheckin: false
   };
   var lang = initialLanguage();
   var audio = null;
@@ -202,7 +203,8 @@
     $("queue-name").textContent = view.queueName;
     var state = $("state");
     state.setAttribute("data-state", view.state || "");
-    state.textContent = view.state ? (t("state")[view.state] || view.state) : "";
+    var stateKey = view.state === "registered" && view.selfCheckin ? "registered_self" : view.state;
+    state.textContent = view.state ? (t("state")[stateKey] || view.state) : "";
     // Far back the place comes rounded up to `step` and without the number being served.
     var far = waiting && view.ahead !== null && view.step > 1;
     renderNowServing($("now"));
@@ -242,6 +244,7 @@
       button.disabled = !open;
       button.setAttribute("aria-pressed", String(view.presence === button.getAttribute("data-status")));
     });
+    checkin.render(view, lang);
     document.title = (view.number ? view.number + " · " : "") + t("myNumber");
   }
 
@@ -282,6 +285,8 @@
     if (typeof message.alert_ahead === "number") { view.alertAhead = message.alert_ahead; }
     view.day = message.day || null;
     view.closed = message.closed === true;
+    view.slot = message.slot || null;
+    view.selfCheckin = message.self_checkin === true;
     view.soon = view.state === "waiting" && view.ahead !== null && view.alertAhead !== null &&
       view.ahead <= view.alertAhead;
     view.why = null;
@@ -340,7 +345,8 @@
       case "state": onState(message); break;
       case "alert": onAlert(message); break;
       case "presence": view.presence = confirmedPresence = message.status; break;
-      case "error": onError(message); break;
+      case "checked_in": checkin.onAnswer(message); break;
+      case "error": if (!checkin.onAnswer(message)) { onError(message); } break;
       default: return;
     }
     render();
@@ -419,6 +425,11 @@
       $("not-found").hidden = false;
     }
   });
+
+  var checkin = new window.ClinicQueuePhoneCheckIn({
+    section: $("checkin"), slot: $("slot"), form: $("checkin-form"), label: $("checkin-label"),
+    input: $("checkin-code"), button: $("checkin-send"), note: $("checkin-note")
+  }, function (message) { return socket.send(message); });
 
   $("lang-toggle").addEventListener("click", toggleLanguage);
   $("enable-alerts").addEventListener("click", enableAlerts);

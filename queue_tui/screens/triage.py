@@ -149,6 +149,8 @@ class TriageScreen(ConsoleScreen):
             state = t(lang, f"state.{ticket.state.value}")
             if ticket.priority and (cls := config.priority(ticket.priority)):
                 state += " · " + localized(cls, lang)
+            if snapshot is not None and ticket.number in snapshot.by_phone:
+                state += " · " + t(lang, "triage.by_phone")
             rows.append(
                 Row(
                     ticket.number,

@@ -81,6 +81,51 @@ def test_bad_staff_commands_are_one_line_exit_1(cli: Cli, args: list[str], says:
     assert len(cli.events()) == seq
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["add", "wang", "--role", "doctor"], "role 'doctor'"),
+        (["add", "wang", "--role", "desk"], "needs the desks"),
+        (["add", "wang", "--role", "desk", "--desks", "nk1,nk9"], "desk 'nk9'"),
+        (["add", "wang", "--role", "triage", "--desks", "nk1"], "give no --desks"),
+        (["add", "王 五", "--role", "admin"], "not 1 to 32 letters"),
+        (["add", "li", "--role", "admin"], "li"),
+        (["reset", "nobody"], "No staff account 'nobody'"),
+    ],
+)
+def test_bad_staff_arguments_are_refused_before_the_password_is_asked(
+    cli: Cli, args: list[str], says: str
+) -> None:
+    _with_stdin(cli, PASSWORD + "\n", "staff", "add", "li", "--role", "triage", "--password-stdin")
+    seq = len(cli.events())
+    asked: list[str] = []
+
+    def typed(prompt: str = "") -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    with pytest.MonkeyPatch.context() as terminal:
+        terminal.setattr("getpass.getpass", typed)
+        result = cli.run("staff", *args)
+    assert (result.code, result.out, asked) == (1, "", []), result.err
+    assert len(result.err_lines) == 1 and says in result.err, result.err
+    assert len(cli.events()) == seq
+
+
+def test_staff_add_asks_the_password_twice_once_the_arguments_are_good(cli: Cli) -> None:
+    asked: list[str] = []
+
+    def typed(prompt: str = "") -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    with pytest.MonkeyPatch.context() as terminal:
+        terminal.setattr("getpass.getpass", typed)
+        result = cli.run("staff", "add", "zhao", "--role", "admin")
+    assert (result.code, result.out) == (0, "zhao: admin, added\n"), result.err
+    assert asked == ["Password: ", "Again: "]
+
+
 def test_staff_without_an_action_is_a_usage_error(cli: Cli) -> None:
     result = cli.run("staff")
     assert result.code == 2 and len(result.err_lines) == 1 and "add, list" in result.err

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from queue_core.config import KEYS
+from queue_core.notify_config import WEBHOOK_KEYS
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -18,6 +19,7 @@ HEADINGS = {
     "backup": "## `[backup]`",
     "screens": "## `[[screens]]`",
     "voice": "## `[voice]`",
+    "notify": "## `[notify]`",
 }
 
 
@@ -31,3 +33,10 @@ def section(table: str) -> str:
 def test_every_key_of_a_table_has_a_row_in_its_section(table: str) -> None:
     rows = set(re.findall(r"^\| `([a-z_]+)` \|", section(table), flags=re.M))
     assert rows == KEYS[table]
+
+
+def test_every_key_of_a_webhook_has_a_row_in_its_section() -> None:
+    start = DOC.index("## `[[notify.webhook]]`")
+    following = DOC.find("\n## ", start + 1)
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", DOC[start:following], flags=re.M))
+    assert rows == WEBHOOK_KEYS

@@ -99,3 +99,27 @@ def test_roles_without_desks_or_of_screens_run_no_desk_action(store: Store) -> N
         assert not allowed(BY_NAME["call_next"], Member(role), {"desk": "nk1"}, store)
     admin = Member(Role.ADMIN)
     assert all(allowed(op, admin, {"desk": "nk1", "number": "A001"}, store) for op in OPERATIONS)
+
+
+def test_the_role_matrix_gives_each_operation_its_roles_and_scope() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    matrix = text[text.index("| request | desk | triage |") :].split("\n\n")[0]
+    header, _, *rows = matrix.splitlines()
+    roles = [Role(cell.strip()) for cell in header.strip("|").split("|")[1:]]
+    marked: dict[str, dict[Role, str]] = {}
+    for row in rows:
+        first, *cells = (cell.strip() for cell in row.strip("|").split("|"))
+        for name in re.findall(r"`(\w+)`", first):
+            marked[name] = dict(zip(roles, cells, strict=True))
+    for op in OPERATIONS:
+        want = {
+            role: (
+                "own desks"
+                if role in operations.DESK_SCOPED and op.scope is not operations.Scope.NONE
+                else "yes"
+            )
+            if role in op.roles
+            else "no"
+            for role in Role
+        }
+        assert marked[op.name] == want, op.name

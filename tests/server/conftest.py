@@ -12,7 +12,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from display_server.server import DisplayServer, serve
+from queue_core.config import ClinicConfig, parse_config
 from queue_core.store import Store
+from tests.conftest import SAMPLE_CONFIG
 
 WAIT_S = 10.0  # generous: how long a test waits for a message before failing (not a timing check)
 Message = dict[str, Any]
@@ -76,3 +78,10 @@ def ws_url(app: DisplayServer, path: str) -> str:
 async def open_feed(app: DisplayServer, path: str) -> Feed:
     ws = await connect(ws_url(app, path), open_timeout=WAIT_S, max_size=None)
     return Feed(ws)
+
+
+def config_with_codes(minutes: int) -> ClinicConfig:
+    """The sample clinic with check-in from the phone, its code changing every `minutes`."""
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[clinic]\n", f"[clinic]\ncheckin_code_minutes = {minutes}\n", 1)
+    return parse_config(text, str(SAMPLE_CONFIG))

@@ -5,15 +5,38 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from display_server.server import DisplayServer
 from queue_core import commands
 from queue_core.board import public_board
+from queue_core.checkin_code import place_of
+from queue_core.config import ClinicConfig
 from queue_core.line import read_board
 from queue_core.store import Store
-from tests.conftest import ACTOR, ROOT, SteppingClock
+from tests.conftest import ACTOR, HALL_KEY, ROOT, SteppingClock
+from tests.server.conftest import Feed, config_with_codes, open_feed
 from tests.server.morning import all_tickets, busy_morning
 
 DOC = ROOT / "docs" / "protocol.md"
+
+
+@pytest.fixture
+def sample_config() -> ClinicConfig:
+    """With check-in from the phone: the screens carry its codes, a phone checks in."""
+    return config_with_codes(5)
+
+
+async def phone_checks_in(store: Store, server: DisplayServer) -> list[Feed]:
+    """A patient not yet checked in types the code on the hall's screen."""
+    ticket = next(t for t in all_tickets(store) if t.state.value == "registered")
+    hall = await open_feed(server, f"/ws/display?key={HALL_KEY}&since=")
+    codes = (await hall.until_type("checkin_code"))["codes"]
+    code = next(c["code"] for c in codes if c["place"] == place_of(store.config, ticket.queue))
+    phone = await open_feed(server, f"/ws/ticket/{ticket.token}")
+    await phone.send({"type": "check_in", "code": code})
+    await phone.until_type("checked_in")
+    return [hall, phone]
 
 
 def string_values(value: Any) -> list[str]:
@@ -94,6 +117,7 @@ async def test_every_message_of_a_morning_is_in_the_protocol_doc(
         commands.pause(store, paused, ACTOR, reason="break")
     commands.resume(store, paused, ACTOR)
     await feeds[0].until_type("resume")
+    feeds += await phone_checks_in(store, server)
     doc = documented_fields()
     text = DOC.read_text(encoding="utf-8")
     seen: set[str] = set()

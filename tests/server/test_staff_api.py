@@ -3,15 +3,19 @@ limit. Real server on port 0, real websocket clients."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
 
 import pytest
 
 from display_server.server import DisplayServer
 from display_server.staff import STAFF_PATH
 from queue_core import registration
+from queue_core.console_view import DeskView
 from queue_core.staff import add_staff, reset_password
 from queue_core.store import Store
+from queue_core.view_delta import applied
 from tests.server.conftest import Feed, open_feed
 
 HOST = "host:root"
@@ -141,6 +145,18 @@ async def test_the_feeds_carry_nothing_of_a_login(store: Store, server: DisplayS
     assert "wang" not in text and "NK1-PC" not in text and later == {"type": "pong"}
 
 
+async def _followed(feed: Feed, view: DeskView, wanted: Callable[[DeskView], bool]) -> DeskView:
+    """The desk view as a console holds it: the deltas taken in until `wanted` holds."""
+    while not wanted(view):
+        frame = await feed.until(lambda m: m["type"] in ("view", "delta"))
+        if frame["type"] == "view":
+            view = DeskView.from_json(frame["data"])
+        else:
+            assert frame["base"] == view.seq, frame
+            view = applied(view, frame["seq"], frame["data"])
+    return view
+
+
 async def test_a_watched_desk_view_follows_each_change_that_alters_it(
     store: Store, server: DisplayServer
 ) -> None:
@@ -148,14 +164,36 @@ async def test_a_watched_desk_view_follows_each_change_that_alters_it(
     await feed.send({"type": "watch", "view": "desk", "desk": "nk1"})
     first = await feed.next()
     assert (first["type"], first["view"], first["data"]["current"]) == ("view", "desk", None)
+    view = DeskView.from_json(first["data"])
     registration.issue_ticket(store, "nk-pt", HOST, name="张三丰")
-    waiting = await feed.until_type("view")
-    assert [p["ticket"]["number"] for p in waiting["data"]["line"]] == ["A001"]
+    view = await _followed(feed, view, lambda v: len(v.line) == 1)
+    assert [p.ticket.number for p in view.line] == ["A001"]
     await feed.send(
         {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
     )
-    shown = await feed.until(lambda m: m["type"] == "view" and m["data"]["current"] is not None)
-    assert shown["data"]["current"]["number"] == "A001" and shown["seq"] == store.last_seq()
+    view = await _followed(feed, view, lambda v: v.current is not None)
+    assert view.current is not None and view.current.number == "A001"
+    assert (view.seq, view.line) == (store.last_seq(), [])
+
+
+async def test_after_the_whole_view_a_call_sends_only_what_changed(
+    store: Store, server: DisplayServer
+) -> None:
+    for n in range(30):
+        registration.issue_ticket(store, "nk-pt", HOST, name=f"病人{n}")
+    feed = await _nurse(server, store)
+    await feed.send({"type": "watch", "view": "desk", "desk": "nk1"})
+    whole = await feed.next()
+    await feed.send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
+    )
+    change = await feed.until_type("delta")
+    assert (change["view"], change["base"]) == ("desk", whole["seq"])
+    data = change["data"]
+    assert data["current"]["number"] == "A001" and data["tickets"] == []
+    assert data["line"] == {"head": 0, "tail": 29, "middle": []}  # the head left, 29 moved up
+    assert "config" not in data and "病人5" not in feed.frames[-1]
+    assert len(feed.frames[-1]) * 5 < len(json.dumps(whole, ensure_ascii=False))
 
 
 async def test_a_desk_member_watches_only_its_desks(store: Store, server: DisplayServer) -> None:

@@ -99,6 +99,12 @@ SETUPS: dict[str, tuple[Setup, dict[str, Any]]] = {
         _then(_waiting, lambda s: commands.cancel(s, "A001", "left", HOST)),
         {"reason": "came back"},
     ),
+    "his_book": (
+        _nothing,
+        {"external_id": "HIS2", "name": "王五", "queue": "nk-pt", "slot_start": "10:00"},
+    ),
+    "his_cancel": (_registered, {"external_id": "HIS1", "reason": "退费"}),
+    "his_check_in": (_registered, {"external_id": "HIS1"}),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ PATIENTS = ["张三丰", "李四", "王五", "赵六", "孙七"]
 # console reaches over the network as a logged-in member of staff. Every test using the
 # `backend` fixture runs against both.
 BACKENDS = ["local", "remote"]
+UNTIL_S = 30.0  # a console started on a loaded two-core machine can take seconds to draw
 NURSE, NURSE_PASSWORD = "wang", "correct horse 42"
 
 
@@ -65,10 +67,13 @@ def backend(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> Ite
 
 async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> None:
     """Let the app run until `check()` holds; a deadline only turns a hang into a failure."""
-    for _ in range(500):
+    deadline = time.monotonic() + UNTIL_S
+    while time.monotonic() < deadline:
         if check():
             return
         await pilot.pause(0.02)
+    if check():
+        return
     raise AssertionError(f"the console never showed: {what}")
 
 

@@ -39,6 +39,11 @@ async def test_each_waiting_patient_shows_the_range_to_their_call(
     async with desk_app(store, "nk1", ACTOR, lang=lang).run_test(size=(120, 30)) as pilot:
         waiting = pilot.app.screen.query_one("#waiting")
         await until(pilot, lambda: "A005" in text_within(pilot, waiting), "the line")
+        await until(
+            pilot,
+            lambda: all(re.search(p, text_within(pilot, waiting)) for p in shown),
+            f"the ranges {shown}",
+        )
         text = text_within(pilot, waiting)
         for pattern in shown:
             assert re.search(pattern, text), text

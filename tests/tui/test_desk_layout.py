@@ -68,5 +68,6 @@ async def test_the_receipt_line_shows_whole_in_the_room_panel(
     async with desk_app(store, "nk1", ACTOR, lang=lang).run_test(size=(80, 24)) as pilot:
         room = pilot.app.screen.query_one("#current")
         await until(pilot, lambda: "钱八" in text_within(pilot, room), "A006 in the room")
+        await until(pilot, lambda: line.split()[0] in text_within(pilot, room), "the receipt")
         drawn = text_within(pilot, room)
         assert any(line in row for row in drawn.splitlines()), drawn  # on one line, whole

@@ -52,6 +52,7 @@ async def test_the_desk_draws_no_terminal_escape_of_any_name(
         panel = screen.query_one(CurrentPanel).query_one("#current-details", Static)
         await until(pilot, lambda: len(table.ticket_rows) == 2, "two waiting")
         await until(pilot, lambda: "张" in rendered(panel), "A001 in the room")
+        await until(pilot, lambda: "李" in rendered(table) and "王" in rendered(table), "the names")
         drawn = rendered(table) + rendered(panel)
         assert raw_in(drawn) == []
         assert "张]2;pwned三" in rendered(panel)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from queue_core.config import load_config
+from queue_core.console_view import Json, config_to_json
 from queue_tui.staff_link import BACKOFF_SECONDS, LinkState, Offline, StaffLink
 
+CONFIG = load_config(Path(__file__).resolve().parents[2] / "sample_data" / "clinic.toml")
 WATCH = {"type": "watch", "view": "desk", "desk": "nk1"}
 SESSION = {"type": "session", "token": "T1", "user": "wang", "role": "desk", "desks": ["nk1"]}
 
@@ -106,11 +111,23 @@ def test_an_ended_session_is_offline_and_fails_what_was_awaited() -> None:
     assert link.state is LinkState.OFFLINE  # no retry mends a revoked session
 
 
+def _triage(seq: int) -> Json:
+    return {"seq": seq, "config": config_to_json(CONFIG), "queues": [], "search": "", "found": []}
+
+
 def test_an_older_view_never_replaces_a_newer_one() -> None:
     link = connected()
-    link.received({"type": "view", "view": "desk", "seq": 7, "data": {"seq": 7}})
-    link.received({"type": "view", "view": "desk", "seq": 5, "data": {"seq": 5}})
-    assert link.view == {"seq": 7}
+    link.received({"type": "view", "view": "triage", "seq": 7, "data": _triage(7)})
+    link.received({"type": "view", "view": "triage", "seq": 5, "data": _triage(5)})
+    assert link.view is not None and link.view.seq == 7
+
+
+def test_a_delta_on_another_base_asks_for_the_whole_view_again() -> None:
+    link = connected()
+    assert link.received({"type": "delta", "view": "desk", "base": 3, "seq": 4, "data": {}}) == [
+        WATCH
+    ]
+    assert link.view is None
 
 
 def test_a_forbidden_command_is_refused_and_the_session_stays() -> None:

@@ -1,0 +1,186 @@
+"""Delivery of the outbox to the clinic's webhooks, beside the feeds and never in their way.
+
+One task on the event loop decides what to send; the POSTs run on a pool of `notify.concurrency`
+threads and the outbox's reads and writes on one more thread with a connection of its own, so
+neither a webhook that hangs nor a busy file ever holds the loop. The task wakes when the log
+tail sees new events (a listener of the hub) and when the next retry falls due.
+
+The guarantees (docs/notifications.md): at least once, each notification with its idempotency
+key on every try; in order per ticket and webhook, since a ticket's next row is sent only once
+the previous one was delivered or given up (recorded in the file first), while other tickets'
+rows go on; a failed try is retried with exponential backoff and jitter until the webhook's
+`give_up_minutes` have passed since the row was written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from display_server.webhook_post import post
+from queue_core.errors import QueueError
+from queue_core.notify_config import NotifyConfig, Webhook
+from queue_core.outbox import (
+    Backlog,
+    Outcome,
+    Row,
+    backlog,
+    due,
+    give_up_unknown,
+    is_stale,
+    next_try,
+    record,
+)
+from queue_core.store import Store
+
+RETRY_BASE_S = 1.0  # the first retry; each failure doubles it
+RETRY_CAP_S = 300.0  # ...up to this: a receiver down for an hour is tried every few minutes
+IDLE_LOOK_S = 5.0  # without news, look again this often (rows written while the tail slept)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NotifyStatus:
+    """What /healthz and an admin's console show of the delivery."""
+
+    webhooks: int
+    backlog: int
+    oldest: str | None  # when the oldest notification still to deliver was written
+    oldest_age_s: float | None
+    delivered: int  # since the server started
+    failed_tries: int  # since the server started
+    given_up: int  # since the server started
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "webhooks": self.webhooks,
+            "backlog": self.backlog,
+            "oldest_undelivered": self.oldest,
+            "oldest_age_s": None if self.oldest_age_s is None else round(self.oldest_age_s, 1),
+            "delivered": self.delivered,
+            "failed_tries": self.failed_tries,
+            "given_up": self.given_up,
+        }
+
+
+def retry_delay(attempts: int, base_s: float) -> float:
+    """After `attempts` failed tries: exponential, capped, with jitter so that receivers
+    coming back are not hit by every retry at once."""
+    return float(min(base_s * 2.0 ** (attempts - 1), RETRY_CAP_S) * random.uniform(0.5, 1.5))
+
+
+class Notifier:
+    def __init__(self, store: Store, config: NotifyConfig, retry_base_s: float = RETRY_BASE_S):
+        self.config = config
+        self.store = Store.open(store.path, clock=store.clock)
+        self.retry_base_s = retry_base_s
+        self._db = ThreadPoolExecutor(1, thread_name_prefix="notify-db")
+        self._http = ThreadPoolExecutor(config.concurrency, thread_name_prefix="notify-http")
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._done: list[Outcome] = []
+        self._backlog = Backlog(0, None)
+        self._counts = {"delivered": 0, "failed": 0, "given_up": 0}
+
+    def wake(self) -> None:
+        """New events were committed: there may be new rows."""
+        self._wake.set()
+
+    def status(self) -> NotifyStatus:
+        age = self._backlog.age_s(self.store.now())
+        return NotifyStatus(
+            len(self.config.webhooks),
+            self._backlog.count,
+            self._backlog.oldest,
+            age,
+            self._counts["delivered"],
+            self._counts["failed"],
+            self._counts["given_up"],
+        )
+
+    async def _on_db(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, work)
+
+    async def run(self) -> None:
+        names = [w.name for w in self.config.webhooks]
+        await self._on_db(lambda: give_up_unknown(self.store, names, self.store.now()))
+        while True:
+            try:
+                wait = await self._round()
+            except QueueError:
+                wait = IDLE_LOOK_S  # the file is busy or faulty: /healthz says so; look later
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            self._wake.clear()
+
+    async def _round(self) -> float:
+        """Record what finished, start what is due; how long to sleep unless woken."""
+        done, self._done = self._done, []
+        if done:
+            await self._on_db(lambda: record(self.store, done))
+            self._in_flight.difference_update(o.row_id for o in done)
+        free = self.config.concurrency - len(self._in_flight)
+        now = self.store.now()
+        rows: list[Row] = []
+        if free > 0:
+            skip = sorted(self._in_flight)
+            rows = await self._on_db(lambda: due(self.store, now, skip, free))
+        for row in rows:
+            hook = self.config.webhook(row.webhook)
+            if hook is None:
+                continue  # given up at start; a row written since by an older configuration
+            self._in_flight.add(row.id)
+            if is_stale(row, now, hook.give_up_minutes):
+                late = f"not delivered within {hook.give_up_minutes} minutes"
+                self._finish(Outcome(row.id, now, late, tried=False))
+            else:
+                asyncio.get_running_loop().create_task(self._send(hook, row))
+        self._backlog = await self._on_db(self._read_backlog)
+        if self._done:
+            return 0.0
+        if len(self._in_flight) >= self.config.concurrency:
+            return IDLE_LOOK_S
+        soonest = await self._on_db(lambda: next_try(self.store))
+        if soonest is None:
+            return IDLE_LOOK_S
+        return min(max((soonest - self.store.now()).total_seconds(), 0.0), IDLE_LOOK_S)
+
+    def _read_backlog(self) -> Backlog:
+        with self.store.read() as conn:
+            return backlog(conn)
+
+    async def _send(self, hook: Webhook, row: Row) -> None:
+        error = await asyncio.get_running_loop().run_in_executor(self._http, post, hook, row)
+        now = self.store.now()
+        if error is None:
+            self._finish(Outcome(row.id, now))
+            return
+        retry_at: datetime | None = now + timedelta(
+            seconds=retry_delay(row.attempts + 1, self.retry_base_s)
+        )
+        if is_stale(row, now, hook.give_up_minutes):
+            retry_at = None
+        self._finish(Outcome(row.id, now, error, retry_at))
+
+    def _finish(self, outcome: Outcome) -> None:
+        """Counted now, recorded in the file by the next round, before the ticket's next row."""
+        if outcome.error is None:
+            self._counts["delivered"] += 1
+        else:
+            self._counts["failed"] += outcome.tried
+            self._counts["given_up"] += outcome.retry_at is None
+        self._done.append(outcome)
+        self._wake.set()
+
+    def close(self) -> None:
+        """The threads are not waited for: a POST in flight is sent again after a restart
+        (at least once), with the same idempotency key."""
+        self._http.shutdown(wait=False, cancel_futures=True)
+        self._db.shutdown(wait=True, cancel_futures=True)
+        self.store.close()
