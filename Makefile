@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-long check bench browser voice clean
+.PHONY: demo test test-fast test-long check bench browser voice postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) $(if $(SIMULATE),CLINIC_QUEUE_SIMULATE=$(SIMULATE)) \
 	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
-test: $(STAMP) browser voice
+test: $(STAMP) browser voice postgres
 	$(BIN)/python -m pytest -q
 
 # While working: everything but the tests marked slow (processes, browsers, real-time waits).
@@ -54,6 +54,13 @@ voice:
 	@command -v espeak-ng >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
 	  else echo "espeak-ng not found: install Debian's espeak-ng package for the server's spoken calls"; fi; }
+
+# The tests' PostgreSQL servers (tests/pg.py): Debian's postgresql, run by the fixture itself
+# in a temporary directory as the package's unprivileged user, never as a system service.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "initdb not found: install Debian's postgresql package for the tests on PostgreSQL"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -31,8 +31,9 @@ class Latency:
     p99_ms: float
 
 
-def measure(waiting: int, samples: int, workdir: Path) -> Latency:
-    store = Store.open(fresh_clinic(workdir / f"latency-{waiting}.db"))
+def measure(waiting: int, samples: int, workdir: Path, database: str | None = None) -> Latency:
+    """On a file in `workdir`, or on the empty PostgreSQL `database` when given."""
+    store = Store.open(fresh_clinic(database or workdir / f"latency-{waiting}.db"))
     fill(store, QUEUE, waiting)
     times: list[float] = []
     for _ in range(samples):

@@ -15,8 +15,9 @@ APPOINTMENTS = ROOT / "sample_data" / "appointments.csv"
 ACTOR = "bench"
 
 
-def fresh_clinic(path: Path) -> Path:
-    """Initialise the sample clinic at `path` (a real file on disk, WAL, synchronous=FULL)."""
+def fresh_clinic(path: Path | str) -> Path | str:
+    """Initialise the sample clinic at `path` (a real file on disk, WAL, synchronous=FULL), or
+    in the PostgreSQL database at that address."""
     initialise(path, load_config(SAMPLE_CONFIG), ACTOR).close()
     return path
 

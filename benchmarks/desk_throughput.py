@@ -35,8 +35,13 @@ class Throughput:
         return self.commands / self.seconds
 
 
-def measure(processes: int, seconds: float, workdir: Path) -> Throughput:
-    played = contention.play(processes, seconds, workdir, cycle=CYCLE, server=False)
+def measure(
+    processes: int, seconds: float, workdir: Path, database: str | None = None
+) -> Throughput:
+    """On a file in `workdir`, or on the empty PostgreSQL `database` when given."""
+    played = contention.play(
+        processes, seconds, workdir, cycle=CYCLE, server=False, database=database
+    )
     desks = played.desk_workers
     latencies = played.desk_latencies
     return Throughput(

@@ -18,6 +18,9 @@ from benchmarks import (
     desk_throughput,
     estimates,
     faults_report,
+    his_api,
+    notify_delivery,
+    postgres_store,
     purge_cost,
     report_time,
     simulated_day,
@@ -90,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             "core",
             "estimates",
             "faults",
+            "his",
             "import",
+            "notify",
+            "postgres",
             "purge",
             "report",
             "server",
@@ -104,12 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     groups = (
         ("core", core),
         ("faults", faults_report.blocks),
+        ("postgres", postgres_store.report),
         ("purge", purge_cost.report),
         ("simulate", simulated_day.report),
         ("report", report_time.report),
         ("estimates", estimates.report),
         ("staff", staff_roundtrip.report),
+        ("his", his_api.report),
         ("voice", voice.report),
+        ("notify", notify_delivery.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

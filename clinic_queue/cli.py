@@ -23,11 +23,19 @@ from clinic_queue.terminal import as_typed, json_line, shown, undecodable
 from clinic_queue.voice_cli import add_voice_commands
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
+from queue_core.backend import is_postgres, shown_location
 from queue_core.backup import Copy, backup
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
-from queue_core.errors import ConfigError, FileFault, NotInitialised, QueueError, TextRefused
+from queue_core.errors import (
+    ConfigError,
+    FileFault,
+    FileOnly,
+    NotInitialised,
+    QueueError,
+    TextRefused,
+)
 from queue_core.events import Event, EventType
 from queue_core.his_diff import Kind
 from queue_core.his_file import known_encoding
@@ -39,7 +47,7 @@ from queue_core.restore import restore
 from queue_core.retention import purge
 from queue_core.slips import slip_dir
 from queue_core.staff import STAFF_ACTOR
-from queue_core.store import Store, default_db_path, parse_iso
+from queue_core.store import Store, default_db, parse_iso
 from queue_core.text import clean_actor, printable
 
 
@@ -89,10 +97,10 @@ def _say(ticket: Ticket, text: str) -> None:
 def cmd_init(args: argparse.Namespace) -> None:
     config = load_config(Path(args.config) if args.config else DEFAULT_CONFIG)
     store: Store = args.opened.enter_context(
-        closing(registration.initialise(args.db or default_db_path(), config, args.actor))
+        closing(registration.initialise(args.db or default_db(), config, args.actor))
     )
     print(
-        f"Initialised {store.path}: {config.name}, {len(config.queues)} queues, "
+        f"Initialised {store.backend.location}: {config.name}, {len(config.queues)} queues, "
         f"{len(config.desks)} desks."
     )
 
@@ -380,7 +388,7 @@ def cmd_close_day(args: argparse.Namespace) -> None:
 
 def cmd_purge(args: argparse.Namespace) -> None:
     store = _open(args)
-    done = purge(store, args.actor, slip_dir(store.path))
+    done = purge(store, args.actor, slip_dir(store.file("purge")))
     if done.first_day is None:
         kept = store.config.retention_days
         through = f" Erased through {done.last_day}." if done.last_day else ""
@@ -420,12 +428,27 @@ def _copy_line(copy: Copy, tz: ZoneInfo) -> str:
 def cmd_backup(args: argparse.Namespace) -> None:
     store = _open(args)
     tz = store.config.tz
-    copy = backup(store.path, Path(args.dest), store.now().astimezone(tz))
+    copy = backup(store.file("backup"), Path(args.dest), store.now().astimezone(tz))
     print(f"Backed up {store.path} to {copy.path}: {_copy_line(copy, tz)}.")
 
 
+def cmd_migrate_to(args: argparse.Namespace) -> None:
+    from queue_core.migrate import migrate_to
+
+    store = _open(args)
+    copied = migrate_to(store, args.target)
+    print(
+        f"Copied {store.path} into {shown_location(args.target)}: "
+        f"{copied.rows['tickets']:,} tickets, {copied.rows['events']:,} events"
+        f" (the last seq {copied.last_seq:,}), every table checked row for row."
+    )
+
+
 def cmd_restore(args: argparse.Namespace) -> None:
-    db = Path(args.db) if args.db else default_db_path()
+    target = args.db or default_db()
+    if is_postgres(target):
+        raise FileOnly("restore", shown_location(target))
+    db = Path(target)
     done = restore(Path(args.source), db, datetime.now().astimezone())
     with closing(Store.open(db)) as store:  # the clinic's time zone is in the file restored
         tz = store.config.tz
@@ -444,7 +467,9 @@ def cmd_desk(args: argparse.Namespace) -> None:
         return
     from queue_tui.app import run_desk
 
-    run_desk(_open(args), args.desk, args.actor)
+    store = _open(args)
+    store.file("the desk console")  # it watches the file's folder for commits
+    run_desk(store, args.desk, args.actor)
 
 
 def _remote_slips() -> Path:
@@ -463,6 +488,7 @@ def cmd_triage(args: argparse.Namespace) -> None:
     from queue_tui.app import run_triage
 
     store = _open(args)
+    store.file("the triage console")  # it watches the file's folder for commits
     run_triage(store, args.actor, _warn_unreachable(public_address(store.config)))
 
 
@@ -483,6 +509,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
                 f"clinic-queue serve: cannot use {args.cert} and {args.key}: {exc}"
             ) from None
     store = _open(args)
+    store.file("serve")  # its log tail wakes on the file's changes
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
     run(store, host=args.host, port=args.port, tls=tls, api_port=args.api_port)
 
@@ -624,6 +651,11 @@ def build_parser() -> _Parser:
         cmd_restore,
         "put a backup in place of the database, when no process has it open",
     ).add_argument("source", metavar="BACKUP")
+    add(
+        "migrate-to",
+        cmd_migrate_to,
+        "copy the clinic's SQLite file into an empty PostgreSQL database, checked, in one go",
+    ).add_argument("target", metavar="URL", help="postgresql://USER@HOST/DATABASE")
     server_help = "the queue server, e.g. https://queue.clinic.lan: log in there as staff"
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")

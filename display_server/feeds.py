@@ -48,6 +48,9 @@ class Hub:
         self.phones: dict[int, set[ServerConnection]] = {}
         # Called on the loop after each batch of events: the staff consoles' views.
         self.listeners: set[Callable[[], None]] = set()
+        # Called on the tail thread as soon as it read new events, before the loop hears of
+        # them: what must not wait behind a busy loop (the webhooks' delivery). Thread-safe.
+        self.tail_listeners: list[Callable[[], None]] = []
         self.delivery: Delivery
         self.phone_round: asyncio.Task[None] | None = None
         self._stop = threading.Event()
@@ -141,6 +144,8 @@ class Hub:
             if not events:
                 continue
             seq = events[-1].seq
+            for listener in self.tail_listeners:
+                listener()
             assert self._loop is not None
             try:
                 self._loop.call_soon_threadsafe(self.on_events, events)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from display_server.http11 import Reply, Request, refusal
+from display_server.limits import IPAddress, client_address
 from display_server.staff import StaffApi
 from queue_core import his_live
 from queue_core.errors import QueueError
@@ -82,10 +83,15 @@ def _bearer(request: Request) -> str | None:
 
 
 class HisApi:
-    def __init__(self, staff: StaffApi) -> None:
+    def __init__(self, staff: StaffApi, proxies: frozenset[IPAddress] = frozenset()) -> None:
         self.staff = staff
+        self.proxies = proxies
 
-    async def answer(self, request: Request, address: str) -> Reply:
+    async def answer(self, request: Request, peer: str) -> Reply:
+        """`peer`: the connection's address; behind a trusted proxy (`CLINIC_QUEUE_PROXIES`)
+        the client is the one its X-Forwarded-For names, as on the websockets."""
+        forwarded = request.headers.get("x-forwarded-for", "")
+        address = client_address(peer, forwarded, self.proxies)
         try:
             return await self._route(request, address)
         except QueueError as exc:

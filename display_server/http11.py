@@ -66,7 +66,9 @@ def parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
     return parts[0], path, headers
 
 
-async def read_request(reader: asyncio.StreamReader) -> Request:
+async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Request:
+    """One request; a client that asks to be told before it sends its body (curl does, for a
+    body over a kilobyte: `Expect: 100-continue`) is told to go on once its head is accepted."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.LimitOverrunError:
@@ -80,6 +82,8 @@ async def read_request(reader: asyncio.StreamReader) -> Request:
     length = int(length_text)
     if length > BODY_LIMIT:
         raise BadHttp(413, f"The body is over {BODY_LIMIT} bytes.")
+    if length and headers.get("expect", "").lower() == "100-continue":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     body = await reader.readexactly(length) if length else b""
     return Request(method, path, headers, body)
 
@@ -114,7 +118,7 @@ def connection_handler(
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             try:
-                request = await asyncio.wait_for(read_request(reader), READ_TIMEOUT_S)
+                request = await asyncio.wait_for(read_request(reader, writer), READ_TIMEOUT_S)
                 reply = await answer(request, peer_of(writer))
             except BadHttp as exc:
                 reply = refusal(exc.status, "bad_http", exc.message)

@@ -1,9 +1,10 @@
 """Delivery of the outbox to the clinic's webhooks, beside the feeds and never in their way.
 
-One task on the event loop decides what to send; the POSTs run on a pool of `notify.concurrency`
-threads and the outbox's reads and writes on one more thread with a connection of its own, so
-neither a webhook that hangs nor a busy file ever holds the loop. The task wakes when the log
-tail sees new events (a listener of the hub) and when the next retry falls due.
+One thread decides what to send and keeps the outbox's rows up to date through a connection
+of its own; the POSTs run on a pool of `notify.concurrency` threads. Neither a webhook that
+hangs nor a busy file ever holds the event loop, and a loop busy with the phones' updates
+never holds a notification: the thread is woken by the log tail's thread itself when it sees
+new events, and when the next retry falls due.
 
 The guarantees (docs/notifications.md): at least once, each notification with its idempotency
 key on every try; in order per ticket and webhook, since a ticket's next row is sent only once
@@ -14,14 +15,13 @@ rows go on; a failed try is retried with exponential backoff and jitter until th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from display_server.webhook_post import post
 from queue_core.errors import QueueError
@@ -42,7 +42,6 @@ from queue_core.store import Store
 RETRY_BASE_S = 1.0  # the first retry; each failure doubles it
 RETRY_CAP_S = 300.0  # ...up to this: a receiver down for an hour is tried every few minutes
 IDLE_LOOK_S = 5.0  # without news, look again this often (rows written while the tail slept)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,61 +75,67 @@ def retry_delay(attempts: int, base_s: float) -> float:
 
 
 class Notifier:
+    """The delivery loop, on a thread of its own: the event loop may be busy with thousands of
+    phones' updates at the very moment a call should go out."""
+
     def __init__(self, store: Store, config: NotifyConfig, retry_base_s: float = RETRY_BASE_S):
         self.config = config
         self.store = Store.open(store.path, clock=store.clock)
         self.retry_base_s = retry_base_s
-        self._db = ThreadPoolExecutor(1, thread_name_prefix="notify-db")
         self._http = ThreadPoolExecutor(config.concurrency, thread_name_prefix="notify-http")
-        self._wake = asyncio.Event()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # `_done` and the counts, which the senders add to
         self._in_flight: set[int] = set()
         self._done: list[Outcome] = []
         self._backlog = Backlog(0, None)
         self._counts = {"delivered": 0, "failed": 0, "given_up": 0}
+        self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
 
     def wake(self) -> None:
-        """New events were committed: there may be new rows."""
+        """New events were committed: there may be new rows. Safe from any thread."""
         self._wake.set()
 
     def status(self) -> NotifyStatus:
-        age = self._backlog.age_s(self.store.now())
+        backlog = self._backlog
+        with self._lock:
+            counts = dict(self._counts)
         return NotifyStatus(
             len(self.config.webhooks),
-            self._backlog.count,
-            self._backlog.oldest,
-            age,
-            self._counts["delivered"],
-            self._counts["failed"],
-            self._counts["given_up"],
+            backlog.count,
+            backlog.oldest,
+            backlog.age_s(self.store.now()),
+            counts["delivered"],
+            counts["failed"],
+            counts["given_up"],
         )
 
-    async def _on_db(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._db, work)
-
-    async def run(self) -> None:
+    def _run(self) -> None:
         names = [w.name for w in self.config.webhooks]
-        await self._on_db(lambda: give_up_unknown(self.store, names, self.store.now()))
-        while True:
+        # Busy at start: the next start gives them up; meanwhile they count in the backlog.
+        with contextlib.suppress(QueueError):
+            give_up_unknown(self.store, names, self.store.now())
+        while not self._stop.is_set():
             try:
-                wait = await self._round()
+                wait = self._round()
             except QueueError:
                 wait = IDLE_LOOK_S  # the file is busy or faulty: /healthz says so; look later
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            self._wake.wait(wait)
             self._wake.clear()
 
-    async def _round(self) -> float:
+    def _round(self) -> float:
         """Record what finished, start what is due; how long to sleep unless woken."""
-        done, self._done = self._done, []
+        with self._lock:
+            done, self._done = self._done, []
         if done:
-            await self._on_db(lambda: record(self.store, done))
+            record(self.store, done)
             self._in_flight.difference_update(o.row_id for o in done)
         free = self.config.concurrency - len(self._in_flight)
         now = self.store.now()
-        rows: list[Row] = []
-        if free > 0:
-            skip = sorted(self._in_flight)
-            rows = await self._on_db(lambda: due(self.store, now, skip, free))
+        rows = due(self.store, now, sorted(self._in_flight), free) if free > 0 else []
         for row in rows:
             hook = self.config.webhook(row.webhook)
             if hook is None:
@@ -140,23 +145,20 @@ class Notifier:
                 late = f"not delivered within {hook.give_up_minutes} minutes"
                 self._finish(Outcome(row.id, now, late, tried=False))
             else:
-                asyncio.get_running_loop().create_task(self._send(hook, row))
-        self._backlog = await self._on_db(self._read_backlog)
-        if self._done:
+                self._http.submit(self._send, hook, row)
+        with self.store.read() as conn:
+            self._backlog = backlog(conn)
+        if self._wake.is_set():
             return 0.0
         if len(self._in_flight) >= self.config.concurrency:
             return IDLE_LOOK_S
-        soonest = await self._on_db(lambda: next_try(self.store))
+        soonest = next_try(self.store)
         if soonest is None:
             return IDLE_LOOK_S
         return min(max((soonest - self.store.now()).total_seconds(), 0.0), IDLE_LOOK_S)
 
-    def _read_backlog(self) -> Backlog:
-        with self.store.read() as conn:
-            return backlog(conn)
-
-    async def _send(self, hook: Webhook, row: Row) -> None:
-        error = await asyncio.get_running_loop().run_in_executor(self._http, post, hook, row)
+    def _send(self, hook: Webhook, row: Row) -> None:
+        error = post(hook, row)
         now = self.store.now()
         if error is None:
             self._finish(Outcome(row.id, now))
@@ -170,17 +172,22 @@ class Notifier:
 
     def _finish(self, outcome: Outcome) -> None:
         """Counted now, recorded in the file by the next round, before the ticket's next row."""
-        if outcome.error is None:
-            self._counts["delivered"] += 1
-        else:
-            self._counts["failed"] += outcome.tried
-            self._counts["given_up"] += outcome.retry_at is None
-        self._done.append(outcome)
+        with self._lock:
+            if outcome.error is None:
+                self._counts["delivered"] += 1
+            else:
+                self._counts["failed"] += outcome.tried
+                self._counts["given_up"] += outcome.retry_at is None
+            self._done.append(outcome)
         self._wake.set()
 
     def close(self) -> None:
-        """The threads are not waited for: a POST in flight is sent again after a restart
-        (at least once), with the same idempotency key."""
+        """The POSTs in flight are not waited for: each is sent again after a restart (at
+        least once), with the same idempotency key."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._http.shutdown(wait=False, cancel_futures=True)
-        self._db.shutdown(wait=True, cancel_futures=True)
-        self.store.close()
+        if not self._thread.is_alive():
+            self.store.close()

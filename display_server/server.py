@@ -425,12 +425,11 @@ async def serve(
     app.scheme = "https" if tls is not None else "http"
     day: asyncio.Task[None] | None = None
     screen_file: asyncio.Task[None] | None = None
-    notifying: asyncio.Task[None] | None = None
     try:
         await app.hub.start()
         if app.notifier is not None:
-            app.hub.listeners.add(app.notifier.wake)
-            notifying = asyncio.create_task(app.notifier.run())
+            app.hub.tail_listeners.append(app.notifier.wake)
+            app.notifier.start()
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)
         backups = Backups(app.writer, app.config.backup) if app.config.backup else None
@@ -459,7 +458,7 @@ async def serve(
             app.server = server
             if api_port is not None:
                 app.api_server = await asyncio.start_server(
-                    connection_handler(HisApi(app.staff).answer, _peer),
+                    connection_handler(HisApi(app.staff, app.proxies).answer, _peer),
                     host,
                     api_port,
                     ssl=tls,
@@ -472,12 +471,11 @@ async def serve(
                     app.api_server.close()
                 going_away(server)
     finally:
-        for task in (day, screen_file, notifying):
+        for task in (day, screen_file):
             if task is not None:
                 task.cancel()
-        for task in (screen_file, notifying):
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)  # no write after close
+        if screen_file is not None:
+            await asyncio.gather(screen_file, return_exceptions=True)  # no write after close
         app.close()
 
 

@@ -22,7 +22,7 @@ from display_server.protocol import encode
 from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
-from queue_core.console_view import read_desk, slip_of, triage_found, triage_view
+from queue_core.console_view import OutboxView, read_desk, slip_of, triage_found, triage_view
 from queue_core.errors import QueueError
 from queue_core.idempotency import KEY, run_once
 from queue_core.operations import BY_NAME, DESK_SCOPED, Role, allowed
@@ -166,8 +166,20 @@ class StaffLink:
     watching: Message | None = None  # the watch frame this connection follows
     shown: Any = None  # the triage view last sent without its seq; for a desk, its screens
     sent: int = NO_BASE  # the seq of the desk view last sent
+    admin: bool = False  # the member watching is an admin: the outbox's backlog goes along
 
     async def view(self) -> Frame | None:
+        """The watched view (`_view`), with the outbox's backlog for an admin: admins are
+        few, so theirs is encoded apart from the frames every console shares."""
+        frame = await self._view()
+        notifier = self.api.notifier
+        if frame is None or not self.admin or notifier is None:
+            return frame
+        status = notifier.status()
+        message = {**frame[0], "outbox": OutboxView(status.backlog, status.oldest).to_json()}
+        return message, encode(message)
+
+    async def _view(self) -> Frame | None:
         """The watched view now, or None when it is what was sent last. A desk's view goes
         whole once, then as deltas from the one sent (queue_core/view_delta.py). The triage
         desk's search reads the database: on the write thread, as every database call here."""
@@ -281,6 +293,7 @@ class StaffLink:
         elif member.role not in (Role.ADMIN, Role.TRIAGE):
             return error("forbidden", "Your role may not watch the triage desk.")
         self.watching, self.shown, self.sent = data, None, NO_BASE
+        self.admin = member.role is Role.ADMIN
         view = await self.view()
         assert view is not None
         return view[0]

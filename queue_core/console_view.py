@@ -20,6 +20,7 @@ from queue_core.errors import TicketNotFound
 from queue_core.line import Line
 from queue_core.masking import mask_name
 from queue_core.model import Placement, Ticket
+from queue_core.outbox import backlog as outbox_backlog
 from queue_core.registration import checked_in_by_phone, find_tickets
 from queue_core.rules import Placed
 from queue_core.store import Store, parse_iso
@@ -301,6 +302,32 @@ def slip_for(store: Store, ticket: Ticket, address: PublicAddress) -> Slip:
         address.link(ticket.token),
         issued.astimezone(store.config.tz),
     )
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """For an admin: the notifications still to deliver to the webhooks and since when the
+    oldest waits (queue_core/outbox.py); the consoles' status line shows it."""
+
+    count: int
+    oldest: str | None
+
+    def to_json(self) -> Json:
+        return {"count": self.count, "oldest": self.oldest}
+
+    @classmethod
+    def from_json(cls, data: Json) -> OutboxView:
+        oldest = data.get("oldest")
+        return cls(int(data["count"]), None if oldest is None else str(oldest))
+
+
+def read_outbox(store: Store) -> OutboxView | None:
+    """None when the clinic names no webhook: there is nothing to show."""
+    if not store.config.notify.webhooks:
+        return None
+    with store.read() as conn:
+        backlog = outbox_backlog(conn)
+    return OutboxView(backlog.count, backlog.oldest)
 
 
 def minutes_since(moment: str | None, now: datetime) -> int:

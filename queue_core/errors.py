@@ -233,6 +233,28 @@ class FileFault(QueueError):
     or replaced under the process): no retry mends it, someone must. Exit code 2 on the CLI."""
 
 
+class DatabaseUnreachable(FileFault):
+    def __init__(self, location: str, detail: str) -> None:
+        super().__init__(
+            f"The queue database at {location} cannot be reached ({detail}); nothing was"
+            " changed. Check that the database server is running, then try again.",
+            "database_unreachable",
+            location=location,
+        )
+
+
+class FileOnly(FileFault):
+    """What works on the SQLite file alone, asked of a clinic in PostgreSQL (docs/scaling.md)."""
+
+    def __init__(self, what: str, location: str) -> None:
+        super().__init__(
+            f"{what} works on an SQLite file only, not yet on {location}; nothing was done"
+            " (see docs/scaling.md).",
+            "file_only",
+            what=what,
+        )
+
+
 class DatabaseCorrupt(FileFault):
     def __init__(self, path: str, detail: str) -> None:
         super().__init__(

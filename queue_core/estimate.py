@@ -247,7 +247,7 @@ def estimate_waits(
     return out
 
 
-def moved_a_lot(told: tuple[int, int], now: tuple[int, int], minutes: int) -> bool:
-    """Whether a patient told the range `told` should hear of `now`: the middle of the range
-    moved by `minutes` or more, either way (notify.estimate_moved_minutes)."""
-    return abs((now[0] + now[1]) - (told[0] + told[1])) >= 2 * minutes
+def moved_a_lot(told: float, now: float, minutes: int) -> bool:
+    """Whether a patient told their call would come at `told` should hear of `now` (moments
+    in minutes): it moved by `minutes` or more, either way (notify.estimate_moved_minutes)."""
+    return abs(now - told) >= minutes

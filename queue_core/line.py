@@ -138,10 +138,12 @@ class Line:
             (day, EventType.ANNOUNCED.value, *UNSPOKEN),
         ).fetchall()
         closed = conn.execute("SELECT 1 FROM days WHERE day = ?", (day,)).fetchone()
-        # SQLite takes the bare `ticket` from the row holding the MAX.
+        # Each desk's last call from each queue, by its seq: standard SQL, which takes no bare
+        # column from the row holding a MAX.
         desk_calls = conn.execute(
-            "SELECT desk, queue, ticket, MAX(seq) FROM events WHERE day = ? AND type = ?"
-            " AND desk IS NOT NULL AND queue IS NOT NULL GROUP BY desk, queue",
+            "SELECT desk, queue, ticket, seq FROM events WHERE seq IN (SELECT MAX(seq)"
+            " FROM events WHERE day = ? AND type = ? AND desk IS NOT NULL"
+            " AND queue IS NOT NULL GROUP BY desk, queue) ORDER BY desk, queue",
             (day, EventType.CALL.value),
         ).fetchall()
         return cls(

@@ -11,10 +11,11 @@ The rule, as docs/notifications.md states it:
   and was not before (checked in, issued, back from tests, transferred, a correction) gets
   `waiting`, unless a `requeued` told it already. A ticket with `clinic.alert_ahead` patients
   ahead or fewer after, and more (or not waiting) before, gets `ahead`.
-- A ticket still waiting with more than `alert_ahead` ahead gets `estimate` when the middle
-  of its range moved `notify.estimate_moved_minutes` or more from the range it was last told
-  (in a notification carrying one; a ticket that was never told one is measured from the
-  first range the outbox saw for it).
+- A ticket still waiting with more than `alert_ahead` ahead gets `estimate` when the moment
+  its call is expected (the write's time plus the middle of its range) moved
+  `notify.estimate_moved_minutes` or more from the moment it was last told (in a notification
+  carrying a range; a ticket never told one is measured from the first the outbox saw). A
+  line moving as expected keeps that moment where it was: the wait shrinks as time passes.
 
 The line is kept in memory per Store and caught up with what other writers committed; it is
 read again at a new day or configuration.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from queue_core.estimate import Estimate, moved_a_lot
@@ -31,7 +33,7 @@ from queue_core.events import Called, Closed, Event, EventType, Recalled
 from queue_core.line import Line
 from queue_core.model import Ticket, TicketState
 from queue_core.outbox import insert_rows, rows_after
-from queue_core.store import Tx, iso
+from queue_core.store import Tx, iso, parse_iso
 
 # The events that are notifications by themselves, and the kind each is.
 EVENT_KINDS = {
@@ -42,6 +44,11 @@ EVENT_KINDS = {
     EventType.CLOSED: "closed",
 }
 Wait = tuple[int, int]
+
+
+def expected_at(at: datetime, wait: Wait) -> float:
+    """When the call is expected, in minutes since the epoch: what a patient plans by."""
+    return at.timestamp() / 60 + (wait[0] + wait[1]) / 2
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class Notices:
 
     def __init__(self) -> None:
         self.line: Line | None = None
-        self.told: dict[int, Wait] = {}  # ticket id -> the range it was last told
+        self.told: dict[int, float] = {}  # ticket id -> the call's moment last told (expected_at)
         self.seen = 0  # the last outbox row id read into `told`
 
     def begin(self, tx: Tx) -> None:
@@ -82,9 +89,11 @@ class Notices:
                 self.line = None
                 return self.begin(tx)
         for row_id, ticket_id, payload in rows_after(tx.read, self.seen, tx.day):
-            wait = json.loads(payload).get("wait")
+            told = json.loads(payload)
+            wait = told.get("wait")
             if wait is not None:
-                self.told[ticket_id] = (int(wait[0]), int(wait[1]))
+                moment = expected_at(parse_iso(told["at"]), (int(wait[0]), int(wait[1])))
+                self.told[ticket_id] = moment
             self.seen = row_id
 
     def finish(self, tx: Tx) -> None:
@@ -92,19 +101,22 @@ class Notices:
         line = self.line
         if not tx.events or line is None:
             return
-        before_ahead = dict(line.facts.ahead)
-        before_waits = line.estimates
+        # A receipt, a presence, a login: no place or estimate can have moved.
+        moves = any(e.changed("tickets") or e.changed("desks") for e in tx.events)
+        before_ahead = dict(line.facts.ahead) if moves else {}
+        before_waits = line.estimates if moves else {}
+        before_at = parse_iso(line.at) if line.at else tx.now
         for event in tx.events:
             line.apply(event)
         notices = [n for e in tx.events if (n := _of_event(e, line, tx)) is not None]
         if line.needs_reload:
             self.line = None  # a new configuration: its line is read at the next write
-        else:
-            notices += self._of_line(line, tx, before_ahead, before_waits, notices)
+        elif moves:
+            notices += self._of_line(line, tx, before_ahead, (before_at, before_waits), notices)
         last = insert_rows(tx, [_row(n, tx) for n in notices])
         for notice in notices:
             if notice.wait is not None:
-                self.told[notice.ticket.id] = notice.wait
+                self.told[notice.ticket.id] = expected_at(tx.now, notice.wait)
         self.seen = max(self.seen, last)
 
     def _of_line(
@@ -112,7 +124,7 @@ class Notices:
         line: Line,
         tx: Tx,
         before: dict[int, int],
-        before_waits: dict[int, Estimate],
+        before_waits: tuple[datetime, dict[int, Estimate]],
         told_now: list[Notice],
     ) -> list[Notice]:
         alert = tx.config.alert_ahead
@@ -136,9 +148,10 @@ class Notices:
                 continue
             told = self.told.get(ticket_id)
             if told is None:
-                first = before_waits.get(ticket_id)
-                self.told[ticket_id] = wait if first is None else (first[1], first[2])
-            elif moved_a_lot(told, wait, moved):
+                first = before_waits[1].get(ticket_id)
+                at, seen = (tx.now, wait) if first is None else (before_waits[0], first[1:])
+                self.told[ticket_id] = expected_at(at, (seen[0], seen[1]))
+            elif moved_a_lot(told, expected_at(tx.now, wait), moved):
                 out.append(Notice("estimate", ticket, seq, ahead, wait, room))
         return out
 

@@ -75,10 +75,11 @@ def insert_rows(tx: Tx, notices: Sequence[dict[str, Any]]) -> int:
     for value in values:
         cursor = tx.unlogged(
             "INSERT INTO outbox (day, ticket_id, ticket, webhook, kind, payload,"
-            " idempotency_key, created_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " idempotency_key, created_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             value,
         )
-        last = int(cursor.lastrowid or 0)
+        last = int(cursor.fetchone()[0])
     return last
 
 

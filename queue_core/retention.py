@@ -11,7 +11,8 @@ the patient, and the HIS keeps its own record of the visit.
 
 A ticket's row is held twice: in the table, and in every event that changed it (the row as it
 became). One transaction rewrites both the same way, so replaying the log still rebuilds the
-tables, and appends a `purge` event saying what was erased. The log is read outside the write
+tables, and appends a `purge` event saying what was erased. The notifications of those days
+(queue_core/outbox.py) are deleted in the same transaction. The log is read outside the write
 lock, since it holds weeks of events; inside it only the events appended meanwhile are read.
 
 Then the erased bytes must leave the file, which `compact` does with VACUUM and a truncating

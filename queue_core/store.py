@@ -1,8 +1,9 @@
-"""The shared SQLite file: connection settings, the write path, and consistent reads.
+"""The shared queue database: the write path and consistent reads, on either backend.
 
 Every change goes through `Store.write()`: one `BEGIN IMMEDIATE` transaction that changes rows
 and appends exactly the events describing them. Readers (desks, the display server) see whole
-commands or nothing, and event sequence numbers appear to them without holes.
+commands or nothing, and event sequence numbers appear to them without holes. Where the
+rows live (an SQLite file, a PostgreSQL database) is the `Backend`'s (queue_core/backend.py).
 """
 
 from __future__ import annotations
@@ -10,24 +11,23 @@ from __future__ import annotations
 import functools
 import json
 import os
-import random
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from queue_core import schema
+from queue_core.backend import Backend, Connection, Cursor, backend_for, is_postgres
+from queue_core.backend_sqlite import BUSY_TIMEOUT_MS, GIVE_UP_AFTER_S
 from queue_core.config import ClinicConfig, parse_config
 from queue_core.errors import (
-    ForeignDatabase,
+    FileFault,
+    FileOnly,
     InvalidState,
-    NotADatabase,
     NotInitialised,
     NumberTaken,
     RowConflict,
@@ -35,18 +35,14 @@ from queue_core.errors import (
     TicketNotFound,
 )
 from queue_core.events import Event, EventType, Fact
-from queue_core.file_faults import fault_of, faults_named
-from queue_core.file_identity import OpenedFiles, refuse_hard_links
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.text import clean_actor
-from queue_core.writer_gate import WriterGate
 
 if TYPE_CHECKING:
     from queue_core.notices import Notices
 
+__all__ = ["BUSY_TIMEOUT_MS", "GIVE_UP_AFTER_S"]  # the SQLite store's, as they always were
 Clock = Callable[[], datetime]
-BUSY_TIMEOUT_MS = 5_000
-GIVE_UP_AFTER_S = 30.0
 DB_ENV = "CLINIC_QUEUE_DB"
 DEFAULT_DB = "clinic-queue.db"
 CONFIG_KEY = "config"  # the settings row holding the clinic's TOML, as `init` stored it
@@ -54,6 +50,12 @@ CONFIG_KEY = "config"  # the settings row holding the clinic's TOML, as `init` s
 
 def default_db_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def default_db() -> str | Path:
+    """$CLINIC_QUEUE_DB or ./clinic-queue.db: a PostgreSQL URL stays a URL."""
+    target = os.environ.get(DB_ENV) or DEFAULT_DB
+    return target if is_postgres(target) else Path(target)
 
 
 def utc_now() -> datetime:
@@ -68,76 +70,20 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        conn = sqlite3.connect(
-            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
-    except sqlite3.DatabaseError as exc:
-        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        foreign = _retry(lambda: schema.foreign_tables(conn))
-        if foreign:
-            conn.close()
-            raise ForeignDatabase(str(path), foreign)
-        _retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
-        # A number printed on a ticket must survive a power cut: fsync on every commit.
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as exc:
-        # A directory, a file that is not SQLite, a damaged one: say so, not a traceback.
-        conn.close()
-        raise fault_of(exc, path) or NotADatabase(str(path), str(exc)) from None
-    return conn
-
-
-def _retry(action: Callable[[], Any], deadline: float | None = None) -> Any:
-    """Retry what SQLite refused as busy, with jittered backoff, instead of surfacing it; past
-    `deadline` (time.monotonic(), by default GIVE_UP_AFTER_S from now) give up with StoreBusy."""
-    if deadline is None:
-        deadline = time.monotonic() + GIVE_UP_AFTER_S
-    delay = 0.002
-    while True:
-        try:
-            return action()
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() > deadline:
-                if _is_busy(exc):
-                    raise StoreBusy() from None
-                raise
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.1)
-
-
-def _roll_back(conn: sqlite3.Connection) -> None:
-    """After an error: a failing disk may refuse the ROLLBACK too, and then the error that
-    caused it is the one to report (SQLite has rolled back what it could not write)."""
-    if conn.in_transaction:
-        with suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-
-
 class Reader(Protocol):
     """What reading the line needs: a connection, or a transaction's read-only view of one."""
 
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> sqlite3.Cursor: ...
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
 
 
 class ReadOnly:
     """The transaction's connection for reading only: a command writes through `Tx`'s own
     methods, each of which records the row into the event it appends, and nothing else."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if not _READ.match(sql):
             raise RuntimeError("a command writes rows only through Tx, which logs them")
         return self._conn.execute(sql, params)
@@ -174,16 +120,15 @@ def _update_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"UPDATE {table} SET {sets} WHERE {where}"
 
 
-def _conflict(table: str, row: dict[str, Any], exc: sqlite3.IntegrityError) -> RowConflict:
-    """The refusal for a row SQLite would not take, naming the value another row holds."""
+def _conflict(
+    table: str, row: dict[str, Any], columns: tuple[str, ...], exc: Exception
+) -> RowConflict:
+    """The refusal for a row the database would not take, naming the value another row holds;
+    `columns` are the unique ones it names (Backend.refused_columns)."""
     text = str(exc)
-    columns = tuple(
-        name.strip().removeprefix(f"{table}.")
-        for name in text.removeprefix("UNIQUE constraint failed:").split(",")
-    )
     if table == "tickets" and columns == ("day", "number"):
         return NumberTaken(str(row["number"]), str(row["day"]))
-    if text.startswith("UNIQUE constraint failed:"):
+    if columns:
         # Only the columns are named: a value such as a token is a secret.
         return RowConflict(
             f"Another row of {table} already has this {', '.join(columns)}; nothing was changed.",
@@ -196,9 +141,10 @@ def _conflict(table: str, row: dict[str, Any], exc: sqlite3.IntegrityError) -> R
 class Tx:
     """An open write transaction: rows saved here are recorded into the events it appends."""
 
-    _conn: sqlite3.Connection
+    _conn: Connection
     now: datetime
     config: ClinicConfig
+    _backend: Backend
     _changed: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = field(default_factory=dict)
     _removed: dict[str, list[Any]] = field(default_factory=dict)
     _new_ids: set[int] = field(default_factory=set)  # ticket ids given out, not yet inserted
@@ -233,8 +179,7 @@ class Tx:
         return [_event(dict(r)) for r in rows]
 
     def next_seq(self) -> int:
-        row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-        return (row[0] if row else 0) + 1
+        return self._backend.next_seq(self._conn)
 
     def ticket(self, ticket_id: int) -> Ticket:
         row = self._conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
@@ -287,8 +232,11 @@ class Tx:
                 cursor = self._conn.execute(_update_sql(table, tuple(row)), others + key)
                 if cursor.rowcount != 1:
                     raise RuntimeError(f"{table} has no row {key} to update")
-        except sqlite3.IntegrityError as exc:
-            raise _conflict(table, row, exc) from None
+        except Exception as exc:
+            columns = self._backend.refused_columns(exc)
+            if columns is None:
+                raise
+            raise _conflict(table, row, columns, exc) from None
         self._changed.setdefault(table, {})[key] = row
 
     def save_rows(self, table: str, rows: Sequence[dict[str, Any]], *, new: bool) -> None:
@@ -314,7 +262,9 @@ class Tx:
                 cursor = self._conn.executemany(_update_sql(table, columns), values)
                 if cursor.rowcount != len(rows):
                     raise RuntimeError(f"{table} has rows to update that it does not hold")
-        except sqlite3.IntegrityError:
+        except Exception as exc:
+            if self._backend.refused_columns(exc) is None:
+                raise
             self._conn.execute("ROLLBACK TO save_rows")
             self._conn.execute("RELEASE save_rows")
             for row in rows:
@@ -411,7 +361,7 @@ class Tx:
         )
         return True
 
-    def unlogged(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def unlogged(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """A statement on the tables the log never carries: the staff tables (password hashes,
         session hashes, stored answers), whose event appended with it says what happened, and
         the outbox (queue_core/outbox.py), derived from the events themselves."""
@@ -441,9 +391,8 @@ class Tx:
         payload["changes"] = changes
         self._changed, self._removed = {}, {}
         at = iso(self.now)
-        cursor = self._conn.execute(
-            "INSERT INTO events (at, day, type, ticket, desk, queue, actor, reason, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        seq = self._backend.insert_event(
+            self._conn,
             (
                 at,
                 self.day,
@@ -457,7 +406,7 @@ class Tx:
             ),
         )
         event = Event(
-            int(cursor.lastrowid or 0),
+            seq,
             at,
             self.day,
             fact.TYPE,
@@ -473,25 +422,26 @@ class Tx:
 
 
 class Store:
-    """One connection to the shared queue file. Safe to share between threads of one process."""
+    """One connection to the shared queue database. Safe to share between threads of one
+    process. `path` is the SQLite file, or for PostgreSQL where the queue's own files live."""
 
     def __init__(
         self,
-        path: Path,
-        conn: sqlite3.Connection,
+        backend: Backend,
+        conn: Connection,
         config: ClinicConfig,
         clock: Clock,
         give_up_after_s: float = GIVE_UP_AFTER_S,
     ):
-        self.path = path
+        self.backend = backend
+        self.path = backend.path
         self.conn = conn
         self.config = config
         self.clock = clock
         self.give_up_after_s = give_up_after_s  # how long a write may wait for its turn
         self._lock = threading.RLock()  # the connection: one statement at a time
         self._turn = threading.Lock()  # the writer gate: one write of this Store at a time
-        self._gate = WriterGate(path)
-        self.opened = OpenedFiles.record(path)  # after the connection made the -wal
+        self.opened = backend.opened()
         self._day_opened: str | None = None  # the service day whose earlier days were closed
         self._open = threading.local()  # the write this thread has open, which nested ones join
         self._notices: Notices | None = None  # what the outbox knows of the line (notices.py)
@@ -503,51 +453,62 @@ class Store:
         clock: Clock = utc_now,
         give_up_after_s: float = GIVE_UP_AFTER_S,
     ) -> Store:
-        """Open an initialised database; refuses a file that `init` never set up."""
-        target = Path(path) if path is not None else default_db_path()
-        if not target.exists():
-            raise NotInitialised(str(target))
-        refuse_hard_links(target)
-        conn = _connect(target)
+        """Open an initialised database; refuses one that `init` never set up."""
+        backend = backend_for(path if path is not None else default_db())
+        if not backend.exists():
+            raise NotInitialised(backend.location)
+        conn = backend.connect()
         try:
-            if schema.pending(conn):
-                raise NotInitialised(str(target))
-            row = conn.execute("SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)).fetchone()
-        except sqlite3.DatabaseError as exc:
+            with backend.faults():
+                if backend.pending(conn):
+                    raise NotInitialised(backend.location)
+                row = conn.execute(
+                    "SELECT value FROM settings WHERE key = ?", (CONFIG_KEY,)
+                ).fetchone()
+        except (FileFault, NotInitialised):
             conn.close()
-            raise fault_of(exc, target) or NotInitialised(str(target)) from None
+            raise
+        except backend.database_error:
+            conn.close()
+            raise NotInitialised(backend.location) from None
         if row is None:
             conn.close()
-            raise NotInitialised(str(target))
+            raise NotInitialised(backend.location)
         config = parse_config(row[0], "stored configuration", stored=True)
-        return cls(target, conn, config, clock, give_up_after_s)
+        return cls(backend, conn, config, clock, give_up_after_s)
 
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:
-        """Create or migrate the file and store `config` in it (see commands.initialise)."""
-        target = Path(path)
-        refuse_hard_links(target)
-        conn = _connect(target)
+        """Create or migrate the database and store `config` in it (see commands.initialise)."""
+        backend = backend_for(path)
+        conn = backend.connect()
         try:
-            with faults_named(target):
-                _retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+            with backend.faults():
+                backend.begin_write(conn, time.monotonic() + GIVE_UP_AFTER_S)
                 try:
-                    if schema.pending(conn):
-                        schema.apply(conn)
-                    conn.execute("COMMIT")
+                    if backend.pending(conn):
+                        backend.migrate(conn)
+                    backend.commit(conn)
                 except BaseException:
-                    _roll_back(conn)
+                    backend.roll_back(conn)
                     raise
         except BaseException:
             conn.close()
             raise
-        return cls(target, conn, config, clock)
+        return cls(backend, conn, config, clock)
+
+    def file(self, what: str) -> Path:
+        """The SQLite file, for `what` only a file can do (a copy of it, compacting it, its
+        watchers); on another backend, FileOnly says so."""
+        if self.backend.name != "sqlite":
+            raise FileOnly(what, self.backend.location)
+        return self.path
 
     def close(self) -> None:
         """Under the lock: a worker thread mid-statement must never see the connection vanish."""
         with self._lock:
             self.conn.close()
-            self._gate.close()
+            self.backend.close()
 
     def now(self) -> datetime:
         return self.clock()
@@ -557,7 +518,8 @@ class Store:
 
     @contextmanager
     def write(self, now: datetime | None = None) -> Iterator[Tx]:
-        """One command: through the writer gate, BEGIN IMMEDIATE (retried while busy), then
+        """One command: through the writer gate, a write transaction that no other writer runs
+        beside (SQLite's BEGIN IMMEDIATE, retried while busy; PostgreSQL's advisory lock), then
         commit, or roll back on error; the gate opens again only after COMMIT or ROLLBACK.
 
         The turn among this Store's threads, the gate and BEGIN share one deadline: past it,
@@ -570,28 +532,26 @@ class Store:
         if outer is not None:
             yield outer
             return
-        with faults_named(self.path), self._turn_at_gate() as deadline, self._lock:
+        with self.backend.faults(), self._turn_at_gate() as deadline, self._lock:
             yield from self._transaction(now, deadline)
 
     @contextmanager
     def _turn_at_gate(self) -> Iterator[float]:
         """This Store's turn among its threads, then the writer gate, before one deadline,
-        which is given on to what follows (BEGIN IMMEDIATE's retries)."""
+        which is given on to what follows (BEGIN's retries, the advisory lock's wait)."""
         deadline = time.monotonic() + self.give_up_after_s
         if not self._turn.acquire(timeout=self.give_up_after_s):
             raise StoreBusy()
         try:
-            self._gate.acquire(deadline)
-            try:
+            with self.backend.gate(deadline):
                 yield deadline
-            finally:
-                self._gate.release()
         finally:
             self._turn.release()
 
     def _transaction(self, now: datetime | None, deadline: float) -> Iterator[Tx]:
-        _retry(lambda: self.conn.execute("BEGIN IMMEDIATE"), deadline)
-        tx = Tx(self.conn, now or self.now(), self.config)
+        backend = self.backend
+        backend.begin_write(self.conn, deadline)
+        tx = Tx(self.conn, now or self.now(), self.config, backend)
         try:
             self.opened.check()  # a write to a file nobody else sees would be lost
             notices = self._notices_of(tx)
@@ -609,10 +569,10 @@ class Store:
                 raise RuntimeError("rows changed without an event describing them")
             if notices is not None:
                 notices.finish(tx)
-            _retry(lambda: self.conn.execute("COMMIT"))
+            backend.commit(self.conn)
             self._day_opened = tx.day
         except BaseException:
-            _roll_back(self.conn)
+            backend.roll_back(self.conn)
             self._notices = None  # its line may have taken events that were rolled back
             raise
 
@@ -629,22 +589,22 @@ class Store:
         return self._notices
 
     @contextmanager
-    def between_writers(self) -> Iterator[sqlite3.Connection]:
+    def between_writers(self) -> Iterator[Connection]:
         """The connection with the writer gate held and no transaction open, for work on the
         whole file that changes no row (VACUUM, a checkpoint): no writer comes in meanwhile."""
-        with faults_named(self.path), self._turn_at_gate(), self._lock:
+        with self.backend.faults(), self._turn_at_gate(), self._lock:
             yield self.conn
 
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot across several queries (WAL readers never block writers).
+    def read(self) -> Iterator[Connection]:
+        """A consistent snapshot across several queries (readers never block writers).
         Inside a write of this thread, the read is the write's: it sees what the write did
         (an operation run with its idempotency key reads what it has just written)."""
         if getattr(self._open, "tx", None) is not None:
             yield self.conn
             return
-        with self._lock, faults_named(self.path):
-            _retry(lambda: self.conn.execute("BEGIN"))
+        with self._lock, self.backend.faults():
+            self.backend.begin_read(self.conn)
             try:
                 yield self.conn
             finally:
@@ -653,12 +613,14 @@ class Store:
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a cheap way for a desk to poll."""
-        with self._lock, faults_named(self.path):
-            return int(_retry(lambda: self.conn.execute("PRAGMA data_version").fetchone()[0]))
+        with self._lock, self.backend.faults():
+            return self.backend.data_version(self.conn)
 
     def last_seq(self) -> int:
-        with self._lock, faults_named(self.path):
-            row = _retry(lambda: self.conn.execute("SELECT MAX(seq) FROM events").fetchone())
+        with self._lock, self.backend.faults():
+            row = self.backend.retry(
+                lambda: self.conn.execute("SELECT MAX(seq) FROM events").fetchone()
+            )
         return int(row[0] or 0)
 
     def events_since(self, seq: int, limit: int | None = None) -> list[Event]:
@@ -668,8 +630,8 @@ class Store:
         if limit is not None:
             query += " LIMIT ?"
             params = (seq, limit)
-        with self._lock, faults_named(self.path):
-            rows = _retry(lambda: self.conn.execute(query, params).fetchall())
+        with self._lock, self.backend.faults():
+            rows = self.backend.retry(lambda: self.conn.execute(query, params).fetchall())
         return [_event(dict(r)) for r in rows]
 
     def events_matching(self, since: int = 0, **columns: str | None) -> list[Event]:
@@ -681,8 +643,10 @@ class Store:
         wanted = {k: v for k, v in columns.items() if v is not None}
         where = "".join(f" AND {k} = ?" for k in wanted)
         query = f"SELECT * FROM events WHERE seq > ?{where} ORDER BY seq"
-        with self._lock, faults_named(self.path):
-            rows = _retry(lambda: self.conn.execute(query, (since, *wanted.values())).fetchall())
+        with self._lock, self.backend.faults():
+            rows = self.backend.retry(
+                lambda: self.conn.execute(query, (since, *wanted.values())).fetchall()
+            )
         return [_event(dict(r)) for r in rows]
 
 

@@ -14,9 +14,11 @@ from queue_core.config import ClinicConfig
 from queue_core.console_view import (
     DeskView,
     Json,
+    OutboxView,
     Slip,
     TriageView,
     read_desk,
+    read_outbox,
     read_triage,
     slip_of,
 )
@@ -96,6 +98,10 @@ class Backend(ABC):
     def screens(self) -> ScreenStatus | None:
         """On a worker thread: which screens the display server last saw (screen_status.py)."""
 
+    @abstractmethod
+    def outbox(self) -> OutboxView | None:
+        """On a worker thread: the notifications' backlog, for an admin (None: not shown)."""
+
 
 class LocalBackend(Backend):
     """On the database host: the console reads and writes the SQLite file itself."""
@@ -152,3 +158,7 @@ class LocalBackend(Backend):
 
     def screens(self) -> ScreenStatus | None:
         return read_status(self.store.path)
+
+    def outbox(self) -> OutboxView | None:
+        """A console on the database host counts as an admin's."""
+        return read_outbox(self.store)

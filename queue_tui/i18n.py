@@ -38,6 +38,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "header.paused": ("停诊中", "PAUSED"),
     "header.open": ("接诊中", "open"),
     "header.live": ("● 实时", "● live"),
+    "header.backlog": (
+        "待发通知 {count} 条，最早 {minutes} 分钟前",
+        "notifications waiting: {count}, oldest {minutes} min",
+    ),
     "header.stale": ("✖ 数据未更新 {seconds}秒", "✖ STALE {seconds}s"),
     "header.connecting": ("… 连接中", "… connecting"),
     "link.reconnecting": (
@@ -284,6 +288,8 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "",
     ),
     "error.file_replaced": ("数据库文件已被删除或替换，未做任何更改；请退出本程序并联系管理员", ""),
+    "error.database_unreachable": ("无法连接队列数据库服务器，未做任何更改；请联系管理员", ""),
+    "error.file_only": ("{what} 目前只能用于 SQLite 数据库文件，未做任何更改", ""),
     "error.hard_linked": ("数据库文件有多个硬链接，未做任何更改；请联系管理员", ""),
     "error.text_too_long": ("{field}超过 {limit} 个字符，未做任何更改", ""),
     "error.not_text": ("{field}含有无效字符 {point}，未做任何更改", ""),

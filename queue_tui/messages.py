@@ -9,7 +9,7 @@ from textual.message import Message
 from queue_core.errors import QueueError
 
 if TYPE_CHECKING:
-    from queue_core.console_view import DeskView, Slip, TriageView
+    from queue_core.console_view import DeskView, OutboxView, Slip, TriageView
     from queue_core.screen_status import ScreenStatus
     from queue_tui.printing import Printed
     from queue_tui.remote import RemoteBackend
@@ -37,6 +37,14 @@ class ScreensRead(Message):
     def __init__(self, status: ScreenStatus | None) -> None:
         super().__init__()
         self.status = status
+
+
+class OutboxRead(Message):
+    """The notifications' backlog, or None when this console does not show it."""
+
+    def __init__(self, view: OutboxView | None) -> None:
+        super().__init__()
+        self.view = view
 
 
 class ReadFailed(Message):

@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from queue_core.address import FROM_CONFIG, PublicAddress
 from queue_core.config import ClinicConfig
-from queue_core.console_view import DeskView, Json, Slip, TriageView
+from queue_core.console_view import DeskView, Json, OutboxView, Slip, TriageView
 from queue_core.errors import QueueError
 from queue_core.model import Ticket
 from queue_core.screen_status import ScreenStatus
@@ -172,6 +172,11 @@ class RemoteBackend(Backend):
         if shown is None or state is not LinkState.CONNECTED:
             return None
         return ScreenStatus(time.time(), dict(shown))
+
+    def outbox(self) -> OutboxView | None:
+        """As of the server's last view: admins' views carry it."""
+        with self.changed:
+            return self.link.outbox
 
     def follow_desk(
         self, desk_id: str, deliver: Callable[[DeskView], object], fail: Fail

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from queue_core.console_view import DeskView, Json, TriageView
+from queue_core.console_view import DeskView, Json, OutboxView, TriageView
 from queue_core.errors import QueueError
 from queue_core.view_delta import applied
 
@@ -58,6 +58,7 @@ class StaffLink:
     view: DeskView | TriageView | None = None  # the newest view, decoded as it came
     view_seq: int = -1
     screens: dict[str, int] | None = None  # with a desk's view: screens showing it, by desk
+    outbox: OutboxView | None = None  # with an admin's view: the notifications' backlog
     # Commands sent and not yet answered, by key, in the order they were made: after a drop
     # each goes again with the same key, and the server answers it without running it twice.
     pending: dict[str, Json] = field(default_factory=dict)
@@ -137,8 +138,11 @@ class StaffLink:
         return []
 
     def _screens(self, frame: Json) -> None:
+        """What a view or delta carries beside the view: the screens, the outbox's backlog."""
         shown = frame.get("screens")
         self.screens = None if shown is None else {k: int(v) for k, v in shown.items()}
+        backlog = frame.get("outbox")
+        self.outbox = None if backlog is None else OutboxView.from_json(backlog)
 
     def _session(self, frame: Json) -> list[Json]:
         self.token = str(frame["token"])

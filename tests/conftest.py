@@ -12,6 +12,7 @@ import pytest
 from queue_core.config import ClinicConfig, load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures for every test package)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"

@@ -85,13 +85,16 @@ def counter_violations(tables: dict[str, dict[Any, dict[str, Any]]], store: Stor
     return problems
 
 
-def violations(db: Path) -> tuple[list[str], LogFacts]:
-    """Every way the file could show a fault, from one consistent snapshot; empty when sound."""
-    conn = sqlite3.connect(str(db))
-    try:
-        problems = integrity(conn)
-    finally:
-        conn.close()
+def violations(db: Path | str) -> tuple[list[str], LogFacts]:
+    """Every way the database could show a fault, from one consistent snapshot; empty when
+    sound. A file is checked by SQLite's own integrity check first."""
+    problems: list[str] = []
+    if isinstance(db, Path):
+        conn = sqlite3.connect(str(db))
+        try:
+            problems = integrity(conn)
+        finally:
+            conn.close()
     store = Store.open(db)
     try:
         with store.read() as snapshot:

@@ -93,6 +93,14 @@
     return true;
   };
 
+  /* The feed dropped: an answer still awaited will not come; the patient may send again. */
+  PhoneCheckIn.prototype.offline = function () {
+    if (!this.pending) { return; }
+    this.pending = false;
+    this.answer = ["offline", {}];
+    this.show();
+  };
+
   PhoneCheckIn.prototype.render = function (view, lang) {
     this.lang = lang;
     var text = TEXT[lang];

@@ -420,7 +420,10 @@
     path: "/ws/ticket/" + encodeURIComponent(token || ""),
     params: "",
     onMessage: onMessage,
-    onStatus: function (status) { indicator.show(status); },
+    onStatus: function (status) {
+      indicator.show(status);
+      if (status === "offline") { checkin.offline(); }
+    },
     onFatal: function () {
       $("not-found").hidden = false;
     }

@@ -5,21 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from textual import work
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from queue_core.console_view import OutboxView, minutes_since
 from queue_core.errors import FileFault, QueueError
 from queue_core.text import printable
 from queue_tui.backend import Backend, Follower
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
-from queue_tui.messages import CommandDone, CommandRefused, ReadFailed
+from queue_tui.messages import CommandDone, CommandRefused, OutboxRead, ReadFailed
 from queue_tui.widgets.header import StatusHeader
 
 Clock = Callable[[], datetime]
 Outcome = Message  # what a command's worker posts back: usually a CommandDone
+OUTBOX_LOOK_SECONDS = 5.0  # the backlog of notifications: an admin's glance, not a feed
 STALE_AFTER_SECONDS = 1.0  # ten looks missed: the data on screen can no longer be trusted
 FAULT_SHOWN_SECONDS = 24 * 3600.0  # a file fault's message stays until someone mends it
 
@@ -30,6 +33,7 @@ class ConsoleScreen(Screen[None]):
 
     def __init__(self, backend: Backend, clock: Clock) -> None:
         super().__init__()
+        self.outbox: OutboxView | None = None
         self.backend = backend
         self.clock = clock
         self._command: Worker[None] | None = None  # the command in flight, if any
@@ -44,6 +48,28 @@ class ConsoleScreen(Screen[None]):
         self.tick()
         self.set_interval(0.25, self.tick)
         self.run_worker(self._watch, thread=True, group="watch", name="watch")
+        self._look_at_outbox()
+        self.set_interval(OUTBOX_LOOK_SECONDS, self._look_at_outbox)
+
+    @work(thread=True, exclusive=True, group="outbox")
+    def _look_at_outbox(self) -> None:
+        try:
+            self.post_message(OutboxRead(self.backend.outbox()))
+        except QueueError:
+            return  # the watcher reports what is wrong with the file
+
+    def on_outbox_read(self, message: OutboxRead) -> None:
+        self.outbox = message.view
+        self._show_backlog()
+
+    def _show_backlog(self) -> None:
+        view = self.outbox
+        header = self.query_one(StatusHeader)
+        if view is None or not view.count:
+            header.backlog = ""
+            return
+        minutes = minutes_since(view.oldest, self.clock())
+        header.backlog = t(self.lang, "header.backlog", count=view.count, minutes=minutes)
 
     def on_unmount(self) -> None:
         self.watcher.stop()

@@ -21,6 +21,7 @@ class StatusHeader(Widget):
     stale_seconds: reactive[int] = reactive(0)
     warning: reactive[str] = reactive("")  # e.g. that no screen shows this desk's calls
     link: reactive[str] = reactive("")  # a console over the network: its connection's trouble
+    backlog: reactive[str] = reactive("")  # for an admin: notifications still to deliver
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def watch_live(self, live: Liveness) -> None:
@@ -38,6 +39,8 @@ class StatusHeader(Widget):
             state = t(self.lang, f"header.{self.live}")
         left = Text.assemble((self.heading, "bold"), "  ", self.detail)
         right = Text.assemble((state, "bold"), "  ", self.clock)
+        if self.backlog:
+            right = Text.assemble(self.backlog, "  ", right)
         if self.warning:
             right = Text.assemble((self.warning, "bold reverse"), "  ", right)
         # On a narrow terminal the room's details give way: the warnings and the clock stay.

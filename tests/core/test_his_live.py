@@ -127,3 +127,13 @@ def test_unknown_ids_and_empty_reasons_are_refused(store: Store) -> None:
     assert refused.value.params["field"] == "reason"
     with pytest.raises(QueueError):
         his_live.find(store, "HIS8")
+
+
+def test_a_pinned_doctor_and_a_priority_are_taken_as_the_file_takes_them(store: Store) -> None:
+    done = his_live.book(store, {**BOOKING, "desk": "nk2", "priority": "elderly"}, HIS)
+    assert (done.ticket.pinned_desk, done.ticket.priority) == ("nk2", "elderly")
+    moved = his_live.book(store, {**BOOKING, "desk": None, "priority": None}, HIS)
+    assert moved.result == "updated" and "desk nk2 → none" in moved.detail
+    assert (moved.ticket.pinned_desk, moved.ticket.priority) == (None, None)
+    other_queue = his_live.book(store, {**BOOKING, "queue": "wk"}, HIS)
+    assert other_queue.ticket.number == "C001"  # a new queue gives that queue's next number

@@ -2,7 +2,8 @@
 
 Each pure row builds waiting tickets by hand (name, minutes after 09:00, priority, pinned desk)
 and states the call order a nurse would expect. The store scenarios play the same rules through
-the commands on a real SQLite file, where the database is part of the behaviour.
+the commands on each store (a real SQLite file, a real PostgreSQL database), where the database
+is part of the behaviour.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from queue_core.rules import (
 )
 from queue_core.store import Store
 from tests.conftest import ACTOR, MORNING, SAMPLE_CONFIG, SteppingClock
+from tests.pg import STORES, store_target
 
 SAMPLE_TEXT = SAMPLE_CONFIG.read_text(encoding="utf-8")
 CONFIG = parse_config(SAMPLE_TEXT)
@@ -296,16 +298,27 @@ def test_later_reinsertion_behind_the_same_head_stands_n_behind_too() -> None:
     assert _reinsert([*line, first], second, 2, stamp=51) == ["w1", "w2", "R2", "R1", "w3", "w4"]
 
 
-# --- the same rules through real commands on a real SQLite file ------------------------------
+# --- the same rules through real commands on each store --------------------------------------
+
+
+@pytest.fixture(params=STORES)
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Every store scenario runs on an SQLite file and on a PostgreSQL database."""
+    return store_target(request, tmp_path)
 
 
 @pytest.fixture
-def open_store(tmp_path: Path, clock: SteppingClock) -> Iterator[Callable[[ClinicConfig], Store]]:
-    """Stores for variants of the sample clinic, each on its own file."""
+def open_store(
+    request: pytest.FixtureRequest, db_path: Path | str, tmp_path: Path, clock: SteppingClock
+) -> Iterator[Callable[[ClinicConfig], Store]]:
+    """Stores for variants of the sample clinic, each on its own file or database."""
     opened: list[Store] = []
 
     def make(config: ClinicConfig) -> Store:
-        path = tmp_path / f"variant-{len(opened)}.db"
+        if isinstance(db_path, str):
+            path: Path | str = request.getfixturevalue("pg_server").fresh_database()
+        else:
+            path = tmp_path / f"variant-{len(opened)}.db"
         initialise(path, config, ACTOR, now=clock()).close()
         opened.append(Store.open(path, clock=clock))
         return opened[-1]

@@ -1,4 +1,5 @@
-"""Random clinic days on a real SQLite file: the rules and the log hold after every command.
+"""Random clinic days on each store (a real SQLite file, a real PostgreSQL database): the rules
+and the log hold after every command.
 
 Refusals are part of a day (calling at a paused desk, requeueing a ticket that was never
 missed): each must leave the database exactly as it was. Set CLINIC_QUEUE_HYPOTHESIS=long for
@@ -17,7 +18,7 @@ from typing import TypeVar
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from queue_core import commands, corrections
 from queue_core.config import load_config
@@ -30,8 +31,9 @@ from queue_core.replay import current_tables, replay
 from queue_core.rules import Placed, desk_order, order_queue, overtaken_within_caps
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
+from tests.pg import PgServer
 
-# Plays dozens of generated clinic days, each on a database file of its own.
+# Plays dozens of generated clinic days, each on a database of its own.
 pytestmark = pytest.mark.slow
 
 settings.register_profile("clinic-ci", max_examples=40, stateful_step_count=40, deadline=None)
@@ -63,13 +65,16 @@ class ClinicDay(RuleBasedStateMachine):
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="clinic-sm-"))
         self.clock = SteppingClock()
-        db = self.dir / "clinic-queue.db"
+        db = self.database()
         initialise(db, CONFIG, ACTOR, now=self.clock()).close()
         self.store = Store.open(db, clock=self.clock)
         his = self.dir / "his.csv"
         his.write_text("\n".join(APPOINTMENTS) + "\n", encoding="utf-8")
         import_appointments(self.store, his, ACTOR)
         self.owners: dict[tuple[str, str], int] = {}
+
+    def database(self) -> Path | str:
+        return self.dir / "clinic-queue.db"
 
     def teardown(self) -> None:
         self.store.close()
@@ -317,3 +322,18 @@ class ClinicDay(RuleBasedStateMachine):
 
 ClinicDay.TestCase.settings = PROFILE
 TestClinicDay = ClinicDay.TestCase
+
+
+class ClinicDayOnPostgres(ClinicDay):
+    """The same days, each on a database of its own on the session's PostgreSQL server."""
+
+    server: PgServer | None = None
+
+    def database(self) -> Path | str:
+        assert self.server is not None
+        return self.server.fresh_database()
+
+
+def test_clinic_days_on_postgresql(pg_server: PgServer) -> None:
+    ClinicDayOnPostgres.server = pg_server
+    run_state_machine_as_test(ClinicDayOnPostgres, settings=PROFILE)

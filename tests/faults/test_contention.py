@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LONG
+from tests.pg import STORES
 from tests.scenarios import contention
 
 pytestmark = pytest.mark.slow
@@ -14,10 +15,12 @@ pytestmark = pytest.mark.slow
 SECONDS, DESKS = (contention.SECONDS, contention.DESKS) if LONG else (3.0, (4,))
 
 
+@pytest.mark.parametrize("kind", STORES)
 def test_desks_and_the_server_at_full_speed_call_every_ticket_once_and_see_no_error(
-    tmp_path: Path,
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
-    for result in contention.run(SECONDS, DESKS, workdir=tmp_path):
+    databases = request.getfixturevalue("pg_server").fresh_database if kind != "sqlite" else None
+    for result in contention.run(SECONDS, DESKS, workdir=tmp_path, databases=databases):
         assert result.errors == []
         assert result.log_violations == []
         # Every writer got through the gate, the server's receipts and presence included.

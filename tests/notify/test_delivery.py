@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from display_server.server import DisplayServer, serve
+from display_server.staff import STAFF_PATH
 from queue_core import commands
 from queue_core.registration import issue_ticket
+from queue_core.staff import add_staff
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
 from tests.notify.conftest import SECRET, RunningClock, notify_config, open_clinic
@@ -26,6 +28,8 @@ from tests.notify.receiver import ACCEPT, DROP, FAIL, HANG, SLOW, Receiver, Requ
 from tests.server.conftest import caught_up, open_feed
 
 pytestmark = pytest.mark.slow
+HOST = "host:root"
+PASSWORD = "correct horse 42"
 PATIENCE_S = 30.0  # how long a test waits for the outbox to drain before failing
 
 
@@ -182,3 +186,28 @@ async def test_a_phone_gets_its_updates_while_the_receiver_hangs(
             status = (await health(app))["notify"]
     assert pos["ahead"] == first - 3
     assert status["backlog"] > 0 and status["delivered"] == 0
+
+
+async def test_an_admins_console_view_carries_the_backlog_and_a_nurses_does_not(
+    db_path: Path, running_clock: RunningClock
+) -> None:
+    with receiving(SECRET, lambda r: FAIL) as receiver:
+        async with clinic(db_path, running_clock, receiver) as (store, app):
+            add_staff(store, "zhao", "admin", (), PASSWORD, HOST)
+            add_staff(store, "wang", "desk", ("nk1",), PASSWORD, HOST)
+            views = {}
+            for user in ("zhao", "wang"):
+                feed = await open_feed(app, STAFF_PATH)
+                await feed.send({"type": "login", "user": user, "password": PASSWORD})
+                assert (await feed.next())["type"] == "session"
+                await feed.send({"type": "watch", "view": "desk", "desk": "nk1"})
+                await feed.until_type("view")
+                views[user] = feed
+            issue_ticket(store, "nk-pt", ACTOR)
+            await receiver.until(lambda rs: len(rs) >= 1)
+            shown = await views["zhao"].until(
+                lambda m: m["type"] in ("view", "delta") and m.get("outbox", {}).get("count", 0)
+            )
+            nurse = await views["wang"].until(lambda m: m["type"] == "delta")
+    assert shown["outbox"]["count"] == 2 and shown["outbox"]["oldest"] is not None
+    assert "outbox" not in nurse

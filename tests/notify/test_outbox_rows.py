@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from queue_core import commands
+from queue_core.feedback import record_receipt
 from queue_core.registration import issue_ticket
+from queue_core.retention import purge_due
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
 from tests.notify.conftest import notify_config, open_clinic
@@ -115,3 +117,52 @@ def test_a_command_that_fails_leaves_no_notification(notify_store: Store) -> Non
     assert rows(notify_store) == before
     commands.call_next(notify_store, "nk1", ACTOR)
     assert told(notify_store)[len(before) :] == [("A001", "called")]
+
+
+def test_the_estimate_is_told_again_when_the_expected_call_moves_a_lot_not_as_time_passes(
+    db_path: Path, clock: SteppingClock
+) -> None:
+    text = notify_config().replace(
+        'prefix = "A"\n', 'prefix = "A"\ntypical_visit_minutes = 10\n', 1
+    )
+    store = open_clinic(db_path, text, clock)
+    for _ in range(20):
+        issue_ticket(store, "nk-pt", ACTOR)
+    commands.call_next(store, "nk1", ACTOR)
+    commands.call_next(store, "nk2", ACTOR)
+    before = len(rows(store))
+    for _ in range(2):  # the visits last what was expected: the expected calls stay put
+        clock.advance(minutes=10)
+        commands.call_next(store, "nk1", ACTOR)
+        commands.call_next(store, "nk2", ACTOR)
+    assert "estimate" not in [r["kind"] for r in rows(store)[before:]]
+    before = len(rows(store))
+    commands.pause(store, "nk2", ACTOR)  # one desk for the line: the far end waits twice as long
+    moved = [json.loads(r["payload"]) for r in rows(store)[before:]]
+    assert {p["kind"] for p in moved} == {"estimate"}
+    assert {"A019", "A020"} <= {p["ticket"] for p in moved}
+    assert all(p["ahead"] > 3 for p in moved)
+    store.close()
+
+
+def test_a_screens_receipt_moves_nobody_and_tells_nobody(notify_store: Store) -> None:
+    for _ in range(6):
+        issue_ticket(notify_store, "nk-pt", ACTOR)
+    commands.call_next(notify_store, "nk1", ACTOR)
+    before = rows(notify_store)
+    record_receipt(notify_store, notify_store.last_seq(), "hall")
+    assert rows(notify_store) == before
+    commands.call_next(notify_store, "nk2", ACTOR)  # and the line is still followed after it
+    assert told(notify_store)[len(before) :] == [("A002", "called"), ("A006", "ahead")]
+
+
+def test_a_days_notifications_are_purged_with_its_personal_data(
+    notify_store: Store, clock: SteppingClock
+) -> None:
+    issue_ticket(notify_store, "nk-pt", ACTOR, name="张三丰")
+    clock.advance(days=notify_store.config.retention_days + 2)
+    issue_ticket(notify_store, "nk-pt", ACTOR, name="李四")
+    today = notify_store.today()
+    assert {r["day"] for r in rows(notify_store)} == {"2026-11-23", today}
+    assert purge_due(notify_store, ACTOR) is not None
+    assert {r["day"] for r in rows(notify_store)} == {today}

@@ -24,6 +24,8 @@ from functools import partial
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+import psycopg
+
 from benchmarks.clinic import ACTOR, SAMPLE_CONFIG, fill
 from queue_core import commands, feedback
 from queue_core.config import parse_config
@@ -103,7 +105,7 @@ def _attempt(action: Callable[[], object], errors: list[str]) -> tuple[bool, obj
         errors.append(f"StoreBusy: {exc.message}")
     except QueueError:
         pass
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, psycopg.Error) as exc:
         errors.append(f"{type(exc).__name__}: {exc}")
     return False, None
 
@@ -141,7 +143,7 @@ def desk_loop(
     called: list[str] = []
     elapsed = 0.0
     try:
-        store = Store.open(Path(db))
+        store = Store.open(db)
         actions: dict[str, Callable[[], object]] = {
             "issue": lambda: issue_ticket(store, queue, ACTOR, name="王小明"),
             "call": lambda: commands.call_next(store, desk, ACTOR),
@@ -171,7 +173,7 @@ def server_loop(db: str, seconds: float, start: Barrier, out: str) -> None:
     rng = random.Random(6)
     elapsed = 0.0
     try:
-        store = Store.open(Path(db))
+        store = Store.open(db)
         start.wait()
         began = time.perf_counter()
         while time.perf_counter() - began < seconds:
@@ -207,10 +209,16 @@ def server_loop(db: str, seconds: float, start: Barrier, out: str) -> None:
 
 
 def play(
-    desks: int, seconds: float, workdir: Path, cycle: tuple[str, ...] = CYCLE, server: bool = True
+    desks: int,
+    seconds: float,
+    workdir: Path,
+    cycle: tuple[str, ...] = CYCLE,
+    server: bool = True,
+    database: str | None = None,
 ) -> Contention:
-    """One run: `desks` desk processes on their `cycle`, with the server's writer if `server`."""
-    db = workdir / f"contention-{desks}.db"
+    """One run: `desks` desk processes on their `cycle`, with the server's writer if `server`,
+    on a file in `workdir`, or on the PostgreSQL `database` (an empty one) when given."""
+    db: Path | str = database or workdir / f"contention-{desks}.db"
     initialise(db, parse_config(clinic_text(desks)), ACTOR).close()
     store = Store.open(db)
     for queue in ("nk-pt", "wk"):
@@ -245,7 +253,13 @@ def play(
 
 
 def run(
-    seconds: float = SECONDS, desks: tuple[int, ...] = DESKS, workdir: Path | None = None
+    seconds: float = SECONDS,
+    desks: tuple[int, ...] = DESKS,
+    workdir: Path | None = None,
+    databases: Callable[[], str] | None = None,
 ) -> list[Contention]:
+    """One run per number of desks; `databases` gives each an empty PostgreSQL database."""
     with tempfile.TemporaryDirectory(prefix="cq-contention-", dir=workdir or Path.cwd()) as tmp:
-        return [play(n, seconds, Path(tmp)) for n in desks]
+        return [
+            play(n, seconds, Path(tmp), database=databases() if databases else None) for n in desks
+        ]

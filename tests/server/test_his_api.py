@@ -212,8 +212,9 @@ async def test_refusals_of_the_rules_and_unknown_ids_write_nothing(
     cancel = "/api/v1/appointments/HIS1/cancel"
     status, _, answer = await request(api, "POST", cancel, {}, token)
     assert (status, answer["error"]["field"]) == (400, "reason")
-    status, _, answer = await request(api, "POST", cancel, {"reason": " "}, token)
-    assert (status, answer["error"]["field"]) == (400, "reason")
+    for reason in (" ", "x" * 201, 7, "\u202e"):
+        status, _, answer = await request(api, "POST", cancel, {"reason": reason}, token)
+        assert (status, answer["error"]["field"]) == (400, "reason"), reason
     status, _, answer = await request(
         api, "POST", cancel, {"reason": "x", "external_id": "HIS9"}, token
     )
@@ -285,3 +286,22 @@ async def test_a_wrong_password_is_401_and_a_flood_of_them_429(api: DisplayServe
     assert answer["error"]["code"] == "rate_limited"
     status, _, answer = await request(api, "POST", "/api/v1/login", {"user": "his"})
     assert (status, answer["error"]["field"]) == (400, "password")
+
+
+async def test_a_client_that_expects_100_continue_is_told_to_send_its_body(
+    api: DisplayServer,
+) -> None:
+    assert api.api_server is not None
+    port = api.api_server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = json.dumps({"user": "his", "password": PASSWORD}).encode()
+    writer.write(
+        b"POST /api/v1/login HTTP/1.1\r\nExpect: 100-continue\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT_S)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    writer.write(body)
+    answer = await asyncio.wait_for(reader.read(), WAIT_S)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200 ")

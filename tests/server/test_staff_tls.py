@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import ssl
@@ -66,3 +67,25 @@ async def test_a_wss_client_logs_in_on_a_server_with_its_own_certificate(
             )
             session = json.loads(await ws.recv())
     assert session["type"] == "session" and session["user"] == "wang"
+
+
+async def test_the_his_api_speaks_the_same_tls_on_its_own_port(
+    store: Store, tmp_path: Path
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    add_staff(store, "his", "integration", (), "correct horse 42", "host:root")
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    client_side = ssl.create_default_context(cafile=str(cert))
+    async with serve(store, "127.0.0.1", 0, tls=server_side, api_port=0) as app:
+        assert app.api_url is not None and app.api_url.startswith("https://")
+        port = int(app.api_url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_side)
+        body = json.dumps({"user": "his", "password": "correct horse 42"}).encode()
+        writer.write(
+            b"POST /api/v1/login HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        )
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and json.loads(rest)["role"] == "integration"

@@ -1,0 +1,238 @@
+"""The store on PostgreSQL (psycopg 3): the same statements, rules and events as on SQLite.
+
+Writers of one clinic are serialised by a transaction-level advisory lock taken as each write
+transaction begins, and an event's seq is MAX(seq) + 1 under it: seqs therefore appear to
+readers in commit order without holes, so resuming by seq stays exact. With every writer holding
+that lock before it touches a row, at READ COMMITTED no write can fail on serialisation or
+deadlock; waiting for the lock past the writer's deadline is `StoreBusy`, as SQLite's busy is.
+
+The queue's SQL is written once with SQLite's `?` placeholders; `translate` is the one place it
+becomes PostgreSQL's, together with SQLite's two JSON functions and its case-blind LIKE.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import errors
+from psycopg.pq import TransactionStatus
+
+from queue_core import schema_postgres
+from queue_core.backend import Connection, Opened
+from queue_core.errors import DatabaseUnreachable, FileFault, ForeignDatabase, StoreBusy
+
+# The one advisory lock key of a clinic's write path (one database holds one clinic).
+WRITE_LOCK = 0x636C_696E_6963  # "clinic"
+GIVE_UP_AFTER_S = 30.0
+
+_TOKENS = re.compile(r"'[^']*'|\?|%")
+_REWRITES = (
+    (re.compile(r"json_extract\((\w+), '\$\.(\w+)'\)"), r"(\1::jsonb ->> '\2')"),
+    (re.compile(r"json_each\(\?\)"), r"json_array_elements_text(?::json)"),
+    (re.compile(r"\bLIKE\b"), "ILIKE"),
+)
+
+
+@functools.cache
+def translate(sql: str) -> str:
+    """SQLite's dialect of the queue's statements into PostgreSQL's."""
+    for pattern, replacement in _REWRITES:
+        sql = pattern.sub(replacement, sql)
+
+    def token(match: re.Match[str]) -> str:
+        text = match.group()
+        return "%s" if text == "?" else text.replace("%", "%%")
+
+    return _TOKENS.sub(token, sql)
+
+
+class Row:
+    """A result row read as sqlite3.Row is: by position, by column name, and as a dict."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: dict[str, int], values: Sequence[Any]) -> None:
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[key if isinstance(key, int) else self._index[key]]
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+    index = {column.name: i for i, column in enumerate(cursor.description or ())}
+    return lambda values: Row(index, values)
+
+
+class PgConnection:
+    """A psycopg connection in autocommit mode, so that BEGIN and COMMIT are the store's own
+    statements as on SQLite, speaking the queue's SQL through `translate`."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+        return self._conn.execute(translate(sql), tuple(parameters))
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        cursor = self._conn.cursor()
+        cursor.executemany(translate(sql), [tuple(p) for p in parameters])
+        return cursor
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.info.transaction_status is not TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def shown_url(url: str) -> str:
+    """The address without its password: what a message may print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+class _NothingToReplace:
+    """A database server has no file that can be swapped under an open connection."""
+
+    def changed(self) -> FileFault | None:
+        return None
+
+    def check(self) -> None:
+        return None
+
+
+class PostgresBackend:
+    name = "postgresql"
+    database_error = psycopg.Error
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = shown_url(url)
+        database = urlsplit(url).path.strip("/") or "clinic-queue"
+        # The queue's own files (slips, voice clips) live in the working directory.
+        self.path = Path.cwd() / database
+
+    def exists(self) -> bool:
+        return True  # an address names a server; whether it holds a clinic, `pending` says
+
+    def connect(self) -> Connection:
+        try:
+            conn = PgConnection(psycopg.connect(self.url, autocommit=True, row_factory=_rows))
+        except psycopg.Error as exc:
+            raise DatabaseUnreachable(self.location, _first_line(exc)) from None
+        foreign = self.foreign_tables(conn)
+        if foreign:
+            conn.close()
+            raise ForeignDatabase(self.location, foreign)
+        return conn
+
+    def opened(self) -> Opened:
+        return _NothingToReplace()
+
+    @contextmanager
+    def faults(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if isinstance(exc, errors.LockNotAvailable):
+                raise StoreBusy() from None
+            raise DatabaseUnreachable(self.location, _first_line(exc)) from None
+
+    def gate(self, deadline: float) -> Any:
+        return nullcontext()  # the server queues the advisory lock's waiters in order
+
+    def begin_write(self, conn: Connection, deadline: float) -> None:
+        wait_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        conn.execute("BEGIN")
+        try:
+            conn.execute(f"SET LOCAL lock_timeout = {wait_ms}")
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
+        except errors.LockNotAvailable:
+            self.roll_back(conn)
+            raise StoreBusy() from None
+        except BaseException:
+            self.roll_back(conn)
+            raise
+
+    def begin_read(self, conn: Connection) -> None:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def commit(self, conn: Connection) -> None:
+        conn.execute("COMMIT")
+
+    def roll_back(self, conn: Connection) -> None:
+        if conn.in_transaction:
+            with suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
+
+    def retry(self, action: Callable[[], Any], deadline: float | None = None) -> Any:
+        """Nothing to retry statement by statement: a write waits for the lock in the server,
+        and a refused statement has ended its transaction."""
+        return action()
+
+    def data_version(self, conn: Connection) -> int:
+        """Every commit that changes a row appends an event: the last seq moves with it."""
+        return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+
+    def next_seq(self, conn: Connection) -> int:
+        return int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0])
+
+    def insert_event(self, conn: Connection, values: tuple[Any, ...]) -> int:
+        row = conn.execute(
+            "INSERT INTO events (seq, at, day, type, ticket, desk, queue, actor, reason, payload)"
+            " SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM events"
+            " RETURNING seq",
+            values,
+        ).fetchone()
+        return int(row[0])
+
+    def refused_columns(self, exc: Exception) -> tuple[str, ...] | None:
+        if not isinstance(exc, errors.IntegrityError):
+            return None
+        if not isinstance(exc, errors.UniqueViolation):
+            return ()
+        name = exc.diag.constraint_name or ""
+        if name in schema_postgres.UNIQUE_COLUMNS:
+            return schema_postgres.UNIQUE_COLUMNS[name]
+        from queue_core.store import TABLE_KEYS  # the store's own table of keys
+
+        table = exc.diag.table_name or ""
+        return TABLE_KEYS.get(table, ()) if name == f"{table}_pkey" else ()
+
+    def pending(self, conn: Connection) -> bool:
+        return schema_postgres.pending(conn)
+
+    def migrate(self, conn: Connection) -> None:
+        schema_postgres.apply(conn)
+
+    def foreign_tables(self, conn: Connection) -> list[str]:
+        return schema_postgres.foreign_tables(conn)
+
+    def close(self) -> None:
+        return None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
