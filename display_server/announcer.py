@@ -50,7 +50,9 @@ class Announcer:
         )
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        # Queued renders are dropped; the one in flight on each thread (a fraction of a second)
+        # is waited for, so nothing writes into the audio folder once the server has stopped.
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def key(self, job: Job) -> str:
         text = "\0".join((self.signature, *job))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,8 @@ class Notifier:
         self._backlog = Backlog(0, None)
         self._counts = {"delivered": 0, "failed": 0, "given_up": 0}
         self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
+        # Called on the delivery thread when the backlog changed: admins' consoles show it.
+        self.on_backlog: Callable[[], None] | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -147,7 +150,10 @@ class Notifier:
             else:
                 self._http.submit(self._send, hook, row)
         with self.store.read() as conn:
-            self._backlog = backlog(conn)
+            before, self._backlog = self._backlog, backlog(conn)
+        if self.on_backlog is not None and before != self._backlog:
+            with contextlib.suppress(RuntimeError):  # the server's loop is already closed
+                self.on_backlog()
         if self._wake.is_set():
             return 0.0
         if len(self._in_flight) >= self.config.concurrency:

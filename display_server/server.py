@@ -429,6 +429,12 @@ async def serve(
         await app.hub.start()
         if app.notifier is not None:
             app.hub.tail_listeners.append(app.notifier.wake)
+            loop = asyncio.get_running_loop()
+
+            def backlog_moved() -> None:
+                loop.call_soon_threadsafe(app.hub.tell_listeners)
+
+            app.notifier.on_backlog = backlog_moved
             app.notifier.start()
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)

@@ -167,16 +167,40 @@ class StaffLink:
     shown: Any = None  # the triage view last sent without its seq; for a desk, its screens
     sent: int = NO_BASE  # the seq of the desk view last sent
     admin: bool = False  # the member watching is an admin: the outbox's backlog goes along
+    outbox_sent: Any = None  # the backlog last sent to an admin
+    triage_sent: Frame | None = None  # the triage view last sent
 
     async def view(self) -> Frame | None:
         """The watched view (`_view`), with the outbox's backlog for an admin: admins are
-        few, so theirs is encoded apart from the frames every console shares."""
+        few, so theirs is encoded apart from the frames every console shares. A backlog that
+        moved while the view did not goes out on the view as it stands."""
         frame = await self._view()
         notifier = self.api.notifier
-        if frame is None or not self.admin or notifier is None:
+        if not self.admin or notifier is None:
             return frame
         status = notifier.status()
-        message = {**frame[0], "outbox": OutboxView(status.backlog, status.oldest).to_json()}
+        outbox = OutboxView(status.backlog, status.oldest).to_json()
+        if frame is None:
+            if outbox == self.outbox_sent:
+                return None
+            frame = self._unchanged()
+            if frame is None:
+                return None
+        self.outbox_sent = outbox
+        message = {**frame[0], "outbox": outbox}
+        return message, encode(message)
+
+    def _unchanged(self) -> Frame | None:
+        """The watched view as last sent: an empty delta on it, or the triage view again."""
+        if self.watching is None:
+            return None
+        if self.watching["view"] != "desk":
+            return self.triage_sent
+        if self.sent == NO_BASE:
+            return None
+        desk = self.watching.get("desk", "")
+        message: Message = {"type": "delta", "view": "desk", "seq": self.sent, "base": self.sent}
+        message.update(data={}, screens={desk: self.shown})
         return message, encode(message)
 
     async def _view(self) -> Frame | None:
@@ -196,7 +220,8 @@ class StaffLink:
             return None
         self.shown = same
         message = {"type": "view", "view": "triage", "seq": hub.seq, "data": data}
-        return message, encode(message)
+        self.triage_sent = message, encode(message)
+        return self.triage_sent
 
     def _desk_view(self, desk: str) -> Frame | None:
         hub = self.api.hub
