@@ -495,7 +495,7 @@ def cmd_triage(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import ssl  # here: only the server needs it, plain commands start without it
 
-    from display_server.server import run
+    from display_server.process import run
 
     if (args.cert is None) != (args.key is None):
         raise UsageError("clinic-queue serve: --cert and --key go together")

@@ -9,15 +9,10 @@ reads on another connection, so neither the event loop nor a read ever waits beh
 from __future__ import annotations
 
 import asyncio
-import gc
-import os
 import re
-import resource
-import signal
 import socket
 import ssl
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -48,7 +43,7 @@ from display_server.staff import STAFF_PATH, StaffApi
 from display_server.voice import choose_engine
 from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
-from display_server.ws_private import hang_up, lost_waiter, stop_listening, transport
+from display_server.ws_private import hang_up, stop_listening, transport
 from queue_core.errors import QueueError
 from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
@@ -62,25 +57,9 @@ DISPLAY_PATH = "/ws/display"
 TICKET_PATH = "/ws/ticket/"
 AUDIO_PATH = "/audio/"
 AUDIO_KEY = re.compile(KEY_PATTERN)
-# Every change re-orders a queue: thousands of objects that replace the previous order at once.
-# At the default threshold (700) they were promoted, and full collections walked every
-# connection's objects while every feed waited (docs/benchmarks.md, why these settings).
-# Short-lived objects should die between two young collections, not be counted into old ones.
-GC_YOUNG = 50_000
-# Objects that lived this long (connections, the day's line) are frozen out of the cyclic
-# collector's sight: a collection that walks thousands of phones' connections stalls every
-# feed. They are still freed by reference counting when they go; a closed connection is
-# (tests/server/test_gc_freeze.py holds that). Cyclic garbage frozen by chance is never freed,
-# so this is not done more often than it pays.
-FREEZE_EVERY_S = 10.0
-# ...and sooner when this many connections opened since: thousands of phones connecting at
-# once (after a restart) would otherwise all be walked by the next full collection.
-FREEZE_AFTER_JOINS = 200
-FREEZE_LOOK_S = 0.5
 # After a restart thousands of clients connect within a second; asyncio's default queue of 100
 # unaccepted connections drops the rest, and a dropped SYN is retried only after 1 s.
 LISTEN_BACKLOG = 4096
-GOODBYE_S = 0.5  # on SIGTERM, how long a queued close frame may take before the process exits
 # A client that answers no ping within PING_TIMEOUT_S (a phone gone off the Wi-Fi without a
 # close) is dropped; it is pinged once every PING_INTERVAL_S, at its own phase (keepalive.py).
 PING_INTERVAL_S = 20.0
@@ -502,81 +481,3 @@ def going_away(server: Server) -> list[ServerConnection]:
     for conn in connections:
         hang_up(conn, CloseCode.GOING_AWAY)
     return connections
-
-
-def run(
-    store: Store,
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    tls: ssl.SSLContext | None = None,
-    api_port: int | None = None,
-) -> None:
-    """Serve until SIGTERM or SIGINT; prints the real address first (port 0 picks one)."""
-    raise_file_limit()
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    asyncio.run(_run_until_signal(store, host, port, tls, api_port))
-
-
-async def freeze_long_lived(
-    connections: Callable[[], int],
-    every_s: float = FREEZE_EVERY_S,
-    joins: int = FREEZE_AFTER_JOINS,
-    look_s: float = FREEZE_LOOK_S,
-) -> None:
-    """Move the objects that are still alive out of the cyclic collector's generations
-    (gc.freeze), so later collections walk only what was made since: every `every_s`, and as
-    soon as `joins` more connections are open than at the fewest since the last freeze."""
-    frozen_at, fewest = time.monotonic(), connections()
-    while True:
-        await asyncio.sleep(look_s)
-        count = connections()
-        fewest = min(fewest, count)
-        if count - fewest >= joins or time.monotonic() - frozen_at >= every_s:
-            gc.freeze()
-            frozen_at, fewest = time.monotonic(), count
-
-
-def raise_file_limit() -> None:
-    """Every screen and phone holds a descriptor; a login shell's soft limit is often 1,024."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY:
-        hard = max(soft, 65_536)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-async def _run_until_signal(
-    store: Store, host: str, port: int, tls: ssl.SSLContext | None, api_port: int | None
-) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handlers: list[tuple[int, Callable[[], None]]] = [
-        (signal.SIGTERM, stop.set),
-        (signal.SIGINT, stop.set),
-    ]
-    for signum, callback in handlers:
-        loop.add_signal_handler(signum, callback)
-    async with serve(store, host, port, tls=tls, api_port=api_port) as app:
-        print(f"Serving on {app.url}", flush=True)  # the first line: callers wait for it
-        print(app.voice_line, flush=True)
-        if app.api_url is not None:
-            print(f"HIS API on {app.api_url}/api/v1", flush=True)
-        hub = app.hub
-        freezer = asyncio.create_task(
-            freeze_long_lived(lambda: hub.display_count + hub.phone_count)
-        )
-        await stop.wait()
-        freezer.cancel()
-        print("Stopping: closing every connection (1001)", flush=True)
-        assert app.server is not None
-        closed = going_away(app.server)
-        # A close frame still queued behind unread data may take a moment (a stalled phone
-        # will never take it: it reconnects after its ping timeout like any dropped client).
-        queued = [lost_waiter(c) for c in closed if transport(c).get_write_buffer_size()]
-        if queued:
-            await asyncio.wait(queued, timeout=GOODBYE_S)
-        app.close()
-        # Every other close frame is in the kernel, which delivers it even if the socket is
-        # reset after it. Finishing thousands of handler tasks and freeing their objects would
-        # keep the next process waiting for the port: exit now.
-        os._exit(0)

@@ -6,7 +6,8 @@ import asyncio
 import gc
 import weakref
 
-from display_server.server import DisplayServer, freeze_long_lived
+from display_server.process import freeze_long_lived
+from display_server.server import DisplayServer
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR
