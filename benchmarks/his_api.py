@@ -6,7 +6,6 @@ from sending the request to its answer. Writes docs/benchmarks.md's `his-api` bl
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -18,7 +17,7 @@ from typing import Any
 
 from websockets.asyncio.client import connect
 
-from benchmarks.report import Blocks, Table, machine_line, percentile, show_blocks, write_blocks
+from benchmarks.report import Blocks, Table, block_main, machine_line, percentile
 from display_server.server import DisplayServer, serve
 from queue_core import checkin_code
 from queue_core.config import parse_config
@@ -144,11 +143,7 @@ def report(quick: bool) -> Blocks:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
-    quick = parser.parse_args(argv).quick
-    (show_blocks if quick else write_blocks)(report(quick))
-    return 0
+    return block_main(report, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@ figures) for named blocks, and `write_blocks` replaces the text between each blo
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sqlite3
 import statistics
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +78,17 @@ def show_blocks(blocks: Blocks, doc: Path = DOC) -> None:
     fill(doc.read_text(encoding="utf-8"), blocks)
     for name, parts in blocks.items():
         print(f"<!-- {name} -->\n{render(parts)}\n")
+
+
+def block_main(
+    report: Callable[[bool], Blocks], description: str | None, argv: list[str] | None
+) -> int:
+    """The command line of a benchmark that writes blocks: `--quick` prints, else it writes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
+    quick = parser.parse_args(argv).quick
+    (show_blocks if quick else write_blocks)(report(quick))
+    return 0
 
 
 def cpu_model() -> str:

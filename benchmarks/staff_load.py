@@ -11,7 +11,6 @@ taking each delta in, in processes of their own (benchmarks/staff_fleet.py). Wri
 
 from __future__ import annotations
 
-import argparse
 import random
 import tempfile
 import time
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.clinic import ACTOR
-from benchmarks.report import Blocks, Table, machine_line, show_blocks, verdict, write_blocks
+from benchmarks.report import Blocks, Table, block_main, machine_line, verdict
 from benchmarks.server_common import (
     Fleet,
     ServerProcess,
@@ -214,11 +213,7 @@ def report(quick: bool) -> Blocks:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
-    quick = parser.parse_args(argv).quick
-    (show_blocks if quick else write_blocks)(report(quick))
-    return 0
+    return block_main(report, __doc__, argv)
 
 
 if __name__ == "__main__":

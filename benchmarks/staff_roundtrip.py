@@ -6,7 +6,6 @@ block: `python -m benchmarks.staff_roundtrip` or `run_all --only staff` (`--quic
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -19,7 +18,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from benchmarks.report import Blocks, Table, machine_line, show_blocks, verdict, write_blocks
+from benchmarks.report import Blocks, Table, block_main, machine_line, percentile, verdict
 from display_server.server import serve
 from display_server.staff import STAFF_PATH
 from queue_core.config import load_config
@@ -31,11 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse 42"
 GOAL_P99_MS = 20.0
 WAITING = (50, 500)
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def _login(url: str, user: str, local: str = "127.0.0.1") -> ClientConnection:
@@ -147,7 +141,7 @@ def run(quick: bool) -> StaffFigures:
 def blocks(figures: StaffFigures, quick: bool) -> Blocks:
     rows = []
     for trips in figures.round_trips:
-        p50, p99 = statistics.median(trips.trips_ms), _p(trips.trips_ms, 0.99)
+        p50, p99 = statistics.median(trips.trips_ms), percentile(trips.trips_ms, 0.99)
         rows.append(
             (
                 f"{trips.waiting:,}",
@@ -165,7 +159,7 @@ def blocks(figures: StaffFigures, quick: bool) -> Blocks:
     flood = (
         f"Legitimate logins during a guessing flood ({figures.guesses_per_s:,.0f} wrong logins/s "
         f"from another loopback address): {len(logins)} logins, all answered, "
-        f"p50 {statistics.median(logins):.1f} ms, p99 {_p(logins, 0.99):.1f} ms "
+        f"p50 {statistics.median(logins):.1f} ms, p99 {percentile(logins, 0.99):.1f} ms "
         "(each login is one scrypt check, memory-hard on purpose)."
     )
     return {"staff-roundtrip": [table, flood, machine_line(quick)]}
@@ -176,11 +170,7 @@ def report(quick: bool) -> Blocks:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short smoke run, print only")
-    quick = parser.parse_args(argv).quick
-    (show_blocks if quick else write_blocks)(report(quick))
-    return 0
+    return block_main(report, __doc__, argv)
 
 
 if __name__ == "__main__":

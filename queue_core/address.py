@@ -27,8 +27,8 @@ FROM_CONFIG = "clinic.public_url"
 FROM_DEFAULT = "the default"
 
 
-def url_problem(text: str) -> str | None:
-    """Why `text` cannot be the public address (said after it), or None when it can."""
+def http_url_problem(text: str, host_example: str = "") -> str | None:
+    """Why `text` is no http(s) address of a host (said after it), or None when it is one."""
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         return "must start with http:// or https://"
@@ -38,8 +38,15 @@ def url_problem(text: str) -> str | None:
         host, _ = parts.hostname, parts.port
     except ValueError:
         return "has a port that is not a number from 0 to 65535"
-    if not host:
-        return "must name a host, e.g. https://queue.hospital.example"
+    return None if host else f"must name a host{host_example}"
+
+
+def url_problem(text: str) -> str | None:
+    """Why `text` cannot be the public address (said after it), or None when it can."""
+    problem = http_url_problem(text, ", e.g. https://queue.hospital.example")
+    if problem is not None:
+        return problem
+    parts = urlsplit(text)
     if parts.query or parts.fragment:
         return "must not have a query (?) or a fragment (#): ticket links are added to it"
     return None

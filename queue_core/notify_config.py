@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from queue_core.address import http_url_problem
 
 # The kinds of notification, in the order docs/notifications.md explains them.
 KINDS = (
@@ -55,19 +56,6 @@ class NotifyConfig:
         return next((w for w in self.webhooks if w.name == name), None)
 
 
-def _url_problem(text: str) -> str | None:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    if any(ch.isspace() for ch in text):
-        return "must not contain spaces"
-    try:
-        host, _ = parts.hostname, parts.port
-    except ValueError:
-        return "has a port that is not a number from 0 to 65535"
-    return None if host else "must name a host"
-
-
 def parse_notify(table: Any) -> tuple[NotifyConfig, list[str]]:
     """The `[notify]` table and its problems, each naming its key (never a secret's value)."""
     if table is None:
@@ -105,7 +93,7 @@ def parse_notify(table: Any) -> tuple[NotifyConfig, list[str]]:
         if not _NAME.match(name):
             problems.append(f"{p}.name: {name!r} must be lower-case letters, digits, - or _")
         url = take(t, p, "url", str, "")
-        problem = _url_problem(url)
+        problem = http_url_problem(url)
         if problem is not None:
             problems.append(f"{p}.url: {problem}")
         secret = take(t, p, "secret", str, "")
