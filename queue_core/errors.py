@@ -243,6 +243,19 @@ class DatabaseUnreachable(FileFault):
         )
 
 
+class NoPrimary(FileFault):
+    """The address reached a standby: it reads, it takes no write (docs/scaling.md)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"The queue database at {location} takes no writes now: it is a standby, and no"
+            " primary is up (a failover may be under way); nothing was changed. Try again in a"
+            " moment.",
+            "no_primary",
+            location=location,
+        )
+
+
 class FileOnly(FileFault):
     """What works on the SQLite file alone, asked of a clinic in PostgreSQL (docs/scaling.md)."""
 

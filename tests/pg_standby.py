@@ -10,6 +10,7 @@ the two accepts writes.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from tests.pg import (
     start,
     stop,
 )
+
+STREAMING_CHECKS = 600  # 30 s of polls: a standby streams within moments of its start
 
 
 @dataclass
@@ -70,11 +73,33 @@ def primary_and_standby() -> Iterator[Pair]:
             )
             start(data, sockets, as_user)
             try:
+                _synchronous(primary)
                 yield Pair(primary, PgServer(sockets, primary.user, data), as_user)
             finally:
                 stop(data, as_user)
         finally:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _synchronous(primary: PgServer) -> None:
+    """Every commit waits until the standby has applied it, as a failover manager's
+    synchronous replication makes it wait (docs/scaling.md): what a desk was told is done is
+    on the standby, and read there at once. The tests' servers commit without waiting by
+    default, set on their command line, which a role's setting overrides."""
+    import psycopg
+
+    with psycopg.connect(primary.url("postgres"), autocommit=True) as conn:
+        for _ in range(STREAMING_CHECKS):
+            if conn.execute(
+                "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'"
+            ).fetchone():
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("the standby never started streaming from the primary")
+        conn.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        conn.execute(f"ALTER ROLE {primary.user} SET synchronous_commit = 'remote_apply'")
+        conn.execute("SELECT pg_reload_conf()")
 
 
 @pytest.fixture
