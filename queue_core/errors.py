@@ -155,13 +155,14 @@ class StoreBusy(QueueError):
 
 class NotCompacted(QueueError):
     """A purge erased what was due, but the file could not be rewritten without the old bytes
-    (disk full, a read-only file): they stay in it until a purge compacts it."""
+    (disk full, a read-only file; on PostgreSQL, a role that may not vacuum every table): they
+    stay in it until a purge compacts it."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, what: str = "the file") -> None:
         super().__init__(
-            "The personal data due was erased from the tables and the log, but the file could"
-            f" not be compacted ({detail}): the old bytes stay in it until"
-            " 'clinic-queue purge' runs again.",
+            "The personal data due was erased from the tables and the log, but"
+            f" {what} could not be compacted ({detail}): the old bytes stay in"
+            f" {'it' if what == 'the file' else 'them'} until 'clinic-queue purge' runs again.",
             "not_compacted",
         )
 

@@ -22,6 +22,7 @@ import time
 from psycopg import errors
 
 from queue_core.backend_postgres import GIVE_UP_AFTER_S
+from queue_core.errors import NotCompacted
 from queue_core.store import Store
 from queue_core.table_copy import TABLES
 
@@ -32,8 +33,21 @@ PAUSE_S = 0.05
 def vacuum_full(store: Store) -> bool:
     """VACUUM FULL of every table of the clinic, then of the planner's statistics; False if
     readers kept a table locked past the store's deadline (it then keeps its old bytes until
-    the next purge)."""
+    the next purge). NotCompacted when the store's role may not vacuum them all."""
     deadline = time.monotonic() + GIVE_UP_AFTER_S
+    with store.read() as conn:
+        role, may = conn.execute(
+            "SELECT current_user, pg_get_userbyid(datdba) = current_user OR rolsuper"
+            " FROM pg_database, pg_roles WHERE datname = current_database()"
+            " AND rolname = current_user"
+        ).fetchone()
+    if not may:
+        # VACUUM skips, with a mere warning, a table its role may not vacuum.
+        raise NotCompacted(
+            f"{role} does not own the database, and only its owner may vacuum every table"
+            " and the planner's statistics",
+            "the tables' files",
+        )
     for table in (*TABLES, "pg_statistic"):
         analyze = "" if table == "pg_statistic" else ", ANALYZE"
         while True:

@@ -68,3 +68,34 @@ def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
     assert _on_disk(pg_server, pg_url, NAME, late.token) == []
     [call] = [e for e in cli.events() if e["type"] == "call" and e["ticket"] == late.number]
     assert (call["actor"], call["reason"]) == ("nurse-wang", "emergency")
+
+
+def test_a_role_that_does_not_own_the_database_erases_and_says_the_files_keep_the_bytes(
+    pg_server: PgServer, pg_url: str, tmp_path: Path, clock: SteppingClock
+) -> None:
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    config = parse_config(text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1))
+    initialise(pg_url, config, ACTOR, now=clock()).close()
+    with closing(Store.open(pg_url, clock=clock)) as store:
+        issue_ticket(store, "nk-pt", ACTOR, name=NAME)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "DO $$ BEGIN CREATE ROLE clerk LOGIN; EXCEPTION WHEN duplicate_object THEN END $$"
+        )
+        conn.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO clerk")
+        conn.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO clerk")
+    clerk = PgCli(pg_url.replace("postgresql://postgres@", "postgresql://clerk@"), tmp_path)
+
+    refused = clerk.run("purge")
+
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err_lines == [
+        "clinic-queue: The personal data due was erased from the tables and the log, but the"
+        " tables' files could not be compacted (clerk does not own the database, and only its"
+        " owner may vacuum every table and the planner's statistics): the old bytes stay in"
+        " them until 'clinic-queue purge' runs again."
+    ]
+    owner = PgCli(pg_url, tmp_path).ok("purge").splitlines()
+    assert owner[0].startswith("Nothing to erase: the clinic keeps 0 days")  # erased already
+    assert owner[-1].startswith("Vacuumed: no erased byte is left")
+    assert _on_disk(pg_server, pg_url, NAME) == []
