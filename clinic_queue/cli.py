@@ -24,14 +24,13 @@ from clinic_queue.voice_cli import add_voice_commands
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
 from queue_core.backend import is_postgres, shown_location
-from queue_core.backup import Copy, backup
+from queue_core.backup import Copy, backup_store
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
 from queue_core.errors import (
     ConfigError,
     FileFault,
-    FileOnly,
     NotInitialised,
     QueueError,
     TextRefused,
@@ -388,7 +387,7 @@ def cmd_close_day(args: argparse.Namespace) -> None:
 
 def cmd_purge(args: argparse.Namespace) -> None:
     store = _open(args)
-    done = purge(store, args.actor, slip_dir(store.file("purge")))
+    done = purge(store, args.actor, slip_dir(store.path))
     if done.first_day is None:
         kept = store.config.retention_days
         through = f" Erased through {done.last_day}." if done.last_day else ""
@@ -408,12 +407,17 @@ def cmd_purge(args: argparse.Namespace) -> None:
             f"Forgot {done.sessions} expired staff session(s) and {done.keys} command key(s)"
             " of past days."
         )
-    if done.compacted:
+    on_file = store.backend.name == "sqlite"
+    if done.compacted and on_file:
         print("Compacted: no erased byte is left in the file or its WAL.")
+    elif done.compacted:
+        print("Vacuumed: no erased byte is left in the files of the tables (docs/operations.md).")
     else:
+        held = "the WAL from being checkpointed; erased bytes stay in it"
+        if not on_file:
+            held = "the tables from being vacuumed; erased bytes stay in them"
         print(
-            "clinic-queue: warning: readers kept the WAL from being checkpointed; erased bytes"
-            " stay in it until the next purge.",
+            f"clinic-queue: warning: readers kept {held} until the next purge.",
             file=sys.stderr,
         )
 
@@ -428,8 +432,8 @@ def _copy_line(copy: Copy, tz: ZoneInfo) -> str:
 def cmd_backup(args: argparse.Namespace) -> None:
     store = _open(args)
     tz = store.config.tz
-    copy = backup(store.file("backup"), Path(args.dest), store.now().astimezone(tz))
-    print(f"Backed up {store.path} to {copy.path}: {_copy_line(copy, tz)}.")
+    copy = backup_store(store, Path(args.dest), store.now().astimezone(tz))
+    print(f"Backed up {store.backend.location} to {copy.path}: {_copy_line(copy, tz)}.")
 
 
 def cmd_migrate_to(args: argparse.Namespace) -> None:
@@ -445,16 +449,22 @@ def cmd_migrate_to(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    target = args.db or default_db()
+    target: str | Path = args.db or default_db()
+    now = datetime.now().astimezone()
     if is_postgres(target):
-        raise FileOnly("restore", shown_location(target))
-    db = Path(target)
-    done = restore(Path(args.source), db, datetime.now().astimezone())
-    with closing(Store.open(db)) as store:  # the clinic's time zone is in the file restored
+        from queue_core.restore_postgres import restore_database
+
+        done = restore_database(Path(args.source), str(target), now)
+        kept = "What the database held"
+    else:
+        target = Path(target)
+        done = restore(Path(args.source), target, now)
+        kept = "The file it replaced"
+    with closing(Store.open(target)) as store:  # the clinic's time zone is in what was restored
         tz = store.config.tz
-    print(f"Restored {db} from {args.source}: {_copy_line(done.copy, tz)}.")
+    print(f"Restored {shown_location(target)} from {args.source}: {_copy_line(done.copy, tz)}.")
     if done.replaced is not None:
-        print(f"The file it replaced is kept as {done.replaced}.")
+        print(f"{kept} is kept as {done.replaced}.")
 
 
 def cmd_desk(args: argparse.Namespace) -> None:
@@ -649,7 +659,7 @@ def build_parser() -> _Parser:
     add(
         "restore",
         cmd_restore,
-        "put a backup in place of the database, when no process has it open",
+        "put a backup in place of the database, when nothing else has it open",
     ).add_argument("source", metavar="BACKUP")
     add(
         "migrate-to",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from queue_core.backup import backup, prune
+from queue_core.backup import backup_store, prune
 from queue_core.config import BackupConfig
 from queue_core.errors import QueueError
 from queue_core.store import Store
@@ -45,7 +45,7 @@ class Backups:
     def _copy(self) -> Path:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         now = self.store.now().astimezone(self.store.config.tz)
-        made = backup(self.store.path, self.directory, now).path
+        made = backup_store(self.store, self.directory, now).path
         prune(self.directory, self.store.path, self.keep)
         return made
 

@@ -27,7 +27,13 @@ from psycopg.pq import TransactionStatus
 
 from queue_core import schema_postgres
 from queue_core.backend import Connection, Opened
-from queue_core.errors import DatabaseUnreachable, FileFault, ForeignDatabase, StoreBusy
+from queue_core.errors import (
+    DatabaseUnreachable,
+    FileFault,
+    ForeignDatabase,
+    NoPrimary,
+    StoreBusy,
+)
 
 # The one advisory lock key of a clinic's write path (one database holds one clinic).
 WRITE_LOCK = 0x636C_696E_6963  # "clinic"
@@ -159,6 +165,8 @@ class PostgresBackend:
             if isinstance(exc, errors.LockNotAvailable):
                 raise StoreBusy() from None
             raise DatabaseUnreachable(self.location, _first_line(exc)) from None
+        except errors.ReadOnlySqlTransaction:
+            raise NoPrimary(self.location) from None
 
     def gate(self, deadline: float) -> Any:
         return nullcontext()  # the server queues the advisory lock's waiters in order

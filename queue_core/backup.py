@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from queue_core import schema
 from queue_core.errors import BackupFailed, NotADatabase
-from queue_core.store import BUSY_TIMEOUT_MS, CONFIG_KEY
+from queue_core.store import BUSY_TIMEOUT_MS, CONFIG_KEY, Store
 
 PARTIAL = ".partial"  # the suffix of a copy still being written or checked
 _STAMP = "%Y%m%d-%H%M%S"
@@ -113,15 +114,22 @@ def backup_name(db: Path, now: datetime) -> str:
 def backup(db: Path, dest: Path, now: datetime) -> Copy:
     """Copy `db` to `dest` (a file that does not exist yet, or a directory, where the copy is
     named after the database and `now`); BackupFailed if it could not be made and checked."""
+    mode = db.stat().st_mode & 0o660  # as private as the database, never readable by others
+    return write_checked(db, dest, now, lambda partial: copy_file(db, partial, mode))
+
+
+def write_checked(db: Path, dest: Path, now: datetime, write: Callable[[Path], int]) -> Copy:
+    """The copy `write` makes of `db` at a new path (it returns the events the copy must
+    hold), checked, then renamed to its name in `dest`; BackupFailed if it could not be made
+    and checked, and then nothing is left."""
     target = dest / backup_name(db, now) if dest.is_dir() else dest
     if target.exists():
         raise BackupFailed(f"{target} exists already; nothing was overwritten.")
     if not target.parent.is_dir():
         raise BackupFailed(f"{target.parent} is not a directory.")
     partial = target.with_name(target.name + PARTIAL)
-    mode = db.stat().st_mode & 0o660  # as private as the database, never readable by others
     try:
-        events = copy_file(db, partial, mode)
+        events = write(partial)
         copy = check_copy(partial)
         if copy.events != events:
             raise BackupFailed(
@@ -136,6 +144,15 @@ def backup(db: Path, dest: Path, now: datetime) -> Copy:
         detail = exc.message if isinstance(exc, NotADatabase) else str(exc)
         raise BackupFailed(f"the copy could not be made ({detail}); nothing was kept.") from None
     return Copy(target, copy.events, copy.last_at, copy.size)
+
+
+def backup_store(store: Store, dest: Path, now: datetime) -> Copy:
+    """`backup` of the store's database, whichever its engine: a file of the same kind."""
+    if store.backend.name == "sqlite":
+        return backup(store.path, dest, now)
+    from queue_core.backup_postgres import backup_database
+
+    return backup_database(store, dest, now)
 
 
 _NAMED = re.compile(r"^(?P<stem>.+)-\d{8}-\d{6}\.db$")

@@ -155,13 +155,14 @@ class StoreBusy(QueueError):
 
 class NotCompacted(QueueError):
     """A purge erased what was due, but the file could not be rewritten without the old bytes
-    (disk full, a read-only file): they stay in it until a purge compacts it."""
+    (disk full, a read-only file; on PostgreSQL, a role that may not vacuum every table): they
+    stay in it until a purge compacts it."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, what: str = "the file") -> None:
         super().__init__(
-            "The personal data due was erased from the tables and the log, but the file could"
-            f" not be compacted ({detail}): the old bytes stay in it until"
-            " 'clinic-queue purge' runs again.",
+            "The personal data due was erased from the tables and the log, but"
+            f" {what} could not be compacted ({detail}): the old bytes stay in"
+            f" {'it' if what == 'the file' else 'them'} until 'clinic-queue purge' runs again.",
             "not_compacted",
         )
 
@@ -239,6 +240,19 @@ class DatabaseUnreachable(FileFault):
             f"The queue database at {location} cannot be reached ({detail}); nothing was"
             " changed. Check that the database server is running, then try again.",
             "database_unreachable",
+            location=location,
+        )
+
+
+class NoPrimary(FileFault):
+    """The address reached a standby: it reads, it takes no write (docs/scaling.md)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"The queue database at {location} takes no writes now: it is a standby, and no"
+            " primary is up (a failover may be under way); nothing was changed. Try again in a"
+            " moment.",
+            "no_primary",
             location=location,
         )
 

@@ -20,7 +20,7 @@ checkpoint of the WAL. Rewriting a row leaves its old bytes in the page's free s
 update before it did (each desk action rewrites its ticket's row), and `secure_delete` would
 zero only the space the purge itself frees: page rebuilds move cells without clearing the space
 they leave. VACUUM writes every page anew from the live rows (docs/benchmarks.md has what it
-costs).
+costs). On PostgreSQL, VACUUM FULL of the tables does it (queue_core/vacuum_postgres.py).
 """
 
 from __future__ import annotations
@@ -213,7 +213,13 @@ def compact(store: Store) -> bool:
     """Rewrite the file from its live rows (VACUUM), then checkpoint the WAL into it and
     truncate the WAL. False if readers kept the checkpoint from finishing within the store's
     deadline: the old bytes then stay in the -wal until a later checkpoint completes. Desks
-    write between two tries: a reader may hold the checkpoint up, never the desks."""
+    write between two tries: a reader may hold the checkpoint up, never the desks.
+
+    On PostgreSQL, VACUUM FULL of the clinic's tables does it (queue_core/vacuum_postgres.py)."""
+    if store.backend.name == "postgresql":
+        from queue_core.vacuum_postgres import vacuum_full
+
+        return vacuum_full(store)
     deadline = time.monotonic() + GIVE_UP_AFTER_S
     try:
         with store.between_writers() as conn:

@@ -57,6 +57,7 @@ class PgServer:
 
     socket_dir: Path
     user: str
+    data: Path | None = None  # its data directory, for a test that reads the files themselves
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={PORT}"
@@ -95,42 +96,68 @@ def available() -> str | None:
     return None
 
 
-@contextmanager
-def running_server(durable: bool = False) -> Iterator[PgServer]:
-    """A new server in a temporary directory, stopped and removed at the end. `durable` keeps
-    fsync on every commit, as a clinic's server runs (the benchmarks); the tests turn it off."""
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        raise RuntimeError(available())
-    as_user = _unprivileged() if os.geteuid() == 0 else None
+def _owned_home(as_user: str | None) -> tuple[Path, Path]:
+    """A new directory for a server and its socket directory, owned by the server's user."""
     # Not under pytest's tmp_path: its directories are root's alone, and the server's user
     # must own its data directory.
     home = Path(tempfile.mkdtemp(prefix="clinic-queue-pg-"))
-    data, sockets = home / "data", home / "run"
+    sockets = home / "run"
     sockets.mkdir()
     if as_user is not None:
         entry = pwd.getpwnam(as_user)
         for path in (home, sockets):
             os.chown(path, entry.pw_uid, entry.pw_gid)
+    return home, sockets
+
+
+def start(data: Path, sockets: Path, as_user: str | None, durable: bool = False) -> None:
+    """Start the server of `data`, listening on a socket in `sockets` only."""
+    options = (
+        f"-c listen_addresses='' -c unix_socket_directories='{sockets}' -p {PORT}"
+        " -c max_connections=200"
+    )
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    log = str(data.parent / "server.log")
+    _run([str(pg_bin("pg_ctl")), "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user)
+
+
+def stop(data: Path, as_user: str | None) -> None:
+    """Stop the server of `data`; one a test has stopped already is left as it is."""
+    if (data / "postmaster.pid").exists():
+        _run([str(pg_bin("pg_ctl")), "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
+
+
+def pg_bin(name: str) -> Path:
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        raise RuntimeError(available())
+    return bin_dir / name
+
+
+def server_user() -> str | None:
+    """Who runs the servers: the tests' own user, or an unprivileged one under root."""
+    return _unprivileged() if os.geteuid() == 0 else None
+
+
+@contextmanager
+def running_server(durable: bool = False) -> Iterator[PgServer]:
+    """A new server in a temporary directory, stopped and removed at the end. `durable` keeps
+    fsync on every commit, as a clinic's server runs (the benchmarks); the tests turn it off."""
+    as_user = server_user()
+    home, sockets = _owned_home(as_user)
+    data = home / "data"
     user = "postgres"
     try:
         _run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
+            [str(pg_bin("initdb")), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
             as_user,
         )
-        options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{sockets}' -p {PORT}"
-            " -c max_connections=200"
-        )
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        pg_ctl = str(bin_dir / "pg_ctl")
-        log = str(home / "server.log")
-        _run([pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user)
+        start(data, sockets, as_user, durable)
         try:
-            yield PgServer(sockets, user)
+            yield PgServer(sockets, user, data)
         finally:
-            _run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
+            stop(data, as_user)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -104,9 +104,6 @@ def test_messages_never_print_the_password() -> None:
 
 
 FILE_ONLY = {
-    ("backup", "copies"): "backup",
-    ("restore", "copy.db"): "restore",
-    ("purge",): "purge",
     ("serve",): "serve",
     ("desk", "nk1"): "the desk console",
     ("triage",): "the triage console",

@@ -269,7 +269,7 @@ class ClinicDay:
 
     def _triage_and_phones(self) -> None:
         store, rng = self.store, self.rng
-        if rng.random() < 0.02 and (leaving := self._waiting("1")) is not None:
+        if rng.random() < 0.02 and (leaving := self._waiting("TRUE")) is not None:
             gone: str = leaving
             done = self._do("cancel", lambda: commands.cancel(store, gone, "患者离开", "triage"))
             if done is not None and self._slip("cancel"):
