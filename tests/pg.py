@@ -53,10 +53,21 @@ def _unavailable(reason: str) -> None:
 
 @dataclass
 class PgServer:
-    """A running server: `url(name)` addresses one of its databases."""
+    """A running server: `url(name)` addresses one of its databases; `stop()` and `start()`
+    take it away and bring it back, as an operator's `pg_ctl` does."""
 
     socket_dir: Path
     user: str
+    pg_ctl: list[str]  # pg_ctl with the data directory, the options and the log
+    as_user: str | None
+
+    def stop(self) -> None:
+        """A fast shutdown: every open connection is ended by the server."""
+        _run([*self.pg_ctl, "-m", "fast", "-w", "stop"], self.as_user)
+
+    def start(self) -> None:
+        """Returns once the server accepts connections (`-w`)."""
+        _run([*self.pg_ctl, "-w", "start"], self.as_user)
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={PORT}"
@@ -124,13 +135,13 @@ def running_server(durable: bool = False) -> Iterator[PgServer]:
         )
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        pg_ctl = str(bin_dir / "pg_ctl")
-        log = str(home / "server.log")
-        _run([pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user)
+        pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options]
+        server = PgServer(sockets, user, [*pg_ctl, "-l", str(home / "server.log")], as_user)
+        server.start()
         try:
-            yield PgServer(sockets, user)
+            yield server
         finally:
-            _run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
+            server.stop()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
