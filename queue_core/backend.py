@@ -20,6 +20,9 @@ from queue_core.errors import FileFault
 from queue_core.log_watch import LogWatch
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# On a database server, where the queue's own files (the screens' status, voice clips, slips)
+# live on this host: named after the database, in this folder, else the working directory.
+DATA_DIR_ENV = "CLINIC_QUEUE_DATA_DIR"
 
 
 class Cursor(Protocol):

@@ -33,7 +33,7 @@ from psycopg import errors
 from psycopg.pq import TransactionStatus
 
 from queue_core import schema_postgres
-from queue_core.backend import Connection, Opened
+from queue_core.backend import DATA_DIR_ENV, Connection, Opened
 from queue_core.errors import DatabaseUnreachable, FileFault, ForeignDatabase, StoreBusy
 from queue_core.log_watch import LogWatch
 
@@ -42,8 +42,6 @@ WRITE_LOCK = 0x636C_696E_6963  # "clinic"
 GIVE_UP_AFTER_S = 30.0
 # NOTIFY is scoped to the database, and one database holds one clinic: one fixed channel.
 EVENTS_CHANNEL = "clinic_queue_events"
-# Where the queue's own files (the screens' status, voice clips, slips) live on this host.
-DATA_DIR_ENV = "CLINIC_QUEUE_DATA_DIR"
 
 _TOKENS = re.compile(r"'[^']*'|\?|%")
 _REWRITES = (
@@ -75,7 +73,9 @@ class Row:
         self._index = index
         self._values = values
 
-    def __getitem__(self, key: int | str) -> Any:
+    def __getitem__(self, key: int | str | slice) -> Any:
+        if isinstance(key, slice):
+            return tuple(self._values[key])  # as sqlite3.Row slices
         return self._values[key if isinstance(key, int) else self._index[key]]
 
     def keys(self) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from queue_core.config import ClinicConfig, load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures for every test package)
+from tests.pg import pg_server, pg_url, store_target  # noqa: F401  (fixtures for every package)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
@@ -56,9 +56,16 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, sample_config: ClinicConfig, clock: SteppingClock) -> Iterator[Store]:
-    """An initialised sample clinic whose clock is the test's `clock`."""
-    initialise(db_path, sample_config, ACTOR, now=clock()).close()
-    opened = Store.open(db_path, clock=clock)
+def store(
+    request: pytest.FixtureRequest,
+    db_path: Path,
+    sample_config: ClinicConfig,
+    clock: SteppingClock,
+) -> Iterator[Store]:
+    """An initialised sample clinic whose clock is the test's `clock`: in the SQLite file
+    `db_path`, or on PostgreSQL too for a test marked `on_both_stores` (tests/pg.py)."""
+    target = store_target(request, db_path.parent) if hasattr(request, "param") else db_path
+    initialise(target, sample_config, ACTOR, now=clock()).close()
+    opened = Store.open(target, clock=clock)
     yield opened
     opened.close()

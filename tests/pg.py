@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from queue_core.backend import DATA_DIR_ENV
+
 _NAMES = itertools.count(1)
 PORT = 5432  # only names the socket file inside the server's own directory
 
@@ -162,12 +164,17 @@ def pg_url(pg_server: PgServer) -> str:
 
 
 STORES = ("sqlite", "postgresql")
+# A test of the `store` fixture (tests/conftest.py) run on an SQLite file and on PostgreSQL.
+on_both_stores = pytest.mark.parametrize("store", STORES, indirect=True)
 
 
 def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """For a fixture parametrised over STORES: a new SQLite file's path, or a new database's
-    URL on the session's PostgreSQL server."""
+    URL on the session's PostgreSQL server, whose own files (the screens' status, clips,
+    slips) go to `tmp_path` as the file's would."""
     if request.param == "postgresql":
         url: str = request.getfixturevalue("pg_url")
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
         return url
     return tmp_path / "clinic-queue.db"
