@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from queue_core.backend import DATA_DIR_ENV
 from queue_core.config import ClinicConfig, load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
-from tests.pg import pg_server, pg_url, store_target  # noqa: F401  (fixtures for every package)
+from tests.pg import (  # noqa: F401  (fixtures for every test package)
+    PgServer,
+    own_pg_server,
+    pg_server,
+    pg_url,
+    store_target,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
@@ -67,5 +74,22 @@ def store(
     target = store_target(request, db_path.parent) if hasattr(request, "param") else db_path
     initialise(target, sample_config, ACTOR, now=clock()).close()
     opened = Store.open(target, clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def pg_store(
+    own_pg_server: PgServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sample_config: ClinicConfig,
+    clock: SteppingClock,
+) -> Iterator[Store]:
+    """The sample clinic on a PostgreSQL server of the test's own (`own_pg_server`)."""
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    url = own_pg_server.fresh_database()
+    initialise(url, sample_config, ACTOR, now=clock()).close()
+    opened = Store.open(url, clock=clock)
     yield opened
     opened.close()

@@ -143,13 +143,24 @@ def running_server(durable: bool = False) -> Iterator[PgServer]:
         try:
             yield server
         finally:
-            server.stop()
+            if (data / "postmaster.pid").exists():  # a test may have failed with it stopped
+                server.stop()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
+    reason = available()
+    if reason is not None:
+        _unavailable(reason)
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def own_pg_server() -> Iterator[PgServer]:
+    """A server for one test alone, which may stop and start it."""
     reason = available()
     if reason is not None:
         _unavailable(reason)

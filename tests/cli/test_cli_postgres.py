@@ -107,9 +107,6 @@ FILE_ONLY = {
     ("backup", "copies"): "backup",
     ("restore", "copy.db"): "restore",
     ("purge",): "purge",
-    ("serve",): "serve",
-    ("desk", "nk1"): "the desk console",
-    ("triage",): "the triage console",
 }
 
 
@@ -125,6 +122,22 @@ def test_what_needs_the_file_says_so_on_postgresql_and_does_nothing(
         " nothing was done (see docs/scaling.md)."
     ]
     assert cli.events() == before
+
+
+def test_serve_refuses_the_file_copies_of_backup_on_postgresql(
+    pg_url: str, tmp_path: Path, clinic_file: Path
+) -> None:
+    copying = tmp_path / "copying.toml"
+    text = clinic_file.read_text(encoding="utf-8")
+    copying.write_text(text + '\n[backup]\ndirectory = "copies"\n', encoding="utf-8")
+    cli = PgCli(pg_url, tmp_path)
+    cli.ok("init", "--config", str(copying))
+    result = cli.run("serve", "--port", "0")
+    assert result.code == 2
+    assert result.err_lines == [
+        f"clinic-queue: the server's own copies ([backup]) works on an SQLite file only, not yet"
+        f" on {pg_url}; nothing was done (see docs/scaling.md)."
+    ]
 
 
 def test_report_close_day_and_staff_on_postgresql(cli: PgCli) -> None:
