@@ -509,8 +509,8 @@ class Store:
         return cls(backend, conn, config, clock)
 
     def file(self, what: str) -> Path:
-        """The SQLite file, for `what` only a file can do (a copy of it, compacting it, its
-        watchers); on another backend, FileOnly says so."""
+        """The SQLite file, for `what` only a file can do (a copy of it, compacting it); on
+        another backend, FileOnly says so."""
         if self.backend.name != "sqlite":
             raise FileOnly(what, self.backend.location)
         return self.path
