@@ -30,7 +30,7 @@ class Figures:
     latency: call_latency.Latency
 
 
-def _server_version(bin_dir: str = "/usr/lib/postgresql") -> str:
+def server_version(bin_dir: str = "/usr/lib/postgresql") -> str:
     found = sorted(Path(bin_dir).glob("*/bin/postgres"))
     if not found:
         return "PostgreSQL"
@@ -95,7 +95,7 @@ def blocks(results: list[Figures], quick: bool = False) -> Blocks:
                 f"{r.latency.p99_ms:.2f}",
             )
         )
-    machine = f"{machine_line(quick)} {_server_version()}, on the same machine."
+    machine = f"{machine_line(quick)} {server_version()}, on the same machine."
     return {"postgres-store": [machine, Table(columns, rows, left=("store",))]}
 
 

@@ -57,9 +57,10 @@ def phone_tokens(store: Store, count: int, behind: int = HEAD) -> list[tuple[int
 
 
 class ServerProcess:
-    """`clinic-queue serve` on 127.0.0.1; the first start picks a port, restarts reuse it."""
+    """`clinic-queue serve` on 127.0.0.1; the first start picks a port, restarts reuse it.
+    `db`: the file, or a PostgreSQL database's address."""
 
-    def __init__(self, db: Path, port: int = 0, log: Path | None = None) -> None:
+    def __init__(self, db: Path | str, port: int = 0, log: Path | None = None) -> None:
         """`log`: where its stderr goes (appended to), for reading after; else this one's."""
         self.db = db
         self.port = port

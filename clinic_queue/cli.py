@@ -477,9 +477,7 @@ def cmd_desk(args: argparse.Namespace) -> None:
         return
     from queue_tui.app import run_desk
 
-    store = _open(args)
-    store.file("the desk console")  # it watches the file's folder for commits
-    run_desk(store, args.desk, args.actor)
+    run_desk(_open(args), args.desk, args.actor)
 
 
 def _remote_slips() -> Path:
@@ -498,7 +496,6 @@ def cmd_triage(args: argparse.Namespace) -> None:
     from queue_tui.app import run_triage
 
     store = _open(args)
-    store.file("the triage console")  # it watches the file's folder for commits
     run_triage(store, args.actor, _warn_unreachable(public_address(store.config)))
 
 
@@ -519,7 +516,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
                 f"clinic-queue serve: cannot use {args.cert} and {args.key}: {exc}"
             ) from None
     store = _open(args)
-    store.file("serve")  # its log tail wakes on the file's changes
+    try:  # on PostgreSQL, the folder of the queue's own files ($CLINIC_QUEUE_DATA_DIR)
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        folder = store.path.parent
+        raise UsageError(f"clinic-queue serve: cannot make {folder}: {exc.strerror}") from None
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
     run(store, host=args.host, port=args.port, tls=tls, api_port=args.api_port)
 

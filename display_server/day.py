@@ -68,9 +68,8 @@ async def keep_the_day(
 async def _erase(writer: Store, unfinished: bool) -> bool:
     """Erase what is due; True if something is left to do (a failure is one line on stderr)."""
     try:
-        done = await asyncio.to_thread(
-            purge, writer, SYSTEM, slip_dir(writer.path), None, unfinished
-        )
+        slips = slip_dir(writer.path)
+        done = await asyncio.to_thread(purge, writer, SYSTEM, slips, None, unfinished)
     except QueueError as exc:
         print(f"clinic-queue: {exc.message}", file=sys.stderr, flush=True)
         return True

@@ -1,7 +1,9 @@
 """From the event log to every screen and phone: the tail thread, the loop and the sockets.
 
-A single thread tails the log (PRAGMA data_version, then `events_since`), paced by a watch on
-the database's files (queue_core/log_watch.py), and hands the events to the event loop. There
+A single thread tails the log (the backend's data_version, then `events_since`), paced by the
+backend's watch (inotify on the SQLite file's folder, LISTEN on PostgreSQL), and hands the
+events to the event loop. While the database cannot be read, the tail keeps looking at the
+watch's pace and resumes from the last seq it handed on: nothing is lost or sent twice. There
 the feeds' policy (display_server/delivery.py) says which message goes to which screens and
 phones, and this driver writes each one, framed once (display_server/wire.py), to the
 connections of its group without awaiting. Phone rounds run as a task that yields to the loop
@@ -20,6 +22,7 @@ from websockets.asyncio.server import ServerConnection
 from display_server.announcer import Announcer
 from display_server.delivery import JOURNAL_SIZE, REFILL_EVENTS, Delivery, Out
 from display_server.wire import fan_out
+from queue_core.errors import QueueError
 from queue_core.events import Event
 from queue_core.line import Line
 from queue_core.log_watch import POLL_S, LogWatch
@@ -59,6 +62,7 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.announcer: Announcer | None = None  # the server's voice, when it has one
         self._moved = asyncio.Event()  # set, and replaced, after each batch of events
+        self.fault: str | None = None  # the code of why the tail's last look failed (/healthz)
 
     async def start(self) -> None:
         """Load the line, refill the journal from the log's tail, start tailing."""
@@ -71,7 +75,7 @@ class Hub:
         first = max(0, line.seq - refill)
         events = await asyncio.to_thread(self.store.events_since, first, refill)
         self.delivery.refill(events, first)
-        self._watch = LogWatch.open(self.store.path.parent, POLL_S)
+        self._watch = self.store.watch(POLL_S)
         self._thread = threading.Thread(target=self._tail, name="log-tail", daemon=True)
         self._thread.start()
 
@@ -135,12 +139,17 @@ class Hub:
             watch.pause()
             if self._stop.is_set():
                 return
-            current = self.store.data_version()
-            if current == version:
+            try:
+                current = self.store.data_version()
+                if current == version:
+                    continue
+                events = self.store.events_since(seq)
+            except QueueError as exc:
+                self.fault = exc.code  # the database is away: look again at the next wake
                 continue
+            self.fault = None
             version = current
             watch.changed()
-            events = self.store.events_since(seq)
             if not events:
                 continue
             seq = events[-1].seq

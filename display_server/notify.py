@@ -81,7 +81,7 @@ class Notifier:
 
     def __init__(self, store: Store, config: NotifyConfig, retry_base_s: float = RETRY_BASE_S):
         self.config = config
-        self.store = Store.open(store.path, clock=store.clock)
+        self.store = store.open_again()
         self.retry_base_s = retry_base_s
         self._http = ThreadPoolExecutor(config.concurrency, thread_name_prefix="notify-http")
         self._wake = threading.Event()

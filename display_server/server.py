@@ -77,8 +77,8 @@ class DisplayServer:
         retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
-        self.reader = Store.open(store.path, clock=store.clock)
-        self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
+        self.reader = store.open_again()
+        self.writer = store.open_again(give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
         self.hub = Hub(self.reader, journal_size, send_limit)
         engine, self.voice_line = choose_engine(self.config, store.path.parent)
@@ -173,7 +173,7 @@ class DisplayServer:
                 self.hub.seq,
                 self.hub.display_count,
                 self.hub.phone_count,
-                None if fault is None else fault.code,
+                self.hub.fault if fault is None else fault.code,
                 method,
                 voice=self.announcer.engine.name if self.announcer else None,
                 silent=self.speakers.silent(),

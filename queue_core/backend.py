@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from queue_core.errors import FileFault
+from queue_core.log_watch import LogWatch
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# On a database server, where the queue's own files (the screens' status, voice clips, slips)
+# live on this host: named after the database, in this folder, else the working directory.
+DATA_DIR_ENV = "CLINIC_QUEUE_DATA_DIR"
 
 
 class Cursor(Protocol):
@@ -59,6 +63,11 @@ class Backend(Protocol):
     path: Path  # the queue's own files (slips, clips, backups) live beside this
 
     @property
+    def target(self) -> str | Path:
+        """What `backend_for` was given: another Store opened from it shares the database."""
+        ...
+
+    @property
     def database_error(self) -> type[Exception]:
         """The engine's errors about a database, as DB-API names them."""
         ...
@@ -68,6 +77,11 @@ class Backend(Protocol):
     def connect(self) -> Connection: ...
 
     def opened(self) -> Opened: ...
+
+    def watch(self, poll_s: float, idle_s: float) -> LogWatch:
+        """What paces a reader of the log (the server's tail, a console): awake as soon as
+        another connection commits events, and looking at least every `idle_s` anyway."""
+        ...
 
     def faults(self) -> AbstractContextManager[None]:
         """Inside: the engine's error about the database itself leaves as its refusal."""

@@ -8,11 +8,18 @@ deadlock; waiting for the lock past the writer's deadline is `StoreBusy`, as SQL
 
 The queue's SQL is written once with SQLite's `?` placeholders; `translate` is the one place it
 becomes PostgreSQL's, together with SQLite's two JSON functions and its case-blind LIKE.
+
+Every event appended also notifies `EVENTS_CHANNEL` in its transaction (delivered at commit,
+never for a rolled-back one): the readers' watch LISTENs for it (queue_core/listen_watch.py).
+A connection the server dropped (a restart, a failover) is replaced by the next statement
+that does not belong to the transaction it lost (`PgConnection`), so every Store carries on
+once the database is back, without being opened again.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +33,7 @@ from psycopg import errors
 from psycopg.pq import TransactionStatus
 
 from queue_core import schema_postgres
-from queue_core.backend import Connection, Opened
+from queue_core.backend import DATA_DIR_ENV, Connection, Opened
 from queue_core.errors import (
     DatabaseUnreachable,
     FileFault,
@@ -34,10 +41,13 @@ from queue_core.errors import (
     NoPrimary,
     StoreBusy,
 )
+from queue_core.log_watch import LogWatch
 
 # The one advisory lock key of a clinic's write path (one database holds one clinic).
 WRITE_LOCK = 0x636C_696E_6963  # "clinic"
 GIVE_UP_AFTER_S = 30.0
+# NOTIFY is scoped to the database, and one database holds one clinic: one fixed channel.
+EVENTS_CHANNEL = "clinic_queue_events"
 
 _TOKENS = re.compile(r"'[^']*'|\?|%")
 _REWRITES = (
@@ -69,7 +79,9 @@ class Row:
         self._index = index
         self._values = values
 
-    def __getitem__(self, key: int | str) -> Any:
+    def __getitem__(self, key: int | str | slice) -> Any:
+        if isinstance(key, slice):
+            return tuple(self._values[key])  # as sqlite3.Row slices
         return self._values[key if isinstance(key, int) else self._index[key]]
 
     def keys(self) -> list[str]:
@@ -89,21 +101,55 @@ def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
 
 class PgConnection:
     """A psycopg connection in autocommit mode, so that BEGIN and COMMIT are the store's own
-    statements as on SQLite, speaking the queue's SQL through `translate`."""
+    statements as on SQLite, speaking the queue's SQL through `translate`.
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
+    When the server drops it (a restart, a failover), the transaction it had open is gone with
+    it: every statement of that transaction is refused (it must not run alone on a new
+    connection), and its ROLLBACK only ends it here. The next statement after that, or one
+    outside any transaction, runs on a new connection; while the server is away, connecting
+    fails with psycopg's OperationalError, which the backend's `faults` turns into
+    `DatabaseUnreachable` as for any statement."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        self._connect = connect
+        self._conn = connect()
+        self._in_transaction = False  # as of the last statement the server answered
+
+    def _live(self) -> psycopg.Connection[Any]:
+        if not self._conn.closed:
+            return self._conn
+        if self._in_transaction:
+            self._in_transaction = False  # the server rolled it back as the connection went
+            raise psycopg.OperationalError("the connection was lost during a transaction")
+        self._conn = self._connect()
+        return self._conn
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
-        return self._conn.execute(translate(sql), tuple(parameters))
+        inside = self._in_transaction
+        try:
+            return self._execute(sql, parameters)
+        except psycopg.OperationalError:
+            if inside or not self._conn.closed:
+                raise
+            # Dropped while idle (the server restarted since the last statement): outside a
+            # transaction nothing of it can have run, so it is run once more, on a new one.
+            return self._execute(sql, parameters)
+
+    def _execute(self, sql: str, parameters: Sequence[Any]) -> Any:
+        conn = self._live()
+        cursor = conn.execute(translate(sql), tuple(parameters))
+        self._in_transaction = conn.info.transaction_status is not TransactionStatus.IDLE
+        return cursor
 
     def executemany(self, sql: str, parameters: Any, /) -> Any:
-        cursor = self._conn.cursor()
+        cursor = self._live().cursor()
         cursor.executemany(translate(sql), [tuple(p) for p in parameters])
         return cursor
 
     @property
     def in_transaction(self) -> bool:
+        if self._conn.closed:
+            return self._in_transaction
         return self._conn.info.transaction_status is not TransactionStatus.IDLE
 
     def close(self) -> None:
@@ -134,18 +180,22 @@ class PostgresBackend:
     database_error = psycopg.Error
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = self.target = url
         self.location = shown_url(url)
         database = urlsplit(url).path.strip("/") or "clinic-queue"
-        # The queue's own files (slips, voice clips) live in the working directory.
-        self.path = Path.cwd() / database
+        # The queue's own files are named after the database, in $CLINIC_QUEUE_DATA_DIR or
+        # else the working directory, as ./clinic-queue.db is on SQLite.
+        self.path = Path(os.environ.get(DATA_DIR_ENV) or Path.cwd()) / database
 
     def exists(self) -> bool:
         return True  # an address names a server; whether it holds a clinic, `pending` says
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True, row_factory=_rows)
+
     def connect(self) -> Connection:
         try:
-            conn = PgConnection(psycopg.connect(self.url, autocommit=True, row_factory=_rows))
+            conn = PgConnection(self._connect)
         except psycopg.Error as exc:
             raise DatabaseUnreachable(self.location, _first_line(exc)) from None
         foreign = self.foreign_tables(conn)
@@ -156,6 +206,12 @@ class PostgresBackend:
 
     def opened(self) -> Opened:
         return _NothingToReplace()
+
+    def watch(self, poll_s: float, idle_s: float) -> LogWatch:
+        """LISTEN on a connection of its own; `poll_s` is for files, which a server has not."""
+        from queue_core.listen_watch import ListenWatch
+
+        return ListenWatch(self.url, EVENTS_CHANNEL, idle_s)
 
     @contextmanager
     def faults(self) -> Iterator[None]:
@@ -211,7 +267,8 @@ class PostgresBackend:
         row = conn.execute(
             "INSERT INTO events (seq, at, day, type, ticket, desk, queue, actor, reason, payload)"
             " SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM events"
-            " RETURNING seq",
+            # Notifications of one transaction with the same payload are delivered as one.
+            f" RETURNING seq, pg_notify('{EVENTS_CHANNEL}', '')",
             values,
         ).fetchone()
         return int(row[0])

@@ -19,6 +19,7 @@ from queue_core.backend import Connection, Opened
 from queue_core.errors import ForeignDatabase, NotADatabase, StoreBusy
 from queue_core.file_faults import fault_of, faults_named
 from queue_core.file_identity import OpenedFiles, refuse_hard_links
+from queue_core.log_watch import LogWatch
 from queue_core.writer_gate import WriterGate
 
 BUSY_TIMEOUT_MS = 5_000
@@ -82,7 +83,7 @@ class SqliteBackend:
     database_error = sqlite3.DatabaseError
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = self.target = path
         self.location = str(path)
         self._gate: WriterGate | None = None
 
@@ -98,6 +99,10 @@ class SqliteBackend:
     def opened(self) -> Opened:
         """After the connection made the -wal."""
         return OpenedFiles.record(self.path)
+
+    def watch(self, poll_s: float, idle_s: float) -> LogWatch:
+        """A commit writes the -wal beside the file: inotify on their folder."""
+        return LogWatch.open(self.path.parent, poll_s, idle_s)
 
     def faults(self) -> AbstractContextManager[None]:
         return faults_named(self.path)

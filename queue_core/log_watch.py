@@ -117,7 +117,7 @@ class InotifyWatch(LogWatch):
     def drain(self) -> None:
         """Read the pending events and drop them: which file changed does not matter, and a
         look at the database right after this covers every change they announced."""
-        _read_all(self.fd)
+        read_all(self.fd)
 
     def wake(self) -> None:
         os.write(self.wake_write, b"x")
@@ -129,11 +129,11 @@ class InotifyWatch(LogWatch):
     def _select(self, fds: list[int], timeout: float) -> list[int]:
         ready, _, _ = select.select(fds, [], [], timeout)
         if self.wake_read in ready:
-            _read_all(self.wake_read)
+            read_all(self.wake_read)
         return ready
 
 
-def _read_all(fd: int) -> None:
+def read_all(fd: int) -> None:
     while True:
         try:
             if not os.read(fd, 65_536):

@@ -35,6 +35,7 @@ from queue_core.errors import (
     TicketNotFound,
 )
 from queue_core.events import Event, EventType, Fact
+from queue_core.log_watch import SAFETY_LOOK_S, LogWatch
 from queue_core.model import DeskState, Ticket, TicketState
 from queue_core.text import clean_actor
 
@@ -477,6 +478,16 @@ class Store:
         config = parse_config(row[0], "stored configuration", stored=True)
         return cls(backend, conn, config, clock, give_up_after_s)
 
+    def open_again(self, give_up_after_s: float | None = None) -> Store:
+        """Another connection to the same database, with this one's clock: a server's reader,
+        writer and notifications each have their own."""
+        give_up = self.give_up_after_s if give_up_after_s is None else give_up_after_s
+        return Store.open(self.backend.target, clock=self.clock, give_up_after_s=give_up)
+
+    def watch(self, poll_s: float, idle_s: float = SAFETY_LOOK_S) -> LogWatch:
+        """What paces a reader of this database's log (queue_core/backend.py, `watch`)."""
+        return self.backend.watch(poll_s, idle_s)
+
     @classmethod
     def create(cls, path: Path | str, config: ClinicConfig, clock: Clock = utc_now) -> Store:
         """Create or migrate the database and store `config` in it (see commands.initialise)."""
@@ -498,8 +509,8 @@ class Store:
         return cls(backend, conn, config, clock)
 
     def file(self, what: str) -> Path:
-        """The SQLite file, for `what` only a file can do (a copy of it, compacting it, its
-        watchers); on another backend, FileOnly says so."""
+        """The SQLite file, for `what` only a file can do (a copy of it, compacting it); on
+        another backend, FileOnly says so."""
         if self.backend.name != "sqlite":
             raise FileOnly(what, self.backend.location)
         return self.path

@@ -104,7 +104,8 @@ class Backend(ABC):
 
 
 class LocalBackend(Backend):
-    """On the database host: the console reads and writes the SQLite file itself."""
+    """On the database host, or beside the server on PostgreSQL: the console reads and writes
+    the queue's database itself."""
 
     def __init__(
         self,
@@ -147,7 +148,7 @@ class LocalBackend(Backend):
             raise QueueError(f"No operation called {op!r}.", "unknown_op", op=op)
         try:
             return operation.run(self.store, operation.parse(args), self.actor)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, self.store.backend.database_error) as exc:
             raise QueueError(str(exc), "database") from exc
 
     def slip(self, number: str) -> Slip:

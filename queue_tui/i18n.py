@@ -54,6 +54,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "unseen.no_screen": ("⚠ 没有屏幕显示本诊室", "⚠ no screen shows this room"),
     "unseen.no_receipt": ("⚠ {seconds}秒无屏幕播报", "⚠ not announced for {seconds}s"),
     "header.fault": ("✖ 数据库文件故障，请联系管理员", "✖ DATABASE FILE FAULT"),
+    "header.away": ("✖ 无法连接数据库，正在重试", "✖ DATABASE AWAY, RETRYING"),
     "triage.title": ("分诊台 · {clinic}", "Triage desk · {clinic}"),
     # current patient
     "current.title": ("当前患者", "Now serving"),

@@ -1,5 +1,6 @@
-"""Following the shared file cheaply: wake when its files change, and then apply the new events
-to the console's own read model instead of reading the board again."""
+"""Following the shared queue cheaply: wake when another connection commits (the SQLite file's
+changes, or PostgreSQL's NOTIFY), and then apply the new events to the console's own read model
+instead of reading the board again."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ class Watcher(Generic[T]):
 
     def run(self, cancelled: Callable[[], bool]) -> None:
         seen: tuple[int, int] | None = None
-        watch = self._watch = LogWatch.open(self.store.path.parent, POLL_SECONDS, IDLE_SECONDS)
+        watch = self._watch = self.store.watch(POLL_SECONDS, IDLE_SECONDS)
         try:
             while not (cancelled() or self._stopped.is_set()):
                 try:
@@ -108,7 +109,7 @@ class Watcher(Generic[T]):
                     self._failing = None
                 except QueueError as exc:
                     self._failed(exc, exc.message)
-                except sqlite3.Error as exc:
+                except (sqlite3.Error, self.store.backend.database_error) as exc:
                     self._failed(str(exc), str(exc))
                 watch.pause()
         finally:

@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from queue_core.backend import DATA_DIR_ENV
 from queue_core.config import ClinicConfig, load_config
 from queue_core.registration import initialise
 from queue_core.store import Store
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures for every test package)
+from tests.pg import (  # noqa: F401  (fixtures for every test package)
+    PgServer,
+    own_pg_server,
+    pg_server,
+    pg_url,
+    store_target,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "sample_data" / "clinic.toml"
@@ -40,6 +47,14 @@ class SteppingClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clinic on PostgreSQL keeps its own files (clips, slips, copies) in
+    $CLINIC_QUEUE_DATA_DIR, by default the working directory: the repository's, under pytest.
+    Every test gets a folder of its own instead; a test may set another."""
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
+
+
 @pytest.fixture
 def sample_config() -> ClinicConfig:
     return load_config(SAMPLE_CONFIG)
@@ -56,9 +71,33 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, sample_config: ClinicConfig, clock: SteppingClock) -> Iterator[Store]:
-    """An initialised sample clinic whose clock is the test's `clock`."""
-    initialise(db_path, sample_config, ACTOR, now=clock()).close()
-    opened = Store.open(db_path, clock=clock)
+def store(
+    request: pytest.FixtureRequest,
+    db_path: Path,
+    sample_config: ClinicConfig,
+    clock: SteppingClock,
+) -> Iterator[Store]:
+    """An initialised sample clinic whose clock is the test's `clock`: in the SQLite file
+    `db_path`, or on PostgreSQL too for a test marked `on_both_stores` (tests/pg.py)."""
+    target = store_target(request, db_path.parent) if hasattr(request, "param") else db_path
+    initialise(target, sample_config, ACTOR, now=clock()).close()
+    opened = Store.open(target, clock=clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def pg_store(
+    own_pg_server: PgServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sample_config: ClinicConfig,
+    clock: SteppingClock,
+) -> Iterator[Store]:
+    """The sample clinic on a PostgreSQL server of the test's own (`own_pg_server`)."""
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    url = own_pg_server.fresh_database()
+    initialise(url, sample_config, ACTOR, now=clock()).close()
+    opened = Store.open(url, clock=clock)
     yield opened
     opened.close()

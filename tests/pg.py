@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from queue_core.backend import DATA_DIR_ENV
+
 _NAMES = itertools.count(1)
 PORT = 5432  # only names the socket file inside the server's own directory
 
@@ -53,11 +55,24 @@ def _unavailable(reason: str) -> None:
 
 @dataclass
 class PgServer:
-    """A running server: `url(name)` addresses one of its databases."""
+    """A running server: `url(name)` addresses one of its databases; `stop()` and `start()`
+    take it away and bring it back, as an operator's `pg_ctl` does."""
 
     socket_dir: Path
     user: str
     data: Path | None = None  # its data directory, for a test that reads the files themselves
+    as_user: str | None = None  # who runs it, when the tests run as root
+    durable: bool = False  # fsync on every commit, kept when it is started again
+
+    def stop(self) -> None:
+        """A fast shutdown: every open connection is ended by the server."""
+        assert self.data is not None
+        stop(self.data, self.as_user)
+
+    def start(self) -> None:
+        """Returns once the server accepts connections (`-w`)."""
+        assert self.data is not None
+        start(self.data, self.socket_dir, self.as_user, self.durable)
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={PORT}"
@@ -155,7 +170,7 @@ def running_server(durable: bool = False) -> Iterator[PgServer]:
         )
         start(data, sockets, as_user, durable)
         try:
-            yield PgServer(sockets, user, data)
+            yield PgServer(sockets, user, data, as_user, durable)
         finally:
             stop(data, as_user)
     finally:
@@ -172,18 +187,33 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture
+def own_pg_server() -> Iterator[PgServer]:
+    """A server for one test alone, which may stop and start it."""
+    reason = available()
+    if reason is not None:
+        _unavailable(reason)
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
 def pg_url(pg_server: PgServer) -> str:
     """A fresh, empty database on the session's server."""
     return pg_server.fresh_database()
 
 
 STORES = ("sqlite", "postgresql")
+# A test of the `store` fixture (tests/conftest.py) run on an SQLite file and on PostgreSQL.
+on_both_stores = pytest.mark.parametrize("store", STORES, indirect=True)
 
 
 def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """For a fixture parametrised over STORES: a new SQLite file's path, or a new database's
-    URL on the session's PostgreSQL server."""
+    URL on the session's PostgreSQL server, whose own files (the screens' status, clips,
+    slips) go to `tmp_path` as the file's would."""
     if request.param == "postgresql":
         url: str = request.getfixturevalue("pg_url")
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
         return url
     return tmp_path / "clinic-queue.db"

@@ -13,12 +13,12 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from queue_core.console_view import OutboxView, minutes_since
-from queue_core.errors import FileFault, QueueError
+from queue_core.errors import DatabaseUnreachable, FileFault, QueueError
 from queue_core.text import printable
 from queue_tui.backend import Backend, Follower
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
 from queue_tui.messages import CommandDone, CommandRefused, OutboxRead, ReadFailed
-from queue_tui.widgets.header import StatusHeader
+from queue_tui.widgets.header import TROUBLE, StatusHeader
 
 Clock = Callable[[], datetime]
 Outcome = Message  # what a command's worker posts back: usually a CommandDone
@@ -85,13 +85,13 @@ class ConsoleScreen(Screen[None]):
         header.clock = self.now.astimezone(self.backend.config.tz).strftime("%H:%M:%S")
         trouble = self.watcher.connection()
         header.link = printable(t(self.lang, trouble[0], **trouble[1])) if trouble else ""
-        if header.live == "fault" and self.watcher.failing:
+        if header.live in ("fault", "away") and self.watcher.failing:
             return  # the fault says more than the age
         age = self.watcher.seconds_since_ok()
         if age > STALE_AFTER_SECONDS:
             header.live = "stale"
             header.stale_seconds = int(age)
-        elif header.live in ("stale", "fault"):
+        elif header.live in TROUBLE:
             header.live = "live"
 
     def mark_live(self) -> None:
@@ -118,11 +118,16 @@ class ConsoleScreen(Screen[None]):
 
     def on_read_failed(self, message: ReadFailed) -> None:
         """A file fault (deleted, replaced, damaged) stays in the header and its message on
-        screen until it is mended: no retry on this side mends it."""
+        screen until it is mended: no retry on this side mends it. A database server away is
+        in the header until the watcher reads again, which it keeps trying."""
         problem = message.problem
         if isinstance(problem, str):
             self.query_one(StatusHeader).live = "stale"
             self.tell(problem, severity="error")
+            return
+        if isinstance(problem, DatabaseUnreachable):
+            self.query_one(StatusHeader).live = "away"
+            self.tell(refusal(self.lang, problem), severity="error")
             return
         lasting = isinstance(problem, FileFault)
         self.query_one(StatusHeader).live = "fault" if lasting else "stale"

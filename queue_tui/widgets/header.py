@@ -10,7 +10,8 @@ from textual.widget import Widget
 
 from queue_tui.i18n import DEFAULT_LANG, Lang, t
 
-Liveness = Literal["connecting", "live", "stale", "fault"]
+Liveness = Literal["connecting", "live", "stale", "fault", "away"]
+TROUBLE: tuple[Liveness, ...] = ("stale", "fault", "away")  # what the data on screen cannot be
 
 
 class StatusHeader(Widget):
@@ -25,10 +26,10 @@ class StatusHeader(Widget):
     lang: reactive[Lang] = reactive(DEFAULT_LANG)
 
     def watch_live(self, live: Liveness) -> None:
-        self.set_class(live in ("stale", "fault") or bool(self.link), "-stale")
+        self.set_class(live in TROUBLE or bool(self.link), "-stale")
 
     def watch_link(self, link: str) -> None:
-        self.set_class(self.live in ("stale", "fault") or bool(link), "-stale")
+        self.set_class(self.live in TROUBLE or bool(link), "-stale")
 
     def render(self) -> Text:
         if self.link:

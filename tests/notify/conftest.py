@@ -25,7 +25,7 @@ def notify_config(url: str = "http://127.0.0.1:9/hook", extra: str = "", hook: s
     )
 
 
-def open_clinic(path: Path, text: str, clock: SteppingClock) -> Store:
+def open_clinic(path: Path | str, text: str, clock: SteppingClock) -> Store:
     config: ClinicConfig = parse_config(text, "test")
     initialise(path, config, ACTOR, now=clock()).close()
     return Store.open(path, clock=clock)

@@ -25,6 +25,7 @@ from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
 from tests.notify.conftest import SECRET, RunningClock, notify_config, open_clinic
 from tests.notify.receiver import ACCEPT, DROP, FAIL, HANG, SLOW, Receiver, Request, receiving
+from tests.pg import STORES, store_target
 from tests.server.conftest import caught_up, open_feed
 
 pytestmark = pytest.mark.slow
@@ -63,7 +64,7 @@ async def health(app: DisplayServer) -> dict[str, Any]:
 
 @asynccontextmanager
 async def clinic(
-    path: Path, clock: SteppingClock, receiver: Receiver, hook: str = ""
+    path: Path | str, clock: SteppingClock, receiver: Receiver, hook: str = ""
 ) -> AsyncIterator[tuple[Store, DisplayServer]]:
     text = notify_config(receiver.url, hook=f"timeout = 0.5\n{hook}")
     store = open_clinic(path, text, clock)
@@ -98,11 +99,17 @@ def troubled(request: Request) -> str:
     return ACCEPT
 
 
+@pytest.fixture(params=STORES)
+def either_store(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A new SQLite file, or a new database on the tests' PostgreSQL server."""
+    return store_target(request, tmp_path)
+
+
 async def test_every_notification_arrives_signed_with_one_key_and_in_order_per_ticket(
-    db_path: Path, running_clock: RunningClock
+    either_store: Path | str, running_clock: RunningClock
 ) -> None:
     with receiving(SECRET, troubled) as receiver:
-        async with clinic(db_path, running_clock, receiver) as (store, app):
+        async with clinic(either_store, running_clock, receiver) as (store, app):
             busy_morning(store, running_clock)
             rows = await drained(store, delivered)
             status = (await health(app))["notify"]

@@ -10,11 +10,13 @@ from queue_core import commands
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
+from tests.pg import on_both_stores
 from tests.server.conftest import open_feed
 
 MIDNIGHT = datetime.fromisoformat("2026-11-23T16:00:00+00:00")  # 00:00 in Shanghai
 
 
+@on_both_stores
 async def test_at_midnight_screens_get_the_new_day_and_phones_how_their_ticket_ended(
     store: Store, clock: SteppingClock
 ) -> None:

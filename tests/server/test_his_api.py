@@ -18,6 +18,7 @@ from queue_core.operations import Role
 from queue_core.replay import current_tables
 from queue_core.staff import add_staff
 from queue_core.store import Store
+from tests.pg import on_both_stores
 from tests.server.conftest import WAIT_S
 
 HOST = "host:root"
@@ -133,6 +134,7 @@ async def test_the_integration_and_admin_roles_are_served(
         assert appended and {e.actor for e in appended} == {f"staff:{ACCOUNTS[role][0]}"}
 
 
+@on_both_stores
 async def test_a_booking_twice_changes_nothing_the_second_time_and_says_so(
     api: DisplayServer, store: Store
 ) -> None:
@@ -150,6 +152,7 @@ async def test_a_booking_twice_changes_nothing_the_second_time_and_says_so(
     assert read["appointment"] == again["appointment"]
 
 
+@on_both_stores
 async def test_an_idempotency_key_answers_a_retry_with_the_first_answer(
     api: DisplayServer, store: Store
 ) -> None:

@@ -7,9 +7,11 @@ from queue_core import commands
 from queue_core.registration import issue_ticket, set_priority
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
+from tests.pg import on_both_stores
 from tests.server.conftest import caught_up, open_feed
 
 
+@on_both_stores
 async def test_call_reaches_display_and_phone(
     store: Store, clock: SteppingClock, server: DisplayServer
 ) -> None:
@@ -45,6 +47,7 @@ async def test_call_reaches_display_and_phone(
     assert len(phone.frames[-1].encode()) <= 140
 
 
+@on_both_stores
 async def test_called_patient_gets_room_and_alert(store: Store, server: DisplayServer) -> None:
     ticket = issue_ticket(store, "wk", ACTOR, name="王五")
     phone = await open_feed(server, f"/ws/ticket/{ticket.token}?since=")

@@ -11,6 +11,7 @@ from queue_core import commands
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SteppingClock
+from tests.pg import on_both_stores
 from tests.server.conftest import Feed, Message, caught_up, open_feed, ws_url
 
 EVENT_TYPES = {"call", "skip", "requeue", "done", "transfer", "pause", "resume"}
@@ -20,6 +21,7 @@ def events_of(messages: list[Message]) -> list[tuple[int, str]]:
     return [(m["seq"], m["type"]) for m in messages if m["type"] in EVENT_TYPES]
 
 
+@on_both_stores
 async def test_display_resume_misses_nothing_and_repeats_nothing(
     store: Store, clock: SteppingClock, server: DisplayServer
 ) -> None:
@@ -88,6 +90,7 @@ async def test_too_old_since_gets_a_fresh_snapshot(store: Store, clock: Stepping
         assert (await future.next())["type"] == "snapshot"
 
 
+@on_both_stores
 async def test_phone_called_while_offline_learns_it_once(
     store: Store, clock: SteppingClock, server: DisplayServer
 ) -> None:

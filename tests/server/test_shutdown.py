@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
@@ -15,19 +14,21 @@ from websockets.asyncio.client import connect
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, ROOT
+from tests.pg import on_both_stores
 from tests.server.conftest import WAIT_S, Feed
 
 pytestmark = pytest.mark.slow
 
 
-async def test_sigterm_closes_every_client_with_1001(store: Store, db_path: Path) -> None:
+@on_both_stores
+async def test_sigterm_closes_every_client_with_1001(store: Store) -> None:
     ticket = issue_ticket(store, "nk-pt", ACTOR, name="张三丰")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "clinic_queue",
         "--db",
-        str(db_path),
+        str(store.backend.target),
         "serve",
         "--host",
         "127.0.0.1",

@@ -16,6 +16,7 @@ from queue_core.console_view import DeskView
 from queue_core.staff import add_staff, reset_password
 from queue_core.store import Store
 from queue_core.view_delta import applied
+from tests.pg import on_both_stores
 from tests.server.conftest import Feed, open_feed
 
 HOST = "host:root"
@@ -64,6 +65,7 @@ async def test_a_bad_command_frame_is_answered_with_its_id(
     assert (answer["code"], answer["id"]) == ("bad_message", "k1")
 
 
+@on_both_stores
 async def test_the_same_key_sent_again_returns_the_stored_answer(
     store: Store, server: DisplayServer
 ) -> None:
@@ -98,6 +100,7 @@ async def test_a_reset_password_stops_the_next_key(store: Store, server: Display
     assert store.last_seq() == seq
 
 
+@on_both_stores
 async def test_unknown_op_and_core_refusals_keep_their_codes(
     store: Store, server: DisplayServer
 ) -> None:
@@ -157,6 +160,7 @@ async def _followed(feed: Feed, view: DeskView, wanted: Callable[[DeskView], boo
     return view
 
 
+@on_both_stores
 async def test_a_watched_desk_view_follows_each_change_that_alters_it(
     store: Store, server: DisplayServer
 ) -> None:

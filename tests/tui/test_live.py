@@ -23,6 +23,7 @@ from queue_tui.widgets.current import CurrentPanel
 from queue_tui.widgets.header import StatusHeader
 from queue_tui.widgets.tickets import TicketTable
 from tests.conftest import ACTOR, ROOT, SteppingClock
+from tests.pg import on_both_stores
 from tests.tui.conftest import fill_line, plain, toasts, until
 
 
@@ -35,11 +36,10 @@ def header(pilot: Pilot[None]) -> StatusHeader:
     return cast(ClinicQueueApp, pilot.app).home.query_one(StatusHeader)
 
 
-async def test_two_desks_on_one_file_see_each_other(
-    store: Store, clock: SteppingClock, db_path: Path
-) -> None:
+@on_both_stores
+async def test_two_desks_on_one_file_see_each_other(store: Store, clock: SteppingClock) -> None:
     fill_line(store, clock)
-    other = Store.open(db_path, clock=clock)  # a second connection, as another desk PC has
+    other = store.open_again()  # a second connection, as another desk PC has
     try:
         async with (
             desk_app(store, "nk1", ACTOR).run_test() as room1,
