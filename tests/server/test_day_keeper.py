@@ -17,13 +17,14 @@ from queue_core.events import EventType
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
 from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
+from tests.pg import STORES, store_target
 from tests.server.conftest import WAIT_S
 from tests.server.test_http_routes import get
 
 NAME = "欧阳锋锐"
 
 
-def clinic(db: Path, clock: SteppingClock, extra: str) -> Store:
+def clinic(db: Path | str, clock: SteppingClock, extra: str) -> Store:
     text = SAMPLE_CONFIG.read_text(encoding="utf-8")
     text = text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1) + extra
     initialise(db, parse_config(text), ACTOR, now=clock()).close()
@@ -55,12 +56,17 @@ async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
     store.close()
 
 
-async def test_the_server_copies_the_file_after_each_day_and_keeps_the_newest(
-    tmp_path: Path, clock: SteppingClock
+@pytest.fixture(params=STORES)
+def either_store(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """A new SQLite file, or a new database on the tests' PostgreSQL server."""
+    return store_target(request, tmp_path)
+
+
+async def test_the_server_copies_the_clinic_after_each_day_and_keeps_the_newest(
+    either_store: Path | str, clock: SteppingClock
 ) -> None:
-    db = tmp_path / "clinic-queue.db"
-    store = clinic(db, clock, '\n[backup]\ndirectory = "backups"\nkeep = 2\n')
-    folder = tmp_path / "backups"
+    store = clinic(either_store, clock, '\n[backup]\ndirectory = "backups"\nkeep = 2\n')
+    folder = store.path.parent / "backups"  # beside the file, or in $CLINIC_QUEUE_DATA_DIR
     async with serve(store, "127.0.0.1", 0, day_look_s=0.02):
         for day in range(3):
             issue_ticket(store, "nk-pt", ACTOR, name=f"患者{day}")
@@ -71,7 +77,8 @@ async def test_the_server_copies_the_file_after_each_day_and_keeps_the_newest(
             assert len(list(folder.iterdir())) == copies
     names = sorted(p.name for p in folder.iterdir())
     stamps = [(clock() - timedelta(days=n)).astimezone(store.config.tz) for n in (1, 0)]
-    assert names == [f"clinic-queue-{s:%Y%m%d-%H%M%S}.db" for s in stamps]
+    named = store.path.name.removesuffix(".db")  # the file's name, or the database's
+    assert names == [f"{named}-{s:%Y%m%d-%H%M%S}.db" for s in stamps]
     assert folder.stat().st_mode & 0o777 == 0o700
     store.close()
 
