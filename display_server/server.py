@@ -44,6 +44,7 @@ from display_server.voice import choose_engine
 from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, stop_listening, transport
+from queue_core.duties import server_name
 from queue_core.errors import QueueError
 from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
@@ -77,6 +78,7 @@ class DisplayServer:
         retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
+        self.name = server_name()  # among the clinic's servers, in what they claim
         self.reader = Store.open(store.path, clock=store.clock)
         self.writer = Store.open(store.path, clock=store.clock, give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
@@ -89,7 +91,7 @@ class DisplayServer:
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
         self.notifier = (
-            Notifier(store, self.config.notify, retry_base_s)
+            Notifier(store, self.config.notify, self.name, retry_base_s)
             if self.config.notify.webhooks
             else None
         )
@@ -417,7 +419,7 @@ async def serve(
             app.notifier.start()
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)
-        backups = Backups(app.writer, app.config.backup) if app.config.backup else None
+        backups = Backups(app.writer, app.config.backup, app.name) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
         screen_file = asyncio.create_task(
             keep_screen_file(

@@ -32,6 +32,8 @@ TABLES = (
     "staff_sessions",
     "staff_commands",
     "outbox",
+    "duties",
+    "server_secrets",
 )
 # Tables whose ids a PostgreSQL identity gives out: it must go on after the copied ones.
 _IDENTITIES = ("outbox",)
