@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -125,7 +125,8 @@ class DisplayServer:
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
-        remove_status(self.reader.path)
+        with suppress(QueueError):  # a busy database: the row goes stale instead
+            remove_status(self.writer, self.name)
         self.hub.stop()
         if self.announcer is not None:
             self.announcer.close()
@@ -423,7 +424,12 @@ async def serve(
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
         screen_file = asyncio.create_task(
             keep_screen_file(
-                store.path, app.config, app.hub.screens, changed=app.hub.tell_listeners
+                app.writer,
+                app.name,
+                app.config,
+                app.hub.screens,
+                app.hub.screens_everywhere,
+                changed=app.hub.tell_listeners,
             )
         )
         async with ws_serve(

@@ -34,6 +34,7 @@ TABLES = (
     "outbox",
     "duties",
     "server_secrets",
+    "server_screens",
 )
 # Tables whose ids a PostgreSQL identity gives out: it must go on after the copied ones.
 _IDENTITIES = ("outbox",)

@@ -71,6 +71,8 @@ STEPS: dict[str, tuple[str, ...]] = {
         f"CREATE TABLE duties (name {T} PRIMARY KEY, holder {T}, at {T})",
         "CREATE INDEX idx_duties_at ON duties (at)",
         f"CREATE TABLE server_secrets (name {T} PRIMARY KEY, value {T} NOT NULL)",
+        f"""CREATE TABLE server_screens (server {T} PRIMARY KEY, written_at DOUBLE PRECISION,
+            desks {T} NOT NULL)""",
     ),
 }
 

@@ -103,7 +103,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 # The tables outside the log: replay never rebuilds them, no event carries their rows.
 _UNLOGGED_TABLE = re.compile(
-    r"\b(staff|staff_sessions|staff_commands|outbox|duties|server_secrets)\b"
+    r"\b(staff|staff_sessions|staff_commands|outbox|duties|server_secrets|server_screens)\b"
 )
 
 
@@ -367,7 +367,7 @@ class Tx:
         """A statement on the tables the log never carries: the staff tables (password hashes,
         session hashes, stored answers), whose event appended with it says what happened, and
         the outbox (queue_core/outbox.py), derived from the events themselves, and what the
-        display servers of one clinic share (queue_core/duties.py, the check-in secret)."""
+        display servers of one clinic share (queue_core/duties.py, queue_core/screen_status.py)."""
         if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SELECT")) or not (
             _UNLOGGED_TABLE.search(sql)
         ):

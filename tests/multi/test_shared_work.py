@@ -1,9 +1,11 @@
-"""What two `clinic-queue serve` processes of one clinic do once between them: each webhook
-notification is sent by one of them, a backup copy is made by one, the phones' check-in codes
-are the same on both."""
+"""What two `clinic-queue serve` processes of one clinic do once between them, or share: each
+webhook notification is sent by one of them, a backup copy is made by one, the phones'
+check-in codes are the same on both, the desks count the screens of both."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
 
 from display_server.backups import Backups
 from queue_core import commands
@@ -18,8 +21,9 @@ from queue_core.config import BackupConfig
 from queue_core.duties import claim, shared_secret
 from queue_core.outbox import CLAIM_S, due
 from queue_core.registration import issue_ticket
+from queue_core.screen_status import read_status
 from queue_core.store import Store
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, HALL_KEY
 from tests.instances import instances
 from tests.notify.conftest import SECRET, notify_config
 from tests.notify.receiver import ACCEPT, Receiver, receiving
@@ -103,3 +107,23 @@ def test_every_server_derives_the_codes_from_the_same_secret(
         assert len(shared_secret(other, "checkin codes")) == 32
     finally:
         other.close()
+
+
+@pytest.mark.slow
+async def test_the_desks_count_the_screens_of_every_server(
+    clinic: Store, clinic_db: str, tmp_path: Path
+) -> None:
+    async def shown(count: int) -> None:
+        end = time.monotonic() + PATIENCE_S
+        while (status := read_status(clinic)) is None or status.desks["nk1"] != count:
+            assert time.monotonic() < end, f"the desks still read {status}"
+            await asyncio.sleep(0.05)
+
+    with instances(clinic_db, tmp_path) as servers:
+        async with contextlib.AsyncExitStack() as screens:
+            for server in servers:
+                url = f"ws://127.0.0.1:{server.port}/ws/display?key={HALL_KEY}"
+                await screens.enter_async_context(connect(url, open_timeout=10))
+            await shown(2)
+            servers[0].stop()  # its row goes with it
+            await shown(1)
