@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-long check bench browser voice postgres clean
+.PHONY: demo test test-fast test-long check bench browser voice postgres nginx clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) $(if $(SIMULATE),CLINIC_QUEUE_SIMULATE=$(SIMULATE)) \
 	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
-test: $(STAMP) browser voice postgres
+test: $(STAMP) browser voice postgres nginx
 	$(BIN)/python -m pytest -q
 
 # While working: everything but the tests marked slow (processes, browsers, real-time waits).
@@ -38,7 +38,7 @@ check: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) nginx
 	$(BIN)/python -m benchmarks.run_all
 
 # Browser tests drive Debian's chromium through Playwright (no browser download).
@@ -61,6 +61,13 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "initdb not found: install Debian's postgresql package for the tests on PostgreSQL"; fi; }
+
+# The several-servers tests and benchmarks (tests/nginx.py): Debian's nginx in front of two
+# `clinic-queue serve` processes, run by the test itself from a temporary directory.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx not found: install Debian's nginx package for the several-servers tests"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

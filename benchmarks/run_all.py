@@ -24,6 +24,7 @@ from benchmarks import (
     postgres_store,
     purge_cost,
     report_time,
+    server_pair,
     simulated_day,
     staff_load,
     staff_roundtrip,
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             "his",
             "import",
             "notify",
+            "pair",
             "postgres",
             "postgres-serve",
             "purge",
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         ("his", his_api.report),
         ("voice", voice.report),
         ("notify", notify_delivery.report),
+        ("pair", server_pair.report),
     )
     for group, measure in groups:
         if args.only in (None, group):

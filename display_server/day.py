@@ -55,8 +55,10 @@ async def keep_the_day(
                 hub.new_day()
                 purge_at = min(purge_at, time.monotonic())
                 # One copy per closed day: at its closing time, else when the next day began.
-                if backups is not None and (closing or (ended is not None and ended != closed_on)):
-                    await backups.make()
+                if backups is not None and closing:
+                    await backups.make(f"after the close of {today}")
+                elif backups is not None and ended is not None and ended != closed_on:
+                    await backups.make(f"after the close of {ended}")
         if time.monotonic() >= purge_at:
             unfinished = await _erase(writer, unfinished)
             purge_at = time.monotonic() + PURGE_RETRY_S if unfinished else math.inf

@@ -49,6 +49,9 @@ class Hub:
         self.journal_size = journal_size
         self.screens: dict[ScreenFilter, set[ServerConnection]] = {}
         self.phones: dict[int, set[ServerConnection]] = {}
+        # Desk id -> the screens showing it on every server of the clinic, this one included
+        # (display_server/screen_file.py keeps it): what the remote desks' views say.
+        self.screens_everywhere: dict[str, int] = {}
         # Called on the loop after each batch of events: the staff consoles' views.
         self.listeners: set[Callable[[], None]] = set()
         # Called on the tail thread as soon as it read new events, before the loop hears of

@@ -11,6 +11,10 @@ key on every try; in order per ticket and webhook, since a ticket's next row is 
 the previous one was delivered or given up (recorded in the file first), while other tickets'
 rows go on; a failed try is retried with exponential backoff and jitter until the webhook's
 `give_up_minutes` have passed since the row was written.
+
+Several servers of one clinic deliver the same outbox side by side: each claims the rows it
+sends in the database first (queue_core/outbox.py), so a notification is sent by one of them.
+A server killed during a try leaves its claim to run out, and another sends the row again then.
 """
 
 from __future__ import annotations
@@ -79,8 +83,15 @@ class Notifier:
     """The delivery loop, on a thread of its own: the event loop may be busy with thousands of
     phones' updates at the very moment a call should go out."""
 
-    def __init__(self, store: Store, config: NotifyConfig, retry_base_s: float = RETRY_BASE_S):
+    def __init__(
+        self,
+        store: Store,
+        config: NotifyConfig,
+        holder: str,
+        retry_base_s: float = RETRY_BASE_S,
+    ):
         self.config = config
+        self.holder = holder  # this server, in the claims on the rows it sends
         self.store = store.open_again()
         self.retry_base_s = retry_base_s
         self._http = ThreadPoolExecutor(config.concurrency, thread_name_prefix="notify-http")
@@ -138,7 +149,7 @@ class Notifier:
             self._in_flight.difference_update(o.row_id for o in done)
         free = self.config.concurrency - len(self._in_flight)
         now = self.store.now()
-        rows = due(self.store, now, sorted(self._in_flight), free) if free > 0 else []
+        rows = due(self.store, now, self.holder, sorted(self._in_flight), free) if free > 0 else []
         for row in rows:
             hook = self.config.webhook(row.webhook)
             if hook is None:

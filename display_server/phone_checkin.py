@@ -1,14 +1,14 @@
 """Check-in from the patient's phone with the code on the department's screen (docs/screens.md).
 
-The secret the codes derive from lives in this process only: a restart changes every code,
-and the registered screens, which reconnect, show the new ones. Codes go to registered
+The secret the codes derive from is the clinic's, in its database (queue_core/duties.py):
+every server of the clinic shows and accepts the same codes, so a phone may check in through
+another server than the one its department's screen is connected to. Codes go to registered
 screens only (a key in the page's URL): a page anyone can open from home never carries one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from typing import Any
 
@@ -19,11 +19,13 @@ from display_server.feeds import Hub
 from display_server.protocol import Message, encode, error
 from display_server.write_queue import WriteQueue
 from queue_core import checkin_code, registration
+from queue_core.duties import shared_secret
 from queue_core.errors import QueueError
 from queue_core.model import Source, Ticket, TicketState
 from queue_core.screens import ScreenFilter
 from queue_core.store import Store
 
+CHECKIN_SECRET = "checkin codes"
 SHOW_AGAIN_S = 60.0  # a screen's codes are sent again at least this often (a clock that jumps)
 
 
@@ -32,7 +34,7 @@ class PhoneCheckIn:
         self.store = store
         self.writes = writes
         self.hub = hub
-        self.secret = secrets.token_bytes(32)
+        self.secret = shared_secret(store, CHECKIN_SECRET)
         self.tries = checkin_code.Tries()
 
     @property

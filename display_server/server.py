@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -44,6 +44,7 @@ from display_server.voice import choose_engine
 from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, stop_listening, transport
+from queue_core.duties import server_name
 from queue_core.errors import QueueError
 from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
@@ -77,6 +78,7 @@ class DisplayServer:
         retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
+        self.name = server_name()  # among the clinic's servers, in what they claim
         self.reader = store.open_again()
         self.writer = store.open_again(give_up_after_s=WRITE_GIVE_UP_S)
         self.write_queue = WriteQueue()
@@ -89,7 +91,7 @@ class DisplayServer:
         self.hub.announcer = self.announcer
         self.speakers = Speakers()
         self.notifier = (
-            Notifier(store, self.config.notify, retry_base_s)
+            Notifier(store, self.config.notify, self.name, retry_base_s)
             if self.config.notify.webhooks
             else None
         )
@@ -123,7 +125,8 @@ class DisplayServer:
 
     def close(self) -> None:
         """Also on the way to a fast exit: the desks learn at once that no screen is served."""
-        remove_status(self.reader.path)
+        with suppress(QueueError):  # a busy database: the row goes stale instead
+            remove_status(self.writer, self.name)
         self.hub.stop()
         if self.announcer is not None:
             self.announcer.close()
@@ -417,11 +420,16 @@ async def serve(
             app.notifier.start()
         if app.announcer is not None:
             app.announcer.ahead(app.hub.line.board)
-        backups = Backups(app.writer, app.config.backup) if app.config.backup else None
+        backups = Backups(app.writer, app.config.backup, app.name) if app.config.backup else None
         day = asyncio.create_task(keep_the_day(app.hub, app.writer, day_look_s, backups))
         screen_file = asyncio.create_task(
             keep_screen_file(
-                store.path, app.config, app.hub.screens, changed=app.hub.tell_listeners
+                app.writer,
+                app.name,
+                app.config,
+                app.hub.screens,
+                app.hub.screens_everywhere,
+                changed=app.hub.tell_listeners,
             )
         )
         async with ws_serve(

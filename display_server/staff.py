@@ -19,7 +19,6 @@ from display_server.feeds import Hub
 from display_server.login_limit import LoginLimit
 from display_server.notify import Notifier
 from display_server.protocol import encode
-from display_server.screen_file import desks_shown
 from display_server.write_queue import WriteQueue
 from queue_core.address import public_address
 from queue_core.console_view import OutboxView, read_desk, slip_of, triage_found, triage_view
@@ -229,8 +228,8 @@ class StaffLink:
             frames = self.api.desk_frames(desk)
         except LookupError:  # the desk left the configuration: nothing to show of it
             return None
-        # The screens showing this desk now: what a local desk reads in the screens' file.
-        screens = desks_shown(hub.store.config, hub.screens).get(desk, 0)
+        # The screens showing this desk now, on every server: what a local desk reads.
+        screens = hub.screens_everywhere.get(desk, 0)
         sent, self.sent = self.sent, frames.seq
         if sent == frames.seq and screens == self.shown:
             return None

@@ -1,7 +1,7 @@
 """The code an appointment patient types on their phone to check in on site (签到码): pure.
 
 Each department's code is derived, not stored: an HMAC of the department and the current time
-window under a secret the server keeps in memory, cut to 6 digits. It changes every
+window under the clinic's secret (queue_core/duties.py), cut to 6 digits. It changes every
 `checkin_code_minutes`, and the previous window's code is still taken, so a patient who read it
 just before it changed is not refused. Only the department's registered screens show it, so a
 patient at home cannot know it. Wrong codes are counted per ticket: after `TRIES` within

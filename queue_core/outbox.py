@@ -92,18 +92,39 @@ def rows_after(conn: Reader, row_id: int, day: str) -> list[tuple[int, int, str]
     return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
 
 
-def due(store: Store, now: datetime, skip: Sequence[int], limit: int) -> list[Row]:
-    """The rows to send now: for each webhook and ticket its oldest row still to deliver, if
-    its next try has come and it is not in `skip` (in flight). A ticket's later rows wait."""
+# A server's claim on the rows it sends: longer than the longest webhook timeout (60 s,
+# queue_core/notify_config.py), so that no other server takes a row whose try is still on.
+CLAIM_S = 90.0
+# The oldest row still to deliver of each webhook and ticket: a ticket's later rows wait.
+_HEADS = (
+    "SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
+    f" WHERE {_PENDING} GROUP BY webhook, ticket_id) h ON o.id = h.id"
+)
+_FREE = "(o.claimed_until IS NULL OR o.claimed_until <= ?)"
+
+
+def due(store: Store, now: datetime, holder: str, skip: Sequence[int], limit: int) -> list[Row]:
+    """The rows to send now, claimed for `holder` until CLAIM_S from `now`: for each webhook
+    and ticket its oldest row still to deliver, if its next try has come, no server's claim
+    on it is running and it is not in `skip` (in flight here). The claim is written in the
+    clinic's write transaction, so two servers never take the same row."""
     marks = ", ".join("?" for _ in skip)
     skipped = f" AND o.id NOT IN ({marks})" if skip else ""
+    sql = f"{_HEADS} WHERE o.next_try_at <= ? AND {_FREE}{skipped} ORDER BY o.id LIMIT ?"
+    params = (iso(now), iso(now), *skip, limit)
+    # Most rounds find nothing: a read, where a write would wake every reader of the clinic.
     with store.read() as conn:
-        rows = conn.execute(
-            "SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
-            f" WHERE {_PENDING} GROUP BY webhook, ticket_id) h ON o.id = h.id"
-            f" WHERE o.next_try_at <= ?{skipped} ORDER BY o.id LIMIT ?",
-            (iso(now), *skip, limit),
-        ).fetchall()
+        if not conn.execute(sql, params).fetchall():
+            return []
+    with store.write(now) as tx:
+        rows = tx.unlogged(sql, params).fetchall()
+        ids = [int(r["id"]) for r in rows]
+        if ids:
+            tx.unlogged(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ?"
+                f" WHERE id IN ({', '.join('?' for _ in ids)})",
+                (holder, iso(now + timedelta(seconds=CLAIM_S)), *ids),
+            )
     return [
         Row(
             r["id"],
@@ -120,9 +141,11 @@ def due(store: Store, now: datetime, skip: Sequence[int], limit: int) -> list[Ro
 
 
 def next_try(store: Store) -> datetime | None:
-    """When the earliest row still to deliver may be tried."""
+    """When the earliest row that may go next may be tried: its next try, or the end of the
+    claim another server holds on it."""
+    later = "CASE WHEN o.claimed_until > o.next_try_at THEN o.claimed_until ELSE o.next_try_at END"
     with store.read() as conn:
-        row = conn.execute(f"SELECT MIN(next_try_at) FROM outbox WHERE {_PENDING}").fetchone()
+        row = conn.execute(f"SELECT MIN({later}) FROM ({_HEADS}) o").fetchone()
     return parse_iso(row[0]) if row[0] else None
 
 
@@ -138,7 +161,7 @@ class Outcome:
 
 
 def record(store: Store, outcomes: Sequence[Outcome]) -> None:
-    """The outcomes of a round of tries, in one transaction."""
+    """The outcomes of a round of tries, in one transaction; each row's claim ends with it."""
     if not outcomes:
         return
     with store.write() as tx:
@@ -158,6 +181,7 @@ def record(store: Store, outcomes: Sequence[Outcome]) -> None:
             else:
                 sql = "UPDATE outbox SET attempts = attempts + 1, given_up_at = ?, last_error = ?"
                 params = (iso(o.at), o.error[:ERROR_LIMIT])
+            sql += ", claimed_by = NULL, claimed_until = NULL"
             tx.unlogged(f"{sql} WHERE id = ? AND {_PENDING}", (*params, o.row_id))
 
 

@@ -136,6 +136,25 @@ def _outbox(db: Any) -> None:
     db["outbox"].create_index(["day"])
 
 
+@_migration("0007_several_servers")
+def _several_servers(db: Any) -> None:
+    # What several display servers of one clinic share (docs/scaling.md, "Several servers"):
+    # which of them is sending an outbox row, and until when (queue_core/outbox.py); the
+    # jobs done once per clinic, each claimed by the first server to get there
+    # (queue_core/duties.py); the secret the phones' check-in codes derive from; the screens
+    # each server has connected.
+    db["outbox"].add_column("claimed_by", str)
+    db["outbox"].add_column("claimed_until", str)
+    db["duties"].create({"name": str, "holder": str, "at": str}, pk="name")
+    db["duties"].create_index(["at"])
+    db["server_secrets"].create({"name": str, "value": str}, pk="name", not_null={"value"})
+    # Which desks each server's connected screens show, rewritten every few seconds
+    # (queue_core/screen_status.py): outside the log, where connections would flood it.
+    db["server_screens"].create(
+        {"server": str, "written_at": float, "desks": str}, pk="server", not_null={"desks"}
+    )
+
+
 MIGRATION_NAMES = tuple(name for name, _ in _STEPS)
 
 

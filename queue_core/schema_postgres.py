@@ -65,6 +65,15 @@ STEPS: dict[str, tuple[str, ...]] = {
         " WHERE delivered_at IS NULL AND given_up_at IS NULL",
         "CREATE INDEX idx_outbox_day ON outbox (day)",
     ),
+    "0007_several_servers": (
+        f"ALTER TABLE outbox ADD COLUMN claimed_by {T}",
+        f"ALTER TABLE outbox ADD COLUMN claimed_until {T}",
+        f"CREATE TABLE duties (name {T} PRIMARY KEY, holder {T}, at {T})",
+        "CREATE INDEX idx_duties_at ON duties (at)",
+        f"CREATE TABLE server_secrets (name {T} PRIMARY KEY, value {T} NOT NULL)",
+        f"""CREATE TABLE server_screens (server {T} PRIMARY KEY, written_at DOUBLE PRECISION,
+            desks {T} NOT NULL)""",
+    ),
 }
 
 # The unique indexes' columns, for a refusal that names them as SQLite's message does.

@@ -103,7 +103,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 
 # The tables outside the log: replay never rebuilds them, no event carries their rows.
-_UNLOGGED_TABLE = re.compile(r"\b(staff|staff_sessions|staff_commands|outbox)\b")
+_UNLOGGED_TABLE = re.compile(
+    r"\b(staff|staff_sessions|staff_commands|outbox|duties|server_secrets|server_screens)\b"
+)
 
 
 @functools.cache
@@ -365,11 +367,15 @@ class Tx:
     def unlogged(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         """A statement on the tables the log never carries: the staff tables (password hashes,
         session hashes, stored answers), whose event appended with it says what happened, and
-        the outbox (queue_core/outbox.py), derived from the events themselves."""
+        the outbox (queue_core/outbox.py), derived from the events themselves, and what the
+        display servers of one clinic share (queue_core/duties.py, queue_core/screen_status.py)."""
         if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "SELECT")) or not (
             _UNLOGGED_TABLE.search(sql)
         ):
-            raise ValueError("only the staff tables and the outbox are written without the log")
+            raise ValueError(
+                "only the staff tables, the outbox and the servers' shared rows are written"
+                " without the log"
+            )
         return self._conn.execute(sql, tuple(params))
 
     def append(self, fact: Fact, actor: str) -> Event:

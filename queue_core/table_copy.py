@@ -27,6 +27,9 @@ TABLES = (
     "staff_sessions",
     "staff_commands",
     "outbox",
+    "duties",
+    "server_secrets",
+    "server_screens",
 )
 # Tables whose ids a PostgreSQL identity gives out: it must go on after the copied ones.
 _IDENTITIES = ("outbox",)

@@ -158,7 +158,7 @@ class LocalBackend(Backend):
         return find_tickets(self.store, text)
 
     def screens(self) -> ScreenStatus | None:
-        return read_status(self.store.path)
+        return read_status(self.store)
 
     def outbox(self) -> OutboxView | None:
         """A console on the database host counts as an admin's."""

@@ -52,7 +52,7 @@ def morning(store: Store, clock: Clock) -> None:
     commands.call_next(store, "nk1", "nurse")
     record_receipt(store, store.last_seq(), "hall")
     # As `clinic-queue serve` reports two screens showing room 1: the desk's header has no warning.
-    write_status(store.path, ScreenStatus(time.time(), {"nk1": 2}))
+    write_status(store, "serve", ScreenStatus(time.time(), {"nk1": 2}))
 
 
 async def shoot() -> None:

@@ -1,8 +1,6 @@
-"""The file of connected screens, as the desk judges it (queue_core/screen_status.py)."""
+"""The servers' rows of connected screens, as the desk judges them (queue_core/screen_status.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from queue_core.screen_status import (
     ACK_WAIT_SECONDS,
@@ -11,23 +9,25 @@ from queue_core.screen_status import (
     Unseen,
     read_status,
     remove_status,
-    status_path,
     unseen,
     write_status,
 )
+from queue_core.store import Store
 
 NOW = 1_800_000_000.0
 
 
-def test_a_status_file_reads_back_and_a_missing_or_torn_one_is_none(tmp_path: Path) -> None:
-    db = tmp_path / "clinic-queue.db"
-    assert read_status(db) is None
-    write_status(db, ScreenStatus(NOW, {"nk1": 2, "nk2": 0}))
-    assert read_status(db) == ScreenStatus(NOW, {"nk1": 2, "nk2": 0})
-    status_path(db).write_text('{"written_at": 1, "desks": ', encoding="utf-8")
-    assert read_status(db) is None
-    remove_status(db)
-    assert not status_path(db).exists()
+def test_the_servers_rows_add_up_and_a_stale_or_removed_one_counts_no_more(store: Store) -> None:
+    assert read_status(store, NOW) is None
+    write_status(store, "a", ScreenStatus(NOW - STALE_SECONDS - 1, {"nk1": 5}))  # died
+    write_status(store, "b", ScreenStatus(NOW - 1, {"nk1": 2, "nk2": 0}))
+    write_status(store, "c", ScreenStatus(NOW, {"nk1": 1, "nk2": 1}))
+    assert read_status(store, NOW) == ScreenStatus(NOW, {"nk1": 3, "nk2": 1})
+    write_status(store, "c", ScreenStatus(NOW, {"nk1": 0, "nk2": 0}))  # in place of its last
+    assert read_status(store, NOW) == ScreenStatus(NOW, {"nk1": 2, "nk2": 0})
+    remove_status(store, "b")
+    remove_status(store, "c")
+    assert read_status(store, NOW) is None
 
 
 def test_the_desk_is_unseen_without_a_fresh_file_a_screen_or_a_receipt() -> None:

@@ -89,7 +89,7 @@ async def test_copies_every_n_minutes_come_only_when_due(
     store = clinic(tmp_path / "clinic-queue.db", clock, "")
     minutes = [0.0]
     config = BackupConfig("backups", keep=5, every_minutes=30)
-    copies = Backups(store, config, clock=lambda: minutes[0] * 60)
+    copies = Backups(store, config, "server-a", clock=lambda: minutes[0] * 60)
     folder = tmp_path / "backups"
     await copies.when_due()
     assert not folder.exists()

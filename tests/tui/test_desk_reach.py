@@ -1,4 +1,4 @@
-"""The desk's header from the display server's file of connected screens (written here as the
+"""The desk's header from the display server's row of connected screens (written here as the
 server writes it): no receipt for the current call after a while says so."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ async def test_a_call_no_screen_announced_shows_in_the_header_until_one_does(
 ) -> None:
     fill_line(store, clock)
     commands.call_next(store, "nk1", ACTOR)
-    write_status(store.path, ScreenStatus(time.time(), {"nk1": 1}))
+    write_status(store, "serve", ScreenStatus(time.time(), {"nk1": 1}))
     async with desk_app(store, "nk1", ACTOR).run_test(size=(120, 30)) as pilot:
         header = pilot.app.screen.query_one(StatusHeader)
         await until(pilot, lambda: "● 实时" in text_within(pilot, header), "live")
