@@ -106,18 +106,21 @@ def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Pl
         for i, (ticket, offset, reason, key) in enumerate(middle)
     ]
     shift = head + len(middle) - (len(line) - tail)  # how far the kept tail moved
-    kept = [*line[:head], *(line[len(line) - tail :] if tail else [])]
-    if shift or fresh:
-        kept = [
-            Placed(
-                fresh.get(p.ticket.id, p.ticket),
-                p.position + (shift if i >= head else 0),
-                p.reason,
-                p.merge_key,
-            )
-            for i, p in enumerate(kept)
-        ]
-    return [*kept[:head], *new, *kept[head:]]
+    ends = (
+        _moved(line[:head], 0, fresh),
+        _moved(line[len(line) - tail :] if tail else [], shift, fresh),
+    )
+    return [*ends[0], *new, *ends[1]]
+
+
+def _moved(kept: list[Placed], shift: int, fresh: dict[int, Ticket]) -> list[Placed]:
+    """Kept entries `shift` places further on, with the fresh rows in. A call shifts the
+    whole tail: thousands of entries per delta on a long line, so each is unpacked once."""
+    if fresh:
+        return [Placed(fresh.get(t.id, t), at + shift, why, key) for t, at, why, key in kept]
+    if shift:
+        return [Placed(t, at + shift, why, key) for t, at, why, key in kept]
+    return kept
 
 
 def applied(view: DeskView, seq: int, changes: Json) -> DeskView:
