@@ -81,6 +81,12 @@ def test_a_view_changed_at_the_same_seq_has_no_base() -> None:
     assert frames.base == NO_BASE and frames.seq == -1
 
 
+def _head_priority_changed(store: Store) -> None:
+    """The head's row changes and it stays where it stands: its row goes, no line entry."""
+    head = read_desk(Line.load(store), "nk1").line[0].ticket
+    set_priority(store, head.number, None if head.priority else "elderly", ACTOR)
+
+
 def test_on_a_line_past_the_estimated_places_each_delta_gives_the_servers_view(
     store: Store, clock: SteppingClock
 ) -> None:
@@ -98,6 +104,7 @@ def test_on_a_line_past_the_estimated_places_each_delta_gives_the_servers_view(
         lambda s: commands.finish(s, "nk1", ACTOR),
         lambda s: issue_ticket(s, "nk-pt", ACTOR, name="新来", priority="elderly"),
         lambda s: commands.call_next(s, "nk2", ACTOR),
+        _head_priority_changed,
     ]
     for step in steps * 3:
         seq = line.seq
@@ -108,6 +115,8 @@ def test_on_a_line_past_the_estimated_places_each_delta_gives_the_servers_view(
         frames.update(read_desk(line, "nk1"))
         held = applied(held, frames.seq, _wire(frames.changes))
         assert _wire(held.to_json()) == _wire(frames.whole())
+        if step is _head_priority_changed:
+            assert [t["id"] for t in frames.changes["tickets"]] == [held.line[0].ticket.id]
     assert len(held.line) > ESTIMATED_PLACES and len(held.estimates) == ESTIMATED_PLACES
     assert held.estimates == {
         t: e[1:] for t, e in Line.load(store).estimates.items() if t in held.estimates
