@@ -107,6 +107,8 @@ def eligible_at(ticket: Ticket, desk: DeskConfig) -> bool:
 def desk_order(desk: DeskConfig, orders: dict[str, list[Placed]]) -> list[Placed]:
     """What this desk would call, in order: its queues merged, tickets pinned elsewhere left out."""
     lanes = [[p for p in orders.get(q, []) if eligible_at(p.ticket, desk)] for q in desk.queues]
+    if len(lanes) == 1:
+        return lanes[0]  # one queue: nothing to merge
     return list(heapq.merge(*lanes, key=lambda p: p.merge_key))
 
 
