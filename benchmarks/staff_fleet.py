@@ -9,6 +9,7 @@ benchmarks/server_fleet.py does, and writes (type, seq, received ns, bytes) per 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import threading
@@ -102,6 +103,10 @@ async def main(spec: dict[str, Any], out: str) -> None:
     loop = asyncio.get_running_loop()
     threading.Thread(target=_commands, args=(loop, inbox), daemon=True).start()
     await asyncio.wait_for(asyncio.gather(*(c.first.wait() for c in consoles)), 300)
+    # This process holds the lines of many consoles, each on its own PC in a clinic: out of
+    # the collector's sight once loaded (as the server does, display_server/process.py), or
+    # every collection walks all their tickets, which no console on its own PC would.
+    gc.freeze()
     print("ready", flush=True)
     while True:
         line = await inbox.get()

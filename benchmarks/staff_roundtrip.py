@@ -18,6 +18,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from benchmarks.clinic import SAMPLE_CONFIG, clinic_clock
 from benchmarks.report import Blocks, Table, block_main, machine_line, percentile, verdict
 from display_server.server import serve
 from display_server.staff import STAFF_PATH
@@ -26,7 +27,6 @@ from queue_core.registration import initialise, issue_ticket
 from queue_core.staff import add_staff
 from queue_core.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse 42"
 GOAL_P99_MS = 20.0
 WAITING = (50, 500)
@@ -106,8 +106,10 @@ async def _served(waiting: int, calls: int, logins: int) -> tuple[list[float], l
     # closes (display_server/announcer.py renders at a lower priority, off the loop).
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         db = Path(tmp) / "bench.db"
-        initialise(db, load_config(ROOT / "sample_data" / "clinic.toml"), "bench").close()
-        store = Store.open(db)
+        config = load_config(SAMPLE_CONFIG)
+        clock = clinic_clock(config)
+        initialise(db, config, "bench", now=clock()).close()
+        store = Store.open(db, clock=clock)
         for _ in range(waiting + calls):
             issue_ticket(store, "nk-pt", "bench")
         add_staff(store, "nurse", "desk", ("nk1",), PASSWORD, "bench")

@@ -152,7 +152,7 @@ def read_desk(line: Line, desk_id: str) -> DeskView:
         if t.pinned_desk in (None, desk.id)
     ]
     away = [t for q in board.queues for t in q.away if t.desk == desk.id]
-    estimates = line.estimates
+    estimates = line.desk_estimates(ESTIMATED_PLACES)
     ranges = {
         p.ticket.id: (e[1], e[2])
         for p in view.line[:ESTIMATED_PLACES]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 # A visit's spread around the typical visit when nothing has been learned yet: wide on purpose.
@@ -194,11 +194,17 @@ def _pool(services: Iterable[ServiceTime]) -> _Pool:
 
 
 def estimate_waits(
-    desks: Sequence[DeskInput], hours: OpenHours | None = None
+    desks: Sequence[DeskInput],
+    hours: OpenHours | None = None,
+    wanted: Collection[int] | None = None,
 ) -> dict[int, Estimate]:
     """Every ticket some open desk will reach: its estimate. A ticket no open desk with a
     known visit length serves is left out (the caller says why). With `hours`, the times are
-    carried over what lies outside the sessions."""
+    carried over what lies outside the sessions.
+
+    With `wanted`, only those tickets: the line is played forward until each is reached and
+    no further. The desks reach tickets in the order of time, so a ticket's estimate is the
+    same whether the play stops after it or runs to the end of the line."""
     wall = hours.clock() if hours is not None and hours.sessions else None
     services: list[ServiceTime] = []
     lines: list[Sequence[int]] = []
@@ -213,7 +219,9 @@ def estimate_waits(
     means = [s.mean for s in services]
     cursor = [0] * len(services)
     start: dict[int, float] = {}
-    while heap:
+    asked = None if wanted is None else set(wanted)
+    left = None if asked is None else set(asked)
+    while heap and (left is None or left):
         at, index = heap[0]
         line, i = lines[index], cursor[index]
         end = len(line)
@@ -223,6 +231,8 @@ def estimate_waits(
             heapq.heappop(heap)
             continue
         start[line[i]] = at
+        if left is not None:
+            left.discard(line[i])
         cursor[index] = i + 1
         heapq.heapreplace(heap, (at + means[index], index))
     # Which desks can serve each ticket, as a bit per desk: tickets sharing them share a pool.
@@ -230,11 +240,14 @@ def estimate_waits(
     for index, line in enumerate(lines):
         bit = 1 << index
         for ticket_id in line:
-            serving[ticket_id] = serving.get(ticket_id, 0) | bit
+            if asked is None or ticket_id in start:
+                serving[ticket_id] = serving.get(ticket_id, 0) | bit
     pools: dict[int, _Pool] = {}
     out: dict[int, Estimate] = {}
     ceil = math.ceil
     for ticket_id, minutes in start.items():
+        if asked is not None and ticket_id not in asked:
+            continue  # reached on the way to a wanted one
         mask = serving[ticket_id]
         pool = pools.get(mask)
         if pool is None:

@@ -101,6 +101,7 @@ class Line:
         self._facts: LineFacts | None = None
         self._services: dict[str, ServiceTime | None] | None = None
         self._estimates: dict[int, Estimate] | None = None
+        self._desk_estimates: tuple[int, dict[int, Estimate]] | None = None
         self._last_called: dict[str, str] | None = None
         self._pieces: dict[str, Piece] = {}
         self._pinned: dict[str, dict[int, int]] = {}
@@ -173,6 +174,7 @@ class Line:
         self._board = None
         self._facts = None
         self._estimates = None
+        self._desk_estimates = None
         if event.type is EventType.CONFIGURE or event.day != self.day:
             self.needs_reload = True
             return
@@ -340,27 +342,42 @@ class Line:
     def estimates(self) -> dict[int, Estimate]:
         """Every waiting ticket an open desk will reach: (minutes, low, high) until its call."""
         if self._estimates is None:
-            board, services = self.board, self.services
-            at = parse_iso(self.at) if self.at else None
-            desks = []
-            coming_back = self._coming_back()
-            for desk in board.desks:
-                busy = None
-                current = desk.current
-                if current is not None:
-                    busy = 0.0
-                    if at is not None and current.called_at:
-                        elapsed = (at - parse_iso(current.called_at)).total_seconds()
-                        busy = max(elapsed, 0.0) / 60
-                line = [p.ticket.id for p in desk.line]
-                for behind, stand_in in coming_back.get(desk.config.id, []):
-                    line.insert(min(behind, len(line)), stand_in)
-                desks.append(
-                    DeskInput(desk.config.id, services[desk.config.id], desk.paused, busy, line)
-                )
-            waits = estimate_waits(desks, self._open_hours(at))
-            self._estimates = {t: e for t, e in waits.items() if t > 0}
+            self._estimates = self._waits(None)
         return self._estimates
+
+    def desk_estimates(self, places: int) -> dict[int, Estimate]:
+        """At least the estimates of each desk's first `places` waiting tickets, what a desk's
+        list shows. Until the whole line's are asked for (the phones' round), the line is
+        played forward only as far as those: a console's view does not wait for thousands of
+        phones' estimates, and the numbers are the same."""
+        if self._estimates is not None:
+            return self._estimates
+        if self._desk_estimates is None or self._desk_estimates[0] != places:
+            wanted = {p.ticket.id for desk in self.board.desks for p in desk.line[:places]}
+            self._desk_estimates = places, self._waits(wanted)
+        return self._desk_estimates[1]
+
+    def _waits(self, wanted: set[int] | None) -> dict[int, Estimate]:
+        board, services = self.board, self.services
+        at = parse_iso(self.at) if self.at else None
+        desks = []
+        coming_back = self._coming_back()
+        for desk in board.desks:
+            busy = None
+            current = desk.current
+            if current is not None:
+                busy = 0.0
+                if at is not None and current.called_at:
+                    elapsed = (at - parse_iso(current.called_at)).total_seconds()
+                    busy = max(elapsed, 0.0) / 60
+            line = [p.ticket.id for p in desk.line]
+            for behind, stand_in in coming_back.get(desk.config.id, []):
+                line.insert(min(behind, len(line)), stand_in)
+            desks.append(
+                DeskInput(desk.config.id, services[desk.config.id], desk.paused, busy, line)
+            )
+        waits = estimate_waits(desks, self._open_hours(at), wanted)
+        return {t: e for t, e in waits.items() if t > 0}
 
     def _coming_back(self) -> dict[str, list[tuple[int, int]]]:
         """Desk -> (places behind the head, stand-in id) of each patient away for tests: they

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from queue_core.config import ClinicConfig, DeskConfig, PriorityClass
 from queue_core.model import Placement, Source, Ticket, TicketState
@@ -20,9 +21,11 @@ from queue_core.model import Placement, Source, Ticket, TicketState
 SortKey = tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Placed:
-    """A waiting ticket at its place in its queue's call order."""
+class Placed(NamedTuple):
+    """A waiting ticket at its place in its queue's call order. A named tuple, not a
+    dataclass: every change orders a queue anew and every remote console takes its line in
+    again, thousands of these each time, and a tuple is built in less than half the time,
+    as one object instead of two."""
 
     ticket: Ticket
     position: int
@@ -104,6 +107,8 @@ def eligible_at(ticket: Ticket, desk: DeskConfig) -> bool:
 def desk_order(desk: DeskConfig, orders: dict[str, list[Placed]]) -> list[Placed]:
     """What this desk would call, in order: its queues merged, tickets pinned elsewhere left out."""
     lanes = [[p for p in orders.get(q, []) if eligible_at(p.ticket, desk)] for q in desk.queues]
+    if len(lanes) == 1:
+        return lanes[0]  # one queue: nothing to merge
     return list(heapq.merge(*lanes, key=lambda p: p.merge_key))
 
 

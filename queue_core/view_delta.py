@@ -34,7 +34,7 @@ def entries(view: DeskView) -> list[Entry]:
     """The line as a delta carries it: each ticket's id, its queue position kept as the offset
     from its index (a call at the head leaves every other entry as it was, so a delta carries
     the ends that changed), why it stands there (a Placement is a str) and its merge key."""
-    return [(p.ticket.id, p.position - i, p.reason, p.merge_key) for i, p in enumerate(view.line)]
+    return [(t.id, at - i, why, key) for i, (t, at, why, key) in enumerate(view.line)]
 
 
 def _rows(tickets: list[Ticket]) -> list[Json]:
@@ -51,6 +51,21 @@ def _cut(before: list[Entry], after: list[Entry]) -> Json:
     while tail < most - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
     return {"head": head, "tail": tail, "middle": after[head : len(after) - tail]}
+
+
+def _fresh(before: list[Placed], after: list[Placed], head: int, tail: int) -> list[Ticket]:
+    """The tickets of `after` whose row is not the one `before` holds, in line order. Around
+    the cut the ends are entry for entry the same tickets, so they are compared in place; a
+    ticket of the middle can only have stood in the middle before."""
+    kept, end = len(before) - tail, len(after) - tail
+    known = {p.ticket.id: p.ticket for p in before[head:kept]}
+    first = zip(after[:head], before[:head], strict=True)
+    last = zip(after[end:], before[kept:], strict=True)
+    return [
+        *(a.ticket for a, b in first if a.ticket is not b.ticket),
+        *(p.ticket for p in after[head:end] if known.get(p.ticket.id) is not p.ticket),
+        *(a.ticket for a, b in last if a.ticket is not b.ticket),
+    ]
 
 
 def delta(
@@ -74,13 +89,14 @@ def delta(
         now, then = getattr(after, name), getattr(before, name)
         if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
             out[name] = _rows(now)
-    known = {p.ticket.id: p.ticket for p in before.line}
-    fresh = [p.ticket for p in after.line if known.get(p.ticket.id) is not p.ticket]
-    then = entries(before) if held is None else held
-    line = entries(after) if line is None else line
-    if fresh or line != then:
-        out["line"] = _cut(then, line)
-        out["tickets"] = _rows(fresh)
+    if after.line is not before.line:  # the same list: a commit that left this line alone
+        then = entries(before) if held is None else held
+        line = entries(after) if line is None else line
+        cut = _cut(then, line)
+        fresh = _fresh(before.line, after.line, cut["head"], cut["tail"])
+        if fresh or cut["middle"] or cut["head"] + cut["tail"] != len(then):
+            out["line"] = cut
+            out["tickets"] = _rows(fresh)
     if after.estimates != before.estimates:
         then = before.estimates
         out["estimates"] = {
@@ -106,18 +122,21 @@ def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Pl
         for i, (ticket, offset, reason, key) in enumerate(middle)
     ]
     shift = head + len(middle) - (len(line) - tail)  # how far the kept tail moved
-    kept = [*line[:head], *(line[len(line) - tail :] if tail else [])]
-    if shift or fresh:
-        kept = [
-            Placed(
-                fresh.get(p.ticket.id, p.ticket),
-                p.position + (shift if i >= head else 0),
-                p.reason,
-                p.merge_key,
-            )
-            for i, p in enumerate(kept)
-        ]
-    return [*kept[:head], *new, *kept[head:]]
+    ends = (
+        _moved(line[:head], 0, fresh),
+        _moved(line[len(line) - tail :] if tail else [], shift, fresh),
+    )
+    return [*ends[0], *new, *ends[1]]
+
+
+def _moved(kept: list[Placed], shift: int, fresh: dict[int, Ticket]) -> list[Placed]:
+    """Kept entries `shift` places further on, with the fresh rows in. A call shifts the
+    whole tail: thousands of entries per delta on a long line, so each is unpacked once."""
+    if fresh:
+        return [Placed(fresh.get(t.id, t), at + shift, why, key) for t, at, why, key in kept]
+    if shift:
+        return [Placed(t, at + shift, why, key) for t, at, why, key in kept]
+    return kept
 
 
 def applied(view: DeskView, seq: int, changes: Json) -> DeskView:

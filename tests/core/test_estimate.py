@@ -150,3 +150,17 @@ def test_a_check_in_before_lunch_reads_a_range_past_the_break() -> None:
 def test_without_sessions_the_clock_changes_nothing() -> None:
     desks = [DeskInput("a", ServiceTime(10.0, 25.0, 0.2), False, None, [1, 2, 3, 4])]
     assert estimate_waits(desks, OpenHours(11 * 60 + 40, ())) == estimate_waits(desks)
+
+
+def test_the_wanted_tickets_read_what_the_whole_line_reads() -> None:
+    # Three desks of different paces; desk c serves the tickets pinned to it (90, 91) that the
+    # others leave out, and holds a patient; the wanted tickets stand at each desk's head,
+    # one (91) far down its line: the play must go on until c reaches it.
+    a = DeskInput("a", _service([6, 9]), False, None, list(range(1, 41)))
+    b = DeskInput("b", _service([12]), False, 3, list(range(1, 41)))
+    c = DeskInput("c", _service([20, 25]), False, 10, [90, *range(1, 20), 91])
+    for hours in (None, _at(11, 30)):
+        whole = estimate_waits([a, b, c], hours)
+        wanted = {1, 2, 3, 90, 91, 5}
+        assert estimate_waits([a, b, c], hours, wanted) == {t: whole[t] for t in wanted}
+        assert estimate_waits([a, b, c], hours, {1, 999}) == {1: whole[1]}  # 999: no desk's

@@ -98,3 +98,19 @@ def test_a_patient_away_for_tests_is_counted_back_in_the_line(
     back = Line.load(store).estimates
     assert [back[t.id][0] for t in line] == [0, 20, 30]  # the same, now with 检 in the line
     assert back[tests.id][0] == 10
+
+
+def test_the_desks_estimates_read_before_the_lines_are_the_same(
+    store: Store, clock: SteppingClock
+) -> None:
+    _visits(store, clock, "wk1", 10, 2)
+    _visits(store, clock, "wk2", 14, 2)
+    tickets = [issue_ticket(store, "wk", ACTOR, name=f"候{i}") for i in range(12)]
+    pinned = issue_ticket(store, "wk", ACTOR, name="专", desk="wk2")
+    first = Line.load(store)
+    heads = first.desk_estimates(3)
+    whole = Line.load(store).estimates
+    # wk1's first three and wk2's (the pinned ticket is not among them), nobody else.
+    shown = {t.id for t in tickets[:3]}
+    assert heads == {t: whole[t] for t in shown} and pinned.id in whole
+    assert first.estimates == whole and first.desk_estimates(3) is first.estimates

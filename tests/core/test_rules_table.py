@@ -8,7 +8,6 @@ is part of the behaviour.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -157,7 +156,7 @@ def test_order_ignores_tickets_that_are_not_waiting() -> None:
 def test_overtaken_within_caps_catches_a_ticket_moved_too_far() -> None:
     order = order_queue(tickets(("a", 0), ("b", 1), ("c", 2), ("d", 3), ("e", 4)), CONFIG)
     jumped = [order[4], *order[:4]]
-    forged = [dataclasses.replace(p, position=i) for i, p in enumerate(jumped)]
+    forged = [p._replace(position=i) for i, p in enumerate(jumped)]
     assert not overtaken_within_caps(forged, CONFIG)
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from queue_core import commands
-from queue_core.console_view import DeskView, read_desk
+from queue_core.console_view import ESTIMATED_PLACES, DeskView, read_desk
 from queue_core.line import Line
 from queue_core.registration import issue_ticket, set_priority
 from queue_core.store import Store
@@ -79,3 +79,45 @@ def test_a_change_elsewhere_is_no_delta_and_a_call_sends_no_waiting_row(
 def test_a_view_changed_at_the_same_seq_has_no_base() -> None:
     frames = DeskFrames()
     assert frames.base == NO_BASE and frames.seq == -1
+
+
+def _head_priority_changed(store: Store) -> None:
+    """The head's row changes and it stays where it stands: its row goes, no line entry."""
+    head = read_desk(Line.load(store), "nk1").line[0].ticket
+    set_priority(store, head.number, None if head.priority else "elderly", ACTOR)
+
+
+def test_on_a_line_past_the_estimated_places_each_delta_gives_the_servers_view(
+    store: Store, clock: SteppingClock
+) -> None:
+    # Past ESTIMATED_PLACES, with a priority patient moving up among them: each call shifts
+    # the whole kept tail a place, each finished visit moves the estimates shown.
+    for n in range(ESTIMATED_PLACES + 20):
+        priority = "elderly" if n % 15 == 14 else None
+        issue_ticket(store, "nk-pt", ACTOR, name=f"病人{n}", priority=priority)
+    line = Line.load(store)
+    frames = DeskFrames()
+    frames.update(read_desk(line, "nk1"))
+    held = DeskView.from_json(_wire(frames.whole()))
+    steps: list[Step] = [
+        lambda s: commands.call_next(s, "nk1", ACTOR),
+        lambda s: commands.finish(s, "nk1", ACTOR),
+        lambda s: issue_ticket(s, "nk-pt", ACTOR, name="新来", priority="elderly"),
+        lambda s: commands.call_next(s, "nk2", ACTOR),
+        _head_priority_changed,
+    ]
+    for step in steps * 3:
+        seq = line.seq
+        clock.advance(minutes=4)
+        step(store)
+        for event in store.events_since(seq):
+            line.apply(event)
+        frames.update(read_desk(line, "nk1"))
+        held = applied(held, frames.seq, _wire(frames.changes))
+        assert _wire(held.to_json()) == _wire(frames.whole())
+        if step is _head_priority_changed:
+            assert [t["id"] for t in frames.changes["tickets"]] == [held.line[0].ticket.id]
+    assert len(held.line) > ESTIMATED_PLACES and len(held.estimates) == ESTIMATED_PLACES
+    assert held.estimates == {
+        t: e[1:] for t, e in Line.load(store).estimates.items() if t in held.estimates
+    }

@@ -12,7 +12,8 @@ import pytest
 from display_server.server import DisplayServer
 from display_server.staff import STAFF_PATH
 from queue_core import registration
-from queue_core.console_view import DeskView
+from queue_core.console_view import DeskView, read_desk
+from queue_core.line import Line
 from queue_core.staff import add_staff, reset_password
 from queue_core.store import Store
 from queue_core.view_delta import applied
@@ -274,3 +275,67 @@ async def test_the_triage_watch_answers_its_search_and_follows_new_tickets(
     await feed.send({"type": "watch", "view": "triage", "search": "周十"})
     view = await feed.until_type("view")
     assert [t["name"] for t in view["data"]["found"]] == ["周十"]
+
+
+async def _watching(app: DisplayServer, user: str, watch: dict[str, str]) -> Feed:
+    feed = await open_feed(app, STAFF_PATH)
+    await feed.send({"type": "login", "user": user, "password": PASSWORD})
+    assert (await feed.next())["type"] == "session"
+    await feed.send({"type": "watch", **watch})
+    return feed
+
+
+async def test_consoles_of_other_desks_and_roles_each_see_exactly_their_own_view(
+    store: Store, server: DisplayServer
+) -> None:
+    # Consoles of one desk share the server's reading of it; each desk, each role and each
+    # search is its own view all the same.
+    for n in range(3):
+        registration.issue_ticket(store, "nk-pt", HOST, name=f"内{n}")
+        registration.issue_ticket(store, "wk", HOST, name=f"外{n}")
+    for user, role, desks in (("wang", "desk", ("nk1",)), ("zhao", "desk", ("nk1",))):
+        add_staff(store, user, role, desks, PASSWORD, HOST)
+    add_staff(store, "sun", "desk", ("wk1",), PASSWORD, HOST)
+    add_staff(store, "li", "triage", (), PASSWORD, HOST)
+    add_staff(store, "boss", "admin", (), PASSWORD, HOST)
+    nk1 = {"view": "desk", "desk": "nk1"}
+    feeds = {
+        "wang": await _watching(server, "wang", nk1),
+        "zhao": await _watching(server, "zhao", nk1),
+        "boss": await _watching(server, "boss", nk1),
+        "sun": await _watching(server, "sun", {"view": "desk", "desk": "wk1"}),
+    }
+    views = {
+        user: DeskView.from_json((await feed.until_type("view"))["data"])
+        for user, feed in feeds.items()
+    }
+    triage = await _watching(server, "li", {"view": "triage", "search": "外"})
+    assert [t["name"] for t in (await triage.until_type("view"))["data"]["found"]] == [
+        "外0",
+        "外1",
+        "外2",
+    ]
+    assert [p.ticket.name for p in views["sun"].line] == ["外0", "外1", "外2"]
+    await feeds["wang"].send(
+        {"type": "command", "id": uuid.uuid4().hex, "op": "call_next", "args": {"desk": "nk1"}}
+    )
+    for user in ("wang", "zhao", "boss"):
+        views[user] = await _followed(feeds[user], views[user], lambda v: v.current is not None)
+        assert views[user].current is not None and views[user].current.name == "内0"
+        assert [p.ticket.name for p in views[user].line] == ["内1", "内2"], user
+    registration.issue_ticket(store, "wk", HOST, name="外3")
+    views["sun"] = await _followed(feeds["sun"], views["sun"], lambda v: len(v.line) == 4)
+    assert views["sun"].current is None and views["sun"].line[-1].ticket.name == "外3"
+    found = await triage.until(lambda m: m["type"] == "view" and len(m["data"]["found"]) == 4)
+    assert "内0" not in json.dumps(found, ensure_ascii=False)
+    # The wk1 console never heard of nk1's call: its frames name no patient of nk-pt.
+    assert not any(f"内{n}" in frame for frame in feeds["sun"].frames for n in range(3))
+
+    # Every nk1 console holds the same view, the one read here (its seq aside: the view did
+    # not change with wk's ticket).
+    def shown(view: DeskView) -> str:
+        return json.dumps({**view.to_json(), "seq": None}, ensure_ascii=False)
+
+    local = read_desk(Line.load(store), "nk1")
+    for user in ("wang", "zhao", "boss"):
+        assert shown(views[user]) == shown(local), user
