@@ -55,6 +55,12 @@ def restore_database(source: Path, url: str, now: datetime) -> Restored:
         raise RestoreFailed(f"the copy of {source} did not hold its {backup.events} events.")
     backend = PostgresBackend(url)
     kept = backend.path.with_name(f"{backend.path.name}.replaced-{now.strftime(_STAMP)}.db")
+    try:  # $CLINIC_QUEUE_DATA_DIR may name a folder nothing has made yet
+        kept.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RestoreFailed(
+            f"{kept.parent} could not be made ({exc.strerror}); nothing was changed."
+        ) from None
     conn = backend.connect()
     replaced: Path | None = None
     try:

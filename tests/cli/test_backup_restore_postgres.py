@@ -5,12 +5,14 @@ no other session has the database open, keeping what it held."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from display_server.backups import Backups
+from queue_core.backend import DATA_DIR_ENV
 from queue_core.config import BackupConfig
 from queue_core.store import Store
 from tests.cli.test_backup_restore import BACKED_UP
@@ -76,7 +78,8 @@ def test_a_backup_restores_into_postgresql_keeping_what_the_database_held(
     out = worked.ok("restore", str(copy)).splitlines()
 
     assert out[0].startswith(f"Restored {worked.url} from {copy}: {events} events, the last at")
-    [kept] = [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
+    data = Path(os.environ[DATA_DIR_ENV])  # the queue's own files on PostgreSQL
+    [kept] = [p for p in data.iterdir() if ".replaced-" in p.name]
     assert out[1] == f"What the database held is kept as {kept}."
     assert worked.events() == at_backup
     assert Cli(kept).events() == later
@@ -143,9 +146,10 @@ def test_the_servers_own_backups_of_postgresql_keep_the_newest(
 ) -> None:
     store = Store.open(worked.url, clock=clock)
     try:
-        backups = Backups(store, BackupConfig(directory=str(tmp_path / "copies"), keep=2))
-        for _ in range(3):
-            asyncio.run(backups.make())
+        config = BackupConfig(directory=str(tmp_path / "copies"), keep=2)
+        backups = Backups(store, config, "this server")
+        for minute in range(3):
+            asyncio.run(backups.make(f"minute {minute}"))
             clock.advance(minutes=1)
     finally:
         store.close()
