@@ -90,7 +90,7 @@ async def _logins_under_flood(url: str, logins: int) -> tuple[list[float], int, 
 
 @dataclass(frozen=True)
 class RoundTrips:
-    waiting: int  # the line's length when the calls begin: it ends `calls` shorter
+    waiting: int  # the line's length after the calls: it holds `calls` more when they begin
     trips_ms: list[float]
 
 
@@ -155,7 +155,7 @@ def blocks(figures: StaffFigures, quick: bool) -> Blocks:
             )
         )
     table = Table(
-        ("waiting at the start", "calls", "p50 ms", "p99 ms", "p99 / p50", "p99 <= 20 ms"), rows
+        ("waiting at the end", "calls", "p50 ms", "p99 ms", "p99 / p50", "p99 <= 20 ms"), rows
     )
     logins = figures.logins_ms
     flood = (
