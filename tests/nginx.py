@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -162,6 +163,7 @@ def running_nginx(
     )
     process = subprocess.Popen(
         [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"],
+        preexec_fn=lambda: _allow_files(connections * 2 + 64),
         stdout=subprocess.DEVNULL,
         stderr=(folder / "stderr.log").open("wb"),
     )
@@ -176,6 +178,17 @@ def running_nginx(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _allow_files(count: int) -> None:
+    """In the child before nginx starts: with `master_process off` nginx never applies
+    `worker_rlimit_nofile`, so its one process keeps the limit it inherits. Root may raise
+    the hard limit too; anyone else gets as far as the hard limit allows."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, max(count, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(count, hard), hard))
 
 
 def _wait_listening(front: Nginx) -> None:
