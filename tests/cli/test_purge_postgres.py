@@ -41,12 +41,17 @@ def _on_disk(server: PgServer, url: str, *secrets: str) -> list[str]:
     return found
 
 
-def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
-    pg_server: PgServer, pg_url: str, tmp_path: Path, clock: SteppingClock
-) -> None:
+def _clinic_kept_no_day(pg_url: str, clock: SteppingClock) -> None:
+    """The sample clinic with a retention of 0 days: yesterday is due for erasure."""
     text = SAMPLE_CONFIG.read_text(encoding="utf-8")
     config = parse_config(text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1))
     initialise(pg_url, config, ACTOR, now=clock()).close()
+
+
+def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
+    pg_server: PgServer, pg_url: str, tmp_path: Path, clock: SteppingClock
+) -> None:
+    _clinic_kept_no_day(pg_url, clock)
     with closing(Store.open(pg_url, clock=clock)) as store:
         issue_ticket(store, "nk-pt", ACTOR, name="李四")
         late = issue_ticket(store, "nk-pt", ACTOR, name=NAME, phone="13912344321")
@@ -73,9 +78,7 @@ def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
 def test_a_role_that_does_not_own_the_database_erases_and_says_the_files_keep_the_bytes(
     pg_server: PgServer, pg_url: str, tmp_path: Path, clock: SteppingClock
 ) -> None:
-    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
-    config = parse_config(text.replace("[clinic]\n", "[clinic]\nretention_days = 0\n", 1))
-    initialise(pg_url, config, ACTOR, now=clock()).close()
+    _clinic_kept_no_day(pg_url, clock)
     with closing(Store.open(pg_url, clock=clock)) as store:
         issue_ticket(store, "nk-pt", ACTOR, name=NAME)
     with psycopg.connect(pg_url, autocommit=True) as conn:
