@@ -131,11 +131,15 @@ def _spliced(line: list[Placed], cut: Json, fresh: dict[int, Ticket]) -> list[Pl
 
 def _moved(kept: list[Placed], shift: int, fresh: dict[int, Ticket]) -> list[Placed]:
     """Kept entries `shift` places further on, with the fresh rows in. A call shifts the
-    whole tail: thousands of entries per delta on a long line, so each is unpacked once."""
+    whole tail: thousands of entries per delta on a long line, so each is unpacked once and
+    built by tuple.__new__, which skips the named tuple's own constructor (a Python call)."""
+    build = tuple.__new__
     if fresh:
-        return [Placed(fresh.get(t.id, t), at + shift, why, key) for t, at, why, key in kept]
+        return [
+            build(Placed, (fresh.get(t.id, t), at + shift, why, key)) for t, at, why, key in kept
+        ]
     if shift:
-        return [Placed(t, at + shift, why, key) for t, at, why, key in kept]
+        return [build(Placed, (t, at + shift, why, key)) for t, at, why, key in kept]
     return kept
 
 
