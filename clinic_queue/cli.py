@@ -10,21 +10,21 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack, closing
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from clinic_queue.care_cli import add_care_commands
+from clinic_queue.opened import Handler, open_store
 from clinic_queue.sim_cli import add_commands
 from clinic_queue.staff_cli import add_staff_commands
 from clinic_queue.terminal import as_typed, json_line, shown, undecodable
 from clinic_queue.voice_cli import add_voice_commands
 from queue_core import commands, corrections, registration
 from queue_core.address import PublicAddress, public_address
-from queue_core.backend import is_postgres, shown_location
-from queue_core.backup import Copy, backup_store
 from queue_core.board import public_status
 from queue_core.closing import close_day
 from queue_core.config import DEFAULT_CONFIG, load_config
@@ -42,9 +42,6 @@ from queue_core.importer import RowsRefused, Sync, import_appointments
 from queue_core.line import Line, read_board
 from queue_core.masking import mask_name
 from queue_core.model import Ticket, TicketState
-from queue_core.restore import restore
-from queue_core.retention import purge
-from queue_core.slips import slip_dir
 from queue_core.staff import STAFF_ACTOR
 from queue_core.store import Store, default_db, parse_iso
 from queue_core.text import clean_actor, printable
@@ -81,12 +78,6 @@ def _actor(text: str) -> str:
             f"{STAFF_ACTOR!r} is for staff logged in on the staff API only"
         )
     return actor
-
-
-def _open(args: argparse.Namespace) -> Store:
-    """The command's store; `main` closes it when the command ends, refused or not."""
-    store: Store = args.opened.enter_context(closing(Store.open(args.db)))
-    return store
 
 
 def _say(ticket: Ticket, text: str) -> None:
@@ -133,7 +124,7 @@ def _print_sync(sync: Sync) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     try:
         sync = import_appointments(
-            _open(args),
+            open_store(args),
             Path(args.file),
             args.actor,
             encoding=args.encoding,
@@ -174,7 +165,7 @@ def _warn_unreachable(address: PublicAddress) -> PublicAddress:
 
 
 def cmd_ticket(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     address = public_address(store.config)  # a bad override is refused before issuing
     ticket = registration.issue_ticket(
         store,
@@ -209,19 +200,23 @@ def cmd_ticket(args: argparse.Namespace) -> None:
 
 
 def cmd_checkin(args: argparse.Namespace) -> None:
-    ticket = registration.check_in(_open(args), args.number, args.actor)
+    ticket = registration.check_in(open_store(args), args.number, args.actor)
     _say(ticket, f"checked in ({ticket.placement.value})")
 
 
 def cmd_priority(args: argparse.Namespace) -> None:
     ticket = registration.set_priority(
-        _open(args), args.number, None if args.clear else args.cls, args.actor, reason=args.reason
+        open_store(args),
+        args.number,
+        None if args.clear else args.cls,
+        args.actor,
+        reason=args.reason,
     )
     _say(ticket, f"priority {ticket.priority or 'cleared'}")
 
 
 def cmd_call(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     if args.ticket:
         done = commands.out_of_turn_call(
             store, args.desk, args.ticket, args.reason or "", args.actor
@@ -236,53 +231,56 @@ def cmd_call(args: argparse.Namespace) -> None:
 
 
 def cmd_recall(args: argparse.Namespace) -> None:
-    ticket = commands.recall(_open(args), args.desk, args.actor)
+    ticket = commands.recall(open_store(args), args.desk, args.actor)
     _say(ticket, f"recalled ({ticket.recalls})")
 
 
 def cmd_skip(args: argparse.Namespace) -> None:
-    _say(commands.skip(_open(args), args.desk, args.actor), "skipped to the missed list")
+    _say(commands.skip(open_store(args), args.desk, args.actor), "skipped to the missed list")
 
 
 def cmd_requeue(args: argparse.Namespace) -> None:
-    _say(commands.requeue(_open(args), args.number, args.actor), "back in the line")
+    _say(commands.requeue(open_store(args), args.number, args.actor), "back in the line")
 
 
 def cmd_away(args: argparse.Namespace) -> None:
-    _say(commands.send_away(_open(args), args.desk, args.actor), "sent for tests")
+    _say(commands.send_away(open_store(args), args.desk, args.actor), "sent for tests")
 
 
 def cmd_back(args: argparse.Namespace) -> None:
-    _say(commands.come_back(_open(args), args.number, args.actor), "back from tests, in the line")
+    _say(
+        commands.come_back(open_store(args), args.number, args.actor),
+        "back from tests, in the line",
+    )
 
 
 def cmd_done(args: argparse.Namespace) -> None:
-    _say(commands.finish(_open(args), args.desk, args.actor), "finished")
+    _say(commands.finish(open_store(args), args.desk, args.actor), "finished")
 
 
 def cmd_transfer(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     target = commands.transfer_target(store.config, args.to)
     ticket = commands.transfer(store, args.number, target, args.actor, reason=args.reason)
     _say(ticket, f"transferred to {args.to}")
 
 
 def cmd_cancel(args: argparse.Namespace) -> None:
-    _say(commands.cancel(_open(args), args.number, args.reason, args.actor), "cancelled")
+    _say(commands.cancel(open_store(args), args.number, args.reason, args.actor), "cancelled")
 
 
 def cmd_reopen(args: argparse.Namespace) -> None:
-    ticket = corrections.reopen(_open(args), args.desk, args.reason, args.actor)
+    ticket = corrections.reopen(open_store(args), args.desk, args.reason, args.actor)
     _say(ticket, f"visit reopened at desk {args.desk}")
 
 
 def cmd_uncancel(args: argparse.Namespace) -> None:
-    ticket = corrections.uncancel(_open(args), args.number, args.reason, args.actor)
+    ticket = corrections.uncancel(open_store(args), args.number, args.reason, args.actor)
     _say(ticket, f"cancel taken back: {ticket.state.value} again")
 
 
 def cmd_undo_away(args: argparse.Namespace) -> None:
-    ticket = corrections.undo_away(_open(args), args.number, args.reason, args.actor)
+    ticket = corrections.undo_away(open_store(args), args.number, args.reason, args.actor)
     if ticket.state is TicketState.CALLED:
         _say(ticket, f"not sent for tests after all: back in the room of desk {ticket.desk}")
     else:
@@ -290,17 +288,17 @@ def cmd_undo_away(args: argparse.Namespace) -> None:
 
 
 def cmd_pause(args: argparse.Namespace) -> None:
-    commands.pause(_open(args), args.desk, args.actor, reason=args.reason)
+    commands.pause(open_store(args), args.desk, args.actor, reason=args.reason)
     print(f"Desk {args.desk} paused.")
 
 
 def cmd_resume(args: argparse.Namespace) -> None:
-    commands.resume(_open(args), args.desk, args.actor)
+    commands.resume(open_store(args), args.desk, args.actor)
     print(f"Desk {args.desk} resumed.")
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    data = public_status(read_board(_open(args)))
+    data = public_status(read_board(open_store(args)))
     if args.json:
         print(json_line(data))
         return
@@ -325,7 +323,7 @@ def _event_line(event: Event, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def cmd_events(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     tz = store.config.tz
     events = store.events_matching(
         args.since,
@@ -359,7 +357,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     from clinic_queue import reporting
     from queue_core.insight.reader import check_scope, make_report
 
-    store = _open(args)
+    store = open_store(args)
     try:
         days = reporting.choose_days(args.day, args.first, args.last, store.today())
     except reporting.BadRange as exc:
@@ -375,7 +373,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 
 def cmd_close_day(args: argparse.Namespace) -> None:
-    closed = close_day(_open(args), args.actor, day=_day(args.day))
+    closed = close_day(open_store(args), args.actor, day=_day(args.day))
     if not closed:
         print("Nothing to close: every day with tickets is closed already.")
     for count in closed:
@@ -383,88 +381,6 @@ def cmd_close_day(args: argparse.Namespace) -> None:
             f"Closed {count.day}: {count.not_seen} not seen, {count.no_show} no-show,"
             f" {count.ended} in a visit the close ended."
         )
-
-
-def cmd_purge(args: argparse.Namespace) -> None:
-    store = _open(args)
-    done = purge(store, args.actor, slip_dir(store.path))
-    if done.first_day is None:
-        kept = store.config.retention_days
-        through = f" Erased through {done.last_day}." if done.last_day else ""
-        print(f"Nothing to erase: the clinic keeps {kept} days of personal data.{through}")
-    else:
-        span = done.first_day
-        if done.first_day != done.last_day:
-            span = f"{done.first_day} to {done.last_day}"
-        print(
-            f"Erased the personal data of {span}: {done.tickets} tickets,"
-            f" {done.events} events rewritten."
-        )
-    if done.slips:
-        print(f"Removed {done.slips} slip file{'' if done.slips == 1 else 's'}.")
-    if done.sessions or done.keys:
-        print(
-            f"Forgot {done.sessions} expired staff session(s) and {done.keys} command key(s)"
-            " of past days."
-        )
-    on_file = store.backend.name == "sqlite"
-    if done.compacted and on_file:
-        print("Compacted: no erased byte is left in the file or its WAL.")
-    elif done.compacted:
-        print("Vacuumed: no erased byte is left in the files of the tables (docs/operations.md).")
-    else:
-        held = "the WAL from being checkpointed; erased bytes stay in it"
-        if not on_file:
-            held = "the tables from being vacuumed; erased bytes stay in them"
-        print(
-            f"clinic-queue: warning: readers kept {held} until the next purge.",
-            file=sys.stderr,
-        )
-
-
-def _copy_line(copy: Copy, tz: ZoneInfo) -> str:
-    last = ""
-    if copy.last_at:
-        last = f", the last at {parse_iso(copy.last_at).astimezone(tz):%Y-%m-%d %H:%M %Z}"
-    return f"{copy.events} events{last}, {copy.size:,} bytes, integrity ok"
-
-
-def cmd_backup(args: argparse.Namespace) -> None:
-    store = _open(args)
-    tz = store.config.tz
-    copy = backup_store(store, Path(args.dest), store.now().astimezone(tz))
-    print(f"Backed up {store.backend.location} to {copy.path}: {_copy_line(copy, tz)}.")
-
-
-def cmd_migrate_to(args: argparse.Namespace) -> None:
-    from queue_core.migrate import migrate_to
-
-    store = _open(args)
-    copied = migrate_to(store, args.target)
-    print(
-        f"Copied {store.path} into {shown_location(args.target)}: "
-        f"{copied.rows['tickets']:,} tickets, {copied.rows['events']:,} events"
-        f" (the last seq {copied.last_seq:,}), every table checked row for row."
-    )
-
-
-def cmd_restore(args: argparse.Namespace) -> None:
-    target: str | Path = args.db or default_db()
-    now = datetime.now().astimezone()
-    if is_postgres(target):
-        from queue_core.restore_postgres import restore_database
-
-        done = restore_database(Path(args.source), str(target), now)
-        kept = "What the database held"
-    else:
-        target = Path(target)
-        done = restore(Path(args.source), target, now)
-        kept = "The file it replaced"
-    with closing(Store.open(target)) as store:  # the clinic's time zone is in what was restored
-        tz = store.config.tz
-    print(f"Restored {shown_location(target)} from {args.source}: {_copy_line(done.copy, tz)}.")
-    if done.replaced is not None:
-        print(f"{kept} is kept as {done.replaced}.")
 
 
 def cmd_desk(args: argparse.Namespace) -> None:
@@ -477,7 +393,7 @@ def cmd_desk(args: argparse.Namespace) -> None:
         return
     from queue_tui.app import run_desk
 
-    run_desk(_open(args), args.desk, args.actor)
+    run_desk(open_store(args), args.desk, args.actor)
 
 
 def _remote_slips() -> Path:
@@ -495,7 +411,7 @@ def cmd_triage(args: argparse.Namespace) -> None:
         return
     from queue_tui.app import run_triage
 
-    store = _open(args)
+    store = open_store(args)
     run_triage(store, args.actor, _warn_unreachable(public_address(store.config)))
 
 
@@ -515,7 +431,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"clinic-queue serve: cannot use {args.cert} and {args.key}: {exc}"
             ) from None
-    store = _open(args)
+    store = open_store(args)
     try:  # on PostgreSQL, the folder of the queue's own files ($CLINIC_QUEUE_DATA_DIR)
         store.path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -523,9 +439,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
         raise UsageError(f"clinic-queue serve: cannot make {folder}: {exc.strerror}") from None
     _warn_unreachable(public_address(store.config))  # phones reach its pages there
     run(store, host=args.host, port=args.port, tls=tls, api_port=args.api_port)
-
-
-Handler = Callable[[argparse.Namespace], None]
 
 
 def build_parser() -> _Parser:
@@ -649,24 +562,7 @@ def build_parser() -> _Parser:
         "close today (and any earlier open day): open tickets get their final state",
     )
     p.add_argument("--day", metavar="YYYY-MM-DD", help="close up to this day instead of today")
-    add(
-        "purge",
-        cmd_purge,
-        "erase names, phone digits and links of the days past the clinic's retention",
-    )
-    add(
-        "backup", cmd_backup, "copy the database while desks work, and check the copy"
-    ).add_argument("dest", metavar="DEST", help="a new file, or a directory for a dated copy")
-    add(
-        "restore",
-        cmd_restore,
-        "put a backup in place of the database, when nothing else has it open",
-    ).add_argument("source", metavar="BACKUP")
-    add(
-        "migrate-to",
-        cmd_migrate_to,
-        "copy the clinic's SQLite file into an empty PostgreSQL database, checked, in one go",
-    ).add_argument("target", metavar="URL", help="postgresql://USER@HOST/DATABASE")
+    add_care_commands(add)
     server_help = "the queue server, e.g. https://queue.clinic.lan: log in there as staff"
     p = add("desk", cmd_desk, "open the desk console (TUI) for one consultation desk")
     p.add_argument("desk")

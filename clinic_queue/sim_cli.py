@@ -4,11 +4,11 @@ options that parse its days, times and speeds, refused in one line like every us
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from contextlib import closing
 from datetime import date, time
 from pathlib import Path
 
+from clinic_queue.opened import Add
 from queue_core.config import load_config
 from queue_core.insight.stats import Stats
 from queue_core.registration import initialise
@@ -16,9 +16,6 @@ from queue_core.simulation.dry_run import DryRun, dry_run
 from queue_core.simulation.pacing import Pacer
 from queue_core.simulation.run import DayTaken, simulate
 from queue_core.store import Store, default_db_path, utc_now
-
-Handler = Callable[[argparse.Namespace], None]
-Adder = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 
 def day_arg(text: str) -> date:
@@ -124,7 +121,7 @@ def cmd_replay(args: argparse.Namespace) -> None:
     print("\n".join(table(run)))
 
 
-def add_commands(add: Adder) -> None:
+def add_commands(add: Add) -> None:
     p = add("simulate", cmd_simulate, "play a generated clinic day through the desk commands")
     p.add_argument("--config", help="set the database up from this clinic TOML first")
     p.add_argument("--seed", type=seed_arg, default=1, help="the same seed makes the same day")

@@ -7,9 +7,9 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from contextlib import closing
 from typing import Any
 
+from clinic_queue.opened import Add, open_store
 from queue_core.staff import (
     add_staff,
     check_existing_staff,
@@ -19,11 +19,9 @@ from queue_core.staff import (
     reset_password,
 )
 from queue_core.staff_errors import BadStaff
-from queue_core.store import Store
 from queue_core.text import printable
 
 ACTIONS = "add, list, disable, reset"
-Add = Callable[[str, Callable[[argparse.Namespace], None], str], Any]
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -36,17 +34,12 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def _open(args: argparse.Namespace) -> Store:
-    store: Store = args.opened.enter_context(closing(Store.open(args.db)))
-    return store
-
-
 def _desks(text: str | None) -> tuple[str, ...]:
     return tuple(d.strip() for d in (text or "").split(",") if d.strip())
 
 
 def cmd_add(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     check_new_staff(store, args.name, args.role, _desks(args.desks))  # all of it before asking
     password = _password(args)
     account = add_staff(store, args.name, args.role, _desks(args.desks), password, args.actor)
@@ -55,19 +48,19 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    for account in list_staff(_open(args)):
+    for account in list_staff(open_store(args)):
         state = "disabled" if account.disabled else "active"
         desks = ",".join(account.desks) or "-"
         print(printable(f"{account.name:<20} {account.role.value:<12} {desks:<20} {state}"))
 
 
 def cmd_disable(args: argparse.Namespace) -> None:
-    ended = disable_staff(_open(args), args.name, args.actor)
+    ended = disable_staff(open_store(args), args.name, args.actor)
     print(f"{args.name}: disabled, {ended} session(s) ended")
 
 
 def cmd_reset(args: argparse.Namespace) -> None:
-    store = _open(args)
+    store = open_store(args)
     check_existing_staff(store, args.name)
     ended = reset_password(store, args.name, _password(args), args.actor)
     print(f"{args.name}: new password set, {ended} session(s) ended")

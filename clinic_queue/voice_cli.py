@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from clinic_queue.opened import Add
 from queue_core.errors import QueueError
 from queue_core.store import Store
-
-Handler = Callable[[argparse.Namespace], None]
-Adder = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -57,7 +54,7 @@ def cmd_voice_check(args: argparse.Namespace) -> None:
     print(f"{folder}: all {total} clips present and usable.")
 
 
-def add_voice_commands(add: Adder) -> None:
+def add_voice_commands(add: Add) -> None:
     help_dir = "the voice folder (default: [voice] clips of the clinic file)"
     p = add("voice-clips", cmd_voice_clips, "write a complete default voice folder with espeak-ng")
     p.add_argument("folder", nargs="?", metavar="DIR", help=help_dir)
