@@ -144,13 +144,14 @@ class Hub:
                 return
             try:
                 current = self.store.data_version()
+                # Back, whether or not anything was written meanwhile: /healthz says so.
+                self.fault = None
                 if current == version:
                     continue
                 events = self.store.events_since(seq)
             except QueueError as exc:
                 self.fault = exc.code  # the database is away: look again at the next wake
                 continue
-            self.fault = None
             version = current
             watch.changed()
             if not events:
