@@ -45,7 +45,7 @@ from display_server.wire import fan_out
 from display_server.write_queue import WRITE_GIVE_UP_S, WriteQueue
 from display_server.ws_private import hang_up, stop_listening, transport
 from queue_core.duties import server_name
-from queue_core.errors import QueueError
+from queue_core.errors import FileFault, QueueError
 from queue_core.feedback import ticket_by_token
 from queue_core.model import Ticket
 from queue_core.screen_status import remove_status
@@ -67,6 +67,18 @@ PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 
 
+def _own_folder(store: Store) -> None:
+    """The folder of the queue's own files on this host: beside an SQLite file it is there
+    already; on PostgreSQL, $CLINIC_QUEUE_DATA_DIR may name one nothing has made yet."""
+    try:
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileFault(
+            f"{store.path.parent} could not be made ({exc.strerror}); the server did not start.",
+            "data_folder",
+        ) from None
+
+
 class DisplayServer:
     """The server's parts: a reading hub, a writing connection, and the websockets server."""
 
@@ -78,6 +90,7 @@ class DisplayServer:
         retry_base_s: float = RETRY_BASE_S,
     ) -> None:
         self.config = store.config
+        _own_folder(store)
         self.name = server_name()  # among the clinic's servers, in what they claim
         self.reader = store.open_again()
         self.writer = store.open_again(give_up_after_s=WRITE_GIVE_UP_S)

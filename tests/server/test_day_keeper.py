@@ -56,6 +56,18 @@ async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
     store.close()
 
 
+async def test_the_server_makes_the_data_folder_a_clinic_on_postgresql_names(
+    pg_url: str, clock: SteppingClock
+) -> None:
+    store = clinic(pg_url, clock, "")
+    folder = store.path.parent  # $CLINIC_QUEUE_DATA_DIR, which nothing has made yet
+    assert not folder.exists()
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02) as server:
+        assert (await get(server, "/healthz"))[0] == 200
+        assert folder.is_dir()
+    store.close()
+
+
 @pytest.fixture(params=STORES)
 def either_store(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """A new SQLite file, or a new database on the tests' PostgreSQL server."""
