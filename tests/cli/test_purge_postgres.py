@@ -23,7 +23,7 @@ from tests.pg import PgServer
 NAME = "欧阳锋锐"
 
 
-def _on_disk(server: PgServer, url: str, *secrets: str) -> list[str]:
+def on_disk(server: PgServer, url: str, *secrets: str) -> list[str]:
     """The relations of the database whose files hold one of `secrets`."""
     assert server.data is not None
     with psycopg.connect(url, autocommit=True) as conn:
@@ -58,11 +58,11 @@ def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
         commands.call_ticket(store, "nk1", late.number, "emergency", "nurse-wang")
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("ANALYZE")  # as autovacuum would: the planner's samples of the columns
-        assert "tickets" in _on_disk(pg_server, pg_url, NAME, late.token)
+        assert "tickets" in on_disk(pg_server, pg_url, NAME, late.token)
         # Erased in place, as the purge's own transaction does: the old row versions stay.
         erased = purge_due(store, "admin", now=clock.advance(days=2))
         assert erased is not None and erased.tickets == 2
-    assert "tickets" in _on_disk(pg_server, pg_url, NAME, late.token)
+    assert "tickets" in on_disk(pg_server, pg_url, NAME, late.token)
     cli = PgCli(pg_url, tmp_path)
 
     out = cli.ok("purge", "--actor", "admin").splitlines()
@@ -70,7 +70,7 @@ def test_purge_vacuums_the_erased_names_out_of_the_tables_files(
     assert out[-1] == (
         "Vacuumed: no erased byte is left in the files of the tables (docs/operations.md)."
     )
-    assert _on_disk(pg_server, pg_url, NAME, late.token) == []
+    assert on_disk(pg_server, pg_url, NAME, late.token) == []
     [call] = [e for e in cli.events() if e["type"] == "call" and e["ticket"] == late.number]
     assert (call["actor"], call["reason"]) == ("nurse-wang", "emergency")
 
@@ -101,4 +101,4 @@ def test_a_role_that_does_not_own_the_database_erases_and_says_the_files_keep_th
     owner = PgCli(pg_url, tmp_path).ok("purge").splitlines()
     assert owner[0].startswith("Nothing to erase: the clinic keeps 0 days")  # erased already
     assert owner[-1].startswith("Vacuumed: no erased byte is left")
-    assert _on_disk(pg_server, pg_url, NAME) == []
+    assert on_disk(pg_server, pg_url, NAME) == []

@@ -16,8 +16,9 @@ from queue_core.config import BackupConfig, parse_config
 from queue_core.events import EventType
 from queue_core.registration import initialise, issue_ticket
 from queue_core.store import Store
+from tests.cli.test_purge_postgres import on_disk
 from tests.conftest import ACTOR, SAMPLE_CONFIG, SteppingClock
-from tests.pg import STORES, store_target
+from tests.pg import STORES, PgServer, store_target
 from tests.server.conftest import WAIT_S
 from tests.server.test_http_routes import get
 
@@ -51,6 +52,24 @@ async def test_a_day_past_the_retention_is_erased_and_its_links_open_nothing(
         wal = db.with_name(db.name + "-wal")
         for secret in (NAME, ticket.token):
             await until(lambda: secret.encode() not in db.read_bytes() + wal.read_bytes())  # noqa: B023
+        [purge] = [e for e in store.events_since(0) if e.type is EventType.PURGE]
+        assert (purge.actor, purge.payload["tickets"]) == ("system", 1)
+    store.close()
+
+
+async def test_the_server_erases_a_day_past_the_retention_out_of_postgresql_s_files(
+    pg_server: PgServer, pg_url: str, clock: SteppingClock
+) -> None:
+    store = clinic(pg_url, clock, "")
+    ticket = issue_ticket(store, "nk-pt", ACTOR, name=NAME, phone="13912344321")
+    async with serve(store, "127.0.0.1", 0, day_look_s=0.02) as server:
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 200
+        assert on_disk(pg_server, pg_url, NAME, ticket.token)  # the check can see them
+        clock.advance(days=1)  # nobody commits: the server closes the day, then erases it
+        await until(lambda: any(e.type is EventType.PURGE for e in store.events_since(0)))
+        assert (await get(server, f"/t/{ticket.token}"))[0] == 404
+        # The erasure's commit comes first; its VACUUM FULL of each table follows.
+        await until(lambda: not on_disk(pg_server, pg_url, NAME, ticket.token))
         [purge] = [e for e in store.events_since(0) if e.type is EventType.PURGE]
         assert (purge.actor, purge.payload["tickets"]) == ("system", 1)
     store.close()
