@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from queue_core import commands
-from queue_core.registration import issue_ticket
+from queue_core.config import parse_config
+from queue_core.registration import initialise, issue_ticket
 from queue_core.staff import add_staff
 from queue_core.store import Store
 from tests.cli.test_cli_postgres import PgCli
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, SAMPLE_CONFIG
 from tests.multi.audience import (
     assert_every_call_once,
     current,
@@ -37,9 +39,18 @@ ROUNDS = 3  # calls at each of the two desks, before the outage and after it
 
 
 async def away_and_back(
+    url: str, folder: Path, away: Callable[[], None], back: Callable[[], None]
+) -> None:
+    """The sample clinic in the empty database at `url`; `away` takes the database away,
+    `back` gives it back."""
+    initialise(url, parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8"), "test"), ACTOR).close()
+    with closing(Store.open(url)) as clinic:
+        await _scenario(url, clinic, folder, away, back)
+
+
+async def _scenario(
     url: str, clinic: Store, folder: Path, away: Callable[[], None], back: Callable[[], None]
 ) -> None:
-    """`away` takes the database away, `back` gives it back; `clinic` is a Store on `url`."""
     for index in range(40):
         issue_ticket(clinic, QUEUE, ACTOR, name=f"患者{index:02d}")
     add_staff(clinic, "wang", "desk", ("nk1", "nk2"), PASSWORD, ACTOR)

@@ -8,10 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from queue_core.config import parse_config
-from queue_core.registration import initialise
-from queue_core.store import Store
-from tests.conftest import ACTOR, SAMPLE_CONFIG
 from tests.multi.outage import away_and_back
 from tests.pg import PgServer
 
@@ -22,9 +18,4 @@ async def test_a_database_restart_under_two_servers_loses_and_repeats_no_call(
     own_pg_server: PgServer, tmp_path: Path
 ) -> None:
     url = own_pg_server.fresh_database()
-    initialise(url, parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8"), "test"), ACTOR).close()
-    clinic = Store.open(url)
-    try:
-        await away_and_back(url, clinic, tmp_path, own_pg_server.stop, own_pg_server.start)
-    finally:
-        clinic.close()
+    await away_and_back(url, tmp_path, own_pg_server.stop, own_pg_server.start)

@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from queue_core.config import parse_config
-from queue_core.registration import initialise
-from queue_core.store import Store
-from tests.conftest import ACTOR, SAMPLE_CONFIG
 from tests.multi.outage import away_and_back
 from tests.pg_standby import Pair, pg_pair  # noqa: F401  (the fixture)
 
@@ -27,9 +23,4 @@ async def test_both_servers_follow_a_promoted_standby_and_lose_or_repeat_no_call
 ) -> None:
     pg_pair.primary.admin("CREATE DATABASE clinic TEMPLATE template0 ENCODING 'UTF8'")
     url = pg_pair.address("clinic")
-    initialise(url, parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8"), "test"), ACTOR).close()
-    clinic = Store.open(url)
-    try:
-        await away_and_back(url, clinic, tmp_path, pg_pair.stop_primary, pg_pair.promote_standby)
-    finally:
-        clinic.close()
+    await away_and_back(url, tmp_path, pg_pair.stop_primary, pg_pair.promote_standby)
