@@ -16,8 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,26 @@ Sample = tuple[int, int]  # (commit's last seq, commit time ns)
 MARKERS = ("ahead", "estimate")  # notes the fleet adds after a message, not messages
 
 
-def clinic_with_line(path: Path, waiting: int) -> Store:
-    """The sample clinic with `waiting` walk-ins in nk-pt, every 20th elderly."""
-    store = Store.open(fresh_clinic(path))
-    store.conn.execute("PRAGMA synchronous = OFF")  # setup only: its fsyncs are not measured
-    for i in range(waiting):
-        priority = "elderly" if i % 20 == 19 else None
-        issue_ticket(store, QUEUE, ACTOR, name=f"患者{i:05d}", priority=priority)
-    store.conn.execute("PRAGMA synchronous = FULL")
+def clinic_with_line(target: Path | str, waiting: int) -> Store:
+    """The sample clinic with `waiting` walk-ins in nk-pt, every 20th elderly, in the file at
+    `target` or the PostgreSQL database at that address."""
+    store = Store.open(fresh_clinic(target))
+    with _unflushed(store):
+        for i in range(waiting):
+            priority = "elderly" if i % 20 == 19 else None
+            issue_ticket(store, QUEUE, ACTOR, name=f"患者{i:05d}", priority=priority)
     return store
+
+
+@contextmanager
+def _unflushed(store: Store) -> Iterator[None]:
+    """Commits that do not wait for the disk, for a set-up whose flushes are not measured."""
+    postgres = store.backend.name != "sqlite"
+    store.conn.execute("SET synchronous_commit = off" if postgres else "PRAGMA synchronous = OFF")
+    try:
+        yield
+    finally:
+        store.conn.execute("RESET synchronous_commit" if postgres else "PRAGMA synchronous = FULL")
 
 
 def phone_tokens(store: Store, count: int, behind: int = HEAD) -> list[tuple[int, str]]:

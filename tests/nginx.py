@@ -2,10 +2,13 @@
 in deploy/ (deploy/nginx-several-servers.conf) with a test's own ports and certificate.
 
 Debian's nginx binary (`make nginx` installs it), run in the foreground as a child of the test
-from a temporary directory that holds its configuration, pid, logs and temporary files; one
-process (`master_process off`), so that it runs as whoever starts it, root included, and no
-worker switches to a user who could not read that directory. Without the binary a test is
-skipped with the reason, except under CI=true, where a missing nginx is a failure.
+from a temporary directory that holds its configuration, pid, logs and temporary files. By
+default one process (`master_process off`), so that it runs as whoever starts it; with several
+workers (the benchmarks: each worker holds its own share of the open files) a master starts
+them, as the same user (`user` root when root starts it, as no other user could write that
+directory), each on its own listening socket (`reuseport`, the kernel spreading the
+clients). Without the binary a test is skipped with the reason, except under CI=true, where a
+missing nginx is a failure.
 """
 
 from __future__ import annotations
@@ -72,11 +75,13 @@ def site_config(
     upstreams: dict[str, Sequence[int]],
     ports: dict[str, int],
     certificate: tuple[Path, Path] | None,
+    reuseport: bool = False,
 ) -> str:
     """The sample with each upstream's servers on the given ports (its options kept), each
     `listen` of the sample (443, 8443, 80) on 127.0.0.1 and the port given for it, and the
     certificate; without one, the TLS servers listen in plain http (for the benchmarks, whose
-    lean clients speak no TLS). Every substitution must find its place in the sample."""
+    lean clients speak no TLS); `reuseport`: a listening socket per worker. Every substitution
+    must find its place in the sample."""
     found: set[str] = set()
 
     def servers(match: re.Match[str]) -> str:
@@ -92,7 +97,8 @@ def site_config(
         pattern = rf"listen {sample_port}( ssl)?;"
         assert re.search(pattern, text), f"no `listen {sample_port}` in {SAMPLE}"
         ssl = " ssl" if certificate is not None and sample_port != "80" else ""
-        text = re.sub(pattern, f"listen 127.0.0.1:{port}{ssl};", text)
+        spread = " reuseport" if reuseport else ""
+        text = re.sub(pattern, f"listen 127.0.0.1:{port}{ssl}{spread};", text)
     if certificate is None:
         text = re.sub(r"\n\s*ssl_certificate(_key)? [^;]+;", "", text)
     else:
@@ -132,9 +138,11 @@ def running_nginx(
     api_ports: Sequence[int],
     certificate: tuple[Path, Path] | None,
     connections: int = 1024,
+    workers: int = 1,
 ) -> Iterator[Nginx]:
     """nginx from the sample in front of the instances on `ports` (and their HIS API on
-    `api_ports`), until the block ends."""
+    `api_ports`), until the block ends; `connections`: the clients it must hold at once, over
+    `workers` processes."""
     binary = need_nginx()
     folder.mkdir(parents=True, exist_ok=True)
     port, api_port, redirect = free_port(), free_port(), free_port()
@@ -143,15 +151,16 @@ def running_nginx(
         {"clinic_queue": ports, "clinic_queue_his": api_ports},
         {"443": port, "8443": api_port, "80": redirect},
         certificate,
+        reuseport=workers > 1,
     )
     (folder / "site.conf").write_text(site, encoding="utf-8")
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():
         path.mkdir(exist_ok=True)
+    files = connections * 2 + 64  # each client's connection and its connection to an instance
     (folder / "nginx.conf").write_text(
-        "daemon off;\nmaster_process off;\n"
+        f"daemon off;\n{_processes(workers, files)}"
         f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
-        f"worker_rlimit_nofile {connections * 2 + 64};\n"
         f"events {{ worker_connections {connections * 2 + 32}; }}\n"
         "http {\n"
         f"    access_log {folder / 'access.log'};\n"
@@ -163,7 +172,7 @@ def running_nginx(
     )
     process = subprocess.Popen(
         [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"],
-        preexec_fn=lambda: _allow_files(connections * 2 + 64),
+        preexec_fn=lambda: _allow_files(files),
         stdout=subprocess.DEVNULL,
         stderr=(folder / "stderr.log").open("wb"),
     )
@@ -178,6 +187,22 @@ def running_nginx(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _processes(workers: int, files: int) -> str:
+    if workers == 1:
+        return "master_process off;\n"
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    user = "user root;\n" if os.geteuid() == 0 else ""  # nginx ignores it for anyone else
+    return f"{user}worker_processes {workers};\nworker_rlimit_nofile {min(files, hard)};\n"
+
+
+def fits(clients: int, workers: int) -> bool:
+    """Whether `workers` nginx processes hold `clients` under this host's hard limit on open
+    files (only root with CAP_SYS_RESOURCE raises it): two descriptors per client, with room
+    for a third more on the busiest worker, as the kernel's spread is not even."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return clients * 2 * 4 // 3 // workers + 1_000 <= hard
 
 
 def _allow_files(count: int) -> None:
