@@ -48,6 +48,8 @@ WRITE_LOCK = 0x636C_696E_6963  # "clinic"
 GIVE_UP_AFTER_S = 30.0
 # NOTIFY is scoped to the database, and one database holds one clinic: one fixed channel.
 EVENTS_CHANNEL = "clinic_queue_events"
+# What libpq says of a server that is a standby when the address wants one taking writes.
+READ_ONLY_SESSION = "session is read-only"
 
 _TOKENS = re.compile(r"'[^']*'|\?|%")
 _REWRITES = (
@@ -197,12 +199,20 @@ class PostgresBackend:
         try:
             conn = PgConnection(self._connect)
         except psycopg.Error as exc:
-            raise DatabaseUnreachable(self.location, _first_line(exc)) from None
+            raise self._refusal(exc) from None
         foreign = self.foreign_tables(conn)
         if foreign:
             conn.close()
             raise ForeignDatabase(self.location, foreign)
         return conn
+
+    def _refusal(self, exc: psycopg.Error) -> FileFault:
+        """A connection refused: where a server answered but only as a standby
+        (`target_session_attrs=read-write` during a failover), there is no primary to write
+        to; else nothing answered."""
+        if READ_ONLY_SESSION in str(exc):
+            return NoPrimary(self.location)
+        return DatabaseUnreachable(self.location, _first_line(exc))
 
     def opened(self) -> Opened:
         return _NothingToReplace()
@@ -220,7 +230,7 @@ class PostgresBackend:
         except psycopg.OperationalError as exc:
             if isinstance(exc, errors.LockNotAvailable):
                 raise StoreBusy() from None
-            raise DatabaseUnreachable(self.location, _first_line(exc)) from None
+            raise self._refusal(exc) from None
         except errors.ReadOnlySqlTransaction:
             raise NoPrimary(self.location) from None
 

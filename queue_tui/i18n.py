@@ -290,6 +290,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.file_replaced": ("数据库文件已被删除或替换，未做任何更改；请退出本程序并联系管理员", ""),
     "error.database_unreachable": ("无法连接队列数据库服务器，未做任何更改；请联系管理员", ""),
+    "error.no_primary": ("队列数据库正在切换主库，暂不能写入，未做任何更改；请稍后重试", ""),
     "error.file_only": ("{what} 目前只能用于 SQLite 数据库文件，未做任何更改", ""),
     "error.hard_linked": ("数据库文件有多个硬链接，未做任何更改；请联系管理员", ""),
     "error.text_too_long": ("{field}超过 {limit} 个字符，未做任何更改", ""),

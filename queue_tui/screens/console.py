@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from queue_core.console_view import OutboxView, minutes_since
-from queue_core.errors import DatabaseUnreachable, FileFault, QueueError
+from queue_core.errors import DatabaseUnreachable, FileFault, NoPrimary, QueueError
 from queue_core.text import printable
 from queue_tui.backend import Backend, Follower
 from queue_tui.i18n import DEFAULT_LANG, Lang, refusal, t
@@ -119,13 +119,14 @@ class ConsoleScreen(Screen[None]):
     def on_read_failed(self, message: ReadFailed) -> None:
         """A file fault (deleted, replaced, damaged) stays in the header and its message on
         screen until it is mended: no retry on this side mends it. A database server away is
-        in the header until the watcher reads again, which it keeps trying."""
+        in the header until the watcher reads again, which it keeps trying; so is a failover
+        under way, no primary taking writes yet."""
         problem = message.problem
         if isinstance(problem, str):
             self.query_one(StatusHeader).live = "stale"
             self.tell(problem, severity="error")
             return
-        if isinstance(problem, DatabaseUnreachable):
+        if isinstance(problem, DatabaseUnreachable | NoPrimary):
             self.query_one(StatusHeader).live = "away"
             self.tell(refusal(self.lang, problem), severity="error")
             return

@@ -36,21 +36,32 @@ from tests.multi.test_several_servers import (
 )
 
 ROUNDS = 3  # calls at each of the two desks, before the outage and after it
+# What the CLI's one line says, by the refusal's code.
+SAID = {"database_unreachable": "cannot be reached", "no_primary": "takes no writes now"}
 
 
 async def away_and_back(
-    url: str, folder: Path, away: Callable[[], None], back: Callable[[], None]
+    url: str,
+    folder: Path,
+    away: Callable[[], None],
+    back: Callable[[], None],
+    refusal: str = "database_unreachable",
 ) -> None:
     """The sample clinic in the empty database at `url`; `away` takes the database away,
-    `back` gives it back."""
+    `back` gives it back; `refusal`: the code desks and /healthz give meanwhile."""
     initialise(url, parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8"), "test"), ACTOR).close()
     with closing(Store.open(url)) as clinic:
-        await _scenario(url, clinic, folder, away, back)
+        await _scenario(url, clinic, folder, (away, back), refusal)
 
 
 async def _scenario(
-    url: str, clinic: Store, folder: Path, away: Callable[[], None], back: Callable[[], None]
+    url: str,
+    clinic: Store,
+    folder: Path,
+    outage: tuple[Callable[[], None], Callable[[], None]],
+    refusal: str,
 ) -> None:
+    away, back = outage
     for index in range(40):
         issue_ticket(clinic, QUEUE, ACTOR, name=f"患者{index:02d}")
     add_staff(clinic, "wang", "desk", ("nk1", "nk2"), PASSWORD, ACTOR)
@@ -72,13 +83,15 @@ async def _scenario(
         await asyncio.to_thread(away)
         refused = await desk_command(nurse, "call_next", "nk1")
         assert refused["ok"] is False
-        assert refused["error"]["code"] == "database_unreachable", refused
+        assert refused["error"]["code"] == refusal, refused
         typed = shell.run("call", "nk2")
         assert (typed.code, typed.out, len(typed.err_lines)) == (2, "", 1), typed.err
-        assert typed.err.startswith(f"clinic-queue: The queue database at {shell.url} cannot")
+        assert typed.err.startswith(
+            f"clinic-queue: The queue database at {shell.url} {SAID[refusal]}"
+        )
         for instance in (front.a, front.b):
             gone = await until_health(instance.url, 503)
-            assert (gone["reason"], gone["seq"]) == ("database_unreachable", seq)
+            assert (gone["reason"], gone["seq"]) == (refusal, seq)
         await asyncio.to_thread(back)
 
         for instance in (front.a, front.b):  # before anything is written again

@@ -23,4 +23,5 @@ async def test_both_servers_follow_a_promoted_standby_and_lose_or_repeat_no_call
 ) -> None:
     pg_pair.primary.admin("CREATE DATABASE clinic TEMPLATE template0 ENCODING 'UTF8'")
     url = pg_pair.address("clinic")
-    await away_and_back(url, tmp_path, pg_pair.stop_primary, pg_pair.promote_standby)
+    # The address reaches the standby, which answers as one: no primary, not no database.
+    await away_and_back(url, tmp_path, pg_pair.stop_primary, pg_pair.promote_standby, "no_primary")
