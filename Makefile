@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= clinic-queue.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-long check bench browser voice postgres nginx clean
+.PHONY: demo test test-fast test-long check bench browser voice postgres autofailover nginx clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	CLINIC_QUEUE_DB=$(DB) $(if $(HOST),CLINIC_QUEUE_HOST=$(HOST)) $(if $(SIMULATE),CLINIC_QUEUE_SIMULATE=$(SIMULATE)) \
 	  $(if $(PUBLIC_URL),CLINIC_QUEUE_PUBLIC_URL=$(PUBLIC_URL)) $(BIN)/python -m clinic_queue.demo
 
-test: $(STAMP) browser voice postgres nginx
+test: $(STAMP) browser voice postgres autofailover nginx
 	$(BIN)/python -m pytest -q
 
 # While working: everything but the tests marked slow (processes, browsers, real-time waits).
@@ -61,6 +61,14 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "initdb not found: install Debian's postgresql package for the tests on PostgreSQL"; fi; }
+
+# The automatic failover test (tests/pg_autofailover.py): pg_auto_failover's pg_autoctl and its
+# extension for the installed PostgreSQL major version, run by the test as the postgres user.
+autofailover: postgres
+	@{ command -v pg_autoctl >/dev/null 2>&1 && ls /usr/lib/postgresql/*/lib/pgautofailover.so >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then major=$$(ls /usr/lib/postgresql | sort -n | tail -1) && \
+	    apt-get update -qq && apt-get install -y -qq pg-auto-failover-cli postgresql-$$major-auto-failover >/dev/null; \
+	  else echo "pg_autoctl not found: install Debian's pg-auto-failover-cli and postgresql-MAJOR-auto-failover packages for the automatic failover test"; fi; }
 
 # The several-servers tests and benchmarks (tests/nginx.py): Debian's nginx in front of two
 # `clinic-queue serve` processes, run by the test itself from a temporary directory.
