@@ -33,6 +33,7 @@ def test_the_cli_goes_on_at_the_promoted_standby_with_every_event_of_before(
     wrong_one = only_standby.run("ticket", "nk-pt")
     assert (wrong_one.code, wrong_one.out) == (2, "")
     assert wrong_one.err_lines == [no_primary(only_standby.url)]
+    assert only_standby.run("events").err_lines == [no_primary(only_standby.url)]
 
     pg_pair.stop_primary()
 
