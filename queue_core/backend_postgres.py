@@ -110,7 +110,7 @@ class PgConnection:
     connection), and its ROLLBACK only ends it here. The next statement after that, or one
     outside any transaction, runs on a new connection; while the server is away, connecting
     fails with psycopg's OperationalError, which the backend's `faults` turns into
-    `DatabaseUnreachable` as for any statement."""
+    `DatabaseUnreachable` as for any statement, or `NoPrimary` where only a standby answered."""
 
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
         self._connect = connect

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from queue_core import commands
 from queue_core.config import ClinicConfig
 from queue_core.console_view import DeskView, Json, minutes_since
+from queue_core.errors import QueueError
 from queue_core.masking import mask_name
 from queue_core.model import Ticket
 from queue_core.rules import Placed
@@ -79,7 +80,10 @@ class DeskScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, group="reach")
     def _look_at_screens(self) -> None:
-        self.post_message(ScreensRead(self.backend.screens()))
+        try:
+            self.post_message(ScreensRead(self.backend.screens()))
+        except QueueError:
+            return  # the watcher reports the database away; the next look reads again
 
     def on_screens_read(self, message: ScreensRead) -> None:
         self.reach.status = message.status

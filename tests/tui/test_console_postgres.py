@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from queue_core import commands
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app
+from queue_tui.screens.desk import REACH_LOOK_SECONDS
 from queue_tui.widgets.current import CurrentPanel
 from tests.conftest import ACTOR, SteppingClock
 from tests.pg import PgServer
@@ -41,6 +42,9 @@ async def test_a_desk_on_postgresql_shows_the_database_away_and_carries_on(
             await asyncio.to_thread(own_pg_server.stop)
             away = "✖ 无法连接数据库，正在重试"
             await until(pilot, lambda: away in screen_text(pilot), "the database away")
+            # Away longer than between two looks at the screens: the desk stays up.
+            await pilot.pause(2 * REACH_LOOK_SECONDS)
+            assert away in screen_text(pilot)
             told = toasts(pilot).count(REFUSED)
             await pilot.press("n")
             await until(pilot, lambda: toasts(pilot).count(REFUSED) > told, "the key refused")
