@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,10 +81,8 @@ def store(
     """An initialised sample clinic whose clock is the test's `clock`: in the SQLite file
     `db_path`, or on PostgreSQL too for a test marked `on_both_stores` (tests/pg.py)."""
     target = store_target(request, db_path.parent) if hasattr(request, "param") else db_path
-    initialise(target, sample_config, ACTOR, now=clock()).close()
-    opened = Store.open(target, clock=clock)
-    yield opened
-    opened.close()
+    with clinic_at(target, sample_config, clock) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -96,8 +95,14 @@ def pg_store(
 ) -> Iterator[Store]:
     """The sample clinic on a PostgreSQL server of the test's own (`own_pg_server`)."""
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
-    url = own_pg_server.fresh_database()
-    initialise(url, sample_config, ACTOR, now=clock()).close()
-    opened = Store.open(url, clock=clock)
-    yield opened
-    opened.close()
+    with clinic_at(own_pg_server.fresh_database(), sample_config, clock) as opened:
+        yield opened
+
+
+@contextmanager
+def clinic_at(target: Path | str, config: ClinicConfig, clock: SteppingClock) -> Iterator[Store]:
+    """The clinic of `config` initialised at `target` (a file, or a PostgreSQL database's
+    address) and opened on the test's `clock`, closed at the end."""
+    initialise(target, config, ACTOR, now=clock()).close()
+    with closing(Store.open(target, clock=clock)) as opened:
+        yield opened

@@ -90,9 +90,13 @@ class PgServer:
         return self.url(name)
 
 
-def _run(command: list[str], as_user: str | None) -> None:
-    if as_user is not None:
-        command = ["runuser", "-u", as_user, "--", *command]
+def as_server_user(command: list[str], as_user: str | None) -> list[str]:
+    """`command`, run as `as_user` where one is given (server_user())."""
+    return command if as_user is None else ["runuser", "-u", as_user, "--", *command]
+
+
+def run_as(command: list[str], as_user: str | None) -> None:
+    command = as_server_user(command, as_user)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
@@ -111,7 +115,7 @@ def available() -> str | None:
     return None
 
 
-def _owned_home(as_user: str | None) -> tuple[Path, Path]:
+def owned_home(as_user: str | None) -> tuple[Path, Path]:
     """A new directory for a server and its socket directory, owned by the server's user."""
     # Not under pytest's tmp_path: its directories are root's alone, and the server's user
     # must own its data directory.
@@ -134,13 +138,16 @@ def start(data: Path, sockets: Path, as_user: str | None, durable: bool = False)
     if not durable:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     log = str(data.parent / "server.log")
-    _run([str(pg_bin("pg_ctl")), "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user)
+    run_as(
+        [str(pg_bin("pg_ctl")), "-D", str(data), "-o", options, "-l", log, "-w", "start"], as_user
+    )
 
 
-def stop(data: Path, as_user: str | None) -> None:
-    """Stop the server of `data`; one a test has stopped already is left as it is."""
+def stop(data: Path, as_user: str | None, mode: str = "fast") -> None:
+    """Stop the server of `data` (`mode`: pg_ctl's); one a test has stopped already is left as
+    it is."""
     if (data / "postmaster.pid").exists():
-        _run([str(pg_bin("pg_ctl")), "-D", str(data), "-m", "fast", "-w", "stop"], as_user)
+        run_as([str(pg_bin("pg_ctl")), "-D", str(data), "-m", mode, "-w", "stop"], as_user)
 
 
 def pg_bin(name: str) -> Path:
@@ -160,11 +167,11 @@ def running_server(durable: bool = False) -> Iterator[PgServer]:
     """A new server in a temporary directory, stopped and removed at the end. `durable` keeps
     fsync on every commit, as a clinic's server runs (the benchmarks); the tests turn it off."""
     as_user = server_user()
-    home, sockets = _owned_home(as_user)
+    home, sockets = owned_home(as_user)
     data = home / "data"
     user = "postgres"
     try:
-        _run(
+        run_as(
             [str(pg_bin("initdb")), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
             as_user,
         )

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.nginx import free_port
-from tests.pg import _owned_home, available, pg_bin, server_user
+from tests.pg import as_server_user, available, owned_home, pg_bin, server_user, stop
 
 MONITOR_DB = "pg_auto_failover"
 DATABASE = "clinic"
@@ -98,10 +98,7 @@ class Formation:
         ]
 
     def command(self, *args: str) -> list[str]:
-        command = [*self._env(), "pg_autoctl", *args]
-        if self.as_user is not None:
-            command = ["runuser", "-u", self.as_user, "--", *command]
-        return command
+        return as_server_user([*self._env(), "pg_autoctl", *args], self.as_user)
 
     def autoctl(self, *args: str) -> str:
         done = subprocess.run(
@@ -160,10 +157,7 @@ class Formation:
             if _name(pid) != "postgres":
                 _signal(pid, signal.SIGKILL)
         node.process.wait()
-        stop = [str(pg_bin("pg_ctl")), "-D", str(node.data), "-m", "immediate", "-w", "stop"]
-        if self.as_user is not None:
-            stop = ["runuser", "-u", self.as_user, "--", *stop]
-        subprocess.run(stop, capture_output=True, check=True)
+        stop(node.data, self.as_user, "immediate")
 
 
 def _group(pgid: int) -> list[int]:
@@ -226,7 +220,7 @@ def _until(what: str, formation: Formation, ready: Callable[[], bool]) -> None:
 @contextmanager
 def running_formation() -> Iterator[Formation]:
     as_user = server_user()
-    home, _ = _owned_home(as_user)
+    home, _ = owned_home(as_user)
     formation = Formation(home, as_user, free_port())
     try:
         formation.processes.append(

@@ -20,11 +20,11 @@ import pytest
 from tests.pg import (
     PORT,
     PgServer,
-    _owned_home,
-    _run,
     _unavailable,
     available,
+    owned_home,
     pg_bin,
+    run_as,
     running_server,
     server_user,
     start,
@@ -53,17 +53,17 @@ class Pair:
 
     def promote_standby(self) -> None:
         assert self.standby.data is not None
-        _run([str(pg_bin("pg_ctl")), "-D", str(self.standby.data), "-w", "promote"], self.as_user)
+        run_as([str(pg_bin("pg_ctl")), "-D", str(self.standby.data), "-w", "promote"], self.as_user)
 
 
 @contextmanager
 def primary_and_standby() -> Iterator[Pair]:
     as_user = server_user()
     with running_server() as primary:
-        home, sockets = _owned_home(as_user)
+        home, sockets = owned_home(as_user)
         data = home / "data"
         try:
-            _run(
+            run_as(
                 [
                     str(pg_bin("pg_basebackup")),
                     *("-D", str(data), "-R", "-X", "stream", "-c", "fast"),

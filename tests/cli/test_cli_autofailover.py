@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import PUBLIC_URL, Run, with_public_url
-from tests.cli.test_cli_failover import no_primary
+from tests.cli.test_cli_failover import assert_goes_on, no_primary
 from tests.cli.test_cli_postgres import PgCli
 from tests.pg_autofailover import Formation, formation  # noqa: F401  (the fixture)
 
@@ -68,11 +68,4 @@ def test_the_cli_goes_on_at_the_standby_pg_auto_failover_promotes(
     assert promoted.name != primary.name
     assert formation.states()[primary.name][1] == "demoted"
 
-    third = json.loads(issued.out)["number"]
-    cli.ok("done", "nk1")
-    assert cli.ok("call", "nk1").startswith(second)
-    after = cli.events()
-    assert after[: len(before)] == before
-    assert [e["seq"] for e in after] == list(range(1, len(after) + 1))
-    assert [e["type"] for e in after[len(before) :]] == ["issue", "done", "call"]
-    assert cli.waiting("nk-pt") == [third]
+    assert_goes_on(cli, before, second, json.loads(issued.out)["number"])

@@ -7,6 +7,7 @@ goes on there with every event of before and the seqs still without a hole."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.cli.test_cli import PUBLIC_URL, with_public_url
 from tests.cli.test_cli_postgres import PgCli
@@ -60,7 +61,12 @@ def test_the_cli_goes_on_at_the_promoted_standby_with_every_event_of_before(
 
     pg_pair.promote_standby()
 
-    third = cli.ticket("nk-pt")
+    assert_goes_on(cli, before, second, cli.ticket("nk-pt"))
+
+
+def assert_goes_on(cli: PgCli, before: list[dict[str, Any]], second: str, third: str) -> None:
+    """After the promotion, with `third` issued there: nk1 finishes its patient and calls
+    `second`, the log holds every event of `before` and then these, seqs 1..N."""
     cli.ok("done", "nk1")
     assert cli.ok("call", "nk1").startswith(second)
     after = cli.events()

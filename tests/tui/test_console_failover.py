@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import cast
 
@@ -17,12 +16,11 @@ from textual.pilot import Pilot
 
 from queue_core.backend import DATA_DIR_ENV
 from queue_core.config import ClinicConfig
-from queue_core.registration import initialise
 from queue_core.store import Store
 from queue_tui.app import ClinicQueueApp, desk_app
 from queue_tui.screens.desk import REACH_LOOK_SECONDS
 from queue_tui.widgets.current import CurrentPanel
-from tests.conftest import ACTOR, SteppingClock
+from tests.conftest import ACTOR, SteppingClock, clinic_at
 from tests.pg_standby import Pair, pg_pair  # noqa: F401  (the fixture)
 from tests.tui.conftest import PATIENTS, fill_line, screen_text, text_within, toasts, until
 
@@ -41,9 +39,7 @@ def pair_store(
     """The sample clinic on the primary, opened by the address of both servers."""
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     pg_pair.primary.admin("CREATE DATABASE clinic TEMPLATE template0 ENCODING 'UTF8'")
-    url = pg_pair.address("clinic")
-    initialise(url, sample_config, ACTOR, now=clock()).close()
-    with closing(Store.open(url, clock=clock)) as opened:
+    with clinic_at(pg_pair.address("clinic"), sample_config, clock) as opened:
         yield opened
 
 
