@@ -31,6 +31,7 @@ from benchmarks.server_common import (
     QUEUE,
     Fleet,
     ServerProcess,
+    call_after_restart,
     clients_of,
     commit_loop,
     latencies_ms,
@@ -38,9 +39,7 @@ from benchmarks.server_common import (
     wait_caught_up,
 )
 from benchmarks.server_load import Stats
-from queue_core import commands
 from queue_core.backend import DATA_DIR_ENV
-from queue_core.errors import QueueError
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
 from tests.pg import PgServer, available, running_server
@@ -70,18 +69,11 @@ def _line(target: Path | str, waiting: int) -> Store:
 
 
 def _recover(store: Store, screens: Fleet, pg: PgServer, index: int) -> float:
-    pg.stop()
-    pg.start()
-    back = time.monotonic()
-    while True:
-        try:
-            commands.call_next(store, "nk1" if index % 2 else "nk2", ACTOR)
-            break
-        except QueueError:
-            time.sleep(0.01)  # the nurse presses again
-    if screens.wait_current(store.last_seq(), RECOVERY_LIMIT_S) is None:
+    back = call_after_restart(store, pg, "nk1" if index % 2 else "nk2")
+    current = screens.wait_current(store.last_seq(), RECOVERY_LIMIT_S)
+    if current is None:
         raise RuntimeError("the screens did not catch up after the restart")
-    return time.monotonic() - back
+    return current - back / 1e9
 
 
 def measure(

@@ -24,8 +24,10 @@ from typing import Any
 from benchmarks.clinic import ACTOR, fresh_clinic
 from benchmarks.report import ROOT
 from queue_core import commands
+from queue_core.errors import QueueError
 from queue_core.registration import issue_ticket
 from queue_core.store import Store
+from tests.pg import PgServer
 
 QUEUE = "nk-pt"
 DESKS = ("nk1", "nk2")  # both serve nk-pt: every call moves every phone of that line
@@ -54,6 +56,21 @@ def _unflushed(store: Store) -> Iterator[None]:
         yield
     finally:
         store.conn.execute("RESET synchronous_commit" if postgres else "PRAGMA synchronous = FULL")
+
+
+def call_after_restart(store: Store, pg: PgServer, desk: str) -> int:
+    """PostgreSQL stopped and started again under whatever follows it, then a call at `desk`,
+    pressed again until the database takes it, as a nurse does; time.time_ns() when `pg_ctl
+    start` returned."""
+    pg.stop()
+    pg.start()
+    back = time.time_ns()
+    while True:
+        try:
+            commands.call_next(store, desk, ACTOR)
+            return back
+        except QueueError:
+            time.sleep(0.01)
 
 
 def phone_tokens(store: Store, count: int, behind: int = HEAD) -> list[tuple[int, str]]:

@@ -33,6 +33,7 @@ from benchmarks.server_common import (
     DESKS,
     HEAD,
     Fleet,
+    call_after_restart,
     calm,
     clients_of,
     clinic_with_line,
@@ -44,7 +45,6 @@ from benchmarks.server_common import (
 )
 from queue_core import commands
 from queue_core.backend import DATA_DIR_ENV
-from queue_core.errors import QueueError
 from queue_core.store import Store
 from tests.instances import Instance
 from tests.nginx import fits, running_nginx
@@ -149,15 +149,7 @@ def _database_back(store: Store, pg: PgServer, screens: Fleet) -> tuple[int, int
     """PostgreSQL stopped and started under both instances; (the first call after it, when
     `pg_ctl start` returned in ns) once every screen has that call. A phone far back hears of
     one call only where its rounded place changes (docs/protocol.md)."""
-    pg.stop()
-    pg.start()
-    back = time.time_ns()
-    while True:
-        try:
-            commands.call_next(store, DESKS[1], ACTOR)
-            break
-        except QueueError:
-            time.sleep(0.01)  # the nurse presses again
+    back = call_after_restart(store, pg, DESKS[1])
     target = store.last_seq()
     if screens.wait_current(target, LIMIT_S) is None:
         raise RuntimeError("the screens did not catch up after the database came back")
